@@ -1,0 +1,68 @@
+"""The `clickmeter-reconciler` command line.
+
+Commands stay thin: they parse options, call one stage after another and turn
+`ReconcilerError` into one line on stderr and exit status 1 (exit codes follow
+Terraform: 0 success or no changes, 2 changes present with
+`--detailed-exitcode`, 1 any error, refusal or partial failure).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from reconciler import __version__
+from reconciler.errors import ReconcilerError
+
+
+@dataclass(frozen=True)
+class GlobalOptions:
+    """Options that come before the command: where to act and how fast."""
+
+    target: str
+    local_db: str
+    rate: float | None
+    concurrency: int
+
+
+def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a `ReconcilerError` (or Ctrl-C) into one line on stderr and exit 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ReconcilerError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="clickmeter-reconciler")
+@click.option("--target", envvar="CLICKMETER_TARGET", default="local", show_default=True,
+              help="'local' (the embedded SQLite account) or the API's base URL.")
+@click.option("--local-db", default=".clickmeter/local.db", show_default=True,
+              type=click.Path(dir_okay=False), help="The SQLite file of the local target.")
+@click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Requests per second (default 10 for a URL target, unlimited for local).")
+@click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Requests in flight at once.")
+@click.pass_context
+def cli(ctx: click.Context, target: str, local_db: str, rate: float | None, concurrency: int) -> None:
+    """ClickMeter tracking links, pixels, tags, groups and conversions managed as code."""
+    ctx.obj = GlobalOptions(target=target, local_db=local_db, rate=rate, concurrency=concurrency)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="clickmeter-reconciler")

@@ -1,0 +1,212 @@
+"""The state every stage shares: what the manifests want and what the account has.
+
+The flow is one way: manifests -> `DesiredState`; reader -> `LiveState`;
+planner(desired, live) -> plan. These are plain data, with no I/O, so that each
+stage can be tested on its own and the planner stays pure.
+
+References between objects are by *name* on both sides (group, tags,
+conversions, domain, retargeting scripts): the reader resolves live ids to
+names, and the executor resolves names back to ids.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+
+LINK = "link"
+PIXEL = "pixel"
+DATAPOINT_TYPES = (LINK, PIXEL)
+REDIRECTS = ("temporary", "permanent")
+STATUSES = ("active", "paused")
+MAX_CONVERSIONS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a value was written: a file and a 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class Secret:
+    """A value that must never be printed, logged or written to a plan.
+
+    `env` names the environment variable it came from, which *is* safe to show.
+    """
+
+    __slots__ = ("_value", "env")
+
+    def __init__(self, value: str, env: str | None = None) -> None:
+        self._value = value
+        self.env = env
+
+    def reveal(self) -> str:
+        """The plain value, for a request body and nothing else."""
+        return self._value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self.env))
+
+    def __repr__(self) -> str:
+        return "(sensitive)"
+
+    __str__ = __repr__
+
+
+# ---------------------------------------------------------------- desired state
+
+
+@dataclass(slots=True)
+class Settings:
+    """Repository-wide settings; at most one manifest file holds them."""
+
+    default_domain: str | None = None
+    default_group: str | None = None
+    max_delete_percent: float = 30.0
+    max_update_percent: float = 30.0
+    protect_active_days: int = 30
+    location: Location | None = None
+
+
+@dataclass(slots=True)
+class GroupSpec:
+    """A declared group. `None` means "not declared: leave as live"."""
+
+    name: str
+    notes: str | None = None
+    favourite: bool | None = None
+    tags: frozenset[str] | None = None
+    prune: bool = False
+    locations: dict[str, Location] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ConversionSpec:
+    name: str
+    value: float | None = None
+    protocol: str | None = None  # "http" | "https"
+    description: str | None = None
+    locations: dict[str, Location] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class TagSpec:
+    name: str
+    locations: dict[str, Location] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class DatapointSpec:
+    """A declared datapoint, per-file defaults already applied.
+
+    Every optional field is `None` when the manifests do not declare it, and is
+    then left as it is live. `tags`, `conversions` and `retargeting`, when
+    declared, are exact sets. `locations` maps a field name ("" for the item
+    itself) to where it was written, so that later stages can point at it.
+    """
+
+    name: str
+    type: str = LINK
+    url: str | None = None
+    title: str | None = None
+    domain: str | None = None
+    redirect: str | None = None
+    group: str | None = None
+    tags: frozenset[str] | None = None
+    conversions: frozenset[str] | None = None
+    retargeting: frozenset[str] | None = None
+    favourite: bool | None = None
+    notes: str | None = None
+    status: str | None = None
+    password: Secret | None = None
+    renamed_from: tuple[str, ...] = ()
+    id: int | None = None
+    locations: dict[str, Location] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class DesiredState:
+    """Everything the manifests declare, merged, keyed by name."""
+
+    settings: Settings = field(default_factory=Settings)
+    groups: dict[str, GroupSpec] = field(default_factory=dict)
+    conversions: dict[str, ConversionSpec] = field(default_factory=dict)
+    tags: dict[str, TagSpec] = field(default_factory=dict)
+    datapoints: dict[str, DatapointSpec] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
+    digest: str = ""  # sha256 over the manifest files' paths and bytes
+
+
+# ------------------------------------------------------------------ live state
+
+
+@dataclass(slots=True)
+class LiveDatapoint:
+    """A datapoint as the account has it, references resolved to names."""
+
+    id: int
+    name: str
+    type: str
+    url: str | None = None
+    title: str | None = None
+    domain: str | None = None
+    redirect: str | None = None
+    group: str | None = None
+    tags: frozenset[str] = frozenset()
+    conversions: frozenset[str] = frozenset()
+    retargeting: frozenset[str] = frozenset()
+    favourite: bool = False
+    notes: str | None = None
+    status: str = "active"
+    password: Secret | None = None
+    created: str | None = None  # YmdHis
+
+
+@dataclass(slots=True)
+class LiveGroup:
+    id: int
+    name: str
+    notes: str | None = None
+    favourite: bool = False
+    tags: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class LiveConversion:
+    id: int
+    name: str
+    value: float | None = None
+    protocol: str | None = None
+    description: str | None = None
+
+
+@dataclass(slots=True)
+class LiveNamed:
+    """A tag, domain or retargeting script: an id and a name is all we use."""
+
+    id: int
+    name: str
+    kind: str | None = None  # the domain type ("system", "go", ...) for domains
+
+
+@dataclass(slots=True)
+class LiveState:
+    """An account as read, keyed by id (live names need not be unique)."""
+
+    datapoints: dict[int, LiveDatapoint] = field(default_factory=dict)
+    groups: dict[int, LiveGroup] = field(default_factory=dict)
+    conversions: dict[int, LiveConversion] = field(default_factory=dict)
+    tags: dict[int, LiveNamed] = field(default_factory=dict)
+    domains: dict[int, LiveNamed] = field(default_factory=dict)
+    retargeting: dict[int, LiveNamed] = field(default_factory=dict)

@@ -66,3 +66,21 @@ def cli(ctx: click.Context, target: str, local_db: str, rate: float | None, conc
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="clickmeter-reconciler")
+
+
+# ---- commands: validate (manifests) ----
+
+
+# ---- commands: plan (planner) ----
+
+
+# ---- commands: apply (executor) ----
+
+
+# ---- commands: export ----
+
+
+# ---- commands: stats ----
+
+
+# ---- commands: serve (server) ----

@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from reconciler.server.context import account_of, store_of
 from reconciler.server.datapoint_store import fetch_datapoint
+from reconciler.server.entities import own_row
 from reconciler.server.hit_totals import (
     ANSWER_KEYS, BY_DATAPOINT, BY_DAY, BY_HOUR, WHOLE_WINDOW, Scope, Totals, bucketed_totals,
     first_hit_time, rows_sorted_by_totals, sum_totals,
@@ -36,7 +37,7 @@ from reconciler.server.listing import (
 from reconciler.server.requests import (
     paging, parse_enum, parse_id, query_bool, query_text,
 )
-from reconciler.server.responses import JSONAnswer, bad_request, not_found
+from reconciler.server.responses import JSONAnswer, bad_request
 from reconciler.server.timeframes import (
     Window, periods, requested_grouping, requested_window,
 )
@@ -66,9 +67,7 @@ def owned_datapoint(request: Request, account_id: int) -> int:
     """The path's datapoint id; 404 unless it is the account's (deleted ones included)."""
     datapoint_id = request.path_params["id"]
     with store_of(request).transaction() as db:
-        if db.execute("SELECT 1 FROM datapoints WHERE id = ? AND account_id = ?",
-                      (datapoint_id, account_id)).fetchone() is None:
-            raise not_found("datapoint", datapoint_id)
+        own_row(db, "datapoints", "datapoint", datapoint_id, account_id)
     return datapoint_id
 
 
@@ -190,9 +189,7 @@ async def group_summary(request: Request) -> JSONAnswer:
     account_id = account_of(request)
     group_id = request.path_params["id"]
     with store_of(request).transaction() as db:
-        if db.execute("SELECT 1 FROM groups WHERE id = ? AND account_id = ?",
-                      (group_id, account_id)).fetchone() is None:
-            raise not_found("group", group_id)
+        own_row(db, "groups", "group", group_id, account_id)
     found = statistics_filter(request, account_id)
     found.add("d.group_id = ?", group_id)
     return JSONAnswer(summary_answer(request, account_id, found))

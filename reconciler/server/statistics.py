@@ -1,11 +1,12 @@
 """Statistics routes: aggregated, aggregated/list and the summary, from the recorded hits.
 
-* `GET /datapoints/aggregated` and `/datapoints/{id}/aggregated`: one
-  `AggregatedResult` for the window (`hourly=true` with today/yesterday adds
-  `hourlyBreakDown`, keyed `00`..`23`);
-* `GET /datapoints/aggregated/list` and `/datapoints/{id}/aggregated/list`:
-  `{"entities": [AggregatedResult]}`, one per day, week or month (`groupBy`)
-  of the window, zeros included, each with `activityDay` (the period's start);
+* `GET /datapoints/aggregated`, `/datapoints/{id}/aggregated` and
+  `/groups/{id}/aggregated`: one `AggregatedResult` for the window
+  (`hourly=true` with today/yesterday adds `hourlyBreakDown`, keyed `00`..`23`);
+* `GET /datapoints/aggregated/list`, `/datapoints/{id}/aggregated/list` and
+  `/groups/{id}/aggregated/list`: `{"entities": [AggregatedResult]}`, one per
+  day, week or month (`groupBy`) of the window, zeros included, each with
+  `activityDay` (the period's start);
 * `GET /aggregated/summary/datapoints` and `/groups/{id}/aggregated/summary`:
   a page of datapoints with their statistics and, in `entityData`, the
   datapoint exactly as `GET /datapoints/{id}` answers it. Sortable by the
@@ -142,6 +143,28 @@ async def datapoint_aggregated_list(request: Request) -> JSONAnswer:
     return JSONAnswer(list_answer(request, Scope.datapoint(datapoint_id), str(datapoint_id)))
 
 
+def group_filter(request: Request, account_id: int) -> Filter:
+    """The statistics filters narrowed to the path's group; 404 unless it is the account's."""
+    group_id = request.path_params["id"]
+    with store_of(request).transaction() as db:
+        own_row(db, "groups", "group", group_id, account_id)
+    found = statistics_filter(request, account_id)
+    found.add("d.group_id = ?", group_id)
+    return found
+
+
+async def group_aggregated(request: Request) -> JSONAnswer:
+    account_id = account_of(request)
+    answer = aggregated_answer(request, Scope.matching(account_id, group_filter(request, account_id)))
+    return JSONAnswer({"entityId": str(request.path_params["id"]), **answer})
+
+
+async def group_aggregated_list(request: Request) -> JSONAnswer:
+    account_id = account_of(request)
+    return JSONAnswer(list_answer(request, Scope.matching(account_id, group_filter(request, account_id)),
+                                  str(request.path_params["id"])))
+
+
 def stat_order(request: Request) -> str | None:
     """`ORDER BY` for a summary sorted by a statistic (`sortBy=totalClicks`...), else None."""
     sort_by = (query_text(request, "sortBy") or "").lower()
@@ -187,12 +210,7 @@ async def datapoints_summary(request: Request) -> JSONAnswer:
 
 async def group_summary(request: Request) -> JSONAnswer:
     account_id = account_of(request)
-    group_id = request.path_params["id"]
-    with store_of(request).transaction() as db:
-        own_row(db, "groups", "group", group_id, account_id)
-    found = statistics_filter(request, account_id)
-    found.add("d.group_id = ?", group_id)
-    return JSONAnswer(summary_answer(request, account_id, found))
+    return JSONAnswer(summary_answer(request, account_id, group_filter(request, account_id)))
 
 
 def statistics_routes() -> list[BaseRoute]:
@@ -203,5 +221,7 @@ def statistics_routes() -> list[BaseRoute]:
         Route("/datapoints/{id:int}/aggregated", datapoint_aggregated, methods=["GET"]),
         Route("/datapoints/{id:int}/aggregated/list", datapoint_aggregated_list, methods=["GET"]),
         Route("/aggregated/summary/datapoints", datapoints_summary, methods=["GET"]),
+        Route("/groups/{id:int}/aggregated", group_aggregated, methods=["GET"]),
+        Route("/groups/{id:int}/aggregated/list", group_aggregated_list, methods=["GET"]),
         Route("/groups/{id:int}/aggregated/summary", group_summary, methods=["GET"]),
     ]

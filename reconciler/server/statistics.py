@@ -25,6 +25,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
+from reconciler.apishapes import DAY_FORMAT
 from reconciler.server.context import account_of, store_of
 from reconciler.server.datapoint_store import fetch_datapoint
 from reconciler.server.entities import own_row
@@ -78,7 +79,7 @@ def scoped_window(request: Request, scope: Scope) -> tuple[str, Window]:
     if timeframe == "beginning":
         with store_of(request).transaction() as db:
             first = first_hit_time(db, scope)
-        first_day = window.last if first is None else datetime.strptime(first[:8], "%Y%m%d").date()
+        first_day = window.last if first is None else datetime.strptime(first[:8], DAY_FORMAT).date()
         window = Window(min(first_day, window.last), window.last)
     return timeframe, window
 

@@ -72,9 +72,11 @@ class _Builder:
         self.problems = problems
         self.built: dict[int, Any] = {}  # alias targets, built once (no "billion laughs")
         self.in_progress: set[int] = set()
+        self.spoiled: list[DocPath] = []  # where a problem was found: later checks skip these
 
     def problem(self, mark: Mark, path: DocPath, message: str) -> None:
         self.problems.append(Problem(location(self.file, mark), field_path(path), message))
+        self.spoiled.append(path)
 
     def value(self, node: Node, path: DocPath) -> Any:
         if type(node) is ScalarNode:
@@ -195,13 +197,19 @@ def _syntax_problem(error: yaml.MarkedYAMLError, file: str) -> Problem:
     mark = error.problem_mark or error.context_mark
     where = location(file, mark) if mark else Location(file, 1, 1)
     detail = error.problem or error.context or "invalid YAML"
-    if error.problem and error.context and error.context_mark:
+    if detail.startswith("but found another document"):
+        detail = "a manifest file holds one YAML document; a second one starts here"
+    elif error.problem and error.context and error.context_mark:
         detail += f" ({error.context} at line {error.context_mark.line + 1}, column {error.context_mark.column + 1})"
     return Problem(where, "yaml", detail)
 
 
-def parse_document(text: str, file: str, problems: list[Problem]) -> Any:
-    """The file's single YAML document as located values (None when empty or broken)."""
+def parse_document(text: str, file: str, problems: list[Problem]) -> tuple[Any, list[DocPath]]:
+    """The file's single YAML document as located values (None when empty or broken).
+
+    Also returns the paths of the values that had problems (duplicate keys,
+    unsupported tags...), so that other checks do not report them again.
+    """
     try:
         loader = _FastLoader(text)
         try:
@@ -210,14 +218,15 @@ def parse_document(text: str, file: str, problems: list[Problem]) -> Any:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
         problems.append(_syntax_problem(error, file))
-        return None
+        return None, []
     except yaml.YAMLError as error:
         problems.append(Problem(Location(file, 1, 1), "yaml", str(error).splitlines()[0]))
-        return None
+        return None, []
     if node is None:
-        return None
+        return None, []
+    builder = _Builder(file, problems)
     try:
-        return _Builder(file, problems).value(node, ())
+        return builder.value(node, ()), builder.spoiled
     except RecursionError:
         problems.append(Problem(location(file, node.start_mark), "yaml", "nested too deeply"))
-        return None
+        return None, []

@@ -28,8 +28,15 @@ _SCALAR_CONSTRUCTORS: dict[str, Callable[[yaml.SafeLoader, ScalarNode], Any]] = 
     f"tag:yaml.org,2002:{kind}": yaml.SafeLoader.yaml_constructors[f"tag:yaml.org,2002:{kind}"]
     for kind in ("null", "bool", "int", "float", "timestamp", "binary")
 }
+# Aliases may repeat a collection any number of times ("billion laughs"): past this
+# many repeated values a file is refused rather than handed to later checks.
+MAX_ALIASED_VALUES = 100_000
 # The scalar constructors used above keep no state, so one instance serves all files.
 _CONSTRUCTOR = yaml.SafeLoader("")
+
+
+class _TooMuchAliasing(Exception):
+    """Aliases repeat more than `MAX_ALIASED_VALUES` values."""
 
 
 class LocatedMap(dict):
@@ -73,6 +80,8 @@ class _Builder:
         self.built: dict[int, Any] = {}  # alias targets, built once (no "billion laughs")
         self.in_progress: set[int] = set()
         self.spoiled: list[DocPath] = []  # where a problem was found: later checks skip these
+        self.aliased = 0  # values repeated through aliases so far
+        self.sizes: dict[int, int] = {}
 
     def problem(self, mark: Mark, path: DocPath, message: str) -> None:
         self.problems.append(Problem(location(self.file, mark), field_path(path), message))
@@ -83,6 +92,9 @@ class _Builder:
             return self.scalar(node, path)
         key = id(node)
         if key in self.built:
+            self.aliased += self.size(self.built[key])
+            if self.aliased > MAX_ALIASED_VALUES:
+                raise _TooMuchAliasing
             return self.built[key]
         if key in self.in_progress:
             self.problem(_mark(node), path, "an alias refers to the node that contains it")
@@ -94,6 +106,15 @@ class _Builder:
             self.in_progress.discard(key)
         self.built[key] = built
         return built
+
+    def size(self, value: Any) -> int:
+        """How many values `value` holds, counting repeats (known once computed)."""
+        if not isinstance(value, (list, dict)):
+            return 1
+        if id(value) not in self.sizes:
+            items = value.values() if isinstance(value, dict) else value
+            self.sizes[id(value)] = 1 + sum(map(self.size, items))
+        return self.sizes[id(value)]
 
     def scalar(self, node: ScalarNode, path: DocPath) -> Any:
         if node.tag == STR_TAG:
@@ -229,4 +250,7 @@ def parse_document(text: str, file: str, problems: list[Problem]) -> tuple[Any, 
         return builder.value(node, ()), builder.spoiled
     except RecursionError:
         problems.append(Problem(location(file, node.start_mark), "yaml", "nested too deeply"))
-        return None, []
+    except _TooMuchAliasing:
+        problems.append(Problem(location(file, node.start_mark), "yaml",
+                                f"aliases repeat more than {MAX_ALIASED_VALUES} values"))
+    return None, []

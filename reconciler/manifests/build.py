@@ -39,6 +39,7 @@ class Declared:
     spec: Any
     inherited: dict[str, str] = field(default_factory=dict)  # key -> where its value came from
     partial: bool = False  # only the name is known: the item has schema problems
+    renamed_at: tuple[Location, ...] = ()  # where each `renamed_from` name was written
 
     def field(self, key: str, index: int | None = None) -> str:
         """The field a message names: `datapoints[3].url`, or `defaults.group` for an inherited value."""
@@ -82,7 +83,9 @@ def declarations(document: LocatedMap, file: str, problem_paths: list[DocPath]) 
             path = (section, index)
             sound = path not in broken and (section != "datapoints" or ("defaults",) not in broken)
             if sound and section == "datapoints":
-                declared.append(Declared(path, *_datapoint(item, defaults, file)))
+                renamed = item.get("renamed_from")
+                declared.append(Declared(path, *_datapoint(item, defaults, file), renamed_at=() if renamed is None
+                                         else tuple(location(file, mark) for mark in renamed.item_marks)))
             elif sound:
                 declared.append(Declared(path, _BUILDERS[section](item, file)))
             elif (*path, "name") not in problem_paths and isinstance(item, dict) and "name" in item:

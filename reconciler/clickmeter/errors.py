@@ -108,7 +108,13 @@ STATUS_ERRORS: dict[int, type[ApiError]] = {
 }
 
 
-def error_for_status(method: str, path: str, status: int, body: Any) -> ApiError:
-    """The typed error for an error answer; 5xx are `ServerError`, others `ApiError`."""
+def error_for_status(method: str, path: str, status: int, body: Any, *, secret: str = "") -> ApiError:
+    """The typed error for an error answer; 5xx are `ServerError`, others `ApiError`.
+
+    `secret` (the API key) is masked should the service ever echo it back.
+    """
     kind = STATUS_ERRORS.get(status, ServerError if status >= 500 else ApiError)
-    return kind(method, path, status, service_message(body))
+    message = service_message(body)
+    if secret:
+        message = message.replace(secret, "(sensitive)")
+    return kind(method, path, status, message)

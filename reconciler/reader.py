@@ -143,7 +143,10 @@ async def _read_summary(client: ClickMeterClient, names: _Names, **filters: Any)
 
 
 def _is_complete(data: Any) -> bool:
+    """Whether `entityData` holds all a `LiveDatapoint` needs (else the datapoint is fetched)."""
     if not isinstance(data, dict) or any(data.get(key) is None for key in REQUIRED_FIELDS):
+        return False
+    if not isinstance(data.get("tags"), list):
         return False
     return data["type"] != wire.TRACKING_LINK or isinstance(data.get("typeTL"), dict)
 

@@ -1,7 +1,8 @@
 """Typed API failures, each one line: `METHOD /path -> STATUS: service message`.
 
 The line never holds the API key: the key travels only in a request header,
-and nothing here ever formats a header, a URL with credentials or a body.
+nothing here formats a header, a URL with credentials or a request body, and
+a service message that echoes the key has it masked.
 """
 
 from __future__ import annotations

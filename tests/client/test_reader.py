@@ -43,7 +43,9 @@ async def seed_full_account(client: ClickMeterClient) -> dict[str, int]:
     view = (await client.create_group_datapoint(group, pixel("open-pixel", title="Opens")))["id"]
     gone = (await client.create_datapoint(link("gone")))["id"]
     await client.delete_datapoint(gone)
-    return {"domain": domain, "group": group, "seasonal": seasonal, "signup": signup, "purchase": purchase,
+    unused_tag = (await client.create_tag("unused"))["id"]
+    unused_script = (await client.create_retargeting({"name": "old-pixel", "script": "<img>"}))["id"]
+    return {"unused_tag": unused_tag, "unused_script": unused_script, "domain": domain, "group": group, "seasonal": seasonal, "signup": signup, "purchase": purchase,
             "script": script, "full": full, "bare": bare, "view": view}
 
 
@@ -72,12 +74,16 @@ async def test_reads_every_field_and_association(client: ClickMeterClient) -> No
     assert state.conversions[ids["signup"]] == LiveConversion(ids["signup"], "signup", 12.5, "https",
                                                               "Account created")
     assert state.conversions[ids["purchase"]].protocol == "http"
-    assert {t.name for t in state.tags.values()} == {"seasonal", "newsletter", "spring"}
-    assert state.retargeting == {ids["script"]: LiveNamed(ids["script"], "site-pixel")}
+    assert {t.name for t in state.tags.values()} == {"seasonal", "newsletter", "spring", "unused"}
+    assert state.tags[ids["unused_tag"]] == LiveNamed(ids["unused_tag"], "unused")
+    assert state.retargeting == {ids["script"]: LiveNamed(ids["script"], "site-pixel"),
+                                 ids["unused_script"]: LiveNamed(ids["unused_script"], "old-pixel")}
     assert {(d.name, d.kind) for d in state.domains.values()} == {
         ("go.clickmeter.test", "system"), ("go.example.test", "personal")}
     assert client.calls["summary_datapoints_page"] == 2  # one page of links, one of pixels
     assert "get_datapoint" not in client.calls
+    # tags and scripts are named by the references to them: only the unused ones cost a get
+    assert client.calls["get_tag"] == client.calls["get_retargeting"] == 1
 
 
 async def test_reading_many_datapoints_costs_a_call_per_page(client: ClickMeterClient) -> None:

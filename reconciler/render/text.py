@@ -32,6 +32,7 @@ class PlanText:
             lines += [f"      {diff_text(diff, change.action)}" for diff in change.diffs]
         if plan.changes:
             lines.append("")
+        lines += [f"note: {note}" for note in plan.notes]
         alone = left_alone(plan)
         if alone:
             lines.append(alone + ".")

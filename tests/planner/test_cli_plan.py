@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from reconciler.cli import GlobalOptions, cli
 from reconciler.pipeline import build_plan
 from reconciler.reader import read_live_state
-from tests.planner.support import in_account, run_operations
+from tests.planner.support import in_account, record_clicks, run_operations
 
 PASSWORD = "open-sesame-1234"
 CAMPAIGN = """\
@@ -77,9 +77,12 @@ def test_empty_account_plans_everything_created(db_path: Path, api_key: str, rep
     assert result.exit_code == 2, result.output
     lines = result.output.splitlines()
     assert lines[0] == f"target: local ({db_path})"
-    assert changes_section(result.output)[:6] == [
-        " + tag news", " + tag spring", " + group autumn", " + group spring  [" + f"{repo}/campaign.yaml:2:5]",
-        "      notes: \"Spring campaign\"", " + conversion buy  [" + f"{repo}/campaign.yaml:9:5]"]
+    heads = [line for line in changes_section(result.output) if not line.startswith("      ")]
+    assert heads == [f" + tag news  [{repo}/campaign.yaml:17:11]", f" + tag spring  [{repo}/campaign.yaml:17:11]",
+                     f" + group autumn  [{repo}/campaign.yaml:5:5]", f" + group spring  [{repo}/campaign.yaml:2:5]",
+                     f" + conversion buy  [{repo}/campaign.yaml:10:5]",
+                     f" + conversion signup  [{repo}/campaign.yaml:7:5]",
+                     f" + pixel beacon  [{repo}/campaign.yaml:23:5]", f" + link sale  [{repo}/campaign.yaml:12:5]"]
     assert lines[-1] == ("Plan: 8 to create, 0 to update, 0 to delete, 0 links to re-tag; "
                          "5 API calls (~1 s at 10 req/s).")
 
@@ -120,7 +123,7 @@ def test_each_out_of_band_field_edit_is_exactly_that_diff(db_path: Path, api_key
     sale_id = in_account(db_path, api_key, edit_sale)
     result = plan(db_path, str(repo), "--detailed-exitcode")
     assert result.exit_code == 2, result.output
-    assert changes_section(result.output) == [f" ~ link sale (id {sale_id})  [{repo}/campaign.yaml:13:5]",
+    assert changes_section(result.output) == [f" ~ link sale (id {sale_id})  [{repo}/campaign.yaml:12:5]",
                                               f"      {expected}"]
 
 
@@ -169,7 +172,7 @@ def test_an_out_of_band_deletion_plans_the_datapoint_again(db_path: Path, api_ke
     in_account(db_path, api_key, delete_beacon)
     result = plan(db_path, str(repo), "--detailed-exitcode")
     assert result.exit_code == 2
-    assert changes_section(result.output)[0] == f" + pixel beacon  [{repo}/campaign.yaml:24:5]"
+    assert changes_section(result.output)[0] == f" + pixel beacon  [{repo}/campaign.yaml:23:5]"
 
 
 def test_renamed_from_renames_the_live_link(db_path: Path, api_key: str, repo: Path) -> None:
@@ -219,5 +222,36 @@ def test_a_reference_to_nothing_names_the_manifest_line(db_path: Path, api_key: 
     (repo / "campaign.yaml").write_text(CAMPAIGN.replace("conversions: [signup]", "conversions: [nowhere]"))
     result = CliRunner().invoke(cli, ["--local-db", str(db_path), "plan", str(repo)])
     assert result.exit_code == 1
-    assert re.fullmatch(rf"error: {re.escape(str(repo))}/campaign\.yaml:20:\d+: datapoint sale: conversions: "
+    assert re.fullmatch(rf"error: {re.escape(str(repo))}/campaign\.yaml:18:18: datapoint sale: conversions: "
                         r"conversion 'nowhere' is neither declared nor live\n", result.output)
+
+
+def test_thresholds_are_shown_as_refusals(db_path: Path, api_key: str, repo: Path) -> None:
+    links = "".join(f"  - name: item-{i}\n    url: https://shop.example.com/{i}\n    group: spring\n"
+                    for i in range(10))
+    (repo / "items.yaml").write_text("settings:\n  max_delete_percent: 25\ndatapoints:\n" + links)
+    converge(db_path, api_key, repo)
+    (repo / "items.yaml").write_text("settings:\n  max_delete_percent: 25\ndatapoints:\n"
+                                     + links.split("  - name: item-7")[0])
+    result = plan(db_path, str(repo), "--format", "json")
+    safety = json.loads(result.output)["safety"]
+    assert (safety["managed"], safety["deletes"]) == (12, 3)
+    assert safety["refusals"] == [
+        "the plan would delete 3 of 12 managed datapoints (25% > max_delete_percent 25%); use --force"]
+
+
+def test_clicked_links_deleted_or_repointed_show_their_clicks(db_path: Path, api_key: str, repo: Path) -> None:
+    (repo / "stray.yaml").write_text("datapoints:\n  - name: stray\n    url: https://shop.example.com/s\n"
+                                     "    group: spring\n")
+    ids = converge(db_path, api_key, repo)
+    record_clicks(db_path, "/go.clickmeter.test/sale", 3)
+    record_clicks(db_path, "/go.clickmeter.test/stray", 2)
+    (repo / "stray.yaml").unlink()
+    (repo / "campaign.yaml").write_text(CAMPAIGN.replace("shop.example.com/sale", "shop.example.com/new"))
+    result = plan(db_path, str(repo))
+    assert "      ! 3 clicks in the last 30 days, re-pointed" in result.output
+    assert "      ! 2 clicks in the last 30 days, deleted" in result.output
+    assert (f"  - datapoint sale (id {ids['datapoint:sale']}) had 3 clicks in the last 30 days and would be "
+            "re-pointed; use --allow-active") in result.output
+    markdown = plan(db_path, str(repo), "--format", "markdown").output
+    assert f"| delete | `stray` | {ids['datapoint:stray']} | 2 |" in markdown

@@ -232,12 +232,12 @@ def test_thresholds_are_shown_as_refusals(db_path: Path, api_key: str, repo: Pat
     (repo / "items.yaml").write_text("settings:\n  max_delete_percent: 25\ndatapoints:\n" + links)
     converge(db_path, api_key, repo)
     (repo / "items.yaml").write_text("settings:\n  max_delete_percent: 25\ndatapoints:\n"
-                                     + links.split("  - name: item-7")[0])
+                                     + links.split("  - name: item-6")[0])
     result = plan(db_path, str(repo), "--format", "json")
     safety = json.loads(result.output)["safety"]
-    assert (safety["managed"], safety["deletes"]) == (12, 3)
+    assert (safety["managed"], safety["deletes"]) == (12, 4)
     assert safety["refusals"] == [
-        "the plan would delete 3 of 12 managed datapoints (25% > max_delete_percent 25%); use --force"]
+        "the plan would delete 4 of 12 managed datapoints (33% > max_delete_percent 25%); use --force"]
 
 
 def test_clicked_links_deleted_or_repointed_show_their_clicks(db_path: Path, api_key: str, repo: Path) -> None:

@@ -28,9 +28,9 @@ SENSITIVE = "(sensitive)"
 ASSUMED_RATE = 10  # requests per second the public service allows
 
 CREATE, UPDATE, RENAME, DELETE = "create", "update", "rename", "delete"
-ACTIONS = (CREATE, UPDATE, RENAME, DELETE)
-KINDS = ("tag", "group", "conversion", "datapoint")
-ASSOCIATION_FIELDS = frozenset({"tags", "conversions"})
+# kind -> its collection in `LiveState` (and in the planner's by-name index)
+LIVE_COLLECTIONS = {"datapoint": "datapoints", "group": "groups", "conversion": "conversions", "tag": "tags",
+                    "domain": "domains", "retargeting": "retargeting"}
 
 
 class PlanFileError(ReconcilerError):
@@ -274,10 +274,6 @@ def fingerprint(live_object: Any) -> str:
     detect a stale plan). A password counts only as present or absent."""
     fields = {f.name: getattr(live_object, f.name) for f in dataclasses.fields(live_object)}
     return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
-
-
-LIVE_COLLECTIONS = {"datapoint": "datapoints", "group": "groups", "conversion": "conversions", "tag": "tags",
-                    "domain": "domains", "retargeting": "retargeting"}
 
 
 def stale_objects(plan: Plan, live: Any) -> list[str]:

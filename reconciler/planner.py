@@ -19,7 +19,7 @@ from reconciler.model import (
     LINK, DatapointSpec, DesiredState, GroupSpec, LiveDatapoint, LiveState, Location, Secret,
 )
 from reconciler.plan import (
-    CREATE, DELETE, RENAME, SENSITIVE, UPDATE, Change, FieldDiff, Fingerprint, Plan, Safety,
+    CREATE, DELETE, LIVE_COLLECTIONS, RENAME, SENSITIVE, UPDATE, Change, FieldDiff, Fingerprint, Plan, Safety,
     fingerprint,
 )
 
@@ -290,7 +290,7 @@ def _fingerprints(changes: list[Change], works: list[DatapointWork], deletes: li
     touched |= {("datapoint", d.id): d for d in deletes}
     for change in changes:
         if change.kind in ("group", "conversion") and change.id is not None:
-            touched[(change.kind, change.id)] = getattr(index, change.kind + "s")[change.name]
+            touched[(change.kind, change.id)] = getattr(index, LIVE_COLLECTIONS[change.kind])[change.name]
     touched |= refs.used
     prints = [Fingerprint(kind, obj.name, obj_id, fingerprint(obj)) for (kind, obj_id), obj in touched.items()]
     prints += [Fingerprint(c.kind, c.name, None, None) for c in changes if c.action == CREATE]

@@ -238,8 +238,10 @@ class Plan:
                 left_alone=dict(document["left_alone"]),
                 notes=tuple(document["notes"]),
             )
-        except (KeyError, TypeError, AttributeError) as error:
-            raise PlanFileError(f"malformed plan: {type(error).__name__}: {error}") from None
+        except KeyError as error:
+            raise PlanFileError(f"malformed plan: no {error} key") from None
+        except (TypeError, AttributeError) as error:
+            raise PlanFileError(f"malformed plan: {error}") from None
 
 
 def _change_document(change: Change) -> dict[str, Any]:

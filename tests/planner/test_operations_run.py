@@ -61,6 +61,7 @@ def test_every_kind_of_change_to_a_converged_account_converges(db_path: Path, ap
                                                   renamed_from=("plain",))
     del changed.datapoints["plain"], changed.datapoints["open-pixel"]
     changed.groups["spring"].notes = "Still spring"
+    changed.groups["autumn"].tags = frozenset({"fresh", "news"})
     changed.conversions["buy"].value = 4.0
     ENVIRON["SALE_PASSWORD"] = "other-password"
     try:
@@ -68,7 +69,10 @@ def test_every_kind_of_change_to_a_converged_account_converges(db_path: Path, ap
     finally:
         ENVIRON["SALE_PASSWORD"] = "open-sesame"
     assert [(c.kind, c.action, c.name) for c in plan.changes] == [
-        ("tag", "create", "fresh"), ("group", "update", "spring"), ("conversion", "update", "buy"),
+        ("tag", "create", "fresh"), ("group", "update", "autumn"), ("group", "update", "spring"),
+        ("conversion", "update", "buy"),
         ("datapoint", "rename", "renamed"), ("datapoint", "update", "sale"),
         ("datapoint", "delete", "open-pixel")]
+    assert [(op.method, op.path) for op in plan.operations if op.items == ("group:autumn",)] == [
+        ("PUT", "/tags/{tagId}/groups/patch")] * 2
     assert after.changes == ()

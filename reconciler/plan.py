@@ -277,23 +277,3 @@ def fingerprint(live_object: Any) -> str:
     fields = {f.name: getattr(live_object, f.name) for f in dataclasses.fields(live_object)}
     return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
 
-
-def stale_objects(plan: Plan, live: Any) -> list[str]:
-    """Why `plan` no longer fits the account `live` (a `LiveState`); empty when it still does.
-
-    An object the plan writes or refers to changed or went away, or something the
-    plan creates exists already (so a saved plan applied twice creates nothing twice).
-    """
-    stale = []
-    for expected in plan.fingerprints:
-        objects = getattr(live, LIVE_COLLECTIONS[expected.kind])
-        if expected.id is None:
-            if any(obj.name == expected.name for obj in objects.values()):
-                stale.append(f"{expected.kind} {expected.name} exists already")
-            continue
-        found = objects.get(expected.id)
-        if found is None:
-            stale.append(f"{expected.kind} {expected.name} (id {expected.id}) is gone")
-        elif fingerprint(found) != expected.sha256:
-            stale.append(f"{expected.kind} {expected.name} (id {expected.id}) changed since the plan was made")
-    return stale

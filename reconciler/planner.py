@@ -71,35 +71,36 @@ def plan_changes(desired: DesiredState, live: LiveState) -> Plan:
     specs = [_with_settings_defaults(desired, spec) for _, spec in sorted(desired.datapoints.items())]
     _check_references(desired, specs, index)
     refs = References(index)
-    changes: list[Change] = []
     unchanged: Counter[str] = Counter(dict.fromkeys(("conversion", "datapoint", "group", "tag"), 0))
-
-    group_changes, group_updates = _plan_groups(desired, index, unchanged)
-    conversion_changes, conversion_updates = _plan_conversions(desired, index, unchanged)
+    group_changes, group_work = _plan_groups(desired, index, unchanged)
+    conversion_changes, conversion_work = _plan_conversions(desired, index, unchanged)
+    tag_changes = _plan_tags(desired, specs, index, unchanged)
     matched = _match_datapoints(specs, index)
     works = [_datapoint_work(spec, matched.get(spec.name)) for spec in specs]
     deletes, left_alone = _undeclared(desired, index, {d.id for d in matched.values()})
-    tag_changes = _plan_tags(desired, specs, index, unchanged)
 
-    changes += tag_changes + group_changes + conversion_changes
     datapoint_changes = [w.change for w in works if w.change is not None]
     unchanged["datapoint"] = len(works) - len(datapoint_changes)
+    changes = tag_changes + group_changes + conversion_changes
     changes += sorted(datapoint_changes, key=lambda c: (c.action != CREATE, c.name))
     changes += [Change("datapoint", DELETE, d.name, d.id, d.type, diffs=_deleted_diffs(d)) for d in deletes]
-
-    operations = build_operations(refs, [c.name for c in tag_changes], group_updates,
-                                  conversion_updates, works, deletes)
-    settings = desired.settings
-    safety = Safety(managed=len(matched) + len(deletes), deletes=len(deletes),
-                    updates=sum(1 for w in works if w.live is not None and w.change is not None),
-                    max_delete_percent=settings.max_delete_percent,
-                    max_update_percent=settings.max_update_percent,
-                    protect_active_days=settings.protect_active_days)
+    operations = build_operations(refs, [c.name for c in tag_changes], group_work, conversion_work,
+                                  works, deletes)
     return Plan(target="", manifests_digest=desired.digest, changes=tuple(changes),
                 operations=tuple(operations),
                 fingerprints=_fingerprints(changes, works, deletes, refs, index),
-                safety=safety, unchanged=dict(sorted(unchanged.items())),
-                left_alone=dict(sorted(left_alone.items())))
+                safety=_safety(desired, len(matched), len(deletes), works),
+                unchanged=dict(sorted(unchanged.items())), left_alone=dict(sorted(left_alone.items())))
+
+
+def _safety(desired: DesiredState, matched: int, deletes: int, works: list[DatapointWork]) -> Safety:
+    """Managed = the declared datapoints that exist live, plus the undeclared ones pruned."""
+    settings = desired.settings
+    return Safety(managed=matched + deletes, deletes=deletes,
+                  updates=sum(1 for w in works if w.live is not None and w.change is not None),
+                  max_delete_percent=settings.max_delete_percent,
+                  max_update_percent=settings.max_update_percent,
+                  protect_active_days=settings.protect_active_days)
 
 
 # ------------------------------------------------------------------ checks

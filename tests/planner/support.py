@@ -62,3 +62,18 @@ async def run_operations(client: ClickMeterClient, plan: Plan, environ: Mapping[
         elif operation.creates:
             ids[operation.creates[0]] = answer["id"]
     return ids
+
+
+def record_clicks(db_path: Path, path: str, clicks: int) -> None:
+    """Visit a link's short path (`/{domain}/{name}`) on the local server as a browser would."""
+    async def visit() -> None:
+        app = create_app(db_path)
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://local") as web:
+                for visit_number in range(clicks):
+                    response = await web.get(path, headers={"User-Agent": f"browser-{visit_number}",
+                                                            "X-Forwarded-For": f"10.0.0.{visit_number + 1}"})
+                    assert response.status_code in (301, 307), response.text
+        finally:
+            app.state.store.close()
+    asyncio.run(visit())

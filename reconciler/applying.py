@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Iterator
 
+from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.target import describe_target, open_client
 from reconciler.errors import ReconcilerError
 from reconciler.executor import DONE, FAILED, PENDING, SKIPPED, Executor, Outcome
@@ -93,28 +94,27 @@ def stops_on_signals(stop: asyncio.Event) -> Iterator[None]:
             loop.remove_signal_handler(number)
 
 
-async def execute_plan(options: GlobalOptions, plan: Plan, *, saved: bool, stream: IO[str],
-                       log: IO[str] | None, environ: Mapping[str, str] = os.environ) -> Outcome:
-    """Run `plan` on the target; verify unless interrupted. A saved plan is stale-checked first."""
-    stop = asyncio.Event()
-    async with open_client(options) as client:
-        progress = Progress(total_calls=len(plan.operations),
-                            total_items=sum(len(op.items) for op in plan.operations),
-                            stream=stream, is_terminal=stream.isatty(), log=log)
-        executor = Executor(client, plan, progress, environ, stop)
-        if saved:
-            live = await read_live_state(client)
-            stale = stale_objects(plan, live, environ)
-            if stale:
-                raise StalePlanError("the saved plan is stale: " + "; ".join(stale) + "; plan again")
-            executor.already_done(live)
-        with stops_on_signals(stop):
-            outcome = await executor.run()
-        progress.finish()
-        if not outcome.interrupted:
-            outcome.residuals = residuals(plan, await read_live_state(client), environ)
-            outcome.verified = True
-        return outcome
+async def execute_plan(client: ClickMeterClient, plan: Plan, *, saved: bool, stream: IO[str],
+                       log: IO[str] | None = None, environ: Mapping[str, str] = os.environ,
+                       stop: asyncio.Event | None = None) -> Outcome:
+    """Run `plan` through `client`; verify unless stopped. A saved plan is stale-checked first."""
+    stop = stop or asyncio.Event()
+    progress = Progress(total_calls=len(plan.operations),
+                        total_items=sum(len(op.items) for op in plan.operations),
+                        stream=stream, is_terminal=stream.isatty(), log=log)
+    executor = Executor(client, plan, progress, environ, stop)
+    if saved:
+        live = await read_live_state(client)
+        stale = stale_objects(plan, live, environ)
+        if stale:
+            raise StalePlanError("the saved plan is stale: " + "; ".join(stale) + "; plan again")
+        executor.already_done(live)
+    outcome = await executor.run()
+    progress.finish()
+    if not outcome.interrupted:
+        outcome.residuals = residuals(plan, await read_live_state(client), environ)
+        outcome.verified = True
+    return outcome
 
 
 def report_lines(plan: Plan, outcome: Outcome) -> list[str]:
@@ -147,13 +147,20 @@ def report_lines(plan: Plan, outcome: Outcome) -> list[str]:
 
 
 def run_apply(options: GlobalOptions, plan: Plan, *, saved: bool, log_path: str | None) -> Outcome:
-    """`execute_plan` from synchronous code, with the `--log` file open around it."""
+    """`execute_plan` on the target, from synchronous code: signals stop it, `--log` is written."""
     try:
         log = open(log_path, "w", encoding="utf-8") if log_path else None
     except OSError as error:
         raise ReconcilerError(f"--log {log_path}: cannot write ({error.strerror})") from None
+
+    async def on_target() -> Outcome:
+        stop = asyncio.Event()
+        async with open_client(options) as client:
+            with stops_on_signals(stop):
+                return await execute_plan(client, plan, saved=saved, stream=sys.stderr, log=log, stop=stop)
+
     try:
-        return asyncio.run(execute_plan(options, plan, saved=saved, stream=sys.stderr, log=log))
+        return asyncio.run(on_target())
     finally:
         if log is not None:
             log.close()

@@ -18,7 +18,7 @@ from typing import Any
 from reconciler import bodies
 from reconciler.apishapes import MAX_BATCH, PATCH_ADD, PATCH_REMOVE
 from reconciler.model import DatapointSpec, LiveDatapoint
-from reconciler.plan import Change, FieldDiff, Operation
+from reconciler.plan import LIVE_COLLECTIONS, Change, FieldDiff, Operation
 
 SCALAR_FIELDS = ("name", "url", "title", "domain", "redirect", "group", "favourite", "notes",
                  "status", "password", "retargeting")
@@ -30,15 +30,12 @@ class References:
     `used` collects the live objects referred to by id, for the fingerprints.
     """
 
-    KINDS = {"group": "groups", "conversion": "conversions", "tag": "tags", "domain": "domains",
-             "retargeting": "retargeting"}
-
     def __init__(self, index: Any) -> None:
         self.index = index
         self.used: dict[tuple[str, int], Any] = {}
 
     def __call__(self, kind: str, name: str) -> bodies.Ref:
-        live = getattr(self.index, self.KINDS[kind]).get(name)
+        live = getattr(self.index, LIVE_COLLECTIONS[kind]).get(name)
         if live is None:
             return bodies.ref_to(kind, name)
         self.used[(kind, live.id)] = live

@@ -7,7 +7,7 @@ from pathlib import Path
 from reconciler.model import (
     PIXEL, ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Secret, Settings,
 )
-from reconciler.plan import Plan
+from reconciler.plan import Plan, stale_objects
 from reconciler.planner import plan_changes
 from reconciler.reader import read_live_state
 from tests.planner.states import desired_state
@@ -16,12 +16,14 @@ from tests.planner.support import in_account, run_operations
 ENVIRON = {"SALE_PASSWORD": "open-sesame"}
 
 
-def plan_and_run(db_path: Path, api_key: str, desired: DesiredState) -> tuple[Plan, Plan]:
-    """Plan, send the operations, and plan again: (first plan, plan after)."""
+def plan_and_run(db_path: Path, api_key: str, desired: DesiredState) -> tuple[Plan, Plan, list[str]]:
+    """Plan, send the operations, and plan again: (first plan, plan after, why the first is stale now)."""
     async def work(client):
         plan = plan_changes(desired, await read_live_state(client))
+        assert stale_objects(plan, await read_live_state(client)) == []
         await run_operations(client, plan, ENVIRON)
-        return plan, plan_changes(desired, await read_live_state(client))
+        after = await read_live_state(client)
+        return plan, plan_changes(desired, after), stale_objects(plan, after)
     return in_account(db_path, api_key, work)
 
 
@@ -43,9 +45,10 @@ def campaign(**overrides) -> DesiredState:
 
 
 def test_everything_created_from_an_empty_account_converges(db_path: Path, api_key: str) -> None:
-    first, after = plan_and_run(db_path, api_key, campaign())
+    first, after, stale = plan_and_run(db_path, api_key, campaign())
     assert first.summary()["create"] == 13 and first.summary()["calls"] == 6
     assert after.changes == () and after.operations == ()
+    assert len(stale) == 13 and "datapoint sale exists already" in stale
 
 
 def test_every_kind_of_change_to_a_converged_account_converges(db_path: Path, api_key: str) -> None:
@@ -61,7 +64,7 @@ def test_every_kind_of_change_to_a_converged_account_converges(db_path: Path, ap
     changed.conversions["buy"].value = 4.0
     ENVIRON["SALE_PASSWORD"] = "other-password"
     try:
-        plan, after = plan_and_run(db_path, api_key, changed)
+        plan, after, _ = plan_and_run(db_path, api_key, changed)
     finally:
         ENVIRON["SALE_PASSWORD"] = "open-sesame"
     assert [(c.kind, c.action, c.name) for c in plan.changes] == [

@@ -10,7 +10,7 @@ from reconciler.apishapes import MAX_BATCH
 from reconciler.model import (
     PIXEL, ConversionSpec, DatapointSpec, GroupSpec, LiveDatapoint, LiveNamed, Location, Secret, Settings,
 )
-from reconciler.plan import Plan
+from reconciler.plan import Plan, stale_objects
 from reconciler.planner import PlanningError, plan_changes
 from tests.planner.states import desired_state, live_like
 
@@ -253,3 +253,15 @@ def test_saved_form_reads_back_to_the_same_plan() -> None:
     live.tags[50] = LiveNamed(50, "spare")
     plan = plan_changes(desired, live)
     assert Plan.from_document(plan.to_document()) == plan
+
+
+def test_stale_objects_name_what_changed_went_away_or_exists_already() -> None:
+    desired = desired_state([link("a", title="new"), link("b"), link("c", title="new")])
+    live = live_like(desired_state([link("a"), link("c")]))
+    plan = plan_changes(desired, live)
+    assert stale_objects(plan, live) == []
+    live.datapoints[1].notes = "edited by hand"
+    del live.datapoints[2]
+    live.datapoints[9] = LiveDatapoint(9, "b", "link")
+    assert stale_objects(plan, live) == ["datapoint a (id 1) changed since the plan was made",
+                                         "datapoint b exists already", "datapoint c (id 2) is gone"]

@@ -38,13 +38,43 @@ CONVERSIONS = ("signup", "buy", "lead")
 WIRE_TYPES = {"link": "TrackingLink", "pixel": "TrackingPixel"}
 
 
+class AnswersLostAfterWrites:
+    """ASGI wrapper: a share of writes is carried out by the server, then its answer is lost
+    (`how`: "503" answers in its place, "drop" hangs up). The server's own faults strike before
+    the write; this is the other case, where a blind retry of a create would duplicate it."""
+
+    def __init__(self, app: Any, share: float, how: str, seed: int) -> None:
+        self.app, self.share, self.how = app, share, how
+        self.random = random.Random(seed)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] == "GET" or self.random.random() >= self.share:
+            await self.app(scope, receive, send)
+            return
+
+        async def discard(message: Any) -> None:
+            return None
+
+        await self.app(scope, receive, discard)
+        if self.how == "drop":
+            raise httpx.RemoteProtocolError("test: connection dropped after the write")
+        await send({"type": "http.response.start", "status": 503,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": b'[{"errorMessage": "test: answer lost"}]'})
+
+
 @asynccontextmanager
-async def account(db_path: Path, api_key: str, **app_options: Any) -> AsyncIterator[ClickMeterClient]:
-    """A client of the in-process server on `db_path`; `app_options` go to `create_app` (faults...)."""
+async def account(db_path: Path, api_key: str, lost_answers: float = 0.0, lost_as: str = "drop",
+                  seed: int = 0, client_rate: float | None = None,
+                  **app_options: Any) -> AsyncIterator[ClickMeterClient]:
+    """A client (at `client_rate` requests/s) of the in-process server on `db_path`; `app_options`
+    go to `create_app` (rate, latency_ms, fault_rate, fault_seed), `lost_answers` to
+    `AnswersLostAfterWrites`."""
     app = create_app(db_path, **app_options)
+    served = AnswersLostAfterWrites(app, lost_answers, lost_as, seed) if lost_answers else app
     try:
-        async with ClickMeterClient("http://local", api_key, transport=httpx.ASGITransport(app=app),
-                                    backoff=0.001, max_backoff=0.01) as client:
+        async with ClickMeterClient("http://local", api_key, transport=httpx.ASGITransport(app=served),
+                                    rate=client_rate, backoff=0.001, max_backoff=0.01) as client:
             yield client
     finally:
         app.state.store.close()
@@ -77,8 +107,8 @@ def random_desired(rng: random.Random, names: int = 8, most: int = 6) -> Desired
     conversions = [ConversionSpec(name, value=rng.choice([1.0, 2.5]), protocol=rng.choice([None, "https"]))
                    for name in rng.sample(CONVERSIONS, rng.randint(0, 2))]
     specs = []
-    for name in rng.sample([f"dp-{n}" for n in range(names)], rng.randint(1, most)):
-        pixel = rng.random() < 0.25
+    for number in rng.sample(range(names), rng.randint(1, most)):
+        name, pixel = f"dp-{number}", number % 4 == 3  # a name keeps its type: links and pixels share names
         spec = DatapointSpec(
             name, type=PIXEL if pixel else "link",
             title=rng.choice([None, "T1", "T2"]), notes=rng.choice([None, "n"]),

@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING, Iterator
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.target import describe_target, open_client
 from reconciler.errors import ReconcilerError
-from reconciler.executor import DONE, FAILED, PENDING, SKIPPED, Executor, Outcome
+from reconciler.executor import ALREADY_DONE, DONE, FAILED, PENDING, SKIPPED, Executor, Outcome
 from reconciler.expectations import COLLECTIONS, Names, expectations
 from reconciler.model import LiveState
 from reconciler.plan import Plan, fingerprint
@@ -134,8 +134,10 @@ def report_lines(plan: Plan, outcome: Outcome) -> list[str]:
             lines.append(f"  {item.key} ({call.method} {call.path}){cause}")
         if len(items) > SHOWN_PER_STATUS:
             lines.append(f"  ... and {len(items) - SHOWN_PER_STATUS} more")
-    lines.append(f"Apply: {outcome.count(DONE)} done, {outcome.count(FAILED)} failed, "
-                 f"{outcome.count(SKIPPED)} skipped, {outcome.count(PENDING)} not started.")
+    already = sum(1 for item in outcome.items if item.cause == ALREADY_DONE)
+    lines.append(f"Apply: {outcome.count(DONE)} done{f' ({already} already as planned)' if already else ''}, "
+                 f"{outcome.count(FAILED)} failed, {outcome.count(SKIPPED)} skipped, "
+                 f"{outcome.count(PENDING)} not started.")
     if outcome.interrupted:
         lines.append("Not verified (interrupted): run plan to see exactly what remains.")
     elif outcome.residuals:

@@ -37,6 +37,7 @@ from reconciler.progress import CallRecord, Progress
 from reconciler.reader import read_live_state
 
 PENDING, DONE, FAILED, SKIPPED, UNKNOWN = "pending", "done", "failed", "skipped", "unknown"
+ALREADY_DONE = "already as planned"
 RESOLVE_ROUNDS = 3  # re-read and re-send rounds for writes whose outcome was lost
 
 
@@ -157,7 +158,7 @@ class Executor:
             for item, expectation in zip(self.by_operation[index], expectations(operation, names)):
                 if item.status == PENDING and expectation.residual(live) is None:
                     self._learn_id(item, expectation, live)
-                    item.settle(DONE, "already as planned")
+                    item.settle(DONE, ALREADY_DONE)
                     marked += 1
         return marked
 

@@ -115,7 +115,7 @@ def _declarations(source: Source, data: bytes, problems: list[Problem]) -> FileD
     text = _decode(source.shown, data, problems)
     if text is None:
         return None
-    document = parse_document(text, source.shown, problems)
+    document, spoiled = parse_document(text, source.shown, problems)
     if document is None:
         return None
     if not isinstance(document, LocatedMap):
@@ -124,9 +124,10 @@ def _declarations(source: Source, data: bytes, problems: list[Problem]) -> FileD
                                 "a manifest must be a mapping of settings, defaults, groups, "
                                 "conversions, tags and datapoints"))
         return None
-    found = schema_problems(document, source.shown)
+    found = [(path, problem) for path, problem in schema_problems(document, source.shown)
+             if not any(path[:len(bad)] == bad for bad in spoiled)]
     problems.extend(problem for _, problem in found)
-    return declarations(document, source.shown, [path for path, _ in found])
+    return declarations(document, source.shown, [*spoiled, *(path for path, _ in found)])
 
 
 def _decode(shown: str, data: bytes, problems: list[Problem]) -> str | None:

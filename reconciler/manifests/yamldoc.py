@@ -28,8 +28,15 @@ _SCALAR_CONSTRUCTORS: dict[str, Callable[[yaml.SafeLoader, ScalarNode], Any]] = 
     f"tag:yaml.org,2002:{kind}": yaml.SafeLoader.yaml_constructors[f"tag:yaml.org,2002:{kind}"]
     for kind in ("null", "bool", "int", "float", "timestamp", "binary")
 }
+# Aliases may repeat a collection any number of times ("billion laughs"): past this
+# many repeated values a file is refused rather than handed to later checks.
+MAX_ALIASED_VALUES = 100_000
 # The scalar constructors used above keep no state, so one instance serves all files.
 _CONSTRUCTOR = yaml.SafeLoader("")
+
+
+class _TooMuchAliasing(Exception):
+    """Aliases repeat more than `MAX_ALIASED_VALUES` values."""
 
 
 class LocatedMap(dict):
@@ -72,15 +79,22 @@ class _Builder:
         self.problems = problems
         self.built: dict[int, Any] = {}  # alias targets, built once (no "billion laughs")
         self.in_progress: set[int] = set()
+        self.spoiled: list[DocPath] = []  # where a problem was found: later checks skip these
+        self.aliased = 0  # values repeated through aliases so far
+        self.sizes: dict[int, int] = {}
 
     def problem(self, mark: Mark, path: DocPath, message: str) -> None:
         self.problems.append(Problem(location(self.file, mark), field_path(path), message))
+        self.spoiled.append(path)
 
     def value(self, node: Node, path: DocPath) -> Any:
         if type(node) is ScalarNode:
             return self.scalar(node, path)
         key = id(node)
         if key in self.built:
+            self.aliased += self.size(self.built[key])
+            if self.aliased > MAX_ALIASED_VALUES:
+                raise _TooMuchAliasing
             return self.built[key]
         if key in self.in_progress:
             self.problem(_mark(node), path, "an alias refers to the node that contains it")
@@ -92,6 +106,15 @@ class _Builder:
             self.in_progress.discard(key)
         self.built[key] = built
         return built
+
+    def size(self, value: Any) -> int:
+        """How many values `value` holds, counting repeats (known once computed)."""
+        if not isinstance(value, (list, dict)):
+            return 1
+        if id(value) not in self.sizes:
+            items = value.values() if isinstance(value, dict) else value
+            self.sizes[id(value)] = 1 + sum(map(self.size, items))
+        return self.sizes[id(value)]
 
     def scalar(self, node: ScalarNode, path: DocPath) -> Any:
         if node.tag == STR_TAG:
@@ -195,13 +218,19 @@ def _syntax_problem(error: yaml.MarkedYAMLError, file: str) -> Problem:
     mark = error.problem_mark or error.context_mark
     where = location(file, mark) if mark else Location(file, 1, 1)
     detail = error.problem or error.context or "invalid YAML"
-    if error.problem and error.context and error.context_mark:
+    if detail.startswith("but found another document"):
+        detail = "a manifest file holds one YAML document; a second one starts here"
+    elif error.problem and error.context and error.context_mark:
         detail += f" ({error.context} at line {error.context_mark.line + 1}, column {error.context_mark.column + 1})"
     return Problem(where, "yaml", detail)
 
 
-def parse_document(text: str, file: str, problems: list[Problem]) -> Any:
-    """The file's single YAML document as located values (None when empty or broken)."""
+def parse_document(text: str, file: str, problems: list[Problem]) -> tuple[Any, list[DocPath]]:
+    """The file's single YAML document as located values (None when empty or broken).
+
+    Also returns the paths of the values that had problems (duplicate keys,
+    unsupported tags...), so that other checks do not report them again.
+    """
     try:
         loader = _FastLoader(text)
         try:
@@ -210,14 +239,18 @@ def parse_document(text: str, file: str, problems: list[Problem]) -> Any:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
         problems.append(_syntax_problem(error, file))
-        return None
+        return None, []
     except yaml.YAMLError as error:
         problems.append(Problem(Location(file, 1, 1), "yaml", str(error).splitlines()[0]))
-        return None
+        return None, []
     if node is None:
-        return None
+        return None, []
+    builder = _Builder(file, problems)
     try:
-        return _Builder(file, problems).value(node, ())
+        return builder.value(node, ()), builder.spoiled
     except RecursionError:
         problems.append(Problem(location(file, node.start_mark), "yaml", "nested too deeply"))
-        return None
+    except _TooMuchAliasing:
+        problems.append(Problem(location(file, node.start_mark), "yaml",
+                                f"aliases repeat more than {MAX_ALIASED_VALUES} values"))
+    return None, []

@@ -91,7 +91,7 @@ def test_converged_account_has_no_changes(db_path: Path, api_key: str, repo: Pat
     converge(db_path, api_key, repo)
     result = plan(db_path, str(repo), "--detailed-exitcode")
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1].startswith("No changes. 7 declared objects up to date; 0 API calls")
+    assert result.output.splitlines()[-1].startswith("No changes. 8 declared objects up to date; 0 API calls")
 
 
 DRIFTS = {
@@ -123,8 +123,9 @@ def test_each_out_of_band_field_edit_is_exactly_that_diff(db_path: Path, api_key
     sale_id = in_account(db_path, api_key, edit_sale)
     result = plan(db_path, str(repo), "--detailed-exitcode")
     assert result.exit_code == 2, result.output
+    risk = ["      ! 0 clicks in the last 30 days, re-pointed"] if drift == "url" else []
     assert changes_section(result.output) == [f" ~ link sale (id {sale_id})  [{repo}/campaign.yaml:12:5]",
-                                              f"      {expected}"]
+                                              *risk, f"      {expected}"]
 
 
 ASSOCIATION_DRIFTS = {
@@ -244,7 +245,7 @@ def test_clicked_links_deleted_or_repointed_show_their_clicks(db_path: Path, api
     (repo / "stray.yaml").write_text("datapoints:\n  - name: stray\n    url: https://shop.example.com/s\n"
                                      "    group: spring\n")
     ids = converge(db_path, api_key, repo)
-    record_clicks(db_path, "/go.clickmeter.test/sale", 3)
+    record_clicks(db_path, f"/go.clickmeter.test/sale?password={PASSWORD}", 3)
     record_clicks(db_path, "/go.clickmeter.test/stray", 2)
     (repo / "stray.yaml").unlink()
     (repo / "campaign.yaml").write_text(CAMPAIGN.replace("shop.example.com/sale", "shop.example.com/new"))

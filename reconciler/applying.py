@@ -50,17 +50,16 @@ def stale_objects(plan: Plan, live: LiveState, environ: Mapping[str, str]) -> li
     for operation in plan.operations:
         for expectation in expectations(operation, names):
             effects.setdefault((expectation.kind, expectation.ident), []).append(
-                expectation.residual(live) is None)
+                expectation.residual(names) is None)
     stale = []
     for print_ in plan.fingerprints:
-        collection = getattr(live, COLLECTIONS[print_.kind])
         applied = effects.get((print_.kind, print_.id if print_.id is not None else print_.name))
         if print_.id is None:
-            present = sorted(obj.id for obj in collection.values() if obj.name == print_.name)
+            present = [obj.id for obj in names.named(print_.kind, print_.name)]
             if present and applied is not None and not all(applied):  # a tag folded into bodies has none
                 stale.append(f"{print_.kind} {print_.name} now exists (id {', '.join(map(str, present))})")
             continue
-        current = collection.get(print_.id)
+        current = getattr(live, COLLECTIONS[print_.kind]).get(print_.id)
         if current is None:
             stale.append(f"{print_.kind} {print_.name} (id {print_.id}) no longer exists")
         elif fingerprint(current) != print_.sha256 and not (applied and all(applied)):
@@ -71,7 +70,7 @@ def stale_objects(plan: Plan, live: LiveState, environ: Mapping[str, str]) -> li
 def residuals(plan: Plan, live: LiveState, environ: Mapping[str, str]) -> list[str]:
     """What the account still lacks of the plan's effects (empty: converged)."""
     names = Names(live, environ)
-    found = (expectation.residual(live) for operation in plan.operations
+    found = (expectation.residual(names) for operation in plan.operations
              for expectation in expectations(operation, names))
     return list(dict.fromkeys(residual for residual in found if residual))
 

@@ -148,7 +148,7 @@ class Executor:
                 break
             await self._run_wave(wave)
             await self._resolve(wave)
-        return Outcome(self.items, interrupted=self.stop.is_set())
+        return Outcome(self.items, interrupted=any(item.status == PENDING for item in self.items))
 
     def already_done(self, live: LiveState) -> int:
         """Mark items whose effect `live` already shows as done (a saved plan applied again)."""
@@ -156,8 +156,8 @@ class Executor:
         marked = 0
         for index, operation in enumerate(self.plan.operations):
             for item, expectation in zip(self.by_operation[index], expectations(operation, names)):
-                if item.status == PENDING and expectation.residual(live) is None:
-                    self._learn_id(item, expectation, live)
+                if item.status == PENDING and expectation.residual(names) is None:
+                    self._learn_id(item, expectation, names)
                     item.settle(DONE, ALREADY_DONE)
                     marked += 1
         return marked
@@ -256,8 +256,8 @@ class Executor:
             for index in sorted({item.operation for item in resend}):
                 await self._send(index, [item for item in resend if item.operation == index], counts=False)
             doubtful = [item for item in resend if item.status == UNKNOWN]
-        for item in doubtful:
-            if item.status in (UNKNOWN, PENDING):
+        for item in doubtful:  # sent items still unknown; those left pending were stopped before sending
+            if item.status == UNKNOWN:
                 item.settle(FAILED, f"outcome unknown (re-run apply: it re-reads first): {item.cause}")
 
     async def _reread(self) -> LiveState | None:
@@ -278,23 +278,23 @@ class Executor:
         resend = []
         for item in doubtful:
             expectation = expectations(self.plan.operations[item.operation], names)[item.position]
-            residual = expectation.residual(live)
+            residual = expectation.residual(names)
             if residual is None:
-                self._learn_id(item, expectation, live)
+                self._learn_id(item, expectation, names)
                 item.settle(DONE, "in effect on re-reading")
-            elif item.status == UNKNOWN and not last and self._safe_to_resend(item, expectation, live):
+            elif item.status == UNKNOWN and not last and self._safe_to_resend(item, expectation, names):
                 item.settle(PENDING)
                 resend.append(item)
             elif item.status == UNKNOWN:
                 item.settle(FAILED, f"answer lost; on re-reading, {residual}")
         return resend
 
-    def _safe_to_resend(self, item: Item, expectation: Expectation, live: LiveState) -> bool:
+    def _safe_to_resend(self, item: Item, expectation: Expectation, names: Names) -> bool:
         """A create only when nothing of its name exists; any other write is idempotent."""
-        return item.key not in self.plan.operations[item.operation].creates or not expectation.matches(live)
+        return item.key not in self.plan.operations[item.operation].creates or not expectation.matches(names)
 
-    def _learn_id(self, item: Item, expectation: Expectation, live: LiveState) -> None:
+    def _learn_id(self, item: Item, expectation: Expectation, names: Names) -> None:
         if item.key in self.plan.operations[item.operation].creates:
-            created = expectation.created_id(live)
+            created = expectation.created_id(names)
             if created is not None:
                 self.ids[item.key] = created

@@ -44,6 +44,16 @@ class Names:
     def __init__(self, live: LiveState, environ: Mapping[str, str]) -> None:
         self.live = live
         self.environ = environ
+        self._by_name: dict[str, dict[str, list[Any]]] = {}
+
+    def named(self, kind: str, name: str) -> list[Any]:
+        """The live objects of `kind` called `name`, by id (an index built on first use)."""
+        if kind not in self._by_name:
+            index: dict[str, list[Any]] = {}
+            for obj in sorted(getattr(self.live, COLLECTIONS[kind]).values(), key=lambda o: o.id):
+                index.setdefault(obj.name, []).append(obj)
+            self._by_name[kind] = index
+        return self._by_name[kind].get(name, [])
 
     def name_of(self, kind: str, reference: Any) -> str:
         if isinstance(reference, dict) and "$ref" in reference:
@@ -151,18 +161,17 @@ class Expectation:
     member: str | None = None
     member_present: bool = True
 
-    def matches(self, live: LiveState) -> list[Any]:
+    def matches(self, names: Names) -> list[Any]:
         """The live objects this item is about (by name and type for a create)."""
-        collection = getattr(live, COLLECTIONS[self.kind])
         if isinstance(self.ident, int):
-            return [collection[self.ident]] if self.ident in collection else []
+            found = getattr(names.live, COLLECTIONS[self.kind]).get(self.ident)
+            return [found] if found is not None else []
         wanted_type = (self.fields or {}).get("type")
-        return sorted((obj for obj in collection.values() if obj.name == self.ident
-                       and (wanted_type is None or obj.type == wanted_type)), key=lambda obj: obj.id)
+        return [obj for obj in names.named(self.kind, self.ident) if wanted_type is None or obj.type == wanted_type]
 
-    def residual(self, live: LiveState) -> str | None:
+    def residual(self, names: Names) -> str | None:
         """None when the effect is there; else what is not, in one line."""
-        found = self.matches(live)
+        found = self.matches(names)
         what = f"{self.kind} {self.ident}" if isinstance(self.ident, str) else f"{self.kind} id {self.ident}"
         if self.absent:
             return f"{what} still exists" if found else None
@@ -179,10 +188,10 @@ class Expectation:
         problems = _mismatches(obj, self.fields or {})
         return f"{what}: {'; '.join(problems)}" if problems else None
 
-    def created_id(self, live: LiveState) -> int | None:
+    def created_id(self, names: Names) -> int | None:
         """The id of the one live object this create made, once it holds."""
-        found = self.matches(live)
-        return found[0].id if len(found) == 1 and self.residual(live) is None else None
+        found = self.matches(names)
+        return found[0].id if len(found) == 1 and self.residual(names) is None else None
 
 
 def _kind_of_path(path: str) -> str:

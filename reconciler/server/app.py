@@ -89,6 +89,12 @@ async def _http_error(request: Request, error: Exception) -> JSONAnswer:
                       status_code=error.status_code)
 
 
+async def _internal_error(request: Request, error: Exception) -> JSONAnswer:
+    """A bug still answers in the documented error shape (uvicorn logs the traceback)."""
+    return JSONAnswer([failure(None, "internal server error", None, "internal_error")],
+                      status_code=500)
+
+
 def _closes(store: Store) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     """A lifespan that closes the database when the server stops."""
 
@@ -123,7 +129,8 @@ def create_app(db_path: str | Path, *, rate: float | None = None, latency_ms: in
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={ApiError: _api_error, HTTPException: _http_error},
+        exception_handlers={ApiError: _api_error, HTTPException: _http_error,
+                            Exception: _internal_error},
         lifespan=_closes(store),
     )
     app.state.store = store

@@ -67,7 +67,7 @@ def find_sources(paths: Sequence[str], problems: list[Problem]) -> list[Source]:
             if not below:
                 problems.append(_path_problem(given, "no *.yaml or *.yml files in this directory"))
             for relative in below:
-                shown = os.path.normpath(os.path.join(given, relative))
+                shown = os.path.join(given, relative)
                 found.setdefault(os.path.realpath(shown), Source(shown, relative.replace(os.sep, "/")))
         elif os.path.isfile(given):
             found.setdefault(os.path.realpath(given), Source(given, os.path.basename(given)))
@@ -102,8 +102,10 @@ def _manifests_below(directory: str) -> Iterator[str]:
     for root, subdirectories, names in os.walk(directory):
         subdirectories[:] = sorted(name for name in subdirectories if not name.startswith("."))
         for name in sorted(names):
-            if name.lower().endswith(EXTENSIONS) and not name.startswith("."):
-                yield os.path.relpath(os.path.join(root, name), directory)
+            path = os.path.join(root, name)
+            special = os.path.exists(path) and not os.path.isfile(path)  # a FIFO would block the read
+            if name.lower().endswith(EXTENSIONS) and not name.startswith(".") and not special:
+                yield os.path.relpath(path, directory)
 
 
 def _path_problem(path: str, message: str) -> Problem:

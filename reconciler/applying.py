@@ -80,12 +80,12 @@ def stops_on_signals(stop: asyncio.Event) -> Iterator[None]:
     """Ctrl-C or SIGTERM set `stop` (calls in flight finish); a second Ctrl-C interrupts at once."""
     loop = asyncio.get_running_loop()
 
-    def first_signal(number: int) -> None:
+    def first_signal() -> None:
         stop.set()
         loop.remove_signal_handler(signal.SIGINT)
 
     for number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(number, first_signal, number)
+        loop.add_signal_handler(number, first_signal)
     try:
         yield
     finally:

@@ -37,6 +37,7 @@ from reconciler.progress import CallRecord, Progress
 from reconciler.reader import read_live_state
 
 PENDING, DONE, FAILED, SKIPPED, UNKNOWN = "pending", "done", "failed", "skipped", "unknown"
+PARTIAL = "partial"  # a batch call in which some items failed
 ALREADY_DONE = "already as planned"
 RESOLVE_ROUNDS = 3  # re-read and re-send rounds for writes whose outcome was lost
 
@@ -150,17 +151,14 @@ class Executor:
             await self._resolve(wave)
         return Outcome(self.items, interrupted=any(item.status == PENDING for item in self.items))
 
-    def already_done(self, live: LiveState) -> int:
+    def already_done(self, live: LiveState) -> None:
         """Mark items whose effect `live` already shows as done (a saved plan applied again)."""
         names = Names(live, self.environ)
-        marked = 0
         for index, operation in enumerate(self.plan.operations):
             for item, expectation in zip(self.by_operation[index], expectations(operation, names)):
                 if item.status == PENDING and expectation.residual(names) is None:
                     self._learn_id(item, expectation, names)
                     item.settle(DONE, ALREADY_DONE)
-                    marked += 1
-        return marked
 
     async def _run_wave(self, wave: list[int]) -> None:
         queue = iter(wave)
@@ -236,7 +234,7 @@ class Executor:
                 item.settle(FAILED, f"{operation.method} {operation.path}: "
                                     f"{service_message(result.get('errors')) or 'error'}")
         failed = sum(1 for item, _ in ready if item.status == FAILED)
-        return DONE if not failed else FAILED if failed == len(ready) else "partial"
+        return DONE if not failed else FAILED if failed == len(ready) else PARTIAL
 
     # ------------------------------------------------------------ ambiguity
 
@@ -275,9 +273,11 @@ class Executor:
     def _classify(self, doubtful: list[Item], live: LiveState, last: bool) -> list[Item]:
         """Settle what the re-read shows; the items that must be sent again (none when `last`)."""
         names = Names(live, self.environ)
+        by_operation = {index: expectations(self.plan.operations[index], names)
+                        for index in {item.operation for item in doubtful}}
         resend = []
         for item in doubtful:
-            expectation = expectations(self.plan.operations[item.operation], names)[item.position]
+            expectation = by_operation[item.operation][item.position]
             residual = expectation.residual(names)
             if residual is None:
                 self._learn_id(item, expectation, names)

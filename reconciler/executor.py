@@ -177,7 +177,7 @@ class Executor:
         operation = self.plan.operations[index]
         ready = self._fill_items(items)
         started = time.monotonic()
-        status = SKIPPED
+        status = SKIPPED if items else ALREADY_DONE  # no call is made for either
         try:
             if ready:
                 path = operation.path.format(**fill(operation.params, self.ids, self.environ))

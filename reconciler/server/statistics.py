@@ -27,9 +27,12 @@ from starlette.routing import BaseRoute, Route
 from reconciler.server.context import account_of, store_of
 from reconciler.server.datapoint_store import fetch_datapoint
 from reconciler.server.hit_totals import (
-    ANSWER_KEYS, Scope, Totals, bucketed_totals, first_hit_time, summary_rows, sum_totals,
+    ANSWER_KEYS, BY_DATAPOINT, BY_DAY, BY_HOUR, WHOLE_WINDOW, Scope, Totals, bucketed_totals,
+    first_hit_time, rows_sorted_by_totals, sum_totals,
 )
-from reconciler.server.listing import Filter, count_rows, datapoint_filter, datapoint_order
+from reconciler.server.listing import (
+    Filter, count_rows, datapoint_filter, datapoint_order, page_ids,
+)
 from reconciler.server.requests import (
     paging, parse_enum, parse_id, query_bool, query_text,
 )
@@ -87,8 +90,8 @@ def aggregated_answer(request: Request, scope: Scope) -> dict[str, Any]:
     if hourly and timeframe not in HOURLY_TIMEFRAMES:
         raise bad_request("hourly", "hourly needs timeFrame today or yesterday", "true")
     with store_of(request).transaction() as db:
-        total = bucketed_totals(db, scope, window, 0).get("", Totals())
-        hours = bucketed_totals(db, scope, window, 10) if hourly else None
+        total = bucketed_totals(db, scope, window, WHOLE_WINDOW).get("", Totals())
+        hours = bucketed_totals(db, scope, window, BY_HOUR) if hourly else None
     answer = total.answer(window.start, window.end)
     if hours is not None:
         day = window.start[:8]
@@ -105,7 +108,7 @@ def list_answer(request: Request, scope: Scope, entity_id: str | None) -> dict[s
     _, window = scoped_window(request, scope)
     grouping = requested_grouping(request)
     with store_of(request).transaction() as db:
-        days = bucketed_totals(db, scope, window, 8)
+        days = bucketed_totals(db, scope, window, BY_DAY)
     entities = []
     for period in periods(window, grouping):
         first, last = period.start[:8], period.end[:8]
@@ -140,11 +143,11 @@ async def datapoint_aggregated_list(request: Request) -> JSONAnswer:
     return JSONAnswer(list_answer(request, Scope.datapoint(datapoint_id), str(datapoint_id)))
 
 
-def summary_order(request: Request) -> str:
-    """`ORDER BY` for the summary: a statistic, or whatever the datapoint list sorts by."""
+def stat_order(request: Request) -> str | None:
+    """`ORDER BY` for a summary sorted by a statistic (`sortBy=totalClicks`...), else None."""
     sort_by = (query_text(request, "sortBy") or "").lower()
     if sort_by not in STAT_SORTS:
-        return datapoint_order(request)
+        return None
     direction = parse_enum("sortDirection", (query_text(request, "sortDirection") or "asc").lower(),
                            ("asc", "desc")).upper()
     column = STAT_SORTS[sort_by]
@@ -153,17 +156,28 @@ def summary_order(request: Request) -> str:
 
 
 def summary_answer(request: Request, account_id: int, found: Filter) -> dict[str, Any]:
-    """An `AggregatedSummaryResult` page: stats in one query, then each datapoint's body."""
+    """An `AggregatedSummaryResult` page: the page's stats in one query, then each datapoint's body.
+
+    Sorted by a datapoint field (the usual case), the page's ids come first
+    and only their hits are read; sorted by a statistic, every matching
+    datapoint's totals are computed in the one query that picks the page.
+    """
     offset, limit = paging(request)
-    order = summary_order(request)
+    by_stat = stat_order(request)
     _, window = requested_window(request, clock_of(request))
     with store_of(request).transaction() as db:
         count = count_rows(db, "datapoints d", found)
-        rows = summary_rows(db, account_id, window, found, order, offset, limit)
-        result = [{"entityId": str(row["id"]),
-                   **Totals.from_row(row).answer(window.start, window.end),
-                   "entityData": fetch_datapoint(db, account_id, row["id"])}
-                  for row in rows]
+        if by_stat is None:
+            ids = page_ids(db, request, "datapoints d", found, datapoint_order(request))
+            totals = bucketed_totals(db, Scope.datapoints(ids), window, BY_DATAPOINT)
+        else:
+            rows = rows_sorted_by_totals(db, account_id, window, found, by_stat, offset, limit)
+            ids = [row["id"] for row in rows]
+            totals = {row["id"]: Totals.from_row(row) for row in rows}
+        result = [{"entityId": str(datapoint_id),
+                   **totals.get(datapoint_id, Totals()).answer(window.start, window.end),
+                   "entityData": fetch_datapoint(db, account_id, datapoint_id)}
+                  for datapoint_id in ids]
     return {"count": count, "offset": offset, "limit": limit, "result": result}
 
 

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner, Result
 
@@ -256,3 +257,32 @@ def test_clicked_links_deleted_or_repointed_show_their_clicks(db_path: Path, api
             "re-pointed; use --allow-active") in result.output
     markdown = plan(db_path, str(repo), "--format", "markdown").output
     assert f"| delete | `stray` | {ids['datapoint:stray']} | 2 |" in markdown
+
+
+def test_a_live_name_on_two_datapoints_is_an_error_naming_both_ids(db_path: Path, api_key: str,
+                                                                  repo: Path) -> None:
+    async def twins(client):
+        domain = (await client.create_domain({"name": "go.example.test"}))["id"]
+        made = [await client.create_datapoint({"type": "TrackingLink", "name": "sale", "typeTL": {
+            "url": "https://shop.example.com/sale", **({"domainId": domain} if second else {})}})
+            for second in (False, True)]
+        return [m["id"] for m in made]
+    first, second = in_account(db_path, api_key, twins)
+    result = CliRunner().invoke(cli, ["--local-db", str(db_path), "plan", str(repo)])
+    assert result.exit_code == 1
+    assert result.output == (f"error: live link name 'sale' matches more than one datapoint "
+                             f"(ids {first} and {second}); pin one with `id:`\n")
+
+
+def test_json_output_follows_the_plan_schema(db_path: Path, api_key: str, repo: Path) -> None:
+    schema = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
+    document = json.loads(plan(db_path, str(repo), "--format", "json").output)
+    jsonschema.validate(document, schema)
+    assert document["target"] == f"target: local ({db_path})"
+
+
+def test_an_unwritable_out_file_is_one_line(db_path: Path, api_key: str, repo: Path, tmp_path: Path) -> None:
+    target = tmp_path / "missing-dir" / "plan.json"
+    result = CliRunner().invoke(cli, ["--local-db", str(db_path), "plan", str(repo), "--out", str(target)])
+    assert result.exit_code == 1
+    assert result.output == f"error: --out {target}: cannot write the plan (No such file or directory)\n"

@@ -231,8 +231,7 @@ class Executor:
                 if item.key in operation.creates and result.get("result"):
                     self.ids[item.key] = int(result["result"]["id"])
             else:
-                item.settle(FAILED, f"{operation.method} {operation.path}: "
-                                    f"{service_message(result.get('errors')) or 'error'}")
+                item.settle(FAILED, service_message(result.get("errors")) or "refused, no reason given")
         failed = sum(1 for item, _ in ready if item.status == FAILED)
         return DONE if not failed else FAILED if failed == len(ready) else PARTIAL
 

@@ -148,7 +148,11 @@ class Executor:
             if self.stop.is_set():
                 break
             await self._run_wave(wave)
-            await self._resolve(wave)
+            if not self.stop.is_set():  # once stopped, not even a re-read starts
+                await self._resolve(wave)
+        for item in self.items:
+            if item.status == UNKNOWN:
+                item.settle(FAILED, f"outcome unknown (stopped before re-reading; plan shows it): {item.cause}")
         return Outcome(self.items, interrupted=any(item.status == PENDING for item in self.items))
 
     def already_done(self, live: LiveState) -> None:

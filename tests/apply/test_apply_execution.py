@@ -66,6 +66,10 @@ def test_a_failed_item_skips_its_dependents_and_a_rerun_finishes_the_rest(db_pat
     assert f"  datapoint:loose (PUT /datapoints/batch): {by_key['datapoint:loose'].cause}" in report
     assert "  datapoint:link-000 (PUT /datapoints/batch): needs group:big, which was not created" in report
     assert not first.succeeded and "datapoint link-000 does not exist" in first.residuals
+    assert report[-len(first.residuals) - 1:] == ["Not converged; still different:"] + [
+        f"  {residual}" for residual in first.residuals]
+    assert "datapoint loose: url is 'https://elsewhere.example.com/', expected " \
+           "'https://shop.example.com/loose'" in first.residuals
     assert second.succeeded
     assert len(rows(db_path, "SELECT id FROM groups WHERE name = 'big'")) == 1
     assert rows(db_path, "SELECT notes FROM groups WHERE name = 'big'")[0]["notes"] == "ours"

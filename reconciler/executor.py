@@ -30,7 +30,9 @@ from typing import Any
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.errors import AmbiguousWriteError, ApiError, service_message
 from reconciler.errors import ReconcilerError
-from reconciler.expectations import BATCH_KEYS, Expectation, Names, expectations, operation_items
+from reconciler.expectations import (
+    BATCH_KEYS, Expectation, Names, UnknownOperationError, expectations, operation_items,
+)
 from reconciler.model import LiveState
 from reconciler.plan import Operation, Plan
 from reconciler.progress import CallRecord, Progress
@@ -121,6 +123,17 @@ def waves(operations: tuple[Operation, ...]) -> list[list[int]]:
     return grouped
 
 
+def check_operations(plan: Plan, environ: Mapping[str, str]) -> None:
+    """Refuse, before any write, a plan holding a call apply could not check (unknown or malformed,
+    as a hand-edited saved plan may be)."""
+    for number, operation in enumerate(plan.operations, start=1):
+        try:
+            expectations(operation, Names(LiveState(), environ))
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+            raise UnknownOperationError(f"operation {number} ({operation.method} {operation.path}) is "
+                                        f"malformed: {type(error).__name__}: {error}") from None
+
+
 class Executor:
     """Runs one plan's operations on one client; `run()` gives the `Outcome`."""
 
@@ -132,14 +145,13 @@ class Executor:
         self.environ = environ
         self.stop = stop or asyncio.Event()
         self.ids: dict[str, int] = {}
+        check_operations(plan, environ)
         self.items = [Item(index, position, key, body)
                       for index, operation in enumerate(plan.operations)
                       for position, (key, body) in enumerate(operation_items(operation))]
         self.by_operation: dict[int, list[Item]] = {}
         for item in self.items:
             self.by_operation.setdefault(item.operation, []).append(item)
-        for operation in plan.operations:  # refuse a call we could not check, before any write
-            expectations(operation, Names(LiveState(), environ))
 
     # ------------------------------------------------------------ the run
 

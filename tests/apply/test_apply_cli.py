@@ -163,3 +163,21 @@ def test_a_saved_plan_whose_new_name_was_taken_meanwhile_is_refused(repo: Path, 
     assert "error: the saved plan is stale: datapoint sale now exists (id" in result.output
     assert rows(db_path, "SELECT url FROM datapoints WHERE name = 'sale'")[0]["url"] == \
         "https://shop.example.com/elsewhere"
+
+
+@pytest.mark.parametrize("edit", ["drop the name", "unknown call"])
+def test_a_hand_edited_saved_plan_is_refused_in_one_line(repo: Path, db_path: Path, tmp_path: Path,
+                                                         edit: str) -> None:
+    saved = tmp_path / "plan.json"
+    run(db_path, "plan", str(repo), "--out", str(saved))
+    document = json.loads(saved.read_text())
+    if edit == "drop the name":
+        del document["operations"][-1]["body"]["List"][0]["name"]
+        expected = "error: operation 3 (PUT /datapoints/batch) is malformed: KeyError: 'name'"
+    else:
+        document["operations"][0]["path"] = "/datapoints/{id}/favourite"
+        expected = "error: the plan holds a call apply does not know: POST /datapoints/{id}/favourite"
+    saved.write_text(json.dumps(document))
+    result = run(db_path, "apply", "--plan", str(saved))
+    assert result.exit_code == 1 and result.output.splitlines()[-1] == expected
+    assert live_datapoints(db_path) == {}

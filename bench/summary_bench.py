@@ -17,21 +17,16 @@ import http.client
 import json
 import random
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
 from server_bench import (
-    call, create_datapoints, free_port, peak_rss_mib, start_server,
+    call, create_datapoints, peak_rss_mib, running_server, timed_threads,
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from reconciler.apishapes import MAX_LIMIT  # noqa: E402
-from reconciler.server.db import register_account  # noqa: E402
-
-API_KEY = "bench-key"
 
 
 def send_hits(port: int, datapoints: int, hits: int, connections: int) -> float:
@@ -53,15 +48,10 @@ def send_hits(port: int, datapoints: int, hits: int, connections: int) -> float:
                 return
         connection.close()
 
-    threads = [threading.Thread(target=visitor, args=(seed,)) for seed in range(connections)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    elapsed = timed_threads(visitor, connections)
     if failures:
         raise RuntimeError(f"tracking failed: {failures[0]}")
-    return time.perf_counter() - started
+    return elapsed
 
 
 def page_summary(port: int, sort: str) -> tuple[int, int, float]:
@@ -91,20 +81,12 @@ def main() -> None:
     parser.add_argument("--hits", type=int, default=20_000)
     parser.add_argument("--connections", type=int, default=4)
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as workdir:
-        db_path = Path(workdir) / "bench.db"
-        register_account(db_path, API_KEY)
-        port = free_port()
-        server = start_server(db_path, port)
-        try:
-            create_datapoints(port, options.datapoints)
-            hit_seconds = send_hits(port, options.datapoints, options.hits, options.connections)
-            by_id = page_summary(port, "")
-            by_clicks = page_summary(port, "&sortBy=totalClicks&sortDirection=desc")
-            server_peak = peak_rss_mib(server.pid)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with running_server() as (port, server):
+        create_datapoints(port, options.datapoints)
+        hit_seconds = send_hits(port, options.datapoints, options.hits, options.connections)
+        by_id = page_summary(port, "")
+        by_clicks = page_summary(port, "&sortBy=totalClicks&sortDirection=desc")
+        server_peak = peak_rss_mib(server.pid)
     hits = options.hits // options.connections * options.connections
     print(f"tracking: {hits} link hits over {options.connections} connections in "
           f"{hit_seconds:.2f} s: {hits / hit_seconds:.0f} hits/s")

@@ -1,11 +1,12 @@
 """Statistics routes: aggregated, aggregated/list and the summary, from the recorded hits.
 
-* `GET /datapoints/aggregated` and `/datapoints/{id}/aggregated`: one
-  `AggregatedResult` for the window (`hourly=true` with today/yesterday adds
-  `hourlyBreakDown`, keyed `00`..`23`);
-* `GET /datapoints/aggregated/list` and `/datapoints/{id}/aggregated/list`:
-  `{"entities": [AggregatedResult]}`, one per day, week or month (`groupBy`)
-  of the window, zeros included, each with `activityDay` (the period's start);
+* `GET /datapoints/aggregated`, `/datapoints/{id}/aggregated` and
+  `/groups/{id}/aggregated`: one `AggregatedResult` for the window
+  (`hourly=true` with today/yesterday adds `hourlyBreakDown`, keyed `00`..`23`);
+* `GET /datapoints/aggregated/list`, `/datapoints/{id}/aggregated/list` and
+  `/groups/{id}/aggregated/list`: `{"entities": [AggregatedResult]}`, one per
+  day, week or month (`groupBy`) of the window, zeros included, each with
+  `activityDay` (the period's start);
 * `GET /aggregated/summary/datapoints` and `/groups/{id}/aggregated/summary`:
   a page of datapoints with their statistics and, in `entityData`, the
   datapoint exactly as `GET /datapoints/{id}` answers it. Sortable by the
@@ -24,8 +25,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
+from reconciler.apishapes import DAY_FORMAT
 from reconciler.server.context import account_of, store_of
 from reconciler.server.datapoint_store import fetch_datapoint
+from reconciler.server.entities import own_row
 from reconciler.server.hit_totals import (
     ANSWER_KEYS, BY_DATAPOINT, BY_DAY, BY_HOUR, WHOLE_WINDOW, Scope, Totals, bucketed_totals,
     first_hit_time, rows_sorted_by_totals, sum_totals,
@@ -36,7 +39,7 @@ from reconciler.server.listing import (
 from reconciler.server.requests import (
     paging, parse_enum, parse_id, query_bool, query_text,
 )
-from reconciler.server.responses import JSONAnswer, bad_request, not_found
+from reconciler.server.responses import JSONAnswer, bad_request
 from reconciler.server.timeframes import (
     Window, periods, requested_grouping, requested_window,
 )
@@ -66,9 +69,7 @@ def owned_datapoint(request: Request, account_id: int) -> int:
     """The path's datapoint id; 404 unless it is the account's (deleted ones included)."""
     datapoint_id = request.path_params["id"]
     with store_of(request).transaction() as db:
-        if db.execute("SELECT 1 FROM datapoints WHERE id = ? AND account_id = ?",
-                      (datapoint_id, account_id)).fetchone() is None:
-            raise not_found("datapoint", datapoint_id)
+        own_row(db, "datapoints", "datapoint", datapoint_id, account_id)
     return datapoint_id
 
 
@@ -78,7 +79,7 @@ def scoped_window(request: Request, scope: Scope) -> tuple[str, Window]:
     if timeframe == "beginning":
         with store_of(request).transaction() as db:
             first = first_hit_time(db, scope)
-        first_day = window.last if first is None else datetime.strptime(first[:8], "%Y%m%d").date()
+        first_day = window.last if first is None else datetime.strptime(first[:8], DAY_FORMAT).date()
         window = Window(min(first_day, window.last), window.last)
     return timeframe, window
 
@@ -143,6 +144,28 @@ async def datapoint_aggregated_list(request: Request) -> JSONAnswer:
     return JSONAnswer(list_answer(request, Scope.datapoint(datapoint_id), str(datapoint_id)))
 
 
+def group_filter(request: Request, account_id: int) -> Filter:
+    """The statistics filters narrowed to the path's group; 404 unless it is the account's."""
+    group_id = request.path_params["id"]
+    with store_of(request).transaction() as db:
+        own_row(db, "groups", "group", group_id, account_id)
+    found = statistics_filter(request, account_id)
+    found.add("d.group_id = ?", group_id)
+    return found
+
+
+async def group_aggregated(request: Request) -> JSONAnswer:
+    account_id = account_of(request)
+    answer = aggregated_answer(request, Scope.matching(account_id, group_filter(request, account_id)))
+    return JSONAnswer({"entityId": str(request.path_params["id"]), **answer})
+
+
+async def group_aggregated_list(request: Request) -> JSONAnswer:
+    account_id = account_of(request)
+    return JSONAnswer(list_answer(request, Scope.matching(account_id, group_filter(request, account_id)),
+                                  str(request.path_params["id"])))
+
+
 def stat_order(request: Request) -> str | None:
     """`ORDER BY` for a summary sorted by a statistic (`sortBy=totalClicks`...), else None."""
     sort_by = (query_text(request, "sortBy") or "").lower()
@@ -188,14 +211,7 @@ async def datapoints_summary(request: Request) -> JSONAnswer:
 
 async def group_summary(request: Request) -> JSONAnswer:
     account_id = account_of(request)
-    group_id = request.path_params["id"]
-    with store_of(request).transaction() as db:
-        if db.execute("SELECT 1 FROM groups WHERE id = ? AND account_id = ?",
-                      (group_id, account_id)).fetchone() is None:
-            raise not_found("group", group_id)
-    found = statistics_filter(request, account_id)
-    found.add("d.group_id = ?", group_id)
-    return JSONAnswer(summary_answer(request, account_id, found))
+    return JSONAnswer(summary_answer(request, account_id, group_filter(request, account_id)))
 
 
 def statistics_routes() -> list[BaseRoute]:
@@ -206,5 +222,7 @@ def statistics_routes() -> list[BaseRoute]:
         Route("/datapoints/{id:int}/aggregated", datapoint_aggregated, methods=["GET"]),
         Route("/datapoints/{id:int}/aggregated/list", datapoint_aggregated_list, methods=["GET"]),
         Route("/aggregated/summary/datapoints", datapoints_summary, methods=["GET"]),
+        Route("/groups/{id:int}/aggregated", group_aggregated, methods=["GET"]),
+        Route("/groups/{id:int}/aggregated/list", group_aggregated_list, methods=["GET"]),
         Route("/groups/{id:int}/aggregated/summary", group_summary, methods=["GET"]),
     ]

@@ -9,7 +9,9 @@ writing the files is the CLI's job. The layout:
 - `conversions.yaml`: the conversions (all of them, or with `--group` the ones
   the exported datapoints use);
 - `tags.yaml`: tags nothing exported uses (whole-account export only; used tags
-  are implied by the manifests).
+  are implied by the manifests);
+- `manifest.schema.json`: a copy of the schema, which every file's first line
+  (`# yaml-language-server: $schema=...`) points at.
 
 The output is a function of the state alone: every list is sorted, fields at
 their defaults are left out, and the YAML is emitted without aliases, with
@@ -19,11 +21,14 @@ the same string.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -78,7 +83,7 @@ def export_manifests(live: LiveState, groups: Sequence[str] | None = None) -> Ex
         return [_datapoint_entry(dp, dp.id in pinned, default_domain, env_vars.get(dp.id))
                 for dp in datapoints]
 
-    files: dict[str, str] = {}
+    files: dict[str, str] = {SCHEMA_FILE: schema_text()}
     file_names = _group_file_names(selected)
     for group in selected:
         content = {"defaults": {"group": group.name}, "groups": [_group_entry(group)]}
@@ -266,6 +271,19 @@ def _put(entry: dict[str, Any], key: str, value: Any) -> None:
 
 
 # ----------------------------------------------------------------------- YAML
+
+
+@functools.cache
+def schema_text() -> str:
+    """The manifest JSON Schema, copied next to the export so its schema lines resolve offline.
+
+    Installed, it is the `reconciler.schemas` package data; in a source checkout
+    it is `schemas/` beside the package.
+    """
+    try:
+        return resources.files("reconciler.schemas").joinpath(SCHEMA_FILE).read_text("utf-8")
+    except ModuleNotFoundError:
+        return (Path(__file__).resolve().parents[1] / "schemas" / SCHEMA_FILE).read_text("utf-8")
 
 
 class _Inline(dict):

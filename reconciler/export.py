@@ -331,3 +331,34 @@ def _document(content: dict[str, Any], depth: int = 0) -> str:
     body = yaml.dump(content, Dumper=_ManifestDumper, sort_keys=False, allow_unicode=True,
                      default_flow_style=False, width=1 << 30)
     return header + body
+
+
+# -------------------------------------------------------------------- writing
+
+
+def check_output_dir(out: Path, force: bool) -> None:
+    """Refuse, before any call is made, to write into a non-empty `out` without `force`."""
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"export --out {out}: not a directory")
+    if not force and out.is_dir() and any(out.iterdir()):
+        raise ExportError(f"export --out {out}: the directory is not empty (pass --force to write into it)")
+
+
+def write_export(out: Path, files: dict[str, str]) -> list[Path]:
+    """Write `files` under `out` as UTF-8 with `\\n` line ends; the paths written, in order."""
+    written = []
+    for relative, text in files.items():
+        path = out / relative
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="\n")
+        except OSError as error:
+            raise ExportError(f"export: cannot write {path}: {error.strerror}") from None
+        written.append(path)
+    return written
+
+
+def stale_manifests(out: Path, files: dict[str, str]) -> list[Path]:
+    """Manifest files already in `out` that this export did not write: plan would still read them."""
+    return sorted(path for pattern in ("*.yaml", "*.yml") for path in out.rglob(pattern)
+                  if path.relative_to(out).as_posix() not in files)

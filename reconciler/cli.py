@@ -79,6 +79,34 @@ def main() -> None:
 # ---- commands: plan (planner) ----
 
 
+PLAN_FORMATS = ("text", "json", "markdown")
+
+
+@cli.command("plan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the saved plan (JSON) for `apply --plan`.")
+@click.option("--format", "output_format", type=click.Choice(PLAN_FORMATS), default="text", show_default=True)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
+@click.pass_obj
+@reports_errors
+def plan_command(options: GlobalOptions, paths: tuple[str, ...], out: str | None, output_format: str,
+                 detailed_exitcode: bool) -> None:
+    """Show what apply would change to make the target match the manifests under PATHS."""
+    import os  # the planner's modules load only when a plan is asked for
+
+    from reconciler.pipeline import build_plan, write_plan
+    from reconciler.render import PlanJson, PlanMarkdown, PlanText
+
+    plan = build_plan(options, paths)
+    if out:
+        write_plan(plan, out)
+    color = output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    renderer = {"text": PlanText(color=color), "json": PlanJson(), "markdown": PlanMarkdown()}[output_format]
+    click.echo(renderer.render(plan), nl=False, color=color)
+    if detailed_exitcode and plan.has_changes:
+        sys.exit(2)
+
+
 # ---- commands: apply (executor) ----
 
 

@@ -145,6 +145,7 @@ class Plan:
     safety: Safety
     unchanged: dict[str, int] = field(default_factory=dict)  # kind -> declared objects unchanged
     left_alone: dict[str, int] = field(default_factory=dict)  # group ("" ungrouped) -> undeclared
+    notes: tuple[str, ...] = ()  # what the plan does not manage and why (e.g. an unset optional password)
 
     @property
     def has_changes(self) -> bool:
@@ -209,6 +210,7 @@ class Plan:
             "changes": [_change_document(c) for c in self.changes],
             "unchanged": dict(sorted(self.unchanged.items())),
             "left_alone": dict(sorted(self.left_alone.items())),
+            "notes": list(self.notes),
             "safety": {**dataclasses.asdict(self.safety),
                        "refusals": self.refusals(force=False, allow_active=False)},
             "operations": [dataclasses.asdict(op) | {"items": list(op.items), "creates": list(op.creates)}
@@ -234,6 +236,7 @@ class Plan:
                 safety=Safety(**safety),
                 unchanged=dict(document["unchanged"]),
                 left_alone=dict(document["left_alone"]),
+                notes=tuple(document["notes"]),
             )
         except (KeyError, TypeError, AttributeError) as error:
             raise PlanFileError(f"malformed plan: {type(error).__name__}: {error}") from None

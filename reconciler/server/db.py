@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from reconciler.apishapes import DATE_FORMAT
 
@@ -73,8 +74,7 @@ CREATE TABLE IF NOT EXISTS retargeting_scripts (
     id INTEGER PRIMARY KEY,
     account_id INTEGER NOT NULL REFERENCES accounts(id),
     name TEXT NOT NULL,
-    script TEXT,
-    deleted INTEGER NOT NULL DEFAULT 0
+    script TEXT
 );
 CREATE INDEX IF NOT EXISTS scripts_by_name ON retargeting_scripts (account_id, name);
 CREATE TABLE IF NOT EXISTS datapoints (
@@ -243,3 +243,18 @@ class Store:
         """Close the connection (the app's shutdown)."""
         with self._lock:
             self.connection.close()
+
+
+def insert_row(db: sqlite3.Connection, table: str, values: dict[str, Any]) -> int:
+    """INSERT one row from a column -> value mapping; return its id."""
+    names = ", ".join(values)
+    marks = ", ".join("?" * len(values))
+    return db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})",
+                      tuple(values.values())).lastrowid
+
+
+def update_row(db: sqlite3.Connection, table: str, row_id: int, values: dict[str, Any]) -> None:
+    """UPDATE the given columns of one row (nothing when `values` is empty)."""
+    if values:
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        db.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", (*values.values(), row_id))

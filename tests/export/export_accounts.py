@@ -26,6 +26,8 @@ SYSTEM_DOMAIN = "go.clickmeter.test"
 name_texts = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp"),
                                    blacklist_characters="/"), min_size=1, max_size=16)
 free_texts = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
+# Group names may hold spaces, but the server strips them from the ends.
+group_names = free_texts.map(str.strip).filter(bool)
 
 
 def password_of(name: str) -> str:
@@ -77,7 +79,7 @@ def accounts(draw: st.DrawFn, max_datapoints: int = 12) -> AccountSpec:
                    for name in draw(_unique(name_texts, max_size=4))]
     groups = [{"name": name, "notes": draw(st.none() | free_texts), "preferred": draw(st.booleans()),
                "tags": draw(st.lists(st.sampled_from(tags), unique=True)) if tags else []}
-              for name in draw(_unique(free_texts, max_size=4))]
+              for name in draw(_unique(group_names, max_size=4))]
     names = draw(_unique(name_texts, max_size=max_datapoints))
     datapoints = [draw(_datapoints(name, domains, scripts, tags, conversions, groups)) for name in names]
     used = {tag for dp in datapoints for tag in dp.tags} | {tag for g in groups for tag in g["tags"]}

@@ -27,10 +27,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from reconciler.apishapes import MAX_BATCH, MAX_LIMIT
-from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.export import export_manifests, write_export
-from reconciler.reader import read_live_state
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # runs from a checkout, installed or not
+
+from reconciler.apishapes import MAX_BATCH, MAX_LIMIT  # noqa: E402
+from reconciler.clickmeter.client import ClickMeterClient  # noqa: E402
+from reconciler.export import export_manifests, write_export  # noqa: E402
+from reconciler.reader import read_live_state  # noqa: E402
 
 API_KEY = "export-bench-key-0123456789"
 GROUPS = 20
@@ -51,7 +54,7 @@ def start_server(db_path: Path, port: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--db", str(db_path), "--api-key", API_KEY],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -116,7 +119,8 @@ def export_as_process(base_url: str, out: Path) -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "reconciler", "--target", base_url, "--rate", "1000000",
                     "export", "--out", str(out)],
-                   check=True, stdout=subprocess.DEVNULL, env=os.environ | {"CLICKMETER_API_KEY": API_KEY})
+                   check=True, cwd=REPO, stdout=subprocess.DEVNULL,
+                   env=os.environ | {"CLICKMETER_API_KEY": API_KEY})
     return time.perf_counter() - started
 
 

@@ -86,9 +86,13 @@ def datapoint_update_body(datapoint_id: int, datapoint_type: str, values: dict[s
 
 
 def group_body(values: dict[str, Any]) -> dict[str, Any]:
-    """A `Group`; `values` by model name (`name`, `notes`, `favourite`)."""
+    """A `Group`; `values` by model name (`name`, `notes`, `favourite`, and on create
+    `tags`, by name: the server honours them only when creating)."""
     keys = {"name": "name", "notes": "notes", "favourite": "preferred"}
-    return {keys[field]: value for field, value in values.items() if field in keys}
+    body = {keys[field]: value for field, value in values.items() if field in keys}
+    if values.get("tags"):
+        body["tags"] = [{"name": tag} for tag in sorted(values["tags"])]
+    return body
 
 
 def conversion_body(values: dict[str, Any]) -> dict[str, Any]:

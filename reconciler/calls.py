@@ -18,7 +18,7 @@ from typing import Any
 from reconciler import bodies
 from reconciler.apishapes import MAX_BATCH, PATCH_ADD, PATCH_REMOVE
 from reconciler.model import DatapointSpec, LiveDatapoint
-from reconciler.plan import Change, FieldDiff, Operation
+from reconciler.plan import LIVE_COLLECTIONS, Change, FieldDiff, Operation
 
 SCALAR_FIELDS = ("name", "url", "title", "domain", "redirect", "group", "favourite", "notes",
                  "status", "password", "retargeting")
@@ -30,15 +30,12 @@ class References:
     `used` collects the live objects referred to by id, for the fingerprints.
     """
 
-    KINDS = {"group": "groups", "conversion": "conversions", "tag": "tags", "domain": "domains",
-             "retargeting": "retargeting"}
-
     def __init__(self, index: Any) -> None:
         self.index = index
         self.used: dict[tuple[str, int], Any] = {}
 
     def __call__(self, kind: str, name: str) -> bodies.Ref:
-        live = getattr(self.index, self.KINDS[kind]).get(name)
+        live = getattr(self.index, LIVE_COLLECTIONS[kind]).get(name)
         if live is None:
             return bodies.ref_to(kind, name)
         self.used[(kind, live.id)] = live
@@ -110,7 +107,7 @@ def _object_calls(kind: str, work: list[tuple[Any, Any, list[FieldDiff]]], body:
     for spec, live, diffs in work:
         key = f"{kind}:{spec.name}"
         if live is None:
-            values = {"name": spec.name} | {d.field: getattr(spec, d.field) for d in diffs if d.field != "tags"}
+            values = {"name": spec.name} | {d.field: getattr(spec, d.field) for d in diffs}
             operations.append(Operation("POST", collection, {}, body(values), (key,), (key,)))
             continue
         changed = {d.field: getattr(spec, d.field) for d in diffs if d.field != "tags"}
@@ -121,15 +118,15 @@ def _object_calls(kind: str, work: list[tuple[Any, Any, list[FieldDiff]]], body:
 
 
 def _group_tag_patches(group_work: list[tuple[Any, Any, list[FieldDiff]]], refs: References) -> list[Operation]:
+    """Tags of existing groups (a new group carries its tags in its create body)."""
     operations = []
     for spec, live, diffs in group_work:
         tags = next((d for d in diffs if d.field == "tags"), None)
-        if tags is None:
+        if tags is None or live is None:
             continue
-        group = live.id if live is not None else bodies.ref_to("group", spec.name)
         for action, names in ((PATCH_REMOVE, tags.removed), (PATCH_ADD, tags.added)):
             operations += [Operation("PUT", "/tags/{tagId}/groups/patch", {"tagId": refs("tag", name)},
-                                     bodies.patch_body(action, group), (f"group:{spec.name}",))
+                                     bodies.patch_body(action, live.id), (f"group:{spec.name}",))
                            for name in names]
     return operations
 
@@ -172,9 +169,12 @@ def _tag_patches(works: list[DatapointWork], refs: References) -> list[Operation
 
 
 def _tags_to_create(new_tags: list[str], group_work: list, works: list[DatapointWork]) -> list[str]:
-    """New tags need their own call unless only new datapoints use them (by name, in their bodies)."""
+    """New tags need their own call unless only new datapoints and groups use them
+    (by name, in their create bodies)."""
     folded = {t for w in works if w.live is None for t in (w.spec.tags or ())}
-    patched = {t for _, _, diffs in group_work for d in diffs if d.field == "tags" for t in d.added}
+    folded |= {t for spec, live, _ in group_work if live is None for t in (spec.tags or ())}
+    patched = {t for _, live, diffs in group_work if live is not None
+               for d in diffs if d.field == "tags" for t in d.added}
     patched |= {t for w in works if w.live is not None and w.diff("tags") for t in w.diff("tags").added}
     return [name for name in new_tags if name not in folded or name in patched]
 

@@ -28,9 +28,9 @@ SENSITIVE = "(sensitive)"
 ASSUMED_RATE = 10  # requests per second the public service allows
 
 CREATE, UPDATE, RENAME, DELETE = "create", "update", "rename", "delete"
-ACTIONS = (CREATE, UPDATE, RENAME, DELETE)
-KINDS = ("tag", "group", "conversion", "datapoint")
-ASSOCIATION_FIELDS = frozenset({"tags", "conversions"})
+# kind -> its collection in `LiveState` (and in the planner's by-name index)
+LIVE_COLLECTIONS = {"datapoint": "datapoints", "group": "groups", "conversion": "conversions", "tag": "tags",
+                    "domain": "domains", "retargeting": "retargeting"}
 
 
 class PlanFileError(ReconcilerError):
@@ -274,3 +274,24 @@ def fingerprint(live_object: Any) -> str:
     detect a stale plan). A password counts only as present or absent."""
     fields = {f.name: getattr(live_object, f.name) for f in dataclasses.fields(live_object)}
     return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
+
+
+def stale_objects(plan: Plan, live: Any) -> list[str]:
+    """Why `plan` no longer fits the account `live` (a `LiveState`); empty when it still does.
+
+    An object the plan writes or refers to changed or went away, or something the
+    plan creates exists already (so a saved plan applied twice creates nothing twice).
+    """
+    stale = []
+    for expected in plan.fingerprints:
+        objects = getattr(live, LIVE_COLLECTIONS[expected.kind])
+        if expected.id is None:
+            if any(obj.name == expected.name for obj in objects.values()):
+                stale.append(f"{expected.kind} {expected.name} exists already")
+            continue
+        found = objects.get(expected.id)
+        if found is None:
+            stale.append(f"{expected.kind} {expected.name} (id {expected.id}) is gone")
+        elif fingerprint(found) != expected.sha256:
+            stale.append(f"{expected.kind} {expected.name} (id {expected.id}) changed since the plan was made")
+    return stale

@@ -19,7 +19,7 @@ from reconciler.model import (
     LINK, DatapointSpec, DesiredState, GroupSpec, LiveDatapoint, LiveState, Location, Secret,
 )
 from reconciler.plan import (
-    CREATE, DELETE, RENAME, SENSITIVE, UPDATE, Change, FieldDiff, Fingerprint, Plan, Safety,
+    CREATE, DELETE, LIVE_COLLECTIONS, RENAME, SENSITIVE, UPDATE, Change, FieldDiff, Fingerprint, Plan, Safety,
     fingerprint,
 )
 
@@ -71,35 +71,38 @@ def plan_changes(desired: DesiredState, live: LiveState) -> Plan:
     specs = [_with_settings_defaults(desired, spec) for _, spec in sorted(desired.datapoints.items())]
     _check_references(desired, specs, index)
     refs = References(index)
-    changes: list[Change] = []
     unchanged: Counter[str] = Counter(dict.fromkeys(("conversion", "datapoint", "group", "tag"), 0))
-
-    group_changes, group_updates = _plan_groups(desired, index, unchanged)
-    conversion_changes, conversion_updates = _plan_conversions(desired, index, unchanged)
+    group_changes, group_work = _plan_declared("group", desired.groups, index.groups,
+                                               ("notes", "favourite", "tags"), unchanged)
+    conversion_changes, conversion_work = _plan_declared("conversion", desired.conversions, index.conversions,
+                                                         ("value", "protocol", "description"), unchanged)
+    tag_changes = _plan_tags(desired, specs, index, unchanged)
     matched = _match_datapoints(specs, index)
     works = [_datapoint_work(spec, matched.get(spec.name)) for spec in specs]
     deletes, left_alone = _undeclared(desired, index, {d.id for d in matched.values()})
-    tag_changes = _plan_tags(desired, specs, index, unchanged)
 
-    changes += tag_changes + group_changes + conversion_changes
     datapoint_changes = [w.change for w in works if w.change is not None]
     unchanged["datapoint"] = len(works) - len(datapoint_changes)
+    changes = tag_changes + group_changes + conversion_changes
     changes += sorted(datapoint_changes, key=lambda c: (c.action != CREATE, c.name))
     changes += [Change("datapoint", DELETE, d.name, d.id, d.type, diffs=_deleted_diffs(d)) for d in deletes]
-
-    operations = build_operations(refs, [c.name for c in tag_changes], group_updates,
-                                  conversion_updates, works, deletes)
-    settings = desired.settings
-    safety = Safety(managed=len(matched) + len(deletes), deletes=len(deletes),
-                    updates=sum(1 for w in works if w.live is not None and w.change is not None),
-                    max_delete_percent=settings.max_delete_percent,
-                    max_update_percent=settings.max_update_percent,
-                    protect_active_days=settings.protect_active_days)
+    operations = build_operations(refs, [c.name for c in tag_changes], group_work, conversion_work,
+                                  works, deletes)
     return Plan(target="", manifests_digest=desired.digest, changes=tuple(changes),
                 operations=tuple(operations),
                 fingerprints=_fingerprints(changes, works, deletes, refs, index),
-                safety=safety, unchanged=dict(sorted(unchanged.items())),
-                left_alone=dict(sorted(left_alone.items())))
+                safety=_safety(desired, len(matched), len(deletes), works),
+                unchanged=dict(sorted(unchanged.items())), left_alone=dict(sorted(left_alone.items())))
+
+
+def _safety(desired: DesiredState, matched: int, deletes: int, works: list[DatapointWork]) -> Safety:
+    """Managed = the declared datapoints that exist live, plus the undeclared ones pruned."""
+    settings = desired.settings
+    return Safety(managed=matched + deletes, deletes=deletes,
+                  updates=sum(1 for w in works if w.live is not None and w.change is not None),
+                  max_delete_percent=settings.max_delete_percent,
+                  max_update_percent=settings.max_update_percent,
+                  protect_active_days=settings.protect_active_days)
 
 
 # ------------------------------------------------------------------ checks
@@ -180,30 +183,17 @@ def _location(spec: object) -> str | None:
     return str(location) if location else None
 
 
-def _plan_groups(desired: DesiredState, index: LiveIndex, unchanged: Counter[str]):
-    """Group changes, and (spec, live, diffs) for the calls."""
+def _plan_declared(kind: str, declared: dict, live_by_name: dict, field_names: tuple[str, ...],
+                   unchanged: Counter[str]):
+    """Groups or conversions: their changes, and (spec, live, diffs) for the calls."""
     changes, work = [], []
-    for name, spec in sorted(desired.groups.items()):
-        live = index.groups.get(name)
-        diffs = _declared_diffs(spec, live, ("notes", "favourite", "tags"))
+    for name, spec in sorted(declared.items()):
+        live = live_by_name.get(name)
+        diffs = _declared_diffs(spec, live, field_names)
         if live is not None and not diffs:
-            unchanged["group"] += 1
+            unchanged[kind] += 1
             continue
-        changes.append(Change("group", UPDATE if live else CREATE, name, getattr(live, "id", None),
-                              diffs=tuple(diffs), location=_location(spec)))
-        work.append((spec, live, diffs))
-    return changes, work
-
-
-def _plan_conversions(desired: DesiredState, index: LiveIndex, unchanged: Counter[str]):
-    changes, work = [], []
-    for name, spec in sorted(desired.conversions.items()):
-        live = index.conversions.get(name)
-        diffs = _declared_diffs(spec, live, ("value", "protocol", "description"))
-        if live is not None and not diffs:
-            unchanged["conversion"] += 1
-            continue
-        changes.append(Change("conversion", UPDATE if live else CREATE, name, getattr(live, "id", None),
+        changes.append(Change(kind, UPDATE if live else CREATE, name, getattr(live, "id", None),
                               diffs=tuple(diffs), location=_location(spec)))
         work.append((spec, live, diffs))
     return changes, work
@@ -300,7 +290,7 @@ def _fingerprints(changes: list[Change], works: list[DatapointWork], deletes: li
     touched |= {("datapoint", d.id): d for d in deletes}
     for change in changes:
         if change.kind in ("group", "conversion") and change.id is not None:
-            touched[(change.kind, change.id)] = getattr(index, change.kind + "s")[change.name]
+            touched[(change.kind, change.id)] = getattr(index, LIVE_COLLECTIONS[change.kind])[change.name]
     touched |= refs.used
     prints = [Fingerprint(kind, obj.name, obj_id, fingerprint(obj)) for (kind, obj_id), obj in touched.items()]
     prints += [Fingerprint(c.kind, c.name, None, None) for c in changes if c.action == CREATE]

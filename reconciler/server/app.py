@@ -35,13 +35,17 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reconciler.server.account import account_routes
+from reconciler.server.clickstream import clickstream_routes
 from reconciler.server.conversions import conversion_routes
 from reconciler.server.datapoints import datapoint_routes
 from reconciler.server.db import Store
 from reconciler.server.domains import domain_routes
+from reconciler.server.faults import FaultInjection
 from reconciler.server.groups import group_routes
 from reconciler.server.retargeting import retargeting_routes
+from reconciler.server.statistics import statistics_routes
 from reconciler.server.tags import tag_routes
+from reconciler.server.traffic import traffic_routes
 from reconciler.server.responses import ApiError, JSONAnswer, error_answer, failure
 
 
@@ -103,11 +107,19 @@ def crud_routes() -> list[BaseRoute]:
 
 
 def create_app(db_path: str | Path, *, rate: float | None = None, latency_ms: int = 0,
-               fault_rate: float = 0.0, clock: Callable[[], datetime] | None = None) -> Starlette:
+               fault_rate: float = 0.0, clock: Callable[[], datetime] | None = None,
+               fault_seed: int | None = None) -> Starlette:
     """The server app for the SQLite file at `db_path` (created if missing)."""
     store = Store(db_path)
-    routes: list[BaseRoute] = [*crud_routes()]
-    middleware: list[Middleware] = [Middleware(StripTrailingSlash)]
+    settings = ServerSettings(rate=rate, latency_ms=latency_ms, fault_rate=fault_rate,
+                              clock=clock or utc_now)
+    routes: list[BaseRoute] = [*crud_routes(), *statistics_routes(), *clickstream_routes(),
+                               *traffic_routes()]
+    middleware: list[Middleware] = [
+        Middleware(StripTrailingSlash),
+        Middleware(FaultInjection, rate=rate, latency_ms=latency_ms, fault_rate=fault_rate,
+                   fault_seed=fault_seed, clock=settings.clock),
+    ]
     app = Starlette(
         routes=routes,
         middleware=middleware,
@@ -115,6 +127,5 @@ def create_app(db_path: str | Path, *, rate: float | None = None, latency_ms: in
         lifespan=_closes(store),
     )
     app.state.store = store
-    app.state.settings = ServerSettings(rate=rate, latency_ms=latency_ms,
-                                        fault_rate=fault_rate, clock=clock or utc_now)
+    app.state.settings = settings
     return app

@@ -5,7 +5,8 @@ writing the files is the CLI's job. The layout:
 
 - `groups/<slug>.yaml`: one group's definition and its datapoints (the group
   set once through `defaults`, so that moving a file's links is one edit);
-- `ungrouped.yaml`: datapoints in no group;
+- `ungrouped.yaml`: datapoints in no group (`datapoints: []` for an empty
+  account, so that there is a manifest to plan);
 - `conversions.yaml`: the conversions (all of them, or with `--group` the ones
   the exported datapoints use);
 - `tags.yaml`: tags nothing exported uses (whole-account export only; used tags
@@ -21,22 +22,20 @@ the same string.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from reconciler.errors import ReconcilerError
+from reconciler.manifests.schema import SCHEMA_FILE, schema_text
 from reconciler.model import LINK, LiveConversion, LiveDatapoint, LiveGroup, LiveState
 
-SCHEMA_FILE = "manifest.schema.json"
 CONVERSIONS_FILE = "conversions.yaml"
 TAGS_FILE = "tags.yaml"
 UNGROUPED_FILE = "ungrouped.yaml"
@@ -97,6 +96,8 @@ def export_manifests(live: LiveState, groups: Sequence[str] | None = None) -> Ex
     unused_tags = _unused_tags(live, exported, selected) if whole_account else []
     if unused_tags:
         files[TAGS_FILE] = _document({"tags": [{"name": name} for name in unused_tags]})
+    if len(files) == 1:  # an empty account: plan needs at least one manifest to read
+        files[UNGROUPED_FILE] = _document({"datapoints": []})
     warnings = tuple(
         f"datapoint name {name!r} is not unique live (ids {', '.join(map(str, ids))}): exported with id pins"
         for name, ids in _pinned_names(live, pinned, exported)
@@ -271,19 +272,6 @@ def _put(entry: dict[str, Any], key: str, value: Any) -> None:
 
 
 # ----------------------------------------------------------------------- YAML
-
-
-@functools.cache
-def schema_text() -> str:
-    """The manifest JSON Schema, copied next to the export so its schema lines resolve offline.
-
-    Installed, it is the `reconciler.schemas` package data; in a source checkout
-    it is `schemas/` beside the package.
-    """
-    try:
-        return resources.files("reconciler.schemas").joinpath(SCHEMA_FILE).read_text("utf-8")
-    except ModuleNotFoundError:
-        return (Path(__file__).resolve().parents[1] / "schemas" / SCHEMA_FILE).read_text("utf-8")
 
 
 class _Inline(dict):

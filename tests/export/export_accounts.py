@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from hypothesis import strategies as st
 
@@ -26,8 +27,10 @@ SYSTEM_DOMAIN = "go.clickmeter.test"
 name_texts = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp"),
                                    blacklist_characters="/"), min_size=1, max_size=16)
 free_texts = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
-# Group names may hold spaces, but the server strips them from the ends.
-group_names = free_texts.map(str.strip).filter(bool)
+# Group names may hold spaces inside, never control characters (the manifest schema's rule);
+# the server strips them at the ends.
+group_names = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1,
+                      max_size=30).map(str.strip).filter(bool)
 
 
 def password_of(name: str) -> str:
@@ -100,7 +103,7 @@ def _datapoints(draw: st.DrawFn, name: str, domains: list[str], scripts: list[st
         tags=subset(tags, 8), conversions=subset([c["name"] for c in conversions]))
     if spec.type == TRACKING_LINK:
         spec.url = draw(st.builds("https://shop.example.com/{}?q={}".format,
-                                  st.integers(0, 999), free_texts))
+                                  st.integers(0, 999), free_texts.map(quote)))
         spec.domain = draw(st.none() | st.sampled_from([SYSTEM_DOMAIN, *domains]))
         spec.redirect = draw(st.none() | st.sampled_from(["PermanentRedirect", "TemporaryRedirect", 301, 307]))
         spec.password = draw(st.booleans())

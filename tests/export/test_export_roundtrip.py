@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner, Result
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from export_accounts import (
     AccountSpec, DatapointSpec, accounts, password_of, seed_local, update_local,
@@ -48,8 +48,34 @@ def export_and_plan(db_path: Path, out: Path) -> tuple[Result, Result]:
     return exported, planned
 
 
+TAGS = [f"étiquette-{n}" for n in range(10)]
+EVERYTHING = AccountSpec(
+    domains=["d0.example.test", "d1.example.test"],
+    scripts=["site-pixel", "réseau-social"],
+    conversions=[{"name": f"goal-{n}", "value": n * 2.5 if n else None, "protocol": ("Http", "Https")[n % 2],
+                  "description": "Compte créé" if n == 1 else None} for n in range(5)],
+    spare_tags=["unused"],
+    groups=[{"name": "Printemps 2027 ☀", "notes": "Campagne\nsur deux lignes", "preferred": True,
+             "tags": TAGS[:2]},
+            {"name": "printemps-2027", "notes": None, "preferred": False, "tags": []}],
+    datapoints=[
+        DatapointSpec("soldes-été", TRACKING_LINK, title="yes", notes="  indented\nnotes ", favourite=True,
+                      group="Printemps 2027 ☀", tags=TAGS, conversions=[f"goal-{n}" for n in range(5)],
+                      url="https://shop.example.com/été?utm_source=news&x=%20", domain="d1.example.test",
+                      redirect=301, password=True, scripts=["site-pixel", "réseau-social"]),
+        DatapointSpec("paused-link", TRACKING_LINK, paused=True, group="printemps-2027", tags=TAGS[3:5],
+                      url="http://a.example/", domain="d0.example.test", redirect="TemporaryRedirect"),
+        DatapointSpec("pixel-☃", TRACKING_PIXEL, title="null", favourite=True, paused=True,
+                      group="printemps-2027", conversions=["goal-1"]),
+        DatapointSpec("loose-pixel", TRACKING_PIXEL, notes="#not a comment", tags=TAGS[9:]),
+        DatapointSpec("loose-link", TRACKING_LINK, url="https://b.example/", password=True,
+                      redirect="PermanentRedirect"),
+    ])
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(account=accounts())
+@example(account=EVERYTHING)
 def test_export_of_an_unchanged_account_plans_no_changes_and_is_byte_stable(account: AccountSpec) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)

@@ -48,7 +48,7 @@ async def read_live_state(client: ClickMeterClient, groups: Collection[str] | No
         _read_all(client, client.list_groups, client.get_group, _group),
         _read_all(client, client.list_tags, client.get_tag, _named),
         _read_all(client, client.list_conversions, client.get_conversion, _conversion),
-        _read_all(client, client.list_domains, client.get_domain, _domain),
+        _read_domains(client),
         _read_all(client, client.list_retargeting, client.get_retargeting, _named),
     )
     state.groups, state.tags, state.conversions = live_groups, tags, conversions
@@ -62,11 +62,19 @@ async def read_live_state(client: ClickMeterClient, groups: Collection[str] | No
 
 
 async def _read_all(client: ClickMeterClient, list_page: Callable[..., Any], get_one: Callable[..., Any],
-                    convert: Callable[[dict[str, Any]], Any]) -> dict[int, Any]:
+                    convert: Callable[[dict[str, Any]], Any], **filters: Any) -> dict[int, Any]:
     """A list's ids, then one get each, concurrently: `{id: converted entity}`."""
-    ids = [int(ref["id"]) async for ref in client.iter_pages(list_page)]
+    ids = [int(ref["id"]) async for ref in client.iter_pages(list_page, **filters)]
     entities = await client.map_concurrently(get_one, ids)
     return {entity_id: convert(entity) for entity_id, entity in zip(ids, entities)}
+
+
+async def _read_domains(client: ClickMeterClient) -> dict[int, LiveNamed]:
+    """Domains of every type: a list without `type` shows the system domains only."""
+    by_type = await asyncio.gather(*(
+        _read_all(client, client.list_domains, client.get_domain, _domain, type=kind.lower())
+        for kind in wire.DOMAIN_TYPES))
+    return {domain_id: domain for domains in by_type for domain_id, domain in domains.items()}
 
 
 def _group_ids(live_groups: dict[int, LiveGroup], names: Collection[str]) -> list[int]:
@@ -101,25 +109,29 @@ async def _read_group_datapoints(client: ClickMeterClient, names: _Names,
 
 
 async def _read_summary(client: ClickMeterClient, names: _Names, **filters: Any) -> list[LiveDatapoint]:
-    """One summary listing: the first page says how many pages follow; the rest run concurrently."""
+    """One summary listing: the first page says how many pages follow; the rest run concurrently.
+
+    Each page becomes `LiveDatapoint`s as it arrives, so raw pages never pile up.
+    """
+    read: list[LiveDatapoint] = []
+    incomplete: list[int] = []
+
+    def take(page: dict[str, Any]) -> None:
+        for result in page.get("result") or []:
+            data = result.get("entityData")
+            if _is_complete(data):
+                read.append(names.datapoint(data))
+            else:
+                incomplete.append(int(result["entityId"]))
+
+    async def take_page_at(offset: int) -> None:
+        take(await client.summary_datapoints_page("beginning", offset, wire.MAX_LIMIT, **filters))
+
     first = await client.summary_datapoints_page("beginning", 0, wire.MAX_LIMIT, **filters)
-    total = int(first.get("count") or 0)
-    offsets = range(wire.MAX_LIMIT, total, wire.MAX_LIMIT)
-
-    async def page_at(offset: int) -> list[dict[str, Any]]:
-        page = await client.summary_datapoints_page("beginning", offset, wire.MAX_LIMIT, **filters)
-        return page.get("result") or []
-
-    results = [first.get("result") or [], *await client.map_concurrently(page_at, offsets)]
-    complete, incomplete = [], []
-    for result in (entry for page in results for entry in page):
-        data = result.get("entityData")
-        if _is_complete(data):
-            complete.append(names.datapoint(data))
-        else:
-            incomplete.append(int(result["entityId"]))
+    take(first)
+    await client.map_concurrently(take_page_at, range(wire.MAX_LIMIT, int(first.get("count") or 0), wire.MAX_LIMIT))
     fetched = await client.map_concurrently(client.get_datapoint, incomplete)
-    return complete + [names.datapoint(data) for data in fetched]
+    return read + [names.datapoint(data) for data in fetched]
 
 
 def _is_complete(data: Any) -> bool:

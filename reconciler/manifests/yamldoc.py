@@ -28,8 +28,15 @@ _SCALAR_CONSTRUCTORS: dict[str, Callable[[yaml.SafeLoader, ScalarNode], Any]] = 
     f"tag:yaml.org,2002:{kind}": yaml.SafeLoader.yaml_constructors[f"tag:yaml.org,2002:{kind}"]
     for kind in ("null", "bool", "int", "float", "timestamp", "binary")
 }
+# Aliases may repeat a collection any number of times ("billion laughs"): past this
+# many repeated values a file is refused rather than handed to later checks.
+MAX_ALIASED_VALUES = 100_000
 # The scalar constructors used above keep no state, so one instance serves all files.
 _CONSTRUCTOR = yaml.SafeLoader("")
+
+
+class _TooMuchAliasing(Exception):
+    """Aliases repeat more than `MAX_ALIASED_VALUES` values."""
 
 
 class LocatedMap(dict):
@@ -60,10 +67,6 @@ def location(file: str, mark: Mark) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
-def _mark(node: Node) -> Mark:
-    return node.start_mark
-
-
 class _Builder:
     """Builds the values of one file's node tree, collecting problems."""
 
@@ -73,6 +76,8 @@ class _Builder:
         self.built: dict[int, Any] = {}  # alias targets, built once (no "billion laughs")
         self.in_progress: set[int] = set()
         self.spoiled: list[DocPath] = []  # where a problem was found: later checks skip these
+        self.aliased = 0  # values repeated through aliases so far
+        self.sizes: dict[int, int] = {}
 
     def problem(self, mark: Mark, path: DocPath, message: str) -> None:
         self.problems.append(Problem(location(self.file, mark), field_path(path), message))
@@ -83,9 +88,12 @@ class _Builder:
             return self.scalar(node, path)
         key = id(node)
         if key in self.built:
+            self.aliased += self.size(self.built[key])
+            if self.aliased > MAX_ALIASED_VALUES:
+                raise _TooMuchAliasing
             return self.built[key]
         if key in self.in_progress:
-            self.problem(_mark(node), path, "an alias refers to the node that contains it")
+            self.problem(node.start_mark, path, "an alias refers to the node that contains it")
             return None
         self.in_progress.add(key)
         try:
@@ -95,20 +103,29 @@ class _Builder:
         self.built[key] = built
         return built
 
+    def size(self, value: Any) -> int:
+        """How many values `value` holds, counting repeats (known once computed)."""
+        if not isinstance(value, (list, dict)):
+            return 1
+        if id(value) not in self.sizes:
+            items = value.values() if isinstance(value, dict) else value
+            self.sizes[id(value)] = 1 + sum(map(self.size, items))
+        return self.sizes[id(value)]
+
     def scalar(self, node: ScalarNode, path: DocPath) -> Any:
         if node.tag == STR_TAG:
             return node.value
         construct = _SCALAR_CONSTRUCTORS.get(node.tag)
         if construct is None:
-            self.problem(_mark(node), path, f"unsupported YAML tag {node.tag}")
+            self.problem(node.start_mark, path, f"unsupported YAML tag {node.tag}")
             return None
         try:
             value = construct(_CONSTRUCTOR, node)
         except (yaml.YAMLError, ValueError, TypeError, binascii.Error):
-            self.problem(_mark(node), path, f"{node.value!r} is not a valid {node.tag.rsplit(':', 1)[-1]}")
+            self.problem(node.start_mark, path, f"{node.value!r} is not a valid {node.tag.rsplit(':', 1)[-1]}")
             return None
         if isinstance(value, float) and not math.isfinite(value):
-            self.problem(_mark(node), path, "infinite and NaN numbers are not allowed")
+            self.problem(node.start_mark, path, "infinite and NaN numbers are not allowed")
             return None
         return value
 
@@ -152,7 +169,7 @@ class _Builder:
         if type(node) is ScalarNode and node.tag == STR_TAG:
             return node.value
         shown = node.value if type(node) is ScalarNode else "a collection"
-        self.problem(_mark(node), path, f"a key must be text, got {shown!r} (quote it)")
+        self.problem(node.start_mark, path, f"a key must be text, got {shown!r} (quote it)")
         return None
 
     def merge(self, target: LocatedMap, node: Node, path: DocPath) -> None:
@@ -161,7 +178,7 @@ class _Builder:
         for source in sources:
             merged = self.value(source, path)
             if not isinstance(merged, LocatedMap):
-                self.problem(_mark(source), path, "a merge key (<<) needs a mapping or a list of mappings")
+                self.problem(source.start_mark, path, "a merge key (<<) needs a mapping or a list of mappings")
                 continue
             for key, value in merged.items():
                 if key not in target.key_marks:
@@ -229,4 +246,7 @@ def parse_document(text: str, file: str, problems: list[Problem]) -> tuple[Any, 
         return builder.value(node, ()), builder.spoiled
     except RecursionError:
         problems.append(Problem(location(file, node.start_mark), "yaml", "nested too deeply"))
-        return None, []
+    except _TooMuchAliasing:
+        problems.append(Problem(location(file, node.start_mark), "yaml",
+                                f"aliases repeat more than {MAX_ALIASED_VALUES} values"))
+    return None, []

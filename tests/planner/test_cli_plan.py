@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner, Result
 
@@ -91,7 +92,7 @@ def test_converged_account_has_no_changes(db_path: Path, api_key: str, repo: Pat
     converge(db_path, api_key, repo)
     result = plan(db_path, str(repo), "--detailed-exitcode")
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1].startswith("No changes. 7 declared objects up to date; 0 API calls")
+    assert result.output.splitlines()[-1].startswith("No changes. 8 declared objects up to date; 0 API calls")
 
 
 DRIFTS = {
@@ -123,8 +124,9 @@ def test_each_out_of_band_field_edit_is_exactly_that_diff(db_path: Path, api_key
     sale_id = in_account(db_path, api_key, edit_sale)
     result = plan(db_path, str(repo), "--detailed-exitcode")
     assert result.exit_code == 2, result.output
+    risk = ["      ! 0 clicks in the last 30 days, re-pointed"] if drift == "url" else []
     assert changes_section(result.output) == [f" ~ link sale (id {sale_id})  [{repo}/campaign.yaml:12:5]",
-                                              f"      {expected}"]
+                                              *risk, f"      {expected}"]
 
 
 ASSOCIATION_DRIFTS = {
@@ -244,7 +246,7 @@ def test_clicked_links_deleted_or_repointed_show_their_clicks(db_path: Path, api
     (repo / "stray.yaml").write_text("datapoints:\n  - name: stray\n    url: https://shop.example.com/s\n"
                                      "    group: spring\n")
     ids = converge(db_path, api_key, repo)
-    record_clicks(db_path, "/go.clickmeter.test/sale", 3)
+    record_clicks(db_path, f"/go.clickmeter.test/sale?password={PASSWORD}", 3)
     record_clicks(db_path, "/go.clickmeter.test/stray", 2)
     (repo / "stray.yaml").unlink()
     (repo / "campaign.yaml").write_text(CAMPAIGN.replace("shop.example.com/sale", "shop.example.com/new"))
@@ -255,3 +257,25 @@ def test_clicked_links_deleted_or_repointed_show_their_clicks(db_path: Path, api
             "re-pointed; use --allow-active") in result.output
     markdown = plan(db_path, str(repo), "--format", "markdown").output
     assert f"| delete | `stray` | {ids['datapoint:stray']} | 2 |" in markdown
+
+
+def test_a_live_name_on_two_datapoints_is_an_error_naming_both_ids(db_path: Path, api_key: str,
+                                                                  repo: Path) -> None:
+    async def twins(client):
+        domain = (await client.create_domain({"name": "go.example.test"}))["id"]
+        made = [await client.create_datapoint({"type": "TrackingLink", "name": "sale", "typeTL": {
+            "url": "https://shop.example.com/sale", **({"domainId": domain} if second else {})}})
+            for second in (False, True)]
+        return [m["id"] for m in made]
+    first, second = in_account(db_path, api_key, twins)
+    result = CliRunner().invoke(cli, ["--local-db", str(db_path), "plan", str(repo)])
+    assert result.exit_code == 1
+    assert result.output == (f"error: live link name 'sale' matches more than one datapoint "
+                             f"(ids {first} and {second}); pin one with `id:`\n")
+
+
+def test_json_output_follows_the_plan_schema(db_path: Path, api_key: str, repo: Path) -> None:
+    schema = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
+    document = json.loads(plan(db_path, str(repo), "--format", "json").output)
+    jsonschema.validate(document, schema)
+    assert document["target"] == f"target: local ({db_path})"

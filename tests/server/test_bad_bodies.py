@@ -77,6 +77,15 @@ async def test_bad_fields_of_other_entities(asgi_client: httpx.AsyncClient, path
     assert failing_properties(await asgi_client.post(path, json=body)) == properties
 
 
+async def test_a_bad_password_is_never_echoed(asgi_client: httpx.AsyncClient) -> None:
+    secret = "correct-horse-battery-staple-" * 10
+
+    response = await asgi_client.post("/datapoints", json=link_body("x", typeTL={"password": secret}))
+
+    assert failing_properties(response) == {"typeTL.password"}
+    assert "correct-horse" not in response.text
+
+
 async def test_unknown_route_and_wrong_method_answer_failure_lists(
         asgi_client: httpx.AsyncClient) -> None:
     failures_of(await asgi_client.get("/no/such/route"), 404)

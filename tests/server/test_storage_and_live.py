@@ -61,6 +61,23 @@ async def test_a_restart_keeps_all_data(db_path: Path, api_key: str) -> None:
     assert after == before
 
 
+@pytest.mark.anyio
+async def test_two_apps_share_one_file(db_path: Path, api_key: str) -> None:
+    headers = {AUTH_HEADER: api_key}
+    clients = [httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(db_path)),
+                                 base_url="http://local", headers=headers) for _ in range(2)]
+    for n in range(6):
+        response = await clients[n % 2].post("/datapoints", json={
+            "type": "TrackingPixel", "name": f"p{n}"})
+        assert response.status_code == 200, response.text
+    clash = await clients[1].post("/datapoints", json={"type": "TrackingPixel", "name": "p0"})
+
+    assert failing_properties(clash) == {"name"}
+    for client in clients:
+        assert (await client.get("/datapoints/count")).json() == {"count": 6}
+        await client.aclose()
+
+
 def test_over_loopback_http(live_server: str, api_key: str) -> None:
     with httpx.Client(base_url=live_server, headers={AUTH_HEADER: api_key}) as client:
         results = checked_batch(client.put("/datapoints/batch", json={"List": [

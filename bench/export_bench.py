@@ -30,7 +30,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # runs from a checkout, installed or not
 
-from reconciler.apishapes import MAX_BATCH, MAX_LIMIT  # noqa: E402
+import httpx  # noqa: E402
+
+from reconciler.apishapes import AUTH_HEADER, MAX_BATCH, MAX_LIMIT  # noqa: E402
 from reconciler.clickmeter.client import ClickMeterClient  # noqa: E402
 from reconciler.export import export_manifests, write_export  # noqa: E402
 from reconciler.reader import read_live_state  # noqa: E402
@@ -51,19 +53,22 @@ def free_port() -> int:
 
 def start_server(db_path: Path, port: int) -> subprocess.Popen[bytes]:
     """`serve` in its own process, so that its CPU does not share the benchmark's GIL."""
-    server = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "reconciler", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--db", str(db_path), "--api-key", API_KEY],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+
+def wait_until_answering(base_url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
-        except OSError:
+            httpx.get(f"{base_url}/account", headers={AUTH_HEADER: API_KEY}).raise_for_status()
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the server at {base_url} did not answer within {seconds:.0f} s") from None
             time.sleep(0.1)
-    server.kill()
-    raise SystemExit("the server did not start")
 
 
 def datapoint_body(index: int, groups: list[int], tags: list[int], conversions: list[int],
@@ -134,6 +139,7 @@ def main() -> None:
         server = start_server(scratch_dir / "bench.db", port)
         base_url = f"http://127.0.0.1:{port}"
         try:
+            wait_until_answering(base_url)
             seed_started = time.perf_counter()
             asyncio.run(_seed(base_url, count))
             seed_s = time.perf_counter() - seed_started

@@ -74,22 +74,13 @@ def export_manifests(live: LiveState, groups: Sequence[str] | None = None) -> Ex
     whole_account = groups is None
     by_group = _datapoints_by_group(live, {group.name for group in selected}, whole_account)
     exported = [dp for datapoints in by_group.values() for dp in datapoints]
-    pinned = _duplicated_names(live.datapoints.values())
-    env_vars = _password_env_vars(dp for dp in exported if dp.password is not None)
-    default_domain = _default_domain(live)
+    entries = _Entries(pinned=_duplicated_names(live.datapoints.values()),
+                       env_vars=_password_env_vars(dp for dp in exported if dp.password is not None),
+                       default_domain=_default_domain(live))
 
-    def entries(datapoints: list[LiveDatapoint]) -> list[dict[str, Any]]:
-        return [_datapoint_entry(dp, dp.id in pinned, default_domain, env_vars.get(dp.id))
-                for dp in datapoints]
-
-    files: dict[str, str] = {SCHEMA_FILE: schema_text()}
-    file_names = _group_file_names(selected)
-    for group in selected:
-        content = {"defaults": {"group": group.name}, "groups": [_group_entry(group)]}
-        _put(content, "datapoints", entries(by_group.get(group.name, [])))
-        files[f"{GROUPS_DIR}/{file_names[group.id]}"] = _document(content, depth=1)
+    files = {SCHEMA_FILE: schema_text()} | _group_files(selected, by_group, entries)
     if by_group.get(None):
-        files[UNGROUPED_FILE] = _document({"datapoints": entries(by_group[None])})
+        files[UNGROUPED_FILE] = _document({"datapoints": entries.datapoints(by_group[None])})
     conversions = _exported_conversions(live, exported, whole_account)
     if conversions:
         files[CONVERSIONS_FILE] = _document({"conversions": [_conversion_entry(c) for c in conversions]})
@@ -98,16 +89,26 @@ def export_manifests(live: LiveState, groups: Sequence[str] | None = None) -> Ex
         files[TAGS_FILE] = _document({"tags": [{"name": name} for name in unused_tags]})
     if len(files) == 1:  # an empty account: plan needs at least one manifest to read
         files[UNGROUPED_FILE] = _document({"datapoints": []})
+
     warnings = tuple(
         f"datapoint name {name!r} is not unique live (ids {', '.join(map(str, ids))}): exported with id pins"
-        for name, ids in _pinned_names(live, pinned, exported)
-    )
-    variables = {
-        env_vars[dp.id]: f"password of link {dp.name!r} (id {dp.id})"
-        for dp in exported if dp.id in env_vars
-    }
+        for name, ids in _pinned_names(live, entries.pinned, exported))
+    variables = {entries.env_vars[dp.id]: f"password of link {dp.name!r} (id {dp.id})"
+                 for dp in exported if dp.id in entries.env_vars}
     return ExportResult(files=dict(sorted(files.items())), env_vars=dict(sorted(variables.items())),
                         warnings=warnings)
+
+
+def _group_files(groups: list[LiveGroup], by_group: dict[str | None, list[LiveDatapoint]],
+                 entries: _Entries) -> dict[str, str]:
+    """`groups/<slug>.yaml` per group: its definition, its datapoints, the group as a file default."""
+    file_names = _group_file_names(groups)
+    files = {}
+    for group in groups:
+        content = {"defaults": {"group": group.name}, "groups": [_group_entry(group)]}
+        _put(content, "datapoints", entries.datapoints(by_group.get(group.name, [])))
+        files[f"{GROUPS_DIR}/{file_names[group.id]}"] = _document(content, depth=1)
+    return files
 
 
 # ------------------------------------------------------------------ selection
@@ -221,31 +222,42 @@ def _password_env_vars(datapoints: Iterable[LiveDatapoint]) -> dict[int, str]:
 # -------------------------------------------------------------------- entries
 
 
-def _datapoint_entry(dp: LiveDatapoint, pin_id: bool, default_domain: str | None,
-                     password_env: str | None) -> dict[str, Any]:
-    """One datapoint in manifest key order, defaults left out (the group is a file default)."""
-    entry: dict[str, Any] = {"name": dp.name}
-    if pin_id:
-        entry["id"] = dp.id
-    if dp.type != LINK:
-        entry["type"] = dp.type
-    _put(entry, "url", dp.url)
-    _put(entry, "title", dp.title)
-    if dp.domain != default_domain:
-        _put(entry, "domain", dp.domain)
-    if dp.redirect != DEFAULT_REDIRECT:
-        _put(entry, "redirect", dp.redirect)
-    _put(entry, "tags", sorted(dp.tags))
-    _put(entry, "conversions", sorted(dp.conversions))
-    _put(entry, "retargeting", sorted(dp.retargeting))
-    if dp.favourite:
-        entry["favourite"] = True
-    _put(entry, "notes", dp.notes)
-    if dp.status != "active":
-        entry["status"] = dp.status
-    if password_env is not None:
-        entry["password"] = _Inline(env=password_env)
-    return entry
+@dataclass(frozen=True, slots=True)
+class _Entries:
+    """How this export writes datapoints: which get `id:` pins, which variable holds
+    each password, and the domain a link need not name."""
+
+    pinned: set[int]
+    env_vars: dict[int, str]
+    default_domain: str | None
+
+    def datapoints(self, datapoints: list[LiveDatapoint]) -> list[dict[str, Any]]:
+        return [self.datapoint(dp) for dp in datapoints]
+
+    def datapoint(self, dp: LiveDatapoint) -> dict[str, Any]:
+        """One datapoint in manifest key order, defaults left out (the group is a file default)."""
+        entry: dict[str, Any] = {"name": dp.name}
+        if dp.id in self.pinned:
+            entry["id"] = dp.id
+        if dp.type != LINK:
+            entry["type"] = dp.type
+        _put(entry, "url", dp.url)
+        _put(entry, "title", dp.title)
+        if dp.domain != self.default_domain:
+            _put(entry, "domain", dp.domain)
+        if dp.redirect != DEFAULT_REDIRECT:
+            _put(entry, "redirect", dp.redirect)
+        _put(entry, "tags", sorted(dp.tags))
+        _put(entry, "conversions", sorted(dp.conversions))
+        _put(entry, "retargeting", sorted(dp.retargeting))
+        if dp.favourite:
+            entry["favourite"] = True
+        _put(entry, "notes", dp.notes)
+        if dp.status != "active":
+            entry["status"] = dp.status
+        if dp.id in self.env_vars:
+            entry["password"] = _Inline(env=self.env_vars[dp.id])
+        return entry
 
 
 def _group_entry(group: LiveGroup) -> dict[str, Any]:

@@ -69,9 +69,7 @@ def _resolved(field_name: str, value: Any, refs: References) -> Any:
 
 def _create_body(work: DatapointWork, refs: References) -> dict[str, Any]:
     spec = work.spec
-    values = {f: _resolved(f, getattr(spec, f), refs) for f in SCALAR_FIELDS
-              if getattr(spec, f) is not None and f != "name"}
-    values = {"name": spec.name} | values
+    values = {f: _resolved(f, getattr(spec, f), refs) for f in SCALAR_FIELDS if getattr(spec, f) is not None}
     conversions = [refs("conversion", name) for name in sorted(spec.conversions or ())]
     return bodies.datapoint_create_body(spec.type, values, sorted(spec.tags or ()), conversions)
 

@@ -140,6 +140,52 @@ def plan_command(options: GlobalOptions, paths: tuple[str, ...], out: str | None
 # ---- commands: apply (executor) ----
 
 
+@cli.command("apply")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False),
+              help="Execute exactly this saved plan (from `plan --out`); refused when stale.")
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--force", is_flag=True, help="Apply beyond the delete/update thresholds.")
+@click.option("--allow-active", is_flag=True, help="Delete or re-point links that had recent clicks.")
+@click.option("--log", "log_file", type=click.Path(dir_okay=False),
+              help="Write one JSON line per API call (operation, items, status, duration).")
+@click.pass_obj
+@reports_errors
+def apply_command(options: GlobalOptions, paths: tuple[str, ...], plan_file: str | None, auto_approve: bool,
+                  force: bool, allow_active: bool, log_file: str | None) -> None:
+    """Make the target match the manifests under PATHS (or execute a saved --plan), then verify."""
+    import os  # the executor's modules load only when apply runs
+
+    from reconciler.applying import check_target, report_lines, run_apply
+    from reconciler.pipeline import build_plan, read_plan
+    from reconciler.render import PlanText
+
+    if bool(paths) == bool(plan_file):
+        raise click.UsageError("give manifest PATHS or --plan FILE (one of the two)")
+    if plan_file:
+        plan = read_plan(plan_file)
+        check_target(plan, options)
+    else:
+        plan = build_plan(options, paths)
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    click.echo(PlanText(color=color).render(plan), nl=False, color=color)
+    refusals = plan.refusals(force=force, allow_active=allow_active)
+    if refusals:
+        raise ReconcilerError("apply refused: " + "; ".join(refusals))
+    if not plan.operations:
+        click.echo("Nothing to apply.")
+        return
+    if not plan_file and not auto_approve:
+        if not sys.stdin.isatty():
+            raise ReconcilerError("apply needs a confirmation: run it on a terminal, or pass --auto-approve")
+        if click.prompt("Apply these changes? Only 'yes' is accepted", default="", show_default=False) != "yes":
+            raise ReconcilerError("apply cancelled")
+    outcome = run_apply(options, plan, saved=bool(plan_file), log_path=log_file)
+    click.echo("\n".join(report_lines(plan, outcome)))
+    if not outcome.succeeded:
+        sys.exit(1)
+
+
 # ---- commands: export ----
 
 
@@ -190,3 +236,31 @@ async def _read_whole_account(options: GlobalOptions) -> LiveState:
 
 
 # ---- commands: serve (server) ----
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="The SQLite file to serve (default: the global --local-db).")
+@click.option("--api-key", "api_keys", multiple=True,
+              help="Register this key as an account (repeatable). Without any, the file's "
+                   "first account is used (created if none) and its key printed.")
+@click.option("--rate", "server_rate", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Throttle each key to this many requests per second (429 + Retry-After).")
+@click.option("--latency-ms", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Delay every API answer by this much.")
+@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of API requests that fail (5xx or a dropped connection).")
+@click.option("--fault-seed", type=int, default=None,
+              help="Seed of the fault draws, for a repeatable run.")
+@click.pass_obj
+@reports_errors
+def serve(options: GlobalOptions, host: str, port: int, db_path: str | None,
+          api_keys: tuple[str, ...], server_rate: float | None, latency_ms: int,
+          fault_rate: float, fault_seed: int | None) -> None:
+    """Serve the local ClickMeter-compatible API over HTTP until interrupted."""
+    from reconciler.server.serving import serve_http
+
+    serve_http(db_path or options.local_db, host=host, port=port, api_keys=api_keys,
+               rate=server_rate, latency_ms=latency_ms, fault_rate=fault_rate,
+               fault_seed=fault_seed, echo=click.echo)

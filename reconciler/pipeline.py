@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import json
 import os
 from collections.abc import Sequence
@@ -32,10 +33,13 @@ def build_plan(options: GlobalOptions, paths: Sequence[str]) -> Plan:
     desired = load_manifests(paths)
     notes = resolve_secrets(desired)
     target = describe_target(options)
+    gc.freeze()  # tens of thousands of long-lived specs: keep the collector from re-scanning them
 
     async def against_target() -> Plan:
         async with open_client(options) as client:
-            plan = plan_changes(desired, await read_live_state(client))
+            live = await read_live_state(client)
+            gc.freeze()
+            plan = plan_changes(desired, live)
             at_risk = plan.at_risk_ids()
             if at_risk:
                 days = desired.settings.protect_active_days

@@ -238,8 +238,10 @@ class Plan:
                 left_alone=dict(document["left_alone"]),
                 notes=tuple(document["notes"]),
             )
-        except (KeyError, TypeError, AttributeError) as error:
-            raise PlanFileError(f"malformed plan: {type(error).__name__}: {error}") from None
+        except KeyError as error:
+            raise PlanFileError(f"malformed plan: no {error} key") from None
+        except (TypeError, AttributeError) as error:
+            raise PlanFileError(f"malformed plan: {error}") from None
 
 
 def _change_document(change: Change) -> dict[str, Any]:
@@ -275,23 +277,3 @@ def fingerprint(live_object: Any) -> str:
     fields = {f.name: getattr(live_object, f.name) for f in dataclasses.fields(live_object)}
     return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
 
-
-def stale_objects(plan: Plan, live: Any) -> list[str]:
-    """Why `plan` no longer fits the account `live` (a `LiveState`); empty when it still does.
-
-    An object the plan writes or refers to changed or went away, or something the
-    plan creates exists already (so a saved plan applied twice creates nothing twice).
-    """
-    stale = []
-    for expected in plan.fingerprints:
-        objects = getattr(live, LIVE_COLLECTIONS[expected.kind])
-        if expected.id is None:
-            if any(obj.name == expected.name for obj in objects.values()):
-                stale.append(f"{expected.kind} {expected.name} exists already")
-            continue
-        found = objects.get(expected.id)
-        if found is None:
-            stale.append(f"{expected.kind} {expected.name} (id {expected.id}) is gone")
-        elif fingerprint(found) != expected.sha256:
-            stale.append(f"{expected.kind} {expected.name} (id {expected.id}) changed since the plan was made")
-    return stale

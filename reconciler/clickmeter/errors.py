@@ -92,7 +92,7 @@ class TransportError(ApiError):
         super().__init__(method, path, None, cause)
 
     def outcome(self) -> str:
-        return f"unreachable ({self.message})"
+        return f"no answer ({self.message})"
 
 
 class TargetError(ReconcilerError):

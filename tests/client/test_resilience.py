@@ -13,7 +13,7 @@ from client_support import link, served
 from starlette.applications import Starlette
 
 from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.clickmeter.errors import AmbiguousWriteError
+from reconciler.clickmeter.errors import AmbiguousWriteError, TransportError
 from reconciler.clickmeter.ratelimit import TokenBucket
 from reconciler.server.app import create_app
 
@@ -151,3 +151,23 @@ async def test_faults_over_http_with_serve(db_path: Path, api_key: str) -> None:
     names = created_names(db_path)
     assert sorted(names) == sorted(set(names)) and len(stored) == len(names)
     assert {i for i in outcomes.values() if i is not None} <= set(stored)
+
+
+async def test_throttling_over_http_with_serve(db_path: Path, api_key: str) -> None:
+    with served(db_path, api_key, "--rate", "10") as url:
+        async with ClickMeterClient(url, api_key, rate=10, max_rate_limited=0) as polite:
+            await asyncio.gather(*(polite.count_groups() for _ in range(15)))
+        async with ClickMeterClient(url, api_key, max_rate_limited=1) as eager:
+            counts = await asyncio.gather(*(eager.count_groups() for _ in range(15)))
+    assert counts == [0] * 15 and not polite.rate_limited and eager.rate_limited
+
+
+async def test_timeouts_retry_reads_and_leave_creates_to_the_caller(db_path: Path, api_key: str) -> None:
+    quick = httpx.Timeout(0.15)
+    with served(db_path, api_key, "--latency-ms", "400") as url:
+        async with ClickMeterClient(url, api_key, timeout=quick, backoff=0.001, max_retries=2) as impatient:
+            with pytest.raises(AmbiguousWriteError, match=r"POST /datapoints -> no answer \(ReadTimeout\)"):
+                await impatient.create_datapoint(link("slow"))
+            with pytest.raises(TransportError, match=r"GET /datapoints/count -> no answer \(ReadTimeout\)"):
+                await impatient.count_datapoints()
+    assert impatient.calls == {"create_datapoint": 1, "count_datapoints": 3}

@@ -23,7 +23,7 @@ def live_like(desired: DesiredState, *, first_id: int = 1, scripts: tuple[str, .
     """The account that already is what `desired` declares (undeclared fields at server defaults)."""
     live = LiveState(domains={1: LiveNamed(1, SYSTEM_DOMAIN, "system")},
                      retargeting={i: LiveNamed(i, name) for i, name in enumerate(scripts, start=500)})
-    next_id = iter(range(first_id, first_id + 100_000))
+    next_id = iter(range(first_id, first_id + 10_000_000))
     for group in desired.groups.values():
         gid = next(next_id)
         live.groups[gid] = LiveGroup(gid, group.name, group.notes, bool(group.favourite),

@@ -279,3 +279,10 @@ def test_json_output_follows_the_plan_schema(db_path: Path, api_key: str, repo: 
     document = json.loads(plan(db_path, str(repo), "--format", "json").output)
     jsonschema.validate(document, schema)
     assert document["target"] == f"target: local ({db_path})"
+
+
+def test_an_unwritable_out_file_is_one_line(db_path: Path, api_key: str, repo: Path, tmp_path: Path) -> None:
+    target = tmp_path / "missing-dir" / "plan.json"
+    result = CliRunner().invoke(cli, ["--local-db", str(db_path), "plan", str(repo), "--out", str(target)])
+    assert result.exit_code == 1
+    assert result.output == f"error: --out {target}: cannot write the plan (No such file or directory)\n"

@@ -10,7 +10,8 @@ from reconciler.apishapes import MAX_BATCH
 from reconciler.model import (
     PIXEL, ConversionSpec, DatapointSpec, GroupSpec, LiveDatapoint, LiveNamed, Location, Secret, Settings,
 )
-from reconciler.plan import Plan, stale_objects
+from reconciler.pipeline import read_plan, write_plan
+from reconciler.plan import Plan, PlanFileError
 from reconciler.planner import PlanningError, plan_changes
 from tests.planner.states import desired_state, live_like
 
@@ -255,13 +256,21 @@ def test_saved_form_reads_back_to_the_same_plan() -> None:
     assert Plan.from_document(plan.to_document()) == plan
 
 
-def test_stale_objects_name_what_changed_went_away_or_exists_already() -> None:
-    desired = desired_state([link("a", title="new"), link("b"), link("c", title="new")])
-    live = live_like(desired_state([link("a"), link("c")]))
-    plan = plan_changes(desired, live)
-    assert stale_objects(plan, live) == []
-    live.datapoints[1].notes = "edited by hand"
-    del live.datapoints[2]
-    live.datapoints[9] = LiveDatapoint(9, "b", "link")
-    assert stale_objects(plan, live) == ["datapoint a (id 1) changed since the plan was made",
-                                         "datapoint b exists already", "datapoint c (id 2) is gone"]
+@pytest.mark.parametrize(("content", "message"), [
+    ("{not json", "not a plan: Expecting property name"),
+    ('{"format_version": 99}', "not a plan of format_version 1"),
+    ('{"format_version": 1, "target": "x"}', "malformed plan: no 'safety' key"),
+])
+def test_a_saved_plan_that_cannot_be_read_is_one_line(tmp_path, content, message) -> None:
+    saved = tmp_path / "plan.json"
+    saved.write_text(content)
+    with pytest.raises(PlanFileError) as raised:
+        read_plan(str(saved))
+    assert str(raised.value).startswith(f"{saved}: {message}")
+
+
+def test_a_saved_plan_reads_back_from_its_file(tmp_path) -> None:
+    plan = plan_changes(desired_state([link("a", password=Secret("s", env="PW"))]), live_like(desired_state([])))
+    write_plan(plan, str(tmp_path / "plan.json"))
+    assert read_plan(str(tmp_path / "plan.json")) == plan
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]

@@ -74,7 +74,8 @@ def export_manifests(live: LiveState, groups: Sequence[str] | None = None) -> Ex
     whole_account = groups is None
     by_group = _datapoints_by_group(live, {group.name for group in selected}, whole_account)
     exported = [dp for datapoints in by_group.values() for dp in datapoints]
-    entries = _Entries(pinned=_duplicated_names(live.datapoints.values()),
+    repeated = _repeated_names(live.datapoints.values())
+    entries = _Entries(pinned={dp_id for ids in repeated.values() for dp_id in ids},
                        env_vars=_password_env_vars(dp for dp in exported if dp.password is not None),
                        default_domain=_default_domain(live))
 
@@ -90,9 +91,10 @@ def export_manifests(live: LiveState, groups: Sequence[str] | None = None) -> Ex
     if len(files) == 1:  # an empty account: plan needs at least one manifest to read
         files[UNGROUPED_FILE] = _document({"datapoints": []})
 
+    exported_names = {dp.name for dp in exported}
     warnings = tuple(
         f"datapoint name {name!r} is not unique live (ids {', '.join(map(str, ids))}): exported with id pins"
-        for name, ids in _pinned_names(live, entries.pinned, exported))
+        for name, ids in repeated.items() if name in exported_names)
     variables = {entries.env_vars[dp.id]: f"password of link {dp.name!r} (id {dp.id})"
                  for dp in exported if dp.id in entries.env_vars}
     return ExportResult(files=dict(sorted(files.items())), env_vars=dict(sorted(variables.items())),
@@ -137,23 +139,16 @@ def _datapoints_by_group(live: LiveState, group_names: set[str],
     return by_group
 
 
-def _duplicated_names(datapoints: Iterable[LiveDatapoint]) -> set[int]:
-    """Ids of datapoints whose name another live datapoint also has.
+def _repeated_names(datapoints: Iterable[LiveDatapoint]) -> dict[str, list[int]]:
+    """Each name more than one live datapoint has, with their ids (sorted).
 
     Counted over the whole account, not the exported part: a name matched twice
     is ambiguous to the planner whichever group the other one is in.
     """
-    datapoints = list(datapoints)
-    counts = Counter(dp.name for dp in datapoints)
-    return {dp.id for dp in datapoints if counts[dp.name] > 1}
-
-
-def _pinned_names(live: LiveState, pinned: set[int],
-                  exported: list[LiveDatapoint]) -> list[tuple[str, list[int]]]:
-    """(name, all its live ids) for each pinned name this export contains."""
-    names = sorted({dp.name for dp in exported if dp.id in pinned})
-    return [(name, sorted(dp.id for dp in live.datapoints.values() if dp.name == name))
-            for name in names]
+    ids_by_name: dict[str, list[int]] = {}
+    for dp in datapoints:
+        ids_by_name.setdefault(dp.name, []).append(dp.id)
+    return {name: sorted(ids) for name, ids in sorted(ids_by_name.items()) if len(ids) > 1}
 
 
 def _exported_conversions(live: LiveState, exported: list[LiveDatapoint],

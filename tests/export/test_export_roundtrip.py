@@ -195,6 +195,22 @@ def test_names_not_unique_live_are_exported_with_id_pins_and_a_warning(tmp_path:
         ("twin", 1, "https://a.example/1"), ("twin", 2, "https://a.example/2")]
 
 
+def test_a_pinned_name_whose_twin_is_in_another_group_plans_clean(tmp_path: Path) -> None:
+    db_path = tmp_path / "local.db"
+    groups = [{"name": name, "notes": None, "preferred": False, "tags": []} for name in ("A", "B")]
+    twins = [DatapointSpec("twin", TRACKING_LINK, url="https://a.example/1", group="A"),
+             DatapointSpec("twin", TRACKING_LINK, url="https://a.example/2", domain="d0.example.test", group="B")]
+    asyncio.run(seed_local(db_path, AccountSpec(["d0.example.test"], [], [], [], groups, twins)))
+    out = tmp_path / "out"
+
+    exported = run_cli(db_path, "export", "--out", str(out), "--group", "B")
+    assert exported.exit_code == 0, exported.output
+    assert yaml.safe_load((out / "groups" / "b.yaml").read_text("utf-8"))["datapoints"] == [
+        {"name": "twin", "id": 2, "url": "https://a.example/2", "domain": "d0.example.test"}]
+    planned = run_cli(db_path, "plan", str(out), "--detailed-exitcode")
+    assert planned.exit_code == 0, planned.output
+
+
 @pytest.mark.xfail(strict=True, reason="the manifests loader refuses a repeated datapoint name even when "
                                        "each entry has its own id: pin (DesiredState is keyed by name)")
 def test_pinned_twins_plan_clean(tmp_path: Path) -> None:

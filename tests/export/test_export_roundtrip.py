@@ -147,6 +147,19 @@ def test_a_non_empty_directory_is_refused_without_force(tmp_path: Path) -> None:
     assert f"warning: {out / 'mine.yaml'} was not written by this export; plan still reads it" in forced.stderr
 
 
+def test_forced_re_export_into_its_own_output_changes_nothing(tmp_path: Path) -> None:
+    db_path = tmp_path / "local.db"
+    asyncio.run(seed_local(db_path, EVERYTHING))
+    out = tmp_path / "out"
+    assert run_cli(db_path, "export", "--out", str(out)).exit_code == 0
+    first = read_tree(out)
+
+    again = run_cli(db_path, "export", "--out", str(out), "--force")
+    assert again.exit_code == 0, again.output
+    assert again.stderr == ""
+    assert read_tree(out) == first
+
+
 def test_group_filter_exports_those_groups_only_and_plans_clean(tmp_path: Path) -> None:
     db_path = tmp_path / "local.db"
     groups = [{"name": name, "notes": None, "preferred": False, "tags": []} for name in ("Spring", "Autumn")]

@@ -8,21 +8,16 @@ Terraform: 0 success or no changes, 2 changes present with
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from reconciler import __version__
 from reconciler.errors import ReconcilerError
-
-if TYPE_CHECKING:
-    from reconciler.model import LiveState
 
 
 @dataclass(frozen=True)
@@ -190,46 +185,40 @@ def apply_command(options: GlobalOptions, paths: tuple[str, ...], plan_file: str
 
 
 @cli.command("export")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="The directory to write the manifests to (must be empty unless --force).")
 @click.option("--group", "groups", multiple=True, metavar="NAME",
               help="Export only this live group (repeatable); default: the whole account.")
 @click.option("--force", is_flag=True, help="Write into a non-empty directory, replacing files of the same name.")
 @click.pass_obj
 @reports_errors
-def export_command(options: GlobalOptions, out_dir: Path, groups: tuple[str, ...], force: bool) -> None:
+def export_command(options: GlobalOptions, out_dir: str, groups: tuple[str, ...], force: bool) -> None:
     """Write the live account as manifests that plan back to no changes."""
-    # Imported here so that each command loads only its own stages.
-    from reconciler.clickmeter.target import describe_target
-    from reconciler.export import check_output_dir, export_manifests, stale_manifests, write_export
+    import asyncio  # the export's modules load only when an export is asked for
+    from pathlib import Path
 
-    click.echo(describe_target(options))
-    check_output_dir(out_dir, force)
-    result = export_manifests(asyncio.run(_read_whole_account(options)), groups or None)
-    stale = stale_manifests(out_dir, result.files) if out_dir.is_dir() else []
-    written = write_export(out_dir, result.files)
-    click.echo(f"wrote {len(written)} files to {out_dir}:")
-    for path in written:
-        click.echo(f"  {path}")
-    for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    for path in stale:
-        click.echo(f"warning: {path} was not written by this export; plan still reads it", err=True)
-    if result.env_vars:
-        click.echo("set these environment variables before running plan:")
-        width = max(map(len, result.env_vars))
-        for variable, meaning in result.env_vars.items():
-            click.echo(f"  {variable:<{width}}  {meaning}")
-
-
-async def _read_whole_account(options: GlobalOptions) -> LiveState:
-    """The whole account: `--group` filters afterwards, since id pins need every live name."""
-    from reconciler.clickmeter.target import open_client
+    from reconciler.clickmeter.target import describe_target, open_client
+    from reconciler.export import (
+        check_output_dir, export_manifests, report_lines, stale_manifests, write_export,
+    )
+    from reconciler.model import LiveState
     from reconciler.reader import read_live_state
 
-    async with open_client(options) as client:
-        return await read_live_state(client)
+    async def read_whole_account() -> LiveState:
+        """The whole account: `--group` filters afterwards, since id pins need every live name."""
+        async with open_client(options) as client:
+            return await read_live_state(client)
 
+    out = Path(out_dir)
+    click.echo(describe_target(options))
+    check_output_dir(out, force)
+    result = export_manifests(asyncio.run(read_whole_account()), groups or None)
+    stale = stale_manifests(out, result.files) if out.is_dir() else []
+    written = write_export(out, result.files)
+    lines, warnings = report_lines(out, written, result, stale)
+    click.echo("\n".join(lines))
+    if warnings:
+        click.echo("\n".join(warnings), err=True)
 
 
 # ---- commands: stats ----

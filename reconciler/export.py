@@ -357,3 +357,16 @@ def stale_manifests(out: Path, files: dict[str, str]) -> list[Path]:
     """Manifest files already in `out` that this export did not write: plan would still read them."""
     return sorted(path for pattern in ("*.yaml", "*.yml") for path in out.rglob(pattern)
                   if path.relative_to(out).as_posix() not in files)
+
+
+def report_lines(out: Path, written: list[Path], result: ExportResult,
+                 stale: list[Path]) -> tuple[list[str], list[str]]:
+    """What to tell the user after writing: (lines for stdout, warnings for stderr)."""
+    lines = [f"wrote {len(written)} files to {out}:", *(f"  {path}" for path in written)]
+    if result.env_vars:
+        width = max(map(len, result.env_vars))
+        lines.append("set these environment variables before running plan:")
+        lines += [f"  {variable:<{width}}  {meaning}" for variable, meaning in result.env_vars.items()]
+    warnings = [f"warning: {warning}" for warning in result.warnings]
+    warnings += [f"warning: {path} was not written by this export; plan still reads it" for path in stale]
+    return lines, warnings

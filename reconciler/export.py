@@ -1,7 +1,9 @@
 """Live state -> format-v1 manifests that plan back to no changes.
 
-Pure: it takes a `LiveState` and returns file texts; reading the account and
-writing the files is the CLI's job. The layout:
+`export_manifests` is pure: a `LiveState` in, file texts out, so that the
+same state always gives the same bytes. The few file-system steps the command
+takes (refusing a non-empty directory, writing, spotting stale manifests) are
+at the end. The layout:
 
 - `groups/<slug>.yaml`: one group's definition and its datapoints (the group
   set once through `defaults`, so that moving a file's links is one edit);

@@ -21,6 +21,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -103,16 +105,21 @@ def read_datapoints(port: int, ids: list[int], reads: int, connections: int) -> 
                 return
         connection.close()
 
-    threads = [threading.Thread(target=reader, args=(seed,)) for seed in range(connections)]
+    elapsed = timed_threads(reader, connections)
+    if failures:
+        raise RuntimeError(f"read failed: {failures[0]}")
+    return elapsed
+
+
+def timed_threads(worker: Callable[[int], None], count: int) -> float:
+    """Run `worker(seed)` for seeds 0..count-1 in as many threads at once; seconds until all end."""
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(count)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
-    if failures:
-        raise RuntimeError(f"read failed: {failures[0]}")
-    return elapsed
+    return time.perf_counter() - started
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -123,24 +130,31 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datapoints", type=int, default=10_000)
-    parser.add_argument("--reads", type=int, default=10_000)
-    parser.add_argument("--connections", type=int, default=4)
-    options = parser.parse_args()
+@contextmanager
+def running_server() -> Iterator[tuple[int, subprocess.Popen]]:
+    """A server over a fresh SQLite file with the bench key registered; (port, process)."""
     with tempfile.TemporaryDirectory() as workdir:
         db_path = Path(workdir) / "bench.db"
         register_account(db_path, API_KEY)
         port = free_port()
         server = start_server(db_path, port)
         try:
-            ids, create_seconds = create_datapoints(port, options.datapoints)
-            read_seconds = read_datapoints(port, ids, options.reads, options.connections)
-            server_peak = peak_rss_mib(server.pid)
+            yield port, server
         finally:
             server.terminate()
             server.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datapoints", type=int, default=10_000)
+    parser.add_argument("--reads", type=int, default=10_000)
+    parser.add_argument("--connections", type=int, default=4)
+    options = parser.parse_args()
+    with running_server() as (port, server):
+        ids, create_seconds = create_datapoints(port, options.datapoints)
+        read_seconds = read_datapoints(port, ids, options.reads, options.connections)
+        server_peak = peak_rss_mib(server.pid)
     batches = -(-options.datapoints // MAX_BATCH)
     reads = options.reads // options.connections * options.connections
     print(f"create: {options.datapoints} datapoints in {batches} PUT /datapoints/batch calls: "

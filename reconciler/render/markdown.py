@@ -26,10 +26,10 @@ class PlanMarkdown:
         lines += [f"| {label} | {counts[key]} |" for label, key in
                   (("to create", "create"), ("to update", "update"), ("to delete", "delete"),
                    ("links to re-tag", "retag"), ("API calls", "calls"))]
-        lines += [""] + [f"- note: {_cell(note)}" for note in plan.notes]
-        lines += ["", self._risk_section(plan), self._refusals(plan), self._details(plan),
-                  f"**{_cell(plan.summary_line())}**"]
-        return "\n".join(line for line in lines if line is not None) + "\n"
+        notes = "\n".join(f"- note: {_cell(note)}" for note in plan.notes)
+        sections = (notes, self._risk_section(plan), self._refusals(plan), self._details(plan),
+                    f"**{_cell(plan.summary_line())}**")
+        return "\n".join(lines) + "".join(f"\n\n{section.strip()}" for section in sections if section) + "\n"
 
     @staticmethod
     def _risk_section(plan: Plan) -> str | None:

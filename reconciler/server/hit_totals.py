@@ -95,23 +95,33 @@ class Scope:
         return cls("datapoint_id = ?", (datapoint_id,))
 
     @classmethod
+    def datapoints(cls, datapoint_ids: list[int]) -> Scope:
+        return cls(f"datapoint_id IN ({','.join('?' * len(datapoint_ids))})", tuple(datapoint_ids))
+
+    @classmethod
     def matching(cls, account_id: int, found: Filter) -> Scope:
         """The hits of the account's datapoints matching a list filter (over alias `d`)."""
         return cls(f"account_id = ? AND datapoint_id IN (SELECT d.id FROM datapoints d "
                    f"WHERE {found.where})", (account_id, *found.params))
 
 
+WHOLE_WINDOW = "''"
+BY_DAY = "substr({time}, 1, 8)"
+BY_HOUR = "substr({time}, 1, 10)"
+BY_DATAPOINT = "datapoint_id"
+
+
 def bucketed_totals(db: sqlite3.Connection, scope: Scope, window: Window,
-                    key_length: int) -> dict[str, Totals]:
-    """Totals per time bucket: the first `key_length` digits of the time (0: the whole window,
-    8: days, 10: hours), two queries whatever the window."""
+                    bucket: str) -> dict[Any, Totals]:
+    """Totals per bucket, in two queries whatever the window: `bucket` is an SQL key over
+    the hit's or conversion's `{time}` (WHOLE_WINDOW, BY_DAY, BY_HOUR) or BY_DATAPOINT."""
     hits = db.execute(
-        f"SELECT substr(hit_time, 1, {key_length}) AS bucket, {_select(HIT_COLUMNS)} FROM hits "
+        f"SELECT {bucket.format(time='hit_time')} AS bucket, {_select(HIT_COLUMNS)} FROM hits "
         f"WHERE {scope.condition} AND hit_time BETWEEN ? AND ? GROUP BY bucket",
         (*scope.params, window.start, window.end))
     found = {row["bucket"]: Totals.from_row(row) for row in hits}
     conversions = db.execute(
-        f"SELECT substr(conversion_time, 1, {key_length}) AS bucket, "
+        f"SELECT {bucket.format(time='conversion_time')} AS bucket, "
         f"{_select(CONVERSION_COLUMNS)} FROM hit_conversions "
         f"WHERE {scope.condition} AND conversion_time BETWEEN ? AND ? GROUP BY bucket",
         (*scope.params, window.start, window.end))
@@ -126,11 +136,12 @@ def first_hit_time(db: sqlite3.Connection, scope: Scope) -> str | None:
                       scope.params).fetchone()[0]
 
 
-def summary_rows(db: sqlite3.Connection, account_id: int, window: Window, found: Filter,
-                 order: str, offset: int, limit: int) -> list[sqlite3.Row]:
+def rows_sorted_by_totals(db: sqlite3.Connection, account_id: int, window: Window,
+                          found: Filter, order: str, offset: int, limit: int) -> list[sqlite3.Row]:
     """One page of the datapoints matching `found`, each with its totals, in one query.
 
-    `order` may name the datapoint columns (`d.`) and the totals' column names.
+    `order` may name the totals' column names: every matching datapoint's
+    totals are computed to sort them (the summary pages by id much faster).
     """
     hit_names = ", ".join(f"hs.{name}" for name in HIT_COLUMNS)
     conversion_names = ", ".join(f"cs.{name}" for name in CONVERSION_COLUMNS)

@@ -1,11 +1,12 @@
 """Statistics routes: aggregated, aggregated/list and the summary, from the recorded hits.
 
-* `GET /datapoints/aggregated` and `/datapoints/{id}/aggregated`: one
-  `AggregatedResult` for the window (`hourly=true` with today/yesterday adds
-  `hourlyBreakDown`, keyed `00`..`23`);
-* `GET /datapoints/aggregated/list` and `/datapoints/{id}/aggregated/list`:
-  `{"entities": [AggregatedResult]}`, one per day, week or month (`groupBy`)
-  of the window, zeros included, each with `activityDay` (the period's start);
+* `GET /datapoints/aggregated`, `/datapoints/{id}/aggregated` and
+  `/groups/{id}/aggregated`: one `AggregatedResult` for the window
+  (`hourly=true` with today/yesterday adds `hourlyBreakDown`, keyed `00`..`23`);
+* `GET /datapoints/aggregated/list`, `/datapoints/{id}/aggregated/list` and
+  `/groups/{id}/aggregated/list`: `{"entities": [AggregatedResult]}`, one per
+  day, week or month (`groupBy`) of the window, zeros included, each with
+  `activityDay` (the period's start);
 * `GET /aggregated/summary/datapoints` and `/groups/{id}/aggregated/summary`:
   a page of datapoints with their statistics and, in `entityData`, the
   datapoint exactly as `GET /datapoints/{id}` answers it. Sortable by the
@@ -24,16 +25,21 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
+from reconciler.apishapes import DAY_FORMAT
 from reconciler.server.context import account_of, store_of
 from reconciler.server.datapoint_store import fetch_datapoint
+from reconciler.server.entities import own_row
 from reconciler.server.hit_totals import (
-    ANSWER_KEYS, Scope, Totals, bucketed_totals, first_hit_time, summary_rows, sum_totals,
+    ANSWER_KEYS, BY_DATAPOINT, BY_DAY, BY_HOUR, WHOLE_WINDOW, Scope, Totals, bucketed_totals,
+    first_hit_time, rows_sorted_by_totals, sum_totals,
 )
-from reconciler.server.listing import Filter, count_rows, datapoint_filter, datapoint_order
+from reconciler.server.listing import (
+    Filter, count_rows, datapoint_filter, datapoint_order, page_ids,
+)
 from reconciler.server.requests import (
     paging, parse_enum, parse_id, query_bool, query_text,
 )
-from reconciler.server.responses import JSONAnswer, bad_request, not_found
+from reconciler.server.responses import JSONAnswer, bad_request
 from reconciler.server.timeframes import (
     Window, periods, requested_grouping, requested_window,
 )
@@ -63,9 +69,7 @@ def owned_datapoint(request: Request, account_id: int) -> int:
     """The path's datapoint id; 404 unless it is the account's (deleted ones included)."""
     datapoint_id = request.path_params["id"]
     with store_of(request).transaction() as db:
-        if db.execute("SELECT 1 FROM datapoints WHERE id = ? AND account_id = ?",
-                      (datapoint_id, account_id)).fetchone() is None:
-            raise not_found("datapoint", datapoint_id)
+        own_row(db, "datapoints", "datapoint", datapoint_id, account_id)
     return datapoint_id
 
 
@@ -75,7 +79,7 @@ def scoped_window(request: Request, scope: Scope) -> tuple[str, Window]:
     if timeframe == "beginning":
         with store_of(request).transaction() as db:
             first = first_hit_time(db, scope)
-        first_day = window.last if first is None else datetime.strptime(first[:8], "%Y%m%d").date()
+        first_day = window.last if first is None else datetime.strptime(first[:8], DAY_FORMAT).date()
         window = Window(min(first_day, window.last), window.last)
     return timeframe, window
 
@@ -87,8 +91,8 @@ def aggregated_answer(request: Request, scope: Scope) -> dict[str, Any]:
     if hourly and timeframe not in HOURLY_TIMEFRAMES:
         raise bad_request("hourly", "hourly needs timeFrame today or yesterday", "true")
     with store_of(request).transaction() as db:
-        total = bucketed_totals(db, scope, window, 0).get("", Totals())
-        hours = bucketed_totals(db, scope, window, 10) if hourly else None
+        total = bucketed_totals(db, scope, window, WHOLE_WINDOW).get("", Totals())
+        hours = bucketed_totals(db, scope, window, BY_HOUR) if hourly else None
     answer = total.answer(window.start, window.end)
     if hours is not None:
         day = window.start[:8]
@@ -105,7 +109,7 @@ def list_answer(request: Request, scope: Scope, entity_id: str | None) -> dict[s
     _, window = scoped_window(request, scope)
     grouping = requested_grouping(request)
     with store_of(request).transaction() as db:
-        days = bucketed_totals(db, scope, window, 8)
+        days = bucketed_totals(db, scope, window, BY_DAY)
     entities = []
     for period in periods(window, grouping):
         first, last = period.start[:8], period.end[:8]
@@ -140,11 +144,33 @@ async def datapoint_aggregated_list(request: Request) -> JSONAnswer:
     return JSONAnswer(list_answer(request, Scope.datapoint(datapoint_id), str(datapoint_id)))
 
 
-def summary_order(request: Request) -> str:
-    """`ORDER BY` for the summary: a statistic, or whatever the datapoint list sorts by."""
+def group_filter(request: Request, account_id: int) -> Filter:
+    """The statistics filters narrowed to the path's group; 404 unless it is the account's."""
+    group_id = request.path_params["id"]
+    with store_of(request).transaction() as db:
+        own_row(db, "groups", "group", group_id, account_id)
+    found = statistics_filter(request, account_id)
+    found.add("d.group_id = ?", group_id)
+    return found
+
+
+async def group_aggregated(request: Request) -> JSONAnswer:
+    account_id = account_of(request)
+    answer = aggregated_answer(request, Scope.matching(account_id, group_filter(request, account_id)))
+    return JSONAnswer({"entityId": str(request.path_params["id"]), **answer})
+
+
+async def group_aggregated_list(request: Request) -> JSONAnswer:
+    account_id = account_of(request)
+    return JSONAnswer(list_answer(request, Scope.matching(account_id, group_filter(request, account_id)),
+                                  str(request.path_params["id"])))
+
+
+def stat_order(request: Request) -> str | None:
+    """`ORDER BY` for a summary sorted by a statistic (`sortBy=totalClicks`...), else None."""
     sort_by = (query_text(request, "sortBy") or "").lower()
     if sort_by not in STAT_SORTS:
-        return datapoint_order(request)
+        return None
     direction = parse_enum("sortDirection", (query_text(request, "sortDirection") or "asc").lower(),
                            ("asc", "desc")).upper()
     column = STAT_SORTS[sort_by]
@@ -153,17 +179,28 @@ def summary_order(request: Request) -> str:
 
 
 def summary_answer(request: Request, account_id: int, found: Filter) -> dict[str, Any]:
-    """An `AggregatedSummaryResult` page: stats in one query, then each datapoint's body."""
+    """An `AggregatedSummaryResult` page: the page's stats in one query, then each datapoint's body.
+
+    Sorted by a datapoint field (the usual case), the page's ids come first
+    and only their hits are read; sorted by a statistic, every matching
+    datapoint's totals are computed in the one query that picks the page.
+    """
     offset, limit = paging(request)
-    order = summary_order(request)
+    by_stat = stat_order(request)
     _, window = requested_window(request, clock_of(request))
     with store_of(request).transaction() as db:
         count = count_rows(db, "datapoints d", found)
-        rows = summary_rows(db, account_id, window, found, order, offset, limit)
-        result = [{"entityId": str(row["id"]),
-                   **Totals.from_row(row).answer(window.start, window.end),
-                   "entityData": fetch_datapoint(db, account_id, row["id"])}
-                  for row in rows]
+        if by_stat is None:
+            ids = page_ids(db, request, "datapoints d", found, datapoint_order(request))
+            totals = bucketed_totals(db, Scope.datapoints(ids), window, BY_DATAPOINT)
+        else:
+            rows = rows_sorted_by_totals(db, account_id, window, found, by_stat, offset, limit)
+            ids = [row["id"] for row in rows]
+            totals = {row["id"]: Totals.from_row(row) for row in rows}
+        result = [{"entityId": str(datapoint_id),
+                   **totals.get(datapoint_id, Totals()).answer(window.start, window.end),
+                   "entityData": fetch_datapoint(db, account_id, datapoint_id)}
+                  for datapoint_id in ids]
     return {"count": count, "offset": offset, "limit": limit, "result": result}
 
 
@@ -174,14 +211,7 @@ async def datapoints_summary(request: Request) -> JSONAnswer:
 
 async def group_summary(request: Request) -> JSONAnswer:
     account_id = account_of(request)
-    group_id = request.path_params["id"]
-    with store_of(request).transaction() as db:
-        if db.execute("SELECT 1 FROM groups WHERE id = ? AND account_id = ?",
-                      (group_id, account_id)).fetchone() is None:
-            raise not_found("group", group_id)
-    found = statistics_filter(request, account_id)
-    found.add("d.group_id = ?", group_id)
-    return JSONAnswer(summary_answer(request, account_id, found))
+    return JSONAnswer(summary_answer(request, account_id, group_filter(request, account_id)))
 
 
 def statistics_routes() -> list[BaseRoute]:
@@ -192,5 +222,7 @@ def statistics_routes() -> list[BaseRoute]:
         Route("/datapoints/{id:int}/aggregated", datapoint_aggregated, methods=["GET"]),
         Route("/datapoints/{id:int}/aggregated/list", datapoint_aggregated_list, methods=["GET"]),
         Route("/aggregated/summary/datapoints", datapoints_summary, methods=["GET"]),
+        Route("/groups/{id:int}/aggregated", group_aggregated, methods=["GET"]),
+        Route("/groups/{id:int}/aggregated/list", group_aggregated_list, methods=["GET"]),
         Route("/groups/{id:int}/aggregated/summary", group_summary, methods=["GET"]),
     ]

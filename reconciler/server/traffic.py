@@ -47,8 +47,9 @@ PIXEL_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAA
 NO_CACHE = {"Cache-Control": "no-store"}
 
 LINK_SQL = """
-SELECT d.* FROM datapoints d JOIN domains m ON m.id = d.domain_id
-WHERE (m.name = ? OR CAST(m.id AS TEXT) = ?) AND d.name = ? AND d.type = ? AND d.status = ?
+SELECT * FROM datapoints
+WHERE domain_id IN (SELECT id FROM domains WHERE name = ? OR CAST(id AS TEXT) = ?)
+  AND name = ? AND type = ? AND status = ?
 """
 LAST_CLICK_SQL = """
 SELECT h.id, h.datapoint_id FROM hits h

@@ -190,3 +190,37 @@ async def test_account_statistics_filter_datapoints(db_path: Path, api_key: str)
         days = checked(await client.get("/datapoints/aggregated/list", params={
             "timeFrame": "last7", "type": "tl"}), "GET", "/datapoints/aggregated/list")["entities"]
         assert [day["totalClicks"] for day in days] == [0, 0, 0, 0, 0, 0, 3]
+
+
+async def test_group_statistics_cover_its_datapoints_only(db_path: Path, api_key: str) -> None:
+    clock = SettableClock(NOW)
+    async with clocked_client(db_path, api_key, clock) as client:
+        group = await created_id(client, "/groups", {"name": "spring"})
+        await created_id(client, "/datapoints", link_body("inside", groupId=group))
+        await created_id(client, "/datapoints", link_body("outside"))
+        for path in ("/go.clickmeter.test/inside", "/go.clickmeter.test/inside",
+                     "/go.clickmeter.test/outside"):
+            await visit_at(client, clock, NOW, path)
+
+        total = checked(await client.get(f"/groups/{group}/aggregated", params={"timeFrame": "today"}),
+                        "GET", "/groups/{id}/aggregated")
+        days = checked(await client.get(f"/groups/{group}/aggregated/list", params={
+            "timeFrame": "last7"}), "GET", "/groups/{id}/aggregated/list")["entities"]
+        missing = await client.get("/groups/999/aggregated", params={"timeFrame": "today"})
+
+    assert (total["entityId"], total["totalClicks"], total["uniqueClicks"]) == (str(group), 2, 1)
+    assert [day["totalClicks"] for day in days] == [0, 0, 0, 0, 0, 0, 2]
+    failures_of(missing, 404)
+
+
+async def test_a_datapoint_without_traffic_has_zeros_and_no_last_hit(db_path: Path, api_key: str) -> None:
+    async with clocked_client(db_path, api_key, SettableClock(NOW)) as client:
+        link = await created_id(client, "/datapoints", link_body("quiet"))
+
+        total = await aggregated(client, link, timeFrame="beginning")
+        days = await listed(client, link, timeFrame="beginning")
+
+    assert (total["fromDay"], total["toDay"]) == ("20260315000000", "20260315235959")
+    assert (total["totalClicks"], total["uniqueClicks"], total["conversionsValue"]) == (0, 0, 0.0)
+    assert "lastHitDate" not in total
+    assert [(day["activityDay"], day["totalClicks"]) for day in days] == [("20260315000000", 0)]

@@ -1,0 +1,101 @@
+"""Statistics speed over loopback: tracking hits, then the summary as the reader pages it.
+
+Starts the server (uvicorn, a subprocess, as `server_bench.py` does) over a
+fresh SQLite file, creates 10,000 datapoints in 100 batches, sends hits
+through the tracking path `/{domain}/{name}` (as visitors would), then pages
+`GET /aggregated/summary/datapoints?timeFrame=last30` with limit 100 over
+every datapoint, once in id order and once sorted by totalClicks (the
+statistics-sorted path). Prints requests, seconds and the server's peak memory.
+
+    python bench/summary_bench.py [--datapoints 10000] [--hits 20000] [--connections 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+from server_bench import (
+    call, create_datapoints, peak_rss_mib, running_server, timed_threads,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from reconciler.apishapes import MAX_LIMIT  # noqa: E402
+
+
+def send_hits(port: int, datapoints: int, hits: int, connections: int) -> float:
+    """`hits` GETs of random links' short paths (as distinct visitors) over `connections` threads."""
+    per_thread = hits // connections
+    failures: list[str] = []
+
+    def visitor(seed: int) -> None:
+        chooser = random.Random(seed)
+        connection = http.client.HTTPConnection("127.0.0.1", port)
+        for n in range(per_thread):
+            path = f"/go.clickmeter.test/bench-{chooser.randrange(datapoints)}"
+            connection.request("GET", path, headers={"X-Forwarded-For": f"10.{seed}.{n % 250}.1",
+                                                     "User-Agent": "bench"})
+            response = connection.getresponse()
+            response.read()
+            if response.status != 307:
+                failures.append(f"{path}: {response.status}")
+                return
+        connection.close()
+
+    elapsed = timed_threads(visitor, connections)
+    if failures:
+        raise RuntimeError(f"tracking failed: {failures[0]}")
+    return elapsed
+
+
+def page_summary(port: int, sort: str) -> tuple[int, int, float]:
+    """Page the whole summary with the largest limit; (requests, clicks seen, seconds)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    requests = clicks = offset = 0
+    started = time.perf_counter()
+    while True:
+        status, body = call(connection, "GET", f"/aggregated/summary/datapoints?timeFrame=last30"
+                            f"&type=tl&limit={MAX_LIMIT}&offset={offset}{sort}")
+        requests += 1
+        if status != 200:
+            raise RuntimeError(f"summary failed: {status} {body[:300]!r}")
+        page = json.loads(body)
+        clicks += sum(item["totalClicks"] for item in page["result"])
+        offset += MAX_LIMIT
+        if offset >= page["count"]:
+            break
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return requests, clicks, elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datapoints", type=int, default=10_000)
+    parser.add_argument("--hits", type=int, default=20_000)
+    parser.add_argument("--connections", type=int, default=4)
+    options = parser.parse_args()
+    with running_server() as (port, server):
+        create_datapoints(port, options.datapoints)
+        hit_seconds = send_hits(port, options.datapoints, options.hits, options.connections)
+        by_id = page_summary(port, "")
+        by_clicks = page_summary(port, "&sortBy=totalClicks&sortDirection=desc")
+        server_peak = peak_rss_mib(server.pid)
+    hits = options.hits // options.connections * options.connections
+    print(f"tracking: {hits} link hits over {options.connections} connections in "
+          f"{hit_seconds:.2f} s: {hits / hit_seconds:.0f} hits/s")
+    for label, (requests, clicks, seconds) in (("by id", by_id), ("by totalClicks", by_clicks)):
+        print(f"summary {label}: {options.datapoints} datapoints in {requests} requests "
+              f"(limit {MAX_LIMIT}), {clicks} clicks seen, {seconds:.2f} s, "
+              f"{seconds / requests * 1000:.1f} ms/page")
+    print(f"server peak memory: {server_peak:.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -66,8 +66,12 @@ class AccountSpec:
     datapoints: list[DatapointSpec]
 
 
-def _unique(names: st.SearchStrategy[str], min_size: int = 0, max_size: int = 5) -> st.SearchStrategy[list[str]]:
-    return st.lists(names, min_size=min_size, max_size=max_size, unique_by=str.casefold)
+@st.composite
+def _unique(draw: st.DrawFn, names: st.SearchStrategy[str], max_size: int = 5) -> list[str]:
+    """Distinct names, some differing only in case (names are case-sensitive, live and in manifests)."""
+    base = draw(st.lists(names, max_size=max_size, unique=True))
+    variants = [name.swapcase() for name in base if draw(st.booleans())]
+    return list(dict.fromkeys(base + variants))
 
 
 @st.composite

@@ -184,6 +184,43 @@ def apply_command(options: GlobalOptions, paths: tuple[str, ...], plan_file: str
 # ---- commands: export ----
 
 
+@cli.command("export")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="The directory to write the manifests to (must be empty unless --force).")
+@click.option("--group", "groups", multiple=True, metavar="NAME",
+              help="Export only this live group (repeatable); default: the whole account.")
+@click.option("--force", is_flag=True, help="Write into a non-empty directory, replacing files of the same name.")
+@click.pass_obj
+@reports_errors
+def export_command(options: GlobalOptions, out_dir: str, groups: tuple[str, ...], force: bool) -> None:
+    """Write the live account as manifests that plan back to no changes."""
+    import asyncio  # the export's modules load only when an export is asked for
+    from pathlib import Path
+
+    from reconciler.clickmeter.target import describe_target, open_client
+    from reconciler.export import (
+        check_output_dir, export_manifests, report_lines, stale_manifests, write_export,
+    )
+    from reconciler.model import LiveState
+    from reconciler.reader import read_live_state
+
+    async def read_whole_account() -> LiveState:
+        """The whole account: `--group` filters afterwards, since id pins need every live name."""
+        async with open_client(options) as client:
+            return await read_live_state(client)
+
+    out = Path(out_dir)
+    click.echo(describe_target(options))
+    check_output_dir(out, force)
+    result = export_manifests(asyncio.run(read_whole_account()), groups or None)
+    stale = stale_manifests(out, result.files) if out.is_dir() else []
+    written = write_export(out, result.files)
+    lines, warnings = report_lines(out, written, result, stale)
+    click.echo("\n".join(lines))
+    if warnings:
+        click.echo("\n".join(warnings), err=True)
+
+
 # ---- commands: stats ----
 
 

@@ -1,0 +1,428 @@
+"""Statistics for the datapoints the manifests declare.
+
+The manifests say which datapoints matter; the account says how they perform.
+Everything here is shaped from a handful of bulk answers: the summary endpoint
+pages through every live datapoint *with* its figures and its data, so one
+pass both matches declared names to live ids and gives their statistics.
+Fetching lives in `reconciler.stats_fetch`; this module is pure so that its
+rules (matching, totals, sorting, staleness, series) are easy to test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from reconciler.apishapes import DATE_FORMAT, DAY_FORMAT, TIMEFRAMES, TRACKING_LINK, TRACKING_PIXEL
+from reconciler.errors import ReconcilerError
+from reconciler.model import LINK, PIXEL, DatapointSpec, DesiredState
+
+HIT_TIMEFRAMES = (
+    "yesterday", "last7", "last30", "lastmonth", "currentmonth", "previousmonth",
+    "last90", "last120", "last180", "custom",
+)
+"""The hits endpoint knows fewer timeframes than the aggregated ones."""
+
+SERIES_GROUPINGS = ("day", "week", "month")
+SORT_KEYS = ("clicks", "uniques", "conversions", "name")
+WIRE_TYPE = {LINK: TRACKING_LINK, PIXEL: TRACKING_PIXEL}
+MODEL_TYPE = {wire: kind for kind, wire in WIRE_TYPE.items()}
+TYPE_FILTER = {LINK: "tl", PIXEL: "tp"}
+
+
+class StatsError(ReconcilerError):
+    """A bad option combination or an answer the statistics cannot use."""
+
+
+# ------------------------------------------------------------------ timeframe
+
+
+@dataclass(frozen=True, slots=True)
+class Timeframe:
+    """A timeframe as the API takes it: a name, and two days when `custom`."""
+
+    name: str
+    from_day: date | None = None
+    to_day: date | None = None
+
+    def days(self) -> dict[str, str]:
+        """`fromDay`/`toDay` for a custom timeframe, nothing otherwise."""
+        if self.from_day and self.to_day:
+            return {"fromDay": self.from_day.strftime(DAY_FORMAT),
+                    "toDay": self.to_day.strftime(DAY_FORMAT)}
+        return {}
+
+    def describe(self) -> str:
+        if self.from_day and self.to_day:
+            return f"{self.from_day.isoformat()}..{self.to_day.isoformat()}"
+        return self.name
+
+
+def parse_day(text: str, option: str) -> date:
+    """A YYYYMMDD day, or one line naming the option and the bad value."""
+    try:
+        return datetime.strptime(text, DAY_FORMAT).date()
+    except ValueError:
+        raise StatsError(f"{option} {text!r}: expected a day as YYYYMMDD") from None
+
+
+def parse_timeframe(name: str, from_text: str | None, to_text: str | None) -> Timeframe:
+    """Check the --timeframe/--from/--to combination: `custom` needs both days."""
+    if name != "custom":
+        if from_text or to_text:
+            raise StatsError("--from and --to need --timeframe custom")
+        return Timeframe(name)
+    if not (from_text and to_text):
+        raise StatsError("--timeframe custom needs both --from YYYYMMDD and --to YYYYMMDD")
+    from_day, to_day = parse_day(from_text, "--from"), parse_day(to_text, "--to")
+    if from_day > to_day:
+        raise StatsError(f"--from {from_text} is after --to {to_text}")
+    return Timeframe(name, from_day, to_day)
+
+
+def parse_stamp(text: str | None) -> datetime | None:
+    """A YmdHis date from an answer; empty means "never"."""
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, DATE_FORMAT)
+    except ValueError:
+        raise StatsError(f"the API answered an unreadable date {text!r}") from None
+
+
+# ------------------------------------------------------------------ the request
+
+HIT_FILTERS = ("spiders", "uniques", "nonuniques", "conversions")
+REPORT_TYPES = (
+    "browsers", "browsersfamilies", "platforms", "cities", "countries", "keywords",
+    "referrers", "convparameters", "destinations", "languages", "params",
+)
+OUTPUT_FORMATS = ("table", "csv", "json")
+DEFAULT_TIMEFRAME = "last30"
+DEFAULT_HITS_LIMIT = 50
+
+
+@dataclass(frozen=True, slots=True)
+class StatsRequest:
+    """What one `stats` run shows: `mode` is summary, series, stale, hits or report."""
+
+    mode: str
+    timeframe: Timeframe
+    output_format: str = "table"
+    group: str | None = None
+    sort: str = "clicks"
+    grouping: str | None = None
+    stale_days: int | None = None
+    name: str | None = None
+    hit_filter: str | None = None
+    hits_limit: int = DEFAULT_HITS_LIMIT
+    report_type: str | None = None
+
+
+def choose(value: str | None, choices: Iterable[str], option: str) -> str | None:
+    """`value` if it is one of `choices` (any case), else one line listing them."""
+    if value is None:
+        return None
+    allowed = tuple(choices)
+    if value.lower() not in allowed:
+        raise StatsError(f"{option} {value!r}: expected one of {', '.join(allowed)}")
+    return value.lower()
+
+
+MODE_OPTIONS = {"--by": "series", "--stale": "stale", "--hits": "hits", "--report": "report"}
+OPTION_MODES = {  # the options that apply to some modes only
+    "--filter": ("hits",), "--limit": ("hits",), "--type": ("report",),
+    "--sort": ("summary", "stale"), "--group": ("summary", "series", "stale"),
+}
+
+
+def parse_request(*, timeframe: str | None, from_text: str | None, to_text: str | None,
+                  output_format: str, group: str | None, sort: str | None, by: str | None,
+                  stale: int | None, hits: str | None, hit_filter: str | None, limit: int | None,
+                  report: str | None, report_type: str | None) -> StatsRequest:
+    """Check the options of one run together; any bad combination is one line."""
+    chosen = [option for option, value in
+              {"--by": by, "--stale": stale, "--hits": hits, "--report": report}.items()
+              if value is not None]
+    if len(chosen) > 1:
+        raise StatsError(f"{' and '.join(chosen)} cannot be combined: choose one")
+    mode = MODE_OPTIONS[chosen[0]] if chosen else "summary"
+    given = {"--filter": hit_filter, "--limit": limit, "--type": report_type, "--sort": sort,
+             "--group": group}
+    for option, value in given.items():
+        if value is not None and mode not in OPTION_MODES[option]:
+            shown = chosen[0] if chosen else "the summary"
+            raise StatsError(f"{option} does not apply to {shown}")
+    if mode == "stale" and (timeframe or from_text or to_text):
+        raise StatsError("--stale looks at all time: drop --timeframe/--from/--to")
+    if mode == "stale" and stale is not None and stale < 1:
+        raise StatsError(f"--stale {stale}: expected a number of days, 1 or more")
+    if mode == "report" and report_type is None:
+        raise StatsError(f"--report needs --type ({', '.join(REPORT_TYPES)})")
+    name = choose(timeframe, TIMEFRAMES, "--timeframe") or DEFAULT_TIMEFRAME
+    if mode == "hits" and name not in HIT_TIMEFRAMES:
+        raise StatsError(f"--hits --timeframe {name!r}: the hits endpoint takes {', '.join(HIT_TIMEFRAMES)}")
+    if limit is not None and limit < 1:
+        raise StatsError(f"--limit {limit}: expected 1 or more")
+    return StatsRequest(
+        mode=mode,
+        timeframe=Timeframe("beginning") if mode == "stale" else parse_timeframe(name, from_text, to_text),
+        output_format=choose(output_format, OUTPUT_FORMATS, "--format") or "table",
+        group=group,
+        sort=choose(sort, SORT_KEYS, "--sort") or "clicks",
+        grouping=choose(by, SERIES_GROUPINGS, "--by"),
+        stale_days=stale,
+        name=hits or report,
+        hit_filter=choose(hit_filter, HIT_FILTERS, "--filter"),
+        hits_limit=limit or DEFAULT_HITS_LIMIT,
+        report_type=choose(report_type, REPORT_TYPES, "--type"),
+    )
+
+
+# ------------------------------------------------------------------ figures
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """What a datapoint did: clicks are views for a pixel."""
+
+    clicks: int = 0
+    uniques: int = 0
+    conversions: int = 0
+    value: float = 0.0
+
+    @classmethod
+    def from_result(cls, result: Mapping[str, Any], kind: str) -> Figures:
+        """Read an `AggregatedResult`, taking views instead of clicks for a pixel."""
+        views = kind == PIXEL
+        return cls(
+            clicks=int(result.get("totalViews" if views else "totalClicks") or 0),
+            uniques=int(result.get("uniqueViews" if views else "uniqueClicks") or 0),
+            conversions=int(result.get("convertedClicks") or 0),
+            value=float(result.get("conversionsValue") or 0.0),
+        )
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(self.clicks + other.clicks, self.uniques + other.uniques,
+                       self.conversions + other.conversions, round(self.value + other.value, 6))
+
+    @property
+    def active(self) -> bool:
+        return bool(self.clicks or self.uniques or self.conversions)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveFigures:
+    """One summary row: the live datapoint it is about and its figures."""
+
+    id: int
+    name: str
+    kind: str
+    figures: Figures
+    last_hit: datetime | None
+
+
+def read_summary_row(result: Mapping[str, Any]) -> LiveFigures:
+    """Shape one summary `AggregatedResult`; only id, name and type of its data are kept."""
+    data = result.get("entityData") or {}
+    kind = MODEL_TYPE.get(data.get("type", ""))
+    if kind is None or not data.get("name"):
+        raise StatsError(f"summary row {result.get('entityId')!r} carries no datapoint name and type")
+    return LiveFigures(
+        id=int(result.get("entityId") or data["id"]),
+        name=data["name"],
+        kind=kind,
+        figures=Figures.from_result(result, kind),
+        last_hit=parse_stamp(result.get("lastHitDate")),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DatapointStats:
+    """A declared datapoint and its figures; `id is None` when it is not live."""
+
+    name: str
+    kind: str
+    id: int | None
+    figures: Figures
+    last_hit: datetime | None
+
+    @property
+    def live(self) -> bool:
+        return self.id is not None
+
+
+@dataclass(slots=True)
+class StatsReport:
+    """The declared datapoints, live ones first in the chosen order, with totals."""
+
+    rows: list[DatapointStats]
+    totals: Figures = field(default_factory=Figures)
+
+    @property
+    def missing(self) -> list[DatapointStats]:
+        return [row for row in self.rows if not row.live]
+
+
+# ------------------------------------------------------------------ matching
+
+
+def declared_in_scope(desired: DesiredState, group: str | None) -> list[DatapointSpec]:
+    """The declared datapoints, narrowed to one group (its own, else the default)."""
+    specs = list(desired.datapoints.values())
+    if group is None:
+        return specs
+    default = desired.settings.default_group
+    chosen = [spec for spec in specs if (spec.group or default) == group]
+    if not chosen and group not in desired.groups:
+        raise StatsError(f"--group {group!r}: no declared datapoint is in that group")
+    return chosen
+
+
+def kinds_declared(specs: Iterable[DatapointSpec]) -> list[str]:
+    """The datapoint kinds worth asking the summary for (`link` before `pixel`)."""
+    present = {spec.type for spec in specs}
+    return [kind for kind in (LINK, PIXEL) if kind in present]
+
+
+def match_declared(specs: Iterable[DatapointSpec], live: Iterable[LiveFigures]) -> list[DatapointStats]:
+    """Pair each declared datapoint with its live row, as the planner does.
+
+    A pinned `id` wins; then the name and type; then a `renamed_from` name (the
+    rename is not applied yet, but the link and its statistics are the same).
+    A name live twice is ambiguous and named with both ids.
+    """
+    by_id: dict[int, LiveFigures] = {}
+    by_name: dict[tuple[str, str], list[LiveFigures]] = {}
+    for row in live:
+        by_id[row.id] = row
+        by_name.setdefault((row.name, row.kind), []).append(row)
+    matched = []
+    for spec in specs:
+        row = by_id.get(spec.id) if spec.id is not None else _by_names(spec, by_name)
+        if row is None:
+            matched.append(DatapointStats(spec.name, spec.type, None, Figures(), None))
+        else:
+            matched.append(DatapointStats(spec.name, spec.type, row.id, row.figures, row.last_hit))
+    return matched
+
+
+def _by_names(spec: DatapointSpec, by_name: Mapping[tuple[str, str], list[LiveFigures]]) -> LiveFigures | None:
+    for name in (spec.name, *spec.renamed_from):
+        rows = by_name.get((name, spec.type), [])
+        if len(rows) > 1:
+            ids = ", ".join(str(row.id) for row in rows)
+            raise StatsError(f"datapoint {spec.name!r}: live name {name!r} matches ids {ids}")
+        if rows:
+            return rows[0]
+    return None
+
+
+def build_report(rows: list[DatapointStats], sort: str = "clicks") -> StatsReport:
+    """Order the rows (live before not-live) and add them up."""
+    if sort == "name":
+        ordered = sorted(rows, key=lambda row: (not row.live, row.name))
+    else:
+        ordered = sorted(rows, key=lambda row: (not row.live, -getattr(row.figures, sort), row.name))
+    totals = sum((row.figures for row in rows), Figures())
+    return StatsReport(ordered, totals)
+
+
+def stale_rows(rows: Iterable[DatapointStats], days: int, today: date) -> list[DatapointStats]:
+    """Live datapoints whose last hit (over all time) is `days` or more days before `today`."""
+    cutoff = today - timedelta(days=days)
+    return [row for row in rows
+            if row.live and (row.last_hit is None or row.last_hit.date() <= cutoff)]
+
+
+# ------------------------------------------------------------------ series
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """One step of a time series: its first day and the declared set's figures."""
+
+    start: date
+    figures: Figures
+
+
+def label_period(start: date, grouping: str) -> str:
+    """`2026-11-27` for a day, `2026-W48` for a week, `2026-11` for a month."""
+    if grouping == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    if grouping == "month":
+        return start.strftime("%Y-%m")
+    return start.isoformat()
+
+
+def period_start(result: Mapping[str, Any]) -> date:
+    """The first day of an aggregated/list entry (`fromDay`, else `activityDay`)."""
+    stamp = parse_stamp(result.get("fromDay") or result.get("activityDay"))
+    if stamp is None:
+        raise StatsError("an aggregated/list entry has neither fromDay nor activityDay")
+    return stamp.date()
+
+
+def merge_series(series: Iterable[tuple[str, Iterable[Mapping[str, Any]]]]) -> list[Period]:
+    """Add up several (kind, aggregated/list entries) series period by period."""
+    sums: dict[date, Figures] = {}
+    for kind, entries in series:
+        for entry in entries:
+            start = period_start(entry)
+            sums[start] = sums.get(start, Figures()) + Figures.from_result(entry, kind)
+    return [Period(start, sums[start]) for start in sorted(sums)]
+
+
+# ------------------------------------------------------------------ hits and reports
+
+
+@dataclass(frozen=True, slots=True)
+class HitRow:
+    """One event (`Api.Core.Dto.ClickStream.Hit`), reduced to what a person scans."""
+
+    time: datetime | None
+    kind: str | None
+    unique: bool
+    spider: bool
+    ip: str | None
+    country: str | None
+    browser: str | None
+    referer: str | None
+    conversions: tuple[str, ...] = ()
+
+
+def _flag(value: Any) -> bool:
+    """The hit flags are strings in the spec ("true"/"false"); accept booleans too."""
+    return value is True or str(value).lower() in ("true", "1", "yes")
+
+
+def read_hit(hit: Mapping[str, Any]) -> HitRow:
+    return HitRow(
+        time=parse_stamp(hit.get("accessTime")),
+        kind=hit.get("type"),
+        unique=_flag(hit.get("isUnique")),
+        spider=_flag(hit.get("isSpider")),
+        ip=hit.get("ip"),
+        country=(hit.get("location") or {}).get("country"),
+        browser=(hit.get("browser") or {}).get("name"),
+        referer=hit.get("referer"),
+        conversions=tuple(str(conversion.get("name") or conversion.get("id"))
+                          for conversion in hit.get("conversions") or []),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReportItem:
+    """One line of a top report (`Api.Core.Dto.Tops.TopItem`): a key and its figures."""
+
+    key: str
+    figures: Figures
+
+
+def read_report_item(item: Mapping[str, Any], kind: str) -> ReportItem:
+    return ReportItem(key=str(item.get("id") or "(unknown)"), figures=Figures.from_result(
+        {**item, "convertedClicks": item.get("totalConversions"),
+         "conversionsValue": item.get("totalConversionsValue")}, kind))

@@ -1,0 +1,109 @@
+"""Reading statistics for declared datapoints with the fewest calls.
+
+The public service allows about 10 requests a second, so calls are the cost:
+- figures for the whole declared set: the summary pages (`MAX_LIMIT` a page),
+  one pass per datapoint type the manifests use;
+- a time series: those summary pages, then one `aggregated/list` call per type
+  when the declared set *is* every live datapoint of that type, otherwise one
+  per declared datapoint that had any traffic in the timeframe (the others
+  add nothing);
+- one datapoint (hits, reports): a summary page narrowed by `textSearch`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from reconciler.apishapes import MAX_LIMIT
+from reconciler.model import DatapointSpec, DesiredState
+from reconciler.stats import (
+    TYPE_FILTER, DatapointStats, HitRow, LiveFigures, Period, ReportItem, StatsError, Timeframe,
+    kinds_declared, match_declared, merge_series, read_hit, read_report_item, read_summary_row,
+)
+
+if TYPE_CHECKING:
+    from reconciler.clickmeter.client import ClickMeterClient
+
+
+async def read_live_figures(client: ClickMeterClient, kind: str, timeframe: Timeframe,
+                            **filters: str) -> list[LiveFigures]:
+    """Every live datapoint of one kind with its figures: the summary, paged."""
+    return [read_summary_row(result) async for result in client.iter_summary_datapoints(
+        timeframe.name, type=TYPE_FILTER[kind], **timeframe.days(), **filters)]
+
+
+async def read_declared_stats(client: ClickMeterClient, specs: list[DatapointSpec],
+                              timeframe: Timeframe) -> list[DatapointStats]:
+    """Figures for each declared datapoint; the ones not live come back with `id=None`."""
+    live: list[LiveFigures] = []
+    for kind in kinds_declared(specs):
+        live.extend(await read_live_figures(client, kind, timeframe))
+    return match_declared(specs, live)
+
+
+async def read_series(client: ClickMeterClient, specs: list[DatapointSpec], timeframe: Timeframe,
+                      grouping: str) -> tuple[list[Period], int]:
+    """The declared set's figures period by period, and how many declared datapoints are live."""
+    group_by = {} if grouping == "day" else {"groupBy": grouping}
+    series: list[tuple[str, list[Mapping[str, Any]]]] = []
+    live_declared = 0
+    for kind in kinds_declared(specs):
+        live = await read_live_figures(client, kind, timeframe)
+        matched = [row for row in match_declared([s for s in specs if s.type == kind], live) if row.live]
+        live_declared += len(matched)
+        if matched and {row.id for row in matched} == {row.id for row in live}:
+            answer = await client.datapoints_statistics_list(
+                timeframe.name, TYPE_FILTER[kind], **timeframe.days(), **group_by)
+            series.append((kind, answer.get("entities") or []))
+            continue
+        busy = [row for row in matched if row.figures.active]
+        answers = await client.map_concurrently(
+            lambda row: client.datapoint_statistics_list(row.id, timeframe.name, **timeframe.days(),
+                                                         **group_by), busy)
+        series.extend((kind, answer.get("entities") or []) for answer in answers)
+    return merge_series(series), live_declared
+
+
+def declared_spec(desired: DesiredState, name: str, option: str) -> DatapointSpec:
+    """The datapoint `--hits`/`--report` names; it has to be declared."""
+    spec = desired.datapoints.get(name)
+    if spec is None:
+        raise StatsError(f"{option} {name!r}: no datapoint of that name is declared in the manifests")
+    return spec
+
+
+async def find_live_id(client: ClickMeterClient, spec: DatapointSpec, option: str) -> int:
+    """The live id of one declared datapoint, from as few summary rows as the API allows."""
+    narrowed = {} if spec.id is not None or spec.renamed_from else {"textSearch": spec.name}
+    live = await read_live_figures(client, spec.type, Timeframe("beginning"), **narrowed)
+    (row,) = match_declared([spec], live)
+    if row.id is None:
+        raise StatsError(f"{option} {spec.name!r}: declared but not live")
+    return row.id
+
+
+async def read_hits(client: ClickMeterClient, datapoint_id: int, timeframe: Timeframe,
+                    filter_name: str | None, limit: int) -> list[HitRow]:
+    """Up to `limit` latest events, following `lastKey` page after page."""
+    hits: list[HitRow] = []
+    last_key: str | None = None
+    while len(hits) < limit:
+        page = await client.datapoint_hits(
+            datapoint_id, timeframe.name, **timeframe.days(), filter=filter_name,
+            limit=min(MAX_LIMIT, limit - len(hits)), offset=last_key)
+        batch = page.get("hits") or []
+        hits.extend(read_hit(hit) for hit in batch)
+        last_key = page.get("lastKey")
+        if not batch or not last_key:
+            break
+    return hits[:limit]
+
+
+async def read_report(client: ClickMeterClient, spec: DatapointSpec, datapoint_id: int,
+                      report_type: str, timeframe: Timeframe) -> list[ReportItem]:
+    """A top report (`Api.Core.Dto.Tops.Top`): its items, most clicked first."""
+    answer = await client.datapoint_report(datapoint_id, report_type, timeframe.name, **timeframe.days())
+    items: Iterable[Mapping[str, Any]] = answer.get("data") or [] if isinstance(answer, dict) else []
+    shaped = [read_report_item(item, spec.type) for item in items]
+    return sorted(shaped, key=lambda item: (-item.figures.clicks, item.key))

@@ -1,0 +1,107 @@
+"""Where the reconciler acts: the embedded local account, or a ClickMeter URL.
+
+`local` runs the local server's app in-process (no server, no network, no key:
+the database's default account). A URL target takes its key from
+`CLICKMETER_API_KEY`, is rate-limited to 10 requests a second unless `--rate`
+says otherwise, and is checked with one cheap call before any work, so that a
+missing key, an unreachable host or a refused key each end in one clear line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import httpx
+
+from reconciler.clickmeter.client import ClickMeterClient
+from reconciler.clickmeter.errors import (
+    AuthenticationError, TargetError, TransportError,
+)
+
+if TYPE_CHECKING:  # the CLI imports this module: no import cycle at run time
+    from reconciler.cli import GlobalOptions
+
+LOCAL = "local"
+API_KEY_VARIABLE = "CLICKMETER_API_KEY"
+REMOTE_DEFAULT_RATE = 10.0
+LOCAL_BASE_URL = "http://local"
+
+
+def describe_target(options: GlobalOptions) -> str:
+    """The line every command prints first, e.g. `target: local (.clickmeter/local.db)`."""
+    if options.target == LOCAL:
+        return f"target: local ({options.local_db})"
+    return f"target: {_remote_url(options.target)}"
+
+
+def _remote_url(target: str) -> str:
+    """The target URL without a trailing slash; one line if it is not an http(s) URL."""
+    parts = urlsplit(target)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TargetError(f"--target: expected 'local' or an http(s) URL, got {target!r}")
+    if parts.username or parts.password:
+        raise TargetError("--target: put the API key in CLICKMETER_API_KEY, not in the URL")
+    return target.rstrip("/")
+
+
+@asynccontextmanager
+async def open_client(options: GlobalOptions, *, check: bool = True,
+                      **client_options: object) -> AsyncIterator[ClickMeterClient]:
+    """A `ClickMeterClient` for the target `options` name, closed on exit.
+
+    With `check`, one `GET /account` proves the target answers and takes the
+    key before any real work starts. `client_options` go to `ClickMeterClient`
+    (retry and timeout settings, for tests and benchmarks).
+    """
+    if options.target == LOCAL:
+        async with _local_client(options, **client_options) as client:
+            yield client
+        return
+    async with _remote_client(options, **client_options) as client:
+        if check:
+            await _check_reachable(client, describe_target(options))
+        yield client
+
+
+@asynccontextmanager
+async def _local_client(options: GlobalOptions, **client_options: object) -> AsyncIterator[ClickMeterClient]:
+    """The local server's app in-process, as the database's default account."""
+    from reconciler.server.app import create_app  # the local target is the server itself
+    from reconciler.server.db import default_account_key
+
+    db_path = Path(options.local_db)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    app = create_app(db_path)
+    client = ClickMeterClient(LOCAL_BASE_URL, default_account_key(db_path), rate=options.rate,
+                              concurrency=options.concurrency,
+                              transport=httpx.ASGITransport(app=app), **client_options)
+    try:
+        async with client:
+            yield client
+    finally:
+        app.state.store.close()  # ASGITransport runs no lifespan, so close it here
+
+
+def _remote_client(options: GlobalOptions, **client_options: object) -> ClickMeterClient:
+    url = _remote_url(options.target)
+    api_key = os.environ.get(API_KEY_VARIABLE, "").strip()
+    if not api_key:
+        raise TargetError(f"target {url} needs an API key: set {API_KEY_VARIABLE}")
+    return ClickMeterClient(url, api_key, rate=options.rate or REMOTE_DEFAULT_RATE,
+                            concurrency=options.concurrency, **client_options)
+
+
+async def _check_reachable(client: ClickMeterClient, target: str) -> None:
+    """Turn the first call's failure into a line that names the target."""
+    try:
+        await client.call("get_account", "GET", "/account", max_retries=1)
+    except AuthenticationError as error:
+        raise TargetError(f"{target}: the API key in {API_KEY_VARIABLE} was refused "
+                          f"({error.method} {error.path} -> 401)") from None
+    except TransportError as error:
+        raise TargetError(f"{target}: cannot reach the service ({error.message})") from None

@@ -1,0 +1,245 @@
+"""The local server's SQLite storage: one file holds any number of accounts.
+
+Every row carries its `account_id`, and every query filters on it: that is
+the whole of account isolation. The server keeps one connection per `Store`
+behind a lock (SQLite serialises writers anyway); WAL mode lets another
+process (the CLI's in-process local target, a `serve`) read the same file
+while this one writes.
+
+Table ownership: the CRUD routes write every table except `hits`, which the
+traffic module (`reconciler/server/traffic.py`) fills when a link or pixel is
+requested; the statistics routes only read.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from reconciler.apishapes import DATE_FORMAT
+
+SYSTEM_DOMAIN = "go.clickmeter.test"  # every account's system domain
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    id INTEGER PRIMARY KEY,
+    api_key TEXT NOT NULL UNIQUE,
+    registration_date TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS domains (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,                 -- System | Go | Dedicated | Personal
+    custom404 TEXT,
+    custom_homepage TEXT,
+    UNIQUE (account_id, name)
+);
+CREATE TABLE IF NOT EXISTS groups (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    name TEXT NOT NULL,
+    notes TEXT,
+    preferred INTEGER NOT NULL DEFAULT 0,
+    is_public INTEGER NOT NULL DEFAULT 0,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    creation_date TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS groups_by_name ON groups (account_id, name);
+CREATE TABLE IF NOT EXISTS tags (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    name TEXT NOT NULL,
+    UNIQUE (account_id, name)
+);
+CREATE TABLE IF NOT EXISTS conversions (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    name TEXT NOT NULL,
+    description TEXT,
+    value REAL,
+    protocol TEXT NOT NULL DEFAULT 'Http',
+    code TEXT,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    creation_date TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS conversions_by_name ON conversions (account_id, name);
+CREATE TABLE IF NOT EXISTS retargeting_scripts (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    name TEXT NOT NULL,
+    script TEXT,
+    deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS scripts_by_name ON retargeting_scripts (account_id, name);
+CREATE TABLE IF NOT EXISTS datapoints (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    type TEXT NOT NULL,                 -- TrackingLink | TrackingPixel
+    name TEXT NOT NULL,
+    title TEXT,
+    notes TEXT,
+    preferred INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'Active',
+    group_id INTEGER REFERENCES groups(id),
+    domain_id INTEGER NOT NULL REFERENCES domains(id),
+    url TEXT,
+    redirect_type TEXT,
+    password TEXT,
+    parameter_note TEXT,
+    creation_date TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS datapoints_by_account ON datapoints (account_id, status, id);
+CREATE INDEX IF NOT EXISTS datapoints_by_name ON datapoints (domain_id, name);
+CREATE INDEX IF NOT EXISTS datapoints_by_group ON datapoints (group_id);
+CREATE TABLE IF NOT EXISTS datapoint_tags (
+    datapoint_id INTEGER NOT NULL REFERENCES datapoints(id),
+    tag_id INTEGER NOT NULL REFERENCES tags(id),
+    PRIMARY KEY (datapoint_id, tag_id)
+);
+CREATE INDEX IF NOT EXISTS datapoint_tags_by_tag ON datapoint_tags (tag_id);
+CREATE TABLE IF NOT EXISTS group_tags (
+    group_id INTEGER NOT NULL REFERENCES groups(id),
+    tag_id INTEGER NOT NULL REFERENCES tags(id),
+    PRIMARY KEY (group_id, tag_id)
+);
+CREATE INDEX IF NOT EXISTS group_tags_by_tag ON group_tags (tag_id);
+CREATE TABLE IF NOT EXISTS datapoint_conversions (
+    datapoint_id INTEGER NOT NULL REFERENCES datapoints(id),
+    slot INTEGER NOT NULL CHECK (slot BETWEEN 1 AND 5),
+    conversion_id INTEGER NOT NULL REFERENCES conversions(id),
+    PRIMARY KEY (datapoint_id, slot),
+    UNIQUE (datapoint_id, conversion_id)
+);
+CREATE INDEX IF NOT EXISTS datapoint_conversions_by_conversion
+    ON datapoint_conversions (conversion_id);
+CREATE TABLE IF NOT EXISTS datapoint_scripts (
+    datapoint_id INTEGER NOT NULL REFERENCES datapoints(id),
+    script_id INTEGER NOT NULL REFERENCES retargeting_scripts(id),
+    position INTEGER NOT NULL,
+    PRIMARY KEY (datapoint_id, script_id)
+);
+CREATE INDEX IF NOT EXISTS datapoint_scripts_by_script ON datapoint_scripts (script_id);
+CREATE TABLE IF NOT EXISTS hits (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    datapoint_id INTEGER NOT NULL REFERENCES datapoints(id),
+    kind TEXT NOT NULL,                 -- click (a link) | view (a pixel)
+    hit_time TEXT NOT NULL,             -- YmdHis, UTC
+    ip TEXT,
+    user_agent TEXT,
+    referrer TEXT,
+    is_unique INTEGER NOT NULL DEFAULT 0  -- first hit of this visitor that day
+);
+CREATE INDEX IF NOT EXISTS hits_by_datapoint ON hits (datapoint_id, hit_time);
+CREATE INDEX IF NOT EXISTS hits_by_account ON hits (account_id, hit_time);
+"""
+
+
+def connect(db_path: str | Path) -> sqlite3.Connection:
+    """Open (creating if needed) the database in WAL mode with the schema in place."""
+    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(str(db_path), isolation_level=None, check_same_thread=False)
+    connection.row_factory = sqlite3.Row
+    connection.execute("PRAGMA busy_timeout = 10000")
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    connection.execute("PRAGMA foreign_keys = ON")
+    connection.executescript(SCHEMA)
+    return connection
+
+
+def now_ymdhis() -> str:
+    """The current UTC time in the API's date format."""
+    return datetime.now(timezone.utc).strftime(DATE_FORMAT)
+
+
+def add_account(connection: sqlite3.Connection, key: str) -> int:
+    """Create the account for `key` with its system domain (if new); return its id."""
+    row = connection.execute("SELECT id FROM accounts WHERE api_key = ?", (key,)).fetchone()
+    if row is not None:
+        return row["id"]
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        account_id = connection.execute(
+            "INSERT INTO accounts (api_key, registration_date) VALUES (?, ?)",
+            (key, now_ymdhis())).lastrowid
+        connection.execute(
+            "INSERT INTO domains (account_id, name, type) VALUES (?, ?, 'System')",
+            (account_id, SYSTEM_DOMAIN))
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return account_id
+
+
+def register_account(db_path: str | Path, key: str) -> None:
+    """Make `key` a valid API key of its own account in the file (idempotent)."""
+    connection = connect(db_path)
+    try:
+        add_account(connection, key)
+    finally:
+        connection.close()
+
+
+def default_account_key(db_path: str | Path) -> str:
+    """The oldest account's key; one is created when the file has none."""
+    connection = connect(db_path)
+    try:
+        row = connection.execute("SELECT api_key FROM accounts ORDER BY id LIMIT 1").fetchone()
+        if row is not None:
+            return row["api_key"]
+        key = secrets.token_hex(16)
+        add_account(connection, key)
+        return key
+    finally:
+        connection.close()
+
+
+class Store:
+    """One connection shared by the app's handlers, used under a lock.
+
+    Handlers are quick (microseconds to a few milliseconds), so a lock around
+    one connection is simpler and faster than a pool; `transaction()` is the
+    only way in, so no two requests interleave statements.
+    """
+
+    def __init__(self, db_path: str | Path) -> None:
+        self.db_path = Path(db_path)
+        self.connection = connect(db_path)
+        self._lock = threading.Lock()
+        self._accounts: dict[str, int] = {}
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Hold the lock and one SQLite transaction; commit on success, else roll back."""
+        with self._lock:
+            self.connection.execute("BEGIN")
+            try:
+                yield self.connection
+            except BaseException:
+                self.connection.execute("ROLLBACK")
+                raise
+            self.connection.execute("COMMIT")
+
+    def account_for_key(self, key: str) -> int | None:
+        """The account id of an API key, or None; known keys are cached (keys never go away)."""
+        account_id = self._accounts.get(key)
+        if account_id is None:
+            with self.transaction() as db:
+                row = db.execute("SELECT id FROM accounts WHERE api_key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            account_id = self._accounts[key] = row["id"]
+        return account_id
+
+    def close(self) -> None:
+        """Close the connection (the app's shutdown)."""
+        with self._lock:
+            self.connection.close()

@@ -1,0 +1,156 @@
+"""Lenient reading of what real clients send, as the .NET service accepts it.
+
+JSON keys in any case (`List`, `list`, `LIST`), enum values in any case or in
+the numeric forms clients use (`"type": 0`, `"redirectType": 307`), query
+parameters checked with a 400 naming the parameter.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+
+from reconciler.apishapes import DATE_FORMAT, DAY_FORMAT, DEFAULT_LIMIT, MAX_LIMIT
+from reconciler.server.responses import ApiError, bad_request, failure
+
+
+def fold_keys(value: Any) -> Any:
+    """The same JSON with every object key lower-cased, at every depth."""
+    if isinstance(value, dict):
+        return {str(k).lower(): fold_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fold_keys(v) for v in value]
+    return value
+
+
+async def read_object(request: Request) -> dict[str, Any]:
+    """The request's JSON object body with folded keys; 400 if absent or not an object."""
+    raw = await request.body()
+    if not raw.strip():
+        raise bad_request(None, "a JSON body is required")
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise bad_request(None, f"the body is not valid JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise bad_request(None, "the body must be a JSON object", type(body).__name__)
+    return fold_keys(body)
+
+
+def parse_enum(prop: str, value: Any, allowed: Sequence[str],
+               numeric: Mapping[int, str] | None = None) -> str:
+    """The documented spelling of an enum value given in any case, as its index or a numeric alias."""
+    if isinstance(value, str):
+        text = value.strip()
+        for name in allowed:
+            if name.lower() == text.lower():
+                return name
+        if text.lstrip("-").isdigit():
+            value = int(text)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if numeric and value in numeric:
+            return numeric[value]
+        if 0 <= value < len(allowed):
+            return allowed[value]
+    raise ApiError(400, [failure(prop, f"{prop} must be one of {', '.join(allowed)}", value)])
+
+
+def parse_bool(prop: str, value: Any) -> bool:
+    """A boolean given as JSON true/false, 0/1 or their strings."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
+        return value.strip().lower() in ("true", "1")
+    raise bad_request(prop, f"{prop} must be true or false", value)
+
+
+def parse_id(prop: str, value: Any) -> int:
+    """A positive integer id given as a number or a numeric string."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    raise bad_request(prop, f"{prop} must be a positive integer id", value)
+
+
+def optional_text(prop: str, value: Any, max_length: int = 2000) -> str | None:
+    """A string field (None stays None); 400 for any other JSON type or an overlong value."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise bad_request(prop, f"{prop} must be a string", value)
+    if len(value) > max_length:
+        raise bad_request(prop, f"{prop} is longer than {max_length} characters", value[:40])
+    return value
+
+
+def required_name(prop: str, value: Any, max_length: int = 200) -> str:
+    """A non-blank name string, stripped."""
+    text = optional_text(prop, value, max_length)
+    if text is None or not text.strip():
+        raise bad_request(prop, f"{prop} is required", value)
+    return text.strip()
+
+
+def query_int(request: Request, name: str, default: int, low: int, high: int | None) -> int:
+    """An integer query parameter in [low, high]; 400 naming it otherwise."""
+    raw = _query(request, name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_request(name, f"{name} must be an integer", raw) from None
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise bad_request(name, f"{name} must be {bound}", value)
+    return value
+
+
+def paging(request: Request) -> tuple[int, int]:
+    """`(offset, limit)`: offset >= 0 (default 0), limit 1..MAX_LIMIT (default 20)."""
+    offset = query_int(request, "offset", 0, 0, None)
+    limit = query_int(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    return offset, limit
+
+
+def query_text(request: Request, name: str) -> str | None:
+    """A query parameter by case-insensitive name; None when absent or empty."""
+    raw = _query(request, name)
+    return raw if raw else None
+
+
+def query_bool(request: Request, name: str) -> bool | None:
+    """A boolean query parameter, or None when absent."""
+    raw = query_text(request, name)
+    return None if raw is None else parse_bool(name, raw)
+
+
+def query_day(request: Request, name: str) -> str | None:
+    """A YYYYMMDD (or YmdHis) query parameter as a YmdHis string; 400 if malformed."""
+    raw = query_text(request, name)
+    if raw is None:
+        return None
+    for fmt in (DAY_FORMAT, DATE_FORMAT):
+        try:
+            return datetime.strptime(raw, fmt).strftime(DATE_FORMAT)
+        except ValueError:
+            continue
+    raise bad_request(name, f"{name} must be a date as YYYYMMDD", raw)
+
+
+def _query(request: Request, name: str) -> str | None:
+    params = request.query_params
+    if name in params:
+        return params[name].strip()
+    lowered = name.lower()
+    for key, value in params.items():
+        if key.lower() == lowered:
+            return value.strip()
+    return None

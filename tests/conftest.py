@@ -1,0 +1,84 @@
+"""Shared fixtures: a fresh local-server database, its app, an in-process client, a live server.
+
+Async tests use anyio's pytest plugin (shipped with anyio): mark them
+`@pytest.mark.anyio` (or `pytestmark = pytest.mark.anyio` per module); the
+`anyio_backend` fixture below pins asyncio.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+
+from reconciler.apishapes import AUTH_HEADER
+from reconciler.server.app import create_app
+from reconciler.server.db import register_account
+
+TEST_API_KEY = "test-key-0123456789abcdef"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A fresh SQLite file for the local server (created on first use)."""
+    return tmp_path / "local.db"
+
+
+@pytest.fixture
+def api_key(db_path: Path) -> str:
+    """An API key registered in `db_path`."""
+    register_account(db_path, TEST_API_KEY)
+    return TEST_API_KEY
+
+
+@pytest.fixture
+def app(db_path: Path, api_key: str) -> Starlette:
+    """The server app on `db_path` (no throttling, latency or faults)."""
+    return create_app(db_path)
+
+
+@pytest.fixture
+async def asgi_client(app: Starlette, api_key: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An in-process client of `app`, authenticated as `api_key`."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://local",
+                                 headers={AUTH_HEADER: api_key}) as client:
+        yield client
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(db_path: Path, api_key: str) -> Iterator[str]:
+    """A real uvicorn server for `db_path` on 127.0.0.1 in a thread; yields its base URL."""
+    port = free_port()
+    config = uvicorn.Config(create_app(db_path), host="127.0.0.1", port=port,
+                            log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

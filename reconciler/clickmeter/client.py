@@ -83,7 +83,7 @@ class ClickMeterClient:
                  backoff: float = 0.25, max_backoff: float = 8.0, max_rate_limited: int = 10,
                  jitter: random.Random | None = None) -> None:
         self.base_url = base_url.rstrip("/")
-        self.limiter = TokenBucket(rate) if rate else None
+        self.limiter = TokenBucket(rate)
         self.concurrency = concurrency
         self.max_retries = max_retries
         self.backoff = backoff
@@ -98,7 +98,7 @@ class ClickMeterClient:
                                        transport=transport, timeout=timeout)
 
     def __repr__(self) -> str:
-        return (f"ClickMeterClient({self.base_url!r}, rate={self.limiter.rate if self.limiter else None},"
+        return (f"ClickMeterClient({self.base_url!r}, rate={self.limiter.rate},"
                 f" concurrency={self.concurrency}, requests={self.total_calls})")
 
     async def __aenter__(self) -> ClickMeterClient:
@@ -121,8 +121,7 @@ class ClickMeterClient:
         """Send one API call, retrying what is safe; the parsed JSON answer."""
         tries = _Tries(retry_budget=self.max_retries if max_retries is None else max_retries)
         while True:
-            if self.limiter:
-                await self.limiter.acquire()
+            await self.limiter.acquire()
             async with self._in_flight:
                 self.calls[operation] += 1
                 try:
@@ -158,8 +157,7 @@ class ClickMeterClient:
             tries.throttled += 1
             self.rate_limited[operation] += 1
             delay = _retry_after(response, self._backoff(tries.throttled))
-            if self.limiter:
-                self.limiter.pause(delay)
+            self.limiter.pause(delay)
             return delay
         if status >= 500 and not idempotent:
             raise AmbiguousWriteError(method, path, str(status))

@@ -14,12 +14,15 @@ from collections.abc import Awaitable, Callable
 
 
 class TokenBucket:
-    """`rate` tokens a second, at most `burst` saved up; `acquire` takes one."""
+    """`rate` tokens a second, at most `burst` saved up; `acquire` takes one.
 
-    def __init__(self, rate: float, burst: float = 1.0, *,
+    With `rate=None` there is no limit, but `pause` still holds every caller.
+    """
+
+    def __init__(self, rate: float | None, burst: float = 1.0, *,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
-        if rate <= 0 or burst < 1:
+        if (rate is not None and rate <= 0) or burst < 1:
             raise ValueError("rate must be > 0 and burst >= 1")
         self.rate = rate
         self.burst = burst
@@ -31,7 +34,7 @@ class TokenBucket:
         self._lock = asyncio.Lock()
 
     def __repr__(self) -> str:
-        return f"TokenBucket(rate={self.rate:g}/s, burst={self.burst:g})"
+        return f"TokenBucket(rate={self.rate}, burst={self.burst:g})"
 
     async def acquire(self) -> None:
         """Wait for a token; callers are served in arrival order."""
@@ -40,6 +43,8 @@ class TokenBucket:
             if now < self._paused_until:
                 await self._sleep(self._paused_until - now)
                 now = self._clock()
+            if self.rate is None:
+                return
             self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
             self._updated = now
             if self._tokens < 1:

@@ -15,7 +15,7 @@
   `app.state.settings` (`ServerSettings`), the database on `app.state.store`.
 
 Handlers raise `responses.ApiError` for any error answer; the app turns it into
-the documented list-of-ValidationFailure body. `auth.account_of(request)`
+the documented list-of-ValidationFailure body. `context.account_of(request)`
 gives the caller's account id (401 otherwise).
 """
 
@@ -34,7 +34,14 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from reconciler.server.account import account_routes
+from reconciler.server.conversions import conversion_routes
+from reconciler.server.datapoints import datapoint_routes
 from reconciler.server.db import Store
+from reconciler.server.domains import domain_routes
+from reconciler.server.groups import group_routes
+from reconciler.server.retargeting import retargeting_routes
+from reconciler.server.tags import tag_routes
 from reconciler.server.responses import ApiError, JSONAnswer, error_answer, failure
 
 
@@ -91,7 +98,8 @@ def _closes(store: Store) -> Callable[[Starlette], AbstractAsyncContextManager[N
 
 def crud_routes() -> list[BaseRoute]:
     """Every CRUD route, in matching order."""
-    return []
+    return [*account_routes(), *datapoint_routes(), *group_routes(), *tag_routes(),
+            *conversion_routes(), *domain_routes(), *retargeting_routes()]
 
 
 def create_app(db_path: str | Path, *, rate: float | None = None, latency_ms: int = 0,

@@ -6,9 +6,10 @@ behind a lock (SQLite serialises writers anyway); WAL mode lets another
 process (the CLI's in-process local target, a `serve`) read the same file
 while this one writes.
 
-Table ownership: the CRUD routes write every table except `hits`, which the
-traffic module (`reconciler/server/traffic.py`) fills when a link or pixel is
-requested; the statistics routes only read.
+Table ownership: the CRUD routes write every table except `hits` and
+`hit_conversions`, which the traffic module (`reconciler/server/traffic.py`)
+fills when a link, pixel or conversion pixel is requested; the statistics
+routes only read.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from reconciler.apishapes import DATE_FORMAT
 
@@ -73,8 +75,7 @@ CREATE TABLE IF NOT EXISTS retargeting_scripts (
     id INTEGER PRIMARY KEY,
     account_id INTEGER NOT NULL REFERENCES accounts(id),
     name TEXT NOT NULL,
-    script TEXT,
-    deleted INTEGER NOT NULL DEFAULT 0
+    script TEXT
 );
 CREATE INDEX IF NOT EXISTS scripts_by_name ON retargeting_scripts (account_id, name);
 CREATE TABLE IF NOT EXISTS datapoints (
@@ -131,13 +132,34 @@ CREATE TABLE IF NOT EXISTS hits (
     datapoint_id INTEGER NOT NULL REFERENCES datapoints(id),
     kind TEXT NOT NULL,                 -- click (a link) | view (a pixel)
     hit_time TEXT NOT NULL,             -- YmdHis, UTC
-    ip TEXT,
-    user_agent TEXT,
+    ip TEXT NOT NULL,
+    user_agent TEXT NOT NULL,
     referrer TEXT,
-    is_unique INTEGER NOT NULL DEFAULT 0  -- first hit of this visitor that day
+    language TEXT,                      -- the first Accept-Language tag
+    query TEXT,                         -- the tracking request's query string
+    destination TEXT,                   -- where a click was sent
+    is_unique INTEGER NOT NULL DEFAULT 0, -- first hit of this visitor on this datapoint that day
+    is_spider INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS hits_by_datapoint ON hits (datapoint_id, hit_time);
 CREATE INDEX IF NOT EXISTS hits_by_account ON hits (account_id, hit_time);
+CREATE INDEX IF NOT EXISTS hits_by_visitor ON hits (ip, user_agent, hit_time);
+CREATE TABLE IF NOT EXISTS hit_conversions (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    datapoint_id INTEGER NOT NULL REFERENCES datapoints(id),
+    hit_id INTEGER NOT NULL REFERENCES hits(id),  -- the click it is attributed to
+    conversion_id INTEGER NOT NULL REFERENCES conversions(id),
+    conversion_time TEXT NOT NULL,      -- YmdHis, UTC
+    value REAL NOT NULL,
+    parameter TEXT,
+    is_unique INTEGER NOT NULL DEFAULT 0  -- first time this click reached this conversion
+);
+CREATE INDEX IF NOT EXISTS hit_conversions_by_datapoint
+    ON hit_conversions (datapoint_id, conversion_time);
+CREATE INDEX IF NOT EXISTS hit_conversions_by_account
+    ON hit_conversions (account_id, conversion_time);
+CREATE INDEX IF NOT EXISTS hit_conversions_by_hit ON hit_conversions (hit_id, conversion_id);
 """
 
 
@@ -243,3 +265,18 @@ class Store:
         """Close the connection (the app's shutdown)."""
         with self._lock:
             self.connection.close()
+
+
+def insert_row(db: sqlite3.Connection, table: str, values: dict[str, Any]) -> int:
+    """INSERT one row from a column -> value mapping; return its id."""
+    names = ", ".join(values)
+    marks = ", ".join("?" * len(values))
+    return db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})",
+                      tuple(values.values())).lastrowid
+
+
+def update_row(db: sqlite3.Connection, table: str, row_id: int, values: dict[str, Any]) -> None:
+    """UPDATE the given columns of one row (nothing when `values` is empty)."""
+    if values:
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        db.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", (*values.values(), row_id))

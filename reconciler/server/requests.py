@@ -8,14 +8,34 @@ parameters checked with a 400 naming the parameter.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
 
-from reconciler.apishapes import DATE_FORMAT, DAY_FORMAT, DEFAULT_LIMIT, MAX_LIMIT
+from reconciler.apishapes import (
+    DATE_FORMAT, DAY_FORMAT, DEFAULT_LIMIT, MAX_LIMIT, PATCH_ADD, PATCH_REMOVE,
+)
 from reconciler.server.responses import ApiError, bad_request, failure
+
+
+class FailureCollector:
+    """Runs field readers, keeping every ApiError's failures instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.failures: list[dict[str, Any]] = []
+
+    def read(self, reader: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return reader(*args)
+        except ApiError as error:
+            self.failures.extend(error.failures)
+            return None
+
+    def raise_any(self) -> None:
+        if self.failures:
+            raise ApiError(400, self.failures)
 
 
 def fold_keys(value: Any) -> Any:
@@ -154,3 +174,12 @@ def _query(request: Request, name: str) -> str | None:
         if key.lower() == lowered:
             return value.strip()
     return None
+
+
+def parse_patch(body: dict[str, Any]) -> tuple[str, int]:
+    """`{"Action": "add"|"remove", "Id": n}` (any key case) -> (action, id)."""
+    collector = FailureCollector()
+    action = collector.read(parse_enum, "Action", body.get("action"), (PATCH_ADD, PATCH_REMOVE))
+    target = collector.read(parse_id, "Id", body.get("id"))
+    collector.raise_any()
+    return action, target

@@ -1,0 +1,36 @@
+"""What every handler needs from the request: the caller's account, the store, the time.
+
+`X-Clickmeter-AuthKey` names the account: a missing or unknown key is a 401.
+Handlers call `account_of(request)` first and use the id in every query,
+which is what isolates accounts from each other.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from reconciler.apishapes import AUTH_HEADER, DATE_FORMAT
+from reconciler.server.db import Store
+from reconciler.server.responses import ApiError, failure
+
+
+def store_of(request: Request) -> Store:
+    """The app's database."""
+    return request.app.state.store
+
+
+def now_of(request: Request) -> str:
+    """The app clock's current time as YmdHis (creation dates)."""
+    return request.app.state.settings.clock().strftime(DATE_FORMAT)
+
+
+def account_of(request: Request) -> int:
+    """The requesting account's id; 401 for a missing or unknown key."""
+    key = request.headers.get(AUTH_HEADER)
+    if not key:
+        raise ApiError(401, [failure(AUTH_HEADER, f"the {AUTH_HEADER} header is required",
+                                     None, "unauthorized")])
+    account_id = store_of(request).account_for_key(key)
+    if account_id is None:
+        raise ApiError(401, [failure(AUTH_HEADER, "unknown API key", None, "unauthorized")])
+    return account_id

@@ -1,0 +1,245 @@
+"""Datapoints in the database: the service's rules, writes and the documented answer.
+
+Rules kept here: a name is unique per domain among non-deleted datapoints;
+references (group, domain, tags, conversions, scripts) must be the account's
+own; at most five conversions, each once; a deleted datapoint stays readable
+but is no longer writable (404). On update, `tags` and the conversion slots
+are ignored (they change through the patch endpoints) while `typeTL.scripts`
+replaces the scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from reconciler.apishapes import (
+    CONVERSION_ID_FIELDS, CONVERSION_NAME_FIELDS, STATUS_ACTIVE, STATUS_DELETED,
+    TEMPORARY_REDIRECT, TRACKING_LINK,
+)
+from reconciler.server.datapoint_bodies import DatapointInput, Reference
+from reconciler.server.db import insert_row, update_row
+from reconciler.server.requests import FailureCollector
+from reconciler.server.responses import ApiError, bad_request, failure, not_found
+
+LINK_ONLY_COLUMNS = ("url", "redirect_type", "password")
+
+RENDER_SQL = """
+SELECT d.*, dom.name AS domain_name, g.name AS group_name,
+  (SELECT json_group_array(json_object('id', t.id, 'name', t.name))
+     FROM datapoint_tags dt JOIN tags t ON t.id = dt.tag_id
+    WHERE dt.datapoint_id = d.id) AS tags_json,
+  (SELECT json_group_array(json_array(dc.slot, c.id, c.name))
+     FROM datapoint_conversions dc JOIN conversions c ON c.id = dc.conversion_id
+    WHERE dc.datapoint_id = d.id) AS conversions_json,
+  (SELECT json_group_array(json_object('id', s.id, 'name', s.name))
+     FROM (SELECT rs.id, rs.name FROM datapoint_scripts ds
+             JOIN retargeting_scripts rs ON rs.id = ds.script_id
+            WHERE ds.datapoint_id = d.id ORDER BY ds.position) AS s) AS scripts_json
+FROM datapoints d
+JOIN domains dom ON dom.id = d.domain_id
+LEFT JOIN groups g ON g.id = d.group_id
+WHERE d.id = ? AND d.account_id = ?
+"""
+
+
+def render_datapoint(row: sqlite3.Row) -> dict[str, Any]:
+    """The documented datapoint body for a row of `RENDER_SQL`."""
+    is_link = row["type"] == TRACKING_LINK
+    answer: dict[str, Any] = {
+        "id": row["id"], "type": row["type"], "name": row["name"],
+        "preferred": bool(row["preferred"]), "status": row["status"],
+        "creationDate": row["creation_date"],
+        "trackingCode": f"http://{row['domain_name']}/{row['name']}",
+        "tags": json.loads(row["tags_json"]),
+        "isPublic": False, "isSecured": row["password"] is not None,
+        "writePermited": row["status"] != STATUS_DELETED,
+    }
+    for column in ("title", "notes"):
+        if row[column] is not None:
+            answer[column] = row[column]
+    if row["group_id"] is not None:
+        answer["groupId"] = row["group_id"]
+        answer["groupName"] = row["group_name"]
+    for slot, conversion_id, conversion_name in json.loads(row["conversions_json"]):
+        answer[CONVERSION_ID_FIELDS[slot - 1]] = conversion_id
+        answer[CONVERSION_NAME_FIELDS[slot - 1]] = conversion_name
+    if is_link:
+        link: dict[str, Any] = {"url": row["url"], "domainId": row["domain_id"],
+                                "redirectType": row["redirect_type"],
+                                "scripts": json.loads(row["scripts_json"])}
+        if row["password"] is not None:
+            link["password"] = row["password"]
+        answer["typeTL"] = link
+    else:
+        answer["typeTP"] = ({} if row["parameter_note"] is None
+                            else {"parameterNote": row["parameter_note"]})
+    return answer
+
+
+def fetch_datapoint(db: sqlite3.Connection, account_id: int, datapoint_id: int) -> dict[str, Any]:
+    """The full datapoint as `GET /datapoints/{id}` answers it (deleted ones too); 404 if not ours."""
+    row = db.execute(RENDER_SQL, (datapoint_id, account_id)).fetchone()
+    if row is None:
+        raise not_found("datapoint", datapoint_id)
+    return render_datapoint(row)
+
+
+def writable_datapoint(db: sqlite3.Connection, account_id: int, datapoint_id: int) -> sqlite3.Row:
+    """The datapoint's row if it is ours and not deleted; 404 otherwise."""
+    row = db.execute("SELECT * FROM datapoints WHERE id = ? AND account_id = ? AND status != ?",
+                     (datapoint_id, account_id, STATUS_DELETED)).fetchone()
+    if row is None:
+        raise not_found("datapoint", datapoint_id)
+    return row
+
+
+def create_datapoint(db: sqlite3.Connection, account_id: int, given: DatapointInput,
+                     creation_date: str) -> int:
+    """Insert a datapoint with its tags, conversions and scripts; return its id."""
+    columns = {"status": STATUS_ACTIVE, "preferred": False, "group_id": None,
+               "domain_id": None, **given.columns}
+    _drop_link_fields(columns, given)
+    if columns["type"] == TRACKING_LINK:
+        columns.setdefault("redirect_type", TEMPORARY_REDIRECT)
+    collector = FailureCollector()
+    if columns["domain_id"] is None:
+        columns["domain_id"] = _system_domain(db, account_id)
+    collector.read(_check_references, db, account_id, columns)
+    collector.read(_check_unique_name, db, columns, None)
+    slots = collector.read(_conversion_slots, db, account_id, given.conversions)
+    tag_ids = collector.read(_resolve_tags, db, account_id, given.tags or [])
+    script_ids = collector.read(_resolve_scripts, db, account_id, given.scripts or [])
+    collector.raise_any()
+    datapoint_id = insert_row(db, "datapoints", {"account_id": account_id,
+                                                 "creation_date": creation_date, **columns})
+    db.executemany("INSERT INTO datapoint_tags (datapoint_id, tag_id) VALUES (?, ?)",
+                   [(datapoint_id, tag_id) for tag_id in dict.fromkeys(tag_ids)])
+    db.executemany("INSERT INTO datapoint_conversions (datapoint_id, slot, conversion_id) "
+                   "VALUES (?, ?, ?)", [(datapoint_id, s, c) for s, c in slots.items()])
+    _store_scripts(db, datapoint_id, script_ids)
+    return datapoint_id
+
+
+def update_datapoint(db: sqlite3.Connection, account_id: int, datapoint_id: int,
+                     given: DatapointInput) -> None:
+    """Replace the fields the body gives; keep the others (tags and conversions untouched)."""
+    row = writable_datapoint(db, account_id, datapoint_id)
+    changes = dict(given.columns)
+    if changes.get("type", row["type"]) != row["type"]:
+        raise bad_request("type", "a datapoint's type cannot change", changes["type"])
+    changes.pop("type", None)
+    merged = {**dict(row), **changes}
+    _drop_link_fields(changes, given, merged["type"])
+    collector = FailureCollector()
+    collector.read(_check_references, db, account_id, changes)
+    if "name" in changes or "domain_id" in changes:
+        collector.read(_check_unique_name, db, merged, datapoint_id)
+    script_ids = collector.read(_resolve_scripts, db, account_id, given.scripts or [])
+    collector.raise_any()
+    update_row(db, "datapoints", datapoint_id, changes)
+    if given.scripts is not None and merged["type"] == TRACKING_LINK:
+        db.execute("DELETE FROM datapoint_scripts WHERE datapoint_id = ?", (datapoint_id,))
+        _store_scripts(db, datapoint_id, script_ids)
+
+
+def delete_datapoint(db: sqlite3.Connection, account_id: int, datapoint_id: int) -> None:
+    """Mark the datapoint Deleted (it stays readable by id)."""
+    writable_datapoint(db, account_id, datapoint_id)
+    db.execute("UPDATE datapoints SET status = ? WHERE id = ?", (STATUS_DELETED, datapoint_id))
+
+
+def resolve_tag_names(db: sqlite3.Connection, account_id: int, names: list[str]) -> list[int]:
+    """The ids of the named tags, creating those that do not exist yet."""
+    ids = []
+    for name in names:
+        row = db.execute("SELECT id FROM tags WHERE account_id = ? AND name = ?",
+                         (account_id, name)).fetchone()
+        ids.append(row["id"] if row else db.execute(
+            "INSERT INTO tags (account_id, name) VALUES (?, ?)", (account_id, name)).lastrowid)
+    return ids
+
+
+def _drop_link_fields(columns: dict[str, Any], given: DatapointInput, kind: str | None = None) -> None:
+    """A pixel has no URL, redirect, password or scripts: ignore them if sent."""
+    if (kind or columns.get("type")) != TRACKING_LINK:
+        for column in LINK_ONLY_COLUMNS:
+            columns.pop(column, None)
+        given.scripts = None
+
+
+def _system_domain(db: sqlite3.Connection, account_id: int) -> int:
+    return db.execute("SELECT id FROM domains WHERE account_id = ? AND type = 'System' "
+                      "ORDER BY id LIMIT 1", (account_id,)).fetchone()["id"]
+
+
+def _check_references(db: sqlite3.Connection, account_id: int, columns: dict[str, Any]) -> None:
+    failures = []
+    if columns.get("domain_id") is not None and db.execute(
+            "SELECT 1 FROM domains WHERE id = ? AND account_id = ?",
+            (columns["domain_id"], account_id)).fetchone() is None:
+        failures.append(failure("typeTL.domainId", "no such domain", columns["domain_id"]))
+    if columns.get("group_id") is not None and db.execute(
+            "SELECT 1 FROM groups WHERE id = ? AND account_id = ? AND deleted = 0",
+            (columns["group_id"], account_id)).fetchone() is None:
+        failures.append(failure("groupId", "no such group", columns["group_id"]))
+    if failures:
+        raise ApiError(400, failures)
+
+
+def _check_unique_name(db: sqlite3.Connection, columns: dict[str, Any], own_id: int | None) -> None:
+    clash = db.execute(
+        "SELECT id FROM datapoints WHERE domain_id = ? AND name = ? AND status != ? AND id != ?",
+        (columns["domain_id"], columns["name"], STATUS_DELETED, own_id or 0)).fetchone()
+    if clash is not None:
+        raise ApiError(400, [failure("name", f"name is already used on this domain by datapoint "
+                                     f"{clash['id']}", columns["name"], "duplicate")])
+
+
+def _conversion_slots(db: sqlite3.Connection, account_id: int,
+                      slots: dict[int, int | None]) -> dict[int, int]:
+    chosen = {slot: cid for slot, cid in slots.items() if cid is not None}
+    failures = []
+    seen: set[int] = set()
+    for slot, conversion_id in chosen.items():
+        prop = CONVERSION_ID_FIELDS[slot - 1]
+        if conversion_id in seen:
+            failures.append(failure(prop, "the same conversion twice", conversion_id, "duplicate"))
+        elif db.execute("SELECT 1 FROM conversions WHERE id = ? AND account_id = ? AND deleted = 0",
+                        (conversion_id, account_id)).fetchone() is None:
+            failures.append(failure(prop, "no such conversion", conversion_id))
+        seen.add(conversion_id)
+    if failures:
+        raise ApiError(400, failures)
+    return chosen
+
+
+def _resolve_tags(db: sqlite3.Connection, account_id: int, refs: list[Reference]) -> list[int]:
+    for ref in refs:
+        if ref.id is not None and db.execute("SELECT 1 FROM tags WHERE id = ? AND account_id = ?",
+                                             (ref.id, account_id)).fetchone() is None:
+            raise ApiError(400, [failure(f"{ref.prop}.id", "no such tag", ref.id)])
+    by_name = resolve_tag_names(db, account_id, [ref.name for ref in refs if ref.name is not None])
+    return [ref.id for ref in refs if ref.id is not None] + by_name
+
+
+def _resolve_scripts(db: sqlite3.Connection, account_id: int, refs: list[Reference]) -> list[int]:
+    ids = []
+    for ref in refs:
+        if ref.id is not None:
+            row = db.execute("SELECT id FROM retargeting_scripts WHERE id = ? AND account_id = ?",
+                             (ref.id, account_id)).fetchone()
+        else:
+            row = db.execute("SELECT id FROM retargeting_scripts WHERE name = ? AND account_id = ?",
+                             (ref.name, account_id)).fetchone()
+        if row is None:
+            raise ApiError(400, [failure(ref.prop, "no such retargeting script", ref.id or ref.name)])
+        ids.append(row["id"])
+    return list(dict.fromkeys(ids))
+
+
+def _store_scripts(db: sqlite3.Connection, datapoint_id: int, script_ids: list[int]) -> None:
+    db.executemany("INSERT INTO datapoint_scripts (datapoint_id, script_id, position) "
+                   "VALUES (?, ?, ?)",
+                   [(datapoint_id, sid, position) for position, sid in enumerate(script_ids)])

@@ -1,0 +1,112 @@
+"""Domain routes: list, count, get, create.
+
+Every account has the system domain `go.clickmeter.test` (made with the
+account); `POST /domains` adds personal domains. As the spec says, a list
+without `type` shows the system domains only.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Any
+
+from starlette.requests import Request
+from starlette.routing import BaseRoute, Route
+
+from reconciler.apishapes import DOMAIN_TYPES
+from reconciler.server.context import account_of, store_of
+from reconciler.server.db import insert_row
+from reconciler.server.listing import Filter, count_rows, like_pattern, page_ids
+from reconciler.server.requests import (
+    FailureCollector, optional_text, parse_enum, query_text, read_object, required_name,
+)
+from reconciler.server.responses import (
+    ApiError, JSONAnswer, bad_request, count_answer, entities_answer, entity_uri, failure,
+    not_found,
+)
+
+HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+CREATABLE_TYPES = ("Personal", "Dedicated", "Go")
+
+
+def render_domain(row: sqlite3.Row) -> dict[str, Any]:
+    """The documented `Api.Core.Dto.Domains.Domain` body."""
+    answer = {"id": row["id"], "name": row["name"], "type": row["type"]}
+    if row["custom404"] is not None:
+        answer["custom404"] = row["custom404"]
+    if row["custom_homepage"] is not None:
+        answer["customHomepage"] = row["custom_homepage"]
+    return answer
+
+
+def domain_filter(request: Request, account_id: int) -> Filter:
+    """Domains of one type (default system) whose name contains `name`."""
+    found = Filter()
+    found.add("m.account_id = ?", account_id)
+    kind = parse_enum("type", query_text(request, "type") or "system", DOMAIN_TYPES)
+    found.add("m.type = ?", kind)
+    name = query_text(request, "name")
+    if name is not None:
+        found.add("m.name LIKE ? ESCAPE '\\'", like_pattern(name))
+    return found
+
+
+async def list_domains(request: Request) -> JSONAnswer:
+    found = domain_filter(request, account_of(request))
+    with store_of(request).transaction() as db:
+        return entities_answer("domains", page_ids(db, request, "domains m", found, "m.id"))
+
+
+async def count_domains(request: Request) -> JSONAnswer:
+    found = domain_filter(request, account_of(request))
+    with store_of(request).transaction() as db:
+        return count_answer(count_rows(db, "domains m", found))
+
+
+async def get_domain(request: Request) -> JSONAnswer:
+    account_id = account_of(request)
+    domain_id = request.path_params["id"]
+    with store_of(request).transaction() as db:
+        row = db.execute("SELECT * FROM domains WHERE id = ? AND account_id = ?",
+                         (domain_id, account_id)).fetchone()
+    if row is None:
+        raise not_found("domain", domain_id)
+    return JSONAnswer(render_domain(row))
+
+
+def _hostname(value: Any) -> str:
+    name = required_name("name", value).lower()
+    if not HOSTNAME.match(name):
+        raise bad_request("name", "name must be a host name such as go.example.com", value)
+    return name
+
+
+async def create_domain(request: Request) -> JSONAnswer:
+    """`POST /domains` `{"name", "type"?, "custom404"?, "customHomepage"?}` (type Personal by default)."""
+    account_id = account_of(request)
+    body = await read_object(request)
+    collector = FailureCollector()
+    values = {
+        "name": collector.read(_hostname, body.get("name")),
+        "type": collector.read(parse_enum, "type", body.get("type") or "Personal", CREATABLE_TYPES),
+        "custom404": collector.read(optional_text, "custom404", body.get("custom404")),
+        "custom_homepage": collector.read(optional_text, "customHomepage", body.get("customhomepage")),
+    }
+    collector.raise_any()
+    with store_of(request).transaction() as db:
+        if db.execute("SELECT 1 FROM domains WHERE account_id = ? AND name = ?",
+                      (account_id, values["name"])).fetchone():
+            raise ApiError(400, [failure("name", "this domain exists", values["name"], "duplicate")])
+        domain_id = insert_row(db, "domains", {"account_id": account_id, **values})
+    return JSONAnswer(entity_uri("domains", domain_id))
+
+
+def domain_routes() -> list[BaseRoute]:
+    """The `/domains` routes."""
+    return [
+        Route("/domains", list_domains, methods=["GET"]),
+        Route("/domains", create_domain, methods=["POST"]),
+        Route("/domains/count", count_domains, methods=["GET"]),
+        Route("/domains/{id:int}", get_domain, methods=["GET"]),
+    ]

@@ -1,0 +1,183 @@
+"""Tag routes: list, count, get, create, delete, rename, and the tag's links
+to datapoints and groups (list, count, patch one, remove all).
+
+A tag name is unique per account. Deleting a tag removes it from every
+datapoint and group. Patches take `{"Action": "add"|"remove", "Id"}`; adding
+twice or removing an absent link is a no-op, an unknown id is a 404.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from starlette.requests import Request
+from starlette.routing import BaseRoute, Route
+
+from reconciler.apishapes import PATCH_ADD, STATUS_DELETED, TYPE_FILTERS
+from reconciler.server.context import account_of, store_of
+from reconciler.server.datapoint_store import writable_datapoint
+from reconciler.server.datapoints import scoped_datapoint_routes
+from reconciler.server.groups import live_group
+from reconciler.server.listing import Filter, count_rows, like_pattern, page_ids
+from reconciler.server.requests import (
+    parse_enum, parse_id, parse_patch, query_text, read_object, required_name,
+)
+from reconciler.server.responses import (
+    ApiError, JSONAnswer, count_answer, entities_answer, entity_uri, failure,
+    not_found,
+)
+
+TAG_OWNER_SQL = "SELECT 1 FROM tags WHERE id = ? AND account_id = ?"
+
+
+def own_tag(db: sqlite3.Connection, account_id: int, tag_id: int) -> sqlite3.Row:
+    """The tag's row; 404 unless it is the account's."""
+    row = db.execute("SELECT * FROM tags WHERE id = ? AND account_id = ?",
+                     (tag_id, account_id)).fetchone()
+    if row is None:
+        raise not_found("tag", tag_id)
+    return row
+
+
+def _check_unique(db: sqlite3.Connection, account_id: int, name: str, own_id: int) -> None:
+    if db.execute("SELECT 1 FROM tags WHERE account_id = ? AND name = ? AND id != ?",
+                  (account_id, name, own_id)).fetchone():
+        raise ApiError(400, [failure("name", "a tag with this name exists", name, "duplicate")])
+
+
+def tag_filter(request: Request, account_id: int) -> Filter:
+    """Tags by name (substring), by the datapoints or groups (comma-separated ids) they mark, by type."""
+    found = Filter()
+    found.add("t.account_id = ?", account_id)
+    name = query_text(request, "name")
+    if name is not None:
+        found.add("t.name LIKE ? ESCAPE '\\'", like_pattern(name))
+    for param, link_table, column in (("datapoints", "datapoint_tags", "datapoint_id"),
+                                      ("groups", "group_tags", "group_id")):
+        raw = query_text(request, param)
+        if raw is not None:
+            ids = [parse_id(param, part) for part in raw.split(",") if part.strip()]
+            marks = ", ".join("?" * len(ids))
+            found.add(f"t.id IN (SELECT tag_id FROM {link_table} WHERE {column} IN ({marks}))", *ids)
+    kind = query_text(request, "type")
+    if kind is not None:
+        chosen = TYPE_FILTERS[parse_enum("type", kind.lower(), tuple(TYPE_FILTERS))]
+        found.add("t.id IN (SELECT dt.tag_id FROM datapoint_tags dt JOIN datapoints d "
+                  "ON d.id = dt.datapoint_id WHERE d.type = ?)", chosen)
+    return found
+
+
+async def list_tags(request: Request) -> JSONAnswer:
+    found = tag_filter(request, account_of(request))
+    with store_of(request).transaction() as db:
+        return entities_answer("tags", page_ids(db, request, "tags t", found, "t.id"))
+
+
+async def count_tags(request: Request) -> JSONAnswer:
+    found = tag_filter(request, account_of(request))
+    with store_of(request).transaction() as db:
+        return count_answer(count_rows(db, "tags t", found))
+
+
+async def get_tag(request: Request) -> JSONAnswer:
+    """The tag with the non-deleted datapoints and groups it marks."""
+    account_id = account_of(request)
+    tag_id = request.path_params["tag_id"]
+    with store_of(request).transaction() as db:
+        row = own_tag(db, account_id, tag_id)
+        datapoints = db.execute(
+            "SELECT d.id FROM datapoint_tags dt JOIN datapoints d ON d.id = dt.datapoint_id "
+            "WHERE dt.tag_id = ? AND d.status != ? ORDER BY d.id", (tag_id, STATUS_DELETED))
+        groups = db.execute(
+            "SELECT g.id FROM group_tags gt JOIN groups g ON g.id = gt.group_id "
+            "WHERE gt.tag_id = ? AND g.deleted = 0 ORDER BY g.id", (tag_id,))
+        return JSONAnswer({"id": row["id"], "name": row["name"],
+                           "datapoints": [r[0] for r in datapoints],
+                           "groups": [r[0] for r in groups]})
+
+
+async def create_tag(request: Request) -> JSONAnswer:
+    account_id = account_of(request)
+    body = await read_object(request)
+    name = required_name("name", body.get("name"))
+    with store_of(request).transaction() as db:
+        _check_unique(db, account_id, name, 0)
+        tag_id = db.execute("INSERT INTO tags (account_id, name) VALUES (?, ?)",
+                            (account_id, name)).lastrowid
+    return JSONAnswer(entity_uri("tags", tag_id))
+
+
+async def rename_tag(request: Request) -> JSONAnswer:
+    """`PUT /tags/{tagId}/name` with `{"Text": "new name"}`."""
+    account_id = account_of(request)
+    tag_id = request.path_params["tag_id"]
+    body = await read_object(request)
+    name = required_name("Text", body.get("text"))
+    with store_of(request).transaction() as db:
+        own_tag(db, account_id, tag_id)
+        _check_unique(db, account_id, name, tag_id)
+        db.execute("UPDATE tags SET name = ? WHERE id = ?", (name, tag_id))
+    return JSONAnswer(entity_uri("tags", tag_id))
+
+
+async def delete_tag(request: Request) -> JSONAnswer:
+    account_id = account_of(request)
+    tag_id = request.path_params["tag_id"]
+    with store_of(request).transaction() as db:
+        own_tag(db, account_id, tag_id)
+        db.execute("DELETE FROM datapoint_tags WHERE tag_id = ?", (tag_id,))
+        db.execute("DELETE FROM group_tags WHERE tag_id = ?", (tag_id,))
+        db.execute("DELETE FROM tags WHERE id = ?", (tag_id,))
+    return JSONAnswer(entity_uri("tags", tag_id))
+
+
+def _link_routes(kind: str, link_table: str, column: str) -> list[BaseRoute]:
+    """`PUT /tags/{tagId}/{kind}/patch` and `DELETE /tags/{tagId}/{kind}` for datapoints or groups."""
+
+    def check_target(db: sqlite3.Connection, account_id: int, target_id: int) -> None:
+        if kind == "datapoints":
+            writable_datapoint(db, account_id, target_id)
+        else:
+            live_group(db, account_id, target_id)
+
+    async def patch_link(request: Request) -> JSONAnswer:
+        account_id = account_of(request)
+        tag_id = request.path_params["tag_id"]
+        action, target_id = parse_patch(await read_object(request))
+        with store_of(request).transaction() as db:
+            own_tag(db, account_id, tag_id)
+            check_target(db, account_id, target_id)
+            if action == PATCH_ADD:
+                db.execute(f"INSERT OR IGNORE INTO {link_table} ({column}, tag_id) VALUES (?, ?)",
+                           (target_id, tag_id))
+            else:
+                db.execute(f"DELETE FROM {link_table} WHERE {column} = ? AND tag_id = ?",
+                           (target_id, tag_id))
+        return JSONAnswer(entity_uri("tags", tag_id))
+
+    async def unlink_all(request: Request) -> JSONAnswer:
+        account_id = account_of(request)
+        tag_id = request.path_params["tag_id"]
+        with store_of(request).transaction() as db:
+            own_tag(db, account_id, tag_id)
+            db.execute(f"DELETE FROM {link_table} WHERE tag_id = ?", (tag_id,))
+        return JSONAnswer(entity_uri("tags", tag_id))
+
+    return [Route(f"/tags/{{tag_id:int}}/{kind}/patch", patch_link, methods=["PUT"]),
+            Route(f"/tags/{{tag_id:int}}/{kind}", unlink_all, methods=["DELETE"])]
+
+
+def tag_routes() -> list[BaseRoute]:
+    """The `/tags` routes."""
+    return [
+        Route("/tags", list_tags, methods=["GET"]),
+        Route("/tags", create_tag, methods=["POST"]),
+        Route("/tags/count", count_tags, methods=["GET"]),
+        Route("/tags/{tag_id:int}", get_tag, methods=["GET"]),
+        Route("/tags/{tag_id:int}", delete_tag, methods=["DELETE"]),
+        Route("/tags/{tag_id:int}/name", rename_tag, methods=["PUT"]),
+        *_link_routes("datapoints", "datapoint_tags", "datapoint_id"),
+        *_link_routes("groups", "group_tags", "group_id"),
+        *scoped_datapoint_routes("/tags/{scope_id:int}", "tag", TAG_OWNER_SQL,
+                                 "d.id IN (SELECT datapoint_id FROM datapoint_tags WHERE tag_id = ?)"),
+    ]

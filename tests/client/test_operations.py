@@ -1,0 +1,185 @@
+"""Every client method against the real local server (in-process)."""
+
+from __future__ import annotations
+
+import inspect
+
+import httpx
+import pytest
+from client_support import link, pixel
+from starlette.applications import Starlette
+
+from reconciler.apishapes import MAX_BATCH, MAX_LIMIT
+from reconciler.clickmeter.client import ClickMeterClient
+from reconciler.clickmeter.errors import AuthenticationError, BadRequestError, NotFoundError
+
+pytestmark = pytest.mark.anyio
+
+HELPERS = {"call", "map_concurrently", "iter_pages", "iter_summary_datapoints", "aclose"}
+
+
+def operation_names() -> set[str]:
+    """The public API methods: each counts its requests under its own name."""
+    return {name for name, member in inspect.getmembers(ClickMeterClient, inspect.iscoroutinefunction)
+            if not name.startswith("_") and name not in HELPERS}
+
+
+async def test_every_operation_answers_in_the_documented_shape(client: ClickMeterClient) -> None:
+    account = await client.get_account()
+    assert isinstance(account, dict)
+
+    domain_ids = [ref["id"] async for ref in client.iter_pages(client.list_domains)]
+    assert await client.count_domains() == len(domain_ids) >= 1
+    system = await client.get_domain(domain_ids[0])
+    assert system["name"] == "go.clickmeter.test" and system["type"] == "System"
+    personal = await client.create_domain({"name": "go.example.test", "type": "Personal"})
+    assert (await client.get_domain(personal["id"]))["name"] == "go.example.test"
+
+    group = await client.create_group({"name": "spring", "notes": "Spring campaign"})
+    assert (await client.get_group(group["id"]))["notes"] == "Spring campaign"
+    await client.update_group(group["id"], {"notes": "Spring 2027", "preferred": True})
+    updated_group = await client.get_group(group["id"])
+    assert updated_group["notes"] == "Spring 2027" and updated_group["preferred"] is True
+    assert [g["id"] for g in await client.list_groups()] == [group["id"]]
+    assert await client.count_groups() == 1
+
+    tag = await client.create_tag("newsletter")
+    await client.rename_tag(tag["id"], "news")
+    assert (await client.get_tag(tag["id"]))["name"] == "news"
+    await client.patch_tag_group(tag["id"], "add", group["id"])
+    assert [t["name"] for t in (await client.get_group(group["id"]))["tags"]] == ["news"]
+    assert await client.count_tags() == 1 and len(await client.list_tags()) == 1
+
+    signup = await client.create_conversion({"name": "signup", "value": 12.5, "protocol": "Https"})
+    await client.update_conversion(signup["id"], {"description": "Account created"})
+    conversion = await client.get_conversion(signup["id"])
+    assert (conversion["value"], conversion["description"]) == (12.5, "Account created")
+    assert await client.count_conversions() == 1 and len(await client.list_conversions()) == 1
+
+    script = await client.create_retargeting({"name": "site-pixel", "script": "<script></script>"})
+    assert (await client.get_retargeting(script["id"]))["name"] == "site-pixel"
+    assert await client.count_retargeting() == 1 and len(await client.list_retargeting()) == 1
+
+    created = await client.create_datapoint(link("spring-sale", typeTL={
+        "scripts": [{"id": script["id"]}], "domainId": personal["id"]}))
+    in_group = await client.create_group_datapoint(group["id"], pixel("spring-pixel"))
+    assert created["uri"] == f"/datapoints/{created['id']}"
+    assert await client.count_group_datapoints(group["id"]) == 1
+    assert [d["id"] for d in await client.list_group_datapoints(group["id"])] == [in_group["id"]]
+    assert [d["id"] for d in await client.list_retargeting_datapoints(script["id"])] == [created["id"]]
+    assert await client.count_retargeting_datapoints(script["id"]) == 1
+
+    await client.patch_tag_datapoint(tag["id"], "add", created["id"])
+    assert [d["id"] for d in await client.list_tag_datapoints(tag["id"])] == [created["id"]]
+    assert await client.count_tag_datapoints(tag["id"]) == 1
+    await client.untag_all_datapoints(tag["id"])
+    assert await client.count_tag_datapoints(tag["id"]) == 0
+
+    await client.patch_conversion_datapoint(signup["id"], "add", created["id"])
+    await client.patch_conversion_datapoints_batch(signup["id"], [("add", in_group["id"])])
+    assert {d["id"] for d in await client.list_conversion_datapoints(signup["id"])} == {
+        created["id"], in_group["id"]}
+    assert await client.count_conversion_datapoints(signup["id"]) == 2
+
+    await client.update_datapoint(created["id"], {"title": "Spring sale"})
+    await client.set_datapoint_notes(created["id"], "From the April newsletter")
+    await client.toggle_datapoint_favourite(created["id"])
+    datapoint = await client.get_datapoint(created["id"])
+    assert (datapoint["title"], datapoint["notes"], datapoint["preferred"]) == (
+        "Spring sale", "From the April newsletter", True)
+    assert datapoint["firstConversionId"] == signup["id"]
+    assert await client.count_datapoints() == 2 and len(await client.list_datapoints()) == 2
+
+    summary = await client.summary_datapoints_page("beginning", type="tl")
+    assert summary["count"] == 1 and summary["result"][0]["entityData"]["name"] == "spring-sale"
+    totals = await client.datapoints_statistics("beginning", "tl")
+    assert totals["totalClicks"] == 0
+    assert isinstance(await client.datapoints_statistics_list("last7", "tl", groupBy="day"), dict)
+    assert (await client.datapoint_statistics(created["id"], "beginning"))["totalClicks"] == 0
+    assert isinstance(await client.datapoint_statistics_list(created["id"], "last7", groupBy="day"), dict)
+    assert isinstance(await client.datapoint_hits(created["id"], "last7"), dict)
+    assert await client.datapoint_report(created["id"], "browsers", "last7") is not None
+
+    batch = await client.create_datapoints_batch([link("batch-a"), link("batch-b")])
+    batch_ids = [item["result"]["id"] for item in batch]
+    updated = await client.update_datapoints_batch([{"id": i, "title": "batched"} for i in batch_ids])
+    assert [item["status"] for item in updated] == ["ok", "ok"]
+    deleted = await client.delete_datapoints_batch(batch_ids)
+    assert [item["status"] for item in deleted] == ["ok", "ok"]
+
+    await client.delete_datapoint(created["id"])
+    assert (await client.get_datapoint(created["id"]))["status"] == "Deleted"
+    await client.delete_tag(tag["id"])
+    await client.delete_conversion(signup["id"])
+    await client.delete_retargeting(script["id"])
+    await client.delete_group(group["id"])
+    assert await client.count_groups() == await client.count_tags() == 0
+
+    assert operation_names() <= set(client.calls), "some client method was not exercised"
+
+
+async def test_update_replaces_only_the_fields_sent(client: ClickMeterClient) -> None:
+    created = await client.create_datapoint(link("keep", title="Kept", notes="kept too",
+                                                 typeTL={"redirectType": "PermanentRedirect"}))
+    await client.update_datapoint(created["id"], {"title": "New title"})
+    datapoint = await client.get_datapoint(created["id"])
+    assert (datapoint["title"], datapoint["notes"]) == ("New title", "kept too")
+    assert datapoint["typeTL"]["redirectType"] == "PermanentRedirect"
+
+
+async def test_batch_answers_item_by_item(client: ClickMeterClient) -> None:
+    await client.create_datapoint(link("taken"))
+    results = await client.create_datapoints_batch([link("fresh"), link("taken"), link("also-fresh")])
+    assert [item["status"] for item in results] == ["ok", "error", "ok"]
+    assert results[1]["errors"][0]["property"] == "name"
+    assert await client.count_datapoints() == 3
+
+
+async def test_a_batch_over_the_maximum_is_refused_before_sending(client: ClickMeterClient) -> None:
+    with pytest.raises(ValueError, match=f"at most {MAX_BATCH}"):
+        await client.create_datapoints_batch([link(f"l{i}") for i in range(MAX_BATCH + 1)])
+    assert client.total_calls == 0
+
+
+async def test_paging_reads_every_entity_at_the_largest_page(client: ClickMeterClient) -> None:
+    total = MAX_LIMIT + 50
+    for start in range(0, total, MAX_BATCH):
+        await client.create_datapoints_batch([link(f"dp-{i}") for i in range(start, min(total, start + MAX_BATCH))])
+    ids = [ref["id"] async for ref in client.iter_pages(client.list_datapoints)]
+    assert len(set(ids)) == total
+    assert client.calls["list_datapoints"] == 2
+    summaries = [result async for result in client.iter_summary_datapoints(type="tl")]
+    assert {int(result["entityId"]) for result in summaries} == set(ids)
+    assert client.calls["summary_datapoints_page"] == 2
+
+
+async def test_favourite_is_a_toggle(client: ClickMeterClient) -> None:
+    created = await client.create_datapoint(link("fav"))
+    await client.toggle_datapoint_favourite(created["id"])
+    await client.toggle_datapoint_favourite(created["id"])
+    assert (await client.get_datapoint(created["id"]))["preferred"] is False
+
+
+async def test_errors_are_typed_and_one_line(client: ClickMeterClient) -> None:
+    with pytest.raises(NotFoundError) as missing:
+        await client.get_datapoint(999_999)
+    assert str(missing.value).startswith("GET /datapoints/999999 -> 404: ")
+    await client.create_group({"name": "dup"})
+    with pytest.raises(BadRequestError) as duplicate:
+        await client.create_group({"name": "dup"})
+    message = str(duplicate.value)
+    assert message.startswith("POST /groups -> 400: ") and "name" in message and "\n" not in message
+    with pytest.raises(BadRequestError, match=r"GET /datapoints -> 400: .*limit"):
+        await client.list_datapoints(limit=MAX_LIMIT + 1)
+
+
+async def test_unknown_key_is_an_authentication_error(app: Starlette) -> None:
+    async with ClickMeterClient("http://local", "not-a-key", transport=httpx.ASGITransport(app=app)) as stranger:
+        with pytest.raises(AuthenticationError, match=r"GET /account -> 401: .*CLICKMETER_API_KEY"):
+            await stranger.get_account()
+
+
+async def test_calls_over_loopback_match_in_process(live_client: ClickMeterClient) -> None:
+    created = await live_client.create_datapoint(link("over-http"))
+    assert (await live_client.get_datapoint(created["id"]))["name"] == "over-http"
+    assert live_client.calls == {"create_datapoint": 1, "get_datapoint": 1}

@@ -1,0 +1,177 @@
+"""The live-state reader on real accounts: every field, few calls, changes caught."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from client_support import link, pixel
+from starlette.applications import Starlette
+
+from reconciler.apishapes import MAX_BATCH
+from reconciler.clickmeter.client import ClickMeterClient
+from reconciler.model import LiveConversion, LiveDatapoint, LiveGroup, LiveNamed, Secret
+from reconciler.reader import (
+    LiveStateChangedError, UnknownGroupError, read_live_state, read_recent_clicks,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+async def seed_full_account(client: ClickMeterClient) -> dict[str, int]:
+    """An account with every field and association a datapoint can have."""
+    domain = (await client.create_domain({"name": "go.example.test", "type": "Personal"}))["id"]
+    group = (await client.create_group({"name": "spring", "notes": "Spring campaign", "preferred": True}))["id"]
+    seasonal = (await client.create_tag("seasonal"))["id"]
+    await client.patch_tag_group(seasonal, "add", group)
+    signup = (await client.create_conversion({"name": "signup", "value": 12.5, "protocol": "Https",
+                                              "description": "Account created"}))["id"]
+    purchase = (await client.create_conversion({"name": "purchase", "value": 40.0, "protocol": "Http"}))["id"]
+    script = (await client.create_retargeting({"name": "site-pixel", "script": "<script></script>"}))["id"]
+    full = (await client.create_datapoint(link(
+        "spring-sale", "https://shop.example.com/spring", title="Spring sale", notes="April newsletter",
+        preferred=True, status="Paused", groupId=group, tags=[{"name": "newsletter"}, {"name": "spring"}],
+        firstConversionId=signup, secondConversionId=purchase,
+        typeTL={"domainId": domain, "redirectType": "PermanentRedirect", "password": "hunter2",
+                "scripts": [{"id": script}]})))["id"]
+    bare = (await client.create_datapoint(link("bare")))["id"]
+    view = (await client.create_group_datapoint(group, pixel("open-pixel", title="Opens")))["id"]
+    gone = (await client.create_datapoint(link("gone")))["id"]
+    await client.delete_datapoint(gone)
+    return {"domain": domain, "group": group, "seasonal": seasonal, "signup": signup, "purchase": purchase,
+            "script": script, "full": full, "bare": bare, "view": view}
+
+
+async def test_reads_every_field_and_association(client: ClickMeterClient) -> None:
+    ids = await seed_full_account(client)
+    client.calls.clear()
+    state = await read_live_state(client)
+
+    spring_sale = state.datapoints[ids["full"]]
+    assert spring_sale == LiveDatapoint(
+        id=ids["full"], name="spring-sale", type="link", url="https://shop.example.com/spring",
+        title="Spring sale", domain="go.example.test", redirect="permanent", group="spring",
+        tags=frozenset({"newsletter", "spring"}), conversions=frozenset({"signup", "purchase"}),
+        retargeting=frozenset({"site-pixel"}), favourite=True, notes="April newsletter", status="paused",
+        password=Secret("hunter2"), created=spring_sale.created)
+    assert spring_sale.created and len(spring_sale.created) == 14
+    bare = state.datapoints[ids["bare"]]
+    assert (bare.domain, bare.redirect, bare.group, bare.tags, bare.password, bare.status) == (
+        "go.clickmeter.test", "temporary", None, frozenset(), None, "active")
+    opens = state.datapoints[ids["view"]]
+    assert (opens.type, opens.title, opens.group, opens.url) == ("pixel", "Opens", "spring", None)
+    assert set(state.datapoints) == {ids["full"], ids["bare"], ids["view"]}, "deleted ones are left out"
+
+    assert state.groups == {ids["group"]: LiveGroup(ids["group"], "spring", "Spring campaign", True,
+                                                    frozenset({"seasonal"}))}
+    assert state.conversions[ids["signup"]] == LiveConversion(ids["signup"], "signup", 12.5, "https",
+                                                              "Account created")
+    assert state.conversions[ids["purchase"]].protocol == "http"
+    assert {t.name for t in state.tags.values()} == {"seasonal", "newsletter", "spring"}
+    assert state.retargeting == {ids["script"]: LiveNamed(ids["script"], "site-pixel")}
+    assert {(d.name, d.kind) for d in state.domains.values()} == {
+        ("go.clickmeter.test", "system"), ("go.example.test", "personal")}
+    assert client.calls["summary_datapoints_page"] == 2  # one page of links, one of pixels
+    assert "get_datapoint" not in client.calls
+
+
+async def test_reading_many_datapoints_costs_a_call_per_page(client: ClickMeterClient) -> None:
+    for start in range(0, 450, MAX_BATCH):
+        await client.create_datapoints_batch([link(f"dp-{i}") for i in range(start, min(450, start + MAX_BATCH))])
+    client.calls.clear()
+    state = await read_live_state(client)
+    assert len(state.datapoints) == 450
+    assert client.calls["summary_datapoints_page"] == 5 + 1
+    assert client.total_calls <= 5 + 1 + 1 + 5 + 1  # pages, count, five lists, the system domain
+
+
+class ServiceQuirks(httpx.AsyncBaseTransport):
+    """The real app behind a transport that can blank `entityData` or change the account mid-read."""
+
+    def __init__(self, app: Starlette, *, drop_entity_data_of: set[str] = frozenset(),
+                 create_during_read: bool = False) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.drop = drop_entity_data_of
+        self.create_during_read = create_during_read
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.url.path != "/aggregated/summary/datapoints":
+            return response
+        await response.aread()
+        if self.create_during_read:
+            self.create_during_read = False
+            created = link("sneaked-in")
+            await self.inner.handle_async_request(httpx.Request(
+                "POST", "http://local/datapoints", json=created, headers={**request.headers}))
+        body: dict[str, Any] = response.json()
+        for result in body["result"]:
+            if result["entityData"]["name"] in self.drop:
+                result["entityData"] = None
+        return httpx.Response(response.status_code, json=body)
+
+
+async def test_missing_entity_data_falls_back_to_gets(app: Starlette, api_key: str) -> None:
+    async with ClickMeterClient("http://local", api_key, transport=httpx.ASGITransport(app=app)) as seeder:
+        await seed_full_account(seeder)
+    quirks = ServiceQuirks(app, drop_entity_data_of={"spring-sale", "open-pixel"})
+    async with ClickMeterClient("http://local", api_key, transport=quirks) as client:
+        state = await read_live_state(client)
+    async with ClickMeterClient("http://local", api_key, transport=httpx.ASGITransport(app=app)) as plain:
+        expected = await read_live_state(plain)
+    assert state == expected
+    assert client.calls["get_datapoint"] == 2
+
+
+async def test_a_change_during_the_read_is_reported(app: Starlette, api_key: str) -> None:
+    async with ClickMeterClient("http://local", api_key,
+                                transport=ServiceQuirks(app, create_during_read=True)) as client:
+        await client.create_datapoint(link("first"))
+        with pytest.raises(LiveStateChangedError, match=r"the account changed while it was read .*run"):
+            await read_live_state(client)
+
+
+async def test_reads_only_the_groups_in_scope(client: ClickMeterClient) -> None:
+    ids = await seed_full_account(client)
+    state = await read_live_state(client, groups=["spring"])
+    assert set(state.datapoints) == {ids["full"], ids["view"]}
+    with pytest.raises(UnknownGroupError, match="no live group named 'autumn'"):
+        await read_live_state(client, groups=["autumn"])
+
+
+def record_clicks(db_path: Path, datapoint_id: int, *days_ago: int) -> None:
+    """Clicks as the server's traffic route records them, at chosen times."""
+    now = datetime.now(timezone.utc)
+    with sqlite3.connect(db_path) as db:
+        account = db.execute("SELECT account_id FROM datapoints WHERE id = ?", (datapoint_id,)).fetchone()[0]
+        db.executemany(
+            "INSERT INTO hits (account_id, datapoint_id, kind, hit_time, ip, is_unique) VALUES (?, ?, 'click', ?, ?, 1)",
+            [(account, datapoint_id, (now - timedelta(days=ago)).strftime("%Y%m%d%H%M%S"), f"10.0.0.{n}")
+             for n, ago in enumerate(days_ago)])
+
+
+async def test_recent_clicks_in_bulk(client: ClickMeterClient, db_path: Path) -> None:
+    created = await client.create_datapoints_batch([link(f"r{i}") for i in range(MAX_BATCH)])
+    created += await client.create_datapoints_batch([link(f"s{i}") for i in range(50)])
+    ids = [item["result"]["id"] for item in created]
+    record_clicks(db_path, ids[0], 0, 1, 2, 45)
+    record_clicks(db_path, ids[120], 5)
+    client.calls.clear()
+    clicks = await read_recent_clicks(client, ids, days=30, today=datetime.now(timezone.utc).date())
+    assert clicks[ids[0]] == 3 and clicks[ids[120]] == 1
+    assert sum(clicks.values()) == 4 and set(clicks) == set(ids)
+    assert client.calls == {"summary_datapoints_page": 2}
+
+
+async def test_recent_clicks_of_a_few_links_are_read_one_by_one(client: ClickMeterClient, db_path: Path) -> None:
+    for start in range(0, 500, MAX_BATCH):
+        await client.create_datapoints_batch([link(f"p{i}") for i in range(start, start + MAX_BATCH)])
+    last = (await client.list_datapoints(offset=499, limit=1))[0]["id"]
+    record_clicks(db_path, last, 1)
+    client.calls.clear()
+    assert await read_recent_clicks(client, [last], days=7, today=datetime.now(timezone.utc).date()) == {last: 1}
+    assert client.calls["summary_datapoints_page"] + client.calls["datapoint_statistics"] <= 2

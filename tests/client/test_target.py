@@ -1,0 +1,74 @@
+"""Targets: the embedded local account, a URL, and the one line each failure gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from client_support import closed_port
+
+from reconciler.cli import GlobalOptions
+from reconciler.clickmeter.errors import TargetError
+from reconciler.clickmeter.target import describe_target, open_client
+
+pytestmark = pytest.mark.anyio
+
+
+def options(target: str, local_db: str = ".clickmeter/local.db", rate: float | None = None) -> GlobalOptions:
+    return GlobalOptions(target=target, local_db=local_db, rate=rate, concurrency=4)
+
+
+def test_describe_target_names_the_database_or_the_url() -> None:
+    assert describe_target(options("local", "x/local.db")) == "target: local (x/local.db)"
+    assert describe_target(options("https://apiv2.clickmeter.com/")) == "target: https://apiv2.clickmeter.com"
+
+
+def test_a_target_that_is_no_url_is_one_line() -> None:
+    with pytest.raises(TargetError, match=r"--target: expected 'local' or an http\(s\) URL, got 'ftp://x'"):
+        describe_target(options("ftp://x"))
+
+
+async def test_local_target_creates_its_database_and_account(tmp_path: Path) -> None:
+    db = tmp_path / "nested" / "dir" / "local.db"
+    async with open_client(options("local", str(db))) as client:
+        created = await client.create_datapoint({"type": "TrackingLink", "name": "x",
+                                                 "typeTL": {"url": "https://example.com/"}})
+        assert client.limiter.rate is None
+    assert db.exists()
+    async with open_client(options("local", str(db))) as again:
+        assert (await again.get_datapoint(created["id"]))["name"] == "x"
+
+
+async def test_url_target_without_a_key_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CLICKMETER_API_KEY", raising=False)
+    with pytest.raises(TargetError, match=r"^target http://127.0.0.1:1 needs an API key: set CLICKMETER_API_KEY$"):
+        async with open_client(options("http://127.0.0.1:1")):
+            pass
+
+
+async def test_unreachable_url_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLICKMETER_API_KEY", "some-key")
+    url = f"http://127.0.0.1:{closed_port()}"
+    with pytest.raises(TargetError) as unreachable:
+        async with open_client(options(url), backoff=0.01):
+            pass
+    assert str(unreachable.value) == f"target: {url}: cannot reach the service (ConnectError)"
+
+
+async def test_refused_key_is_one_line(live_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLICKMETER_API_KEY", "wrong-key")
+    with pytest.raises(TargetError) as refused:
+        async with open_client(options(live_server)):
+            pass
+    assert str(refused.value) == (f"target: {live_server}: the API key in CLICKMETER_API_KEY was refused "
+                                  "(GET /account -> 401)")
+
+
+async def test_url_target_is_rate_limited_by_default_and_rate_overrides(
+        live_server: str, api_key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLICKMETER_API_KEY", api_key)
+    async with open_client(options(live_server)) as client:
+        assert client.limiter.rate == 10
+        assert await client.count_datapoints() == 0
+    async with open_client(options(live_server, rate=50)) as client:
+        assert client.limiter.rate == 50

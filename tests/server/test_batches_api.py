@@ -1,0 +1,96 @@
+"""Batches answer item by item; an invalid item never blocks or half-writes anything."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from openapi_check import checked_batch, failing_properties
+from reconciler.apishapes import MAX_BATCH
+from server_helpers import counted, created_id, datapoint, link_body, listed_ids, pixel_body
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_create_batch_with_mixed_items(asgi_client: httpx.AsyncClient) -> None:
+    conversion_id = await created_id(asgi_client, "/conversions", {"name": "c"})
+    items = [
+        link_body("ok-1", tags=["fresh"], firstConversionId=conversion_id),
+        link_body("bad-url", "not a url"),
+        pixel_body("ok-2"),
+        # valid except for its conversion: its new tag must not survive either
+        link_body("bad-conversion", tags=["orphan"], firstConversionId=999),
+        link_body("ok-1"),
+    ]
+
+    results = checked_batch(await asgi_client.put("/datapoints/batch", json={"List": items}),
+                            "PUT", "/datapoints/batch")
+
+    assert [r["status"] for r in results] == ["ok", "error", "ok", "error", "error"]
+    assert results[0]["entityData"] == await datapoint(asgi_client, results[0]["result"]["id"])
+    assert results[0]["entityData"]["firstConversionId"] == conversion_id
+    assert {f["property"] for f in results[1]["errors"]} == {"typeTL.url"}
+    assert {f["property"] for f in results[3]["errors"]} == {"firstConversionId"}
+    assert {f["property"] for f in results[4]["errors"]} == {"name"}
+    assert all("result" not in r and "entityData" not in r for r in results if r["status"] == "error")
+    assert await counted(asgi_client, "/datapoints/count") == 2
+    assert await counted(asgi_client, "/tags/count") == 1
+
+
+async def test_update_batch_item_by_item(asgi_client: httpx.AsyncClient) -> None:
+    first = await created_id(asgi_client, "/datapoints", link_body("first"))
+    second = await created_id(asgi_client, "/datapoints", link_body("second"))
+    items = [{"id": first, "title": "renamed", "status": "Paused"},
+             {"id": second, "name": "first"},
+             {"id": 12345, "title": "nobody"},
+             {"title": "no id"},
+             {"id": second, "preferred": True}]
+
+    results = checked_batch(await asgi_client.post("/datapoints/batch", json={"list": items}),
+                            "POST", "/datapoints/batch")
+
+    assert [r["status"] for r in results] == ["ok", "error", "error", "error", "ok"]
+    assert results[0]["entityData"]["title"] == "renamed"
+    assert results[0]["entityData"]["status"] == "Paused"
+    assert {f["property"] for f in results[1]["errors"]} == {"name"}
+    assert {f["property"] for f in results[2]["errors"]} == {"id"}
+    assert (await datapoint(asgi_client, second))["name"] == "second"
+    assert (await datapoint(asgi_client, second))["preferred"] is True
+
+
+async def test_delete_batch(asgi_client: httpx.AsyncClient) -> None:
+    kept = await created_id(asgi_client, "/datapoints", link_body("kept"))
+    gone = await created_id(asgi_client, "/datapoints", link_body("gone"))
+
+    results = checked_batch(await asgi_client.request(
+        "DELETE", "/datapoints/batch", json={"Entities": [{"id": gone}, {"id": gone}, {"id": 0}]}),
+        "DELETE", "/datapoints/batch")
+
+    assert [r["status"] for r in results] == ["ok", "error", "error"]
+    assert results[0]["entityData"]["status"] == "Deleted"
+    assert await listed_ids(asgi_client, "/datapoints") == [kept]
+
+
+@pytest.mark.parametrize("method, body, prop", [
+    ("PUT", {"List": []}, "List"),
+    ("PUT", {"Items": [{}]}, "List"),
+    ("PUT", {"List": [link_body(f"n{i}") for i in range(MAX_BATCH + 1)]}, "List"),
+    ("POST", {"List": {"id": 1}}, "List"),
+    ("DELETE", {"Entities": "all"}, "Entities"),
+])
+async def test_malformed_batches_are_refused_whole(asgi_client: httpx.AsyncClient, method: str,
+                                                   body: dict, prop: str) -> None:
+    response = await asgi_client.request(method, "/datapoints/batch", json=body)
+
+    assert failing_properties(response) == {prop}
+    assert await counted(asgi_client, "/datapoints/count") == 0
+
+
+async def test_a_full_batch_is_accepted(asgi_client: httpx.AsyncClient) -> None:
+    items = [link_body(f"n{i}") for i in range(MAX_BATCH)]
+
+    results = checked_batch(await asgi_client.put("/datapoints/batch", json={"List": items}),
+                            "PUT", "/datapoints/batch")
+
+    assert {r["status"] for r in results} == {"ok"}
+    assert await counted(asgi_client, "/datapoints/count") == MAX_BATCH

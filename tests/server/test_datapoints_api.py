@@ -1,0 +1,178 @@
+"""Datapoint CRUD against the real app: create, read, update, delete, favourite, notes, lenient input."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from openapi_check import checked, failing_properties, failures_of
+from server_helpers import created_id, datapoint, link_body, listed_ids, pixel_body
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_link_create_answers_every_given_field(asgi_client: httpx.AsyncClient) -> None:
+    group_id = await created_id(asgi_client, "/groups", {"name": "spring"})
+    conversion_id = await created_id(asgi_client, "/conversions", {"name": "signup", "value": 12.5})
+    script_id = await created_id(asgi_client, "/retargeting", {"name": "site-pixel", "script": "<s/>"})
+    body = link_body("spring-sale", "https://shop.example.com/spring", title="Spring",
+                     notes="April", preferred=True, status="Paused", groupId=group_id,
+                     tags=[{"name": "newsletter"}], thirdConversionId=conversion_id,
+                     typeTL={"redirectType": "PermanentRedirect", "password": "s3cret",
+                             "scripts": [{"id": script_id}]})
+    datapoint_id = await created_id(asgi_client, "/datapoints", body)
+
+    answer = await datapoint(asgi_client, datapoint_id)
+
+    assert answer["name"] == "spring-sale" and answer["type"] == "TrackingLink"
+    assert (answer["title"], answer["notes"], answer["preferred"], answer["status"]) == \
+        ("Spring", "April", True, "Paused")
+    assert (answer["groupId"], answer["groupName"]) == (group_id, "spring")
+    assert [tag["name"] for tag in answer["tags"]] == ["newsletter"]
+    assert (answer["thirdConversionId"], answer["thirdConversionName"]) == (conversion_id, "signup")
+    assert "firstConversionId" not in answer
+    assert answer["typeTL"] == {"url": "https://shop.example.com/spring", "domainId": 1,
+                                "redirectType": "PermanentRedirect", "password": "s3cret",
+                                "scripts": [{"id": script_id, "name": "site-pixel"}]}
+    assert answer["trackingCode"] == "http://go.clickmeter.test/spring-sale"
+    assert len(answer["creationDate"]) == 14 and answer["creationDate"].isdigit()
+
+
+async def test_defaults_of_a_bare_link_and_pixel(asgi_client: httpx.AsyncClient) -> None:
+    link = await datapoint(asgi_client, await created_id(asgi_client, "/datapoints", link_body("bare")))
+    pixel = await datapoint(asgi_client, await created_id(asgi_client, "/datapoints", pixel_body("px")))
+
+    assert (link["status"], link["preferred"], link["tags"]) == ("Active", False, [])
+    assert link["typeTL"]["redirectType"] == "TemporaryRedirect"
+    assert "groupId" not in link and "password" not in link["typeTL"]
+    assert pixel["type"] == "TrackingPixel" and "typeTL" not in pixel and pixel["typeTP"] == {}
+
+
+async def test_lenient_keys_enums_and_trailing_slash(asgi_client: httpx.AsyncClient) -> None:
+    body = {"TYPE": 0, "Name": "php-client", "TypeTl": {"URL": "http://php.example.com",
+                                                        "RedirectType": 307}, "Preferred": "true"}
+    answer = checked(await asgi_client.post("/datapoints/", json=body), "POST", "/datapoints")
+    pixel_id = await created_id(asgi_client, "/datapoints", {"type": "trackingpixel", "name": "p"})
+
+    stored = await datapoint(asgi_client, answer["id"])
+
+    assert (stored["type"], stored["preferred"]) == ("TrackingLink", True)
+    assert stored["typeTL"]["redirectType"] == "TemporaryRedirect"
+    assert (await datapoint(asgi_client, pixel_id))["type"] == "TrackingPixel"
+    redirect_301 = link_body("permanent", typeTL={"redirectType": 301})
+    stored_301 = await datapoint(asgi_client, await created_id(asgi_client, "/datapoints", redirect_301))
+    assert stored_301["typeTL"]["redirectType"] == "PermanentRedirect"
+
+
+async def test_update_replaces_given_fields_and_keeps_the_rest(asgi_client: httpx.AsyncClient) -> None:
+    conversion_id = await created_id(asgi_client, "/conversions", {"name": "buy"})
+    script_id = await created_id(asgi_client, "/retargeting", {"name": "audience"})
+    datapoint_id = await created_id(asgi_client, "/datapoints", link_body(
+        "promo", title="Old", notes="keep me", tags=["kept"], firstConversionId=conversion_id))
+
+    update = {"title": "New", "tags": [{"name": "ignored"}], "secondConversionId": conversion_id,
+              "typeTL": {"url": "https://new.example.com/", "scripts": [{"name": "audience"}]}}
+    answer = checked(await asgi_client.post(f"/datapoints/{datapoint_id}", json=update),
+                     "POST", "/datapoints/{id}")
+
+    stored = await datapoint(asgi_client, datapoint_id)
+    assert answer == {"id": datapoint_id, "uri": f"/datapoints/{datapoint_id}"}
+    assert (stored["title"], stored["notes"]) == ("New", "keep me")
+    assert [tag["name"] for tag in stored["tags"]] == ["kept"]
+    assert stored["firstConversionId"] == conversion_id and "secondConversionId" not in stored
+    assert stored["typeTL"]["url"] == "https://new.example.com/"
+    assert stored["typeTL"]["scripts"] == [{"id": script_id, "name": "audience"}]
+
+
+async def test_update_can_clear_the_group_and_rename(asgi_client: httpx.AsyncClient) -> None:
+    group_id = await created_id(asgi_client, "/groups", {"name": "g"})
+    datapoint_id = await created_id(asgi_client, "/datapoints", link_body("a", groupId=group_id))
+
+    await asgi_client.post(f"/datapoints/{datapoint_id}", json={"groupId": None, "name": "b"})
+
+    stored = await datapoint(asgi_client, datapoint_id)
+    assert "groupId" not in stored and stored["name"] == "b"
+
+
+async def test_type_cannot_change(asgi_client: httpx.AsyncClient) -> None:
+    datapoint_id = await created_id(asgi_client, "/datapoints", link_body("fixed"))
+
+    response = await asgi_client.post(f"/datapoints/{datapoint_id}", json={"type": "TrackingPixel"})
+
+    assert failing_properties(response) == {"type"}
+
+
+async def test_name_unique_per_domain_among_live_datapoints(asgi_client: httpx.AsyncClient) -> None:
+    domain_id = await created_id(asgi_client, "/domains", {"name": "go.example.test"})
+    first = await created_id(asgi_client, "/datapoints", link_body("same"))
+    await created_id(asgi_client, "/datapoints", link_body("same", typeTL={"domainId": domain_id}))
+
+    clash = await asgi_client.post("/datapoints", json=link_body("same"))
+    assert failing_properties(clash) == {"name"}
+    rename_clash = await asgi_client.post(
+        f"/datapoints/{await created_id(asgi_client, '/datapoints', link_body('other'))}",
+        json={"name": "same"})
+    assert failing_properties(rename_clash) == {"name"}
+
+    checked(await asgi_client.delete(f"/datapoints/{first}"), "DELETE", "/datapoints/{id}")
+    await created_id(asgi_client, "/datapoints", link_body("same"))
+
+
+async def test_delete_hides_but_keeps_readable_and_unwritable(asgi_client: httpx.AsyncClient) -> None:
+    datapoint_id = await created_id(asgi_client, "/datapoints", link_body("gone"))
+
+    answer = checked(await asgi_client.delete(f"/datapoints/{datapoint_id}"), "DELETE",
+                     "/datapoints/{id}")
+
+    assert answer["id"] == datapoint_id
+    assert (await datapoint(asgi_client, datapoint_id))["status"] == "Deleted"
+    assert await listed_ids(asgi_client, "/datapoints") == []
+    assert await listed_ids(asgi_client, "/datapoints", status="deleted") == [datapoint_id]
+    for response in (await asgi_client.post(f"/datapoints/{datapoint_id}", json={"title": "x"}),
+                     await asgi_client.delete(f"/datapoints/{datapoint_id}"),
+                     await asgi_client.put(f"/datapoints/{datapoint_id}/favourite"),
+                     await asgi_client.put(f"/datapoints/{datapoint_id}/notes", json={"Text": "x"})):
+        failures_of(response, 404)
+
+
+async def test_favourite_toggles_and_notes_replace(asgi_client: httpx.AsyncClient) -> None:
+    datapoint_id = await created_id(asgi_client, "/datapoints", link_body("fav"))
+    path = f"/datapoints/{datapoint_id}"
+
+    checked(await asgi_client.put(f"{path}/favourite"), "PUT", "/datapoints/{id}/favourite")
+    assert (await datapoint(asgi_client, datapoint_id))["preferred"] is True
+    checked(await asgi_client.put(f"{path}/favourite"), "PUT", "/datapoints/{id}/favourite")
+    assert (await datapoint(asgi_client, datapoint_id))["preferred"] is False
+
+    checked(await asgi_client.put(f"{path}/notes", json={"Text": "from the notes call"}),
+            "PUT", "/datapoints/{id}/notes")
+    assert (await datapoint(asgi_client, datapoint_id))["notes"] == "from the notes call"
+    assert failing_properties(await asgi_client.put(f"{path}/notes", json={"Note": "x"})) == {"Text"}
+
+
+async def test_unknown_ids_are_404(asgi_client: httpx.AsyncClient) -> None:
+    for response in (await asgi_client.get("/datapoints/999"),
+                     await asgi_client.post("/datapoints/999", json={"title": "x"}),
+                     await asgi_client.delete("/datapoints/999"),
+                     await asgi_client.put("/datapoints/999/favourite")):
+        assert failing_properties(response, 404) == {"id"}
+
+
+async def test_references_must_exist(asgi_client: httpx.AsyncClient) -> None:
+    body = link_body("refs", groupId=77, tags=[{"id": 88}], firstConversionId=99,
+                     typeTL={"domainId": 66, "scripts": [{"id": 55}]})
+
+    response = await asgi_client.post("/datapoints", json=body)
+
+    assert failing_properties(response) == {"groupId", "typeTL.domainId", "firstConversionId",
+                                            "tags[0].id", "typeTL.scripts[0]"}
+    assert await listed_ids(asgi_client, "/datapoints") == []
+
+
+async def test_a_conversion_fills_one_slot_only(asgi_client: httpx.AsyncClient) -> None:
+    conversion_id = await created_id(asgi_client, "/conversions", {"name": "c"})
+
+    response = await asgi_client.post("/datapoints", json=link_body(
+        "twice", firstConversionId=conversion_id, secondConversionId=conversion_id))
+
+    assert failing_properties(response) == {"secondConversionId"}

@@ -71,6 +71,36 @@ def main() -> None:
 # ---- commands: validate (manifests) ----
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@reports_errors
+def validate(paths: tuple[str, ...]) -> None:
+    """Check the manifests under PATHS offline: YAML, schema, names, references, limits.
+
+    Prints a one-line summary and exits 0 when they are valid; otherwise prints
+    every problem as `path:line:col: field: message` and exits 1. Needs no
+    account, network or password.
+    """
+    from reconciler.manifests import ManifestError, load_manifests
+
+    try:
+        desired = load_manifests(paths)
+    except ManifestError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"invalid: {_counted(len(error.problems), 'problem')}", err=True)
+        sys.exit(error.exit_code)
+    pixels = sum(spec.type == "pixel" for spec in desired.datapoints.values())
+    click.echo(f"valid: {_counted(len(desired.datapoints), 'datapoint')} "
+               f"({_counted(len(desired.datapoints) - pixels, 'link')}, {_counted(pixels, 'pixel')}), "
+               f"{_counted(len(desired.groups), 'group')}, {_counted(len(desired.conversions), 'conversion')}, "
+               f"{_counted(len(desired.tags), 'tag')} in {_counted(len(desired.files), 'file')}")
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 # ---- commands: plan (planner) ----
 
 

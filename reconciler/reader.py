@@ -48,7 +48,7 @@ async def read_live_state(client: ClickMeterClient, groups: Collection[str] | No
         _read_all(client, client.list_groups, client.get_group, _group),
         _read_all(client, client.list_tags, client.get_tag, _named),
         _read_all(client, client.list_conversions, client.get_conversion, _conversion),
-        _read_all(client, client.list_domains, client.get_domain, _domain),
+        _read_domains(client),
         _read_all(client, client.list_retargeting, client.get_retargeting, _named),
     )
     state.groups, state.tags, state.conversions = live_groups, tags, conversions
@@ -62,11 +62,19 @@ async def read_live_state(client: ClickMeterClient, groups: Collection[str] | No
 
 
 async def _read_all(client: ClickMeterClient, list_page: Callable[..., Any], get_one: Callable[..., Any],
-                    convert: Callable[[dict[str, Any]], Any]) -> dict[int, Any]:
+                    convert: Callable[[dict[str, Any]], Any], **filters: Any) -> dict[int, Any]:
     """A list's ids, then one get each, concurrently: `{id: converted entity}`."""
-    ids = [int(ref["id"]) async for ref in client.iter_pages(list_page)]
+    ids = [int(ref["id"]) async for ref in client.iter_pages(list_page, **filters)]
     entities = await client.map_concurrently(get_one, ids)
     return {entity_id: convert(entity) for entity_id, entity in zip(ids, entities)}
+
+
+async def _read_domains(client: ClickMeterClient) -> dict[int, LiveNamed]:
+    """Domains of every type: a list without `type` shows the system domains only."""
+    by_type = await asyncio.gather(*(
+        _read_all(client, client.list_domains, client.get_domain, _domain, type=kind.lower())
+        for kind in wire.DOMAIN_TYPES))
+    return {domain_id: domain for domains in by_type for domain_id, domain in domains.items()}
 
 
 def _group_ids(live_groups: dict[int, LiveGroup], names: Collection[str]) -> list[int]:

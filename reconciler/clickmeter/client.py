@@ -120,9 +120,9 @@ class ClickMeterClient:
                    body: Json = None, idempotent: bool = True, max_retries: int | None = None) -> Json:
         """Send one API call, retrying what is safe; the parsed JSON answer."""
         tries = _Tries(retry_budget=self.max_retries if max_retries is None else max_retries)
-        while True:
-            await self.limiter.acquire()
-            async with self._in_flight:
+        async with self._in_flight:  # held across retries: a retried call goes first, not last
+            while True:
+                await self.limiter.acquire()
                 self.calls[operation] += 1
                 try:
                     response = await self._http.request(method, path, params=_query(params or {}), json=body)
@@ -134,8 +134,8 @@ class ClickMeterClient:
                     if response.status_code == 404 and tries.failures and method == "DELETE":
                         return None  # an earlier try went through; only its answer was lost
                     delay = self._after_error_answer(operation, method, path, idempotent, tries, response)
-            self.retries[operation] += 1
-            await asyncio.sleep(delay)
+                self.retries[operation] += 1
+                await asyncio.sleep(delay)
 
     def _after_lost_answer(self, method: str, path: str, idempotent: bool, tries: _Tries,
                            error: httpx.TransportError) -> float:

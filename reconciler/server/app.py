@@ -1,18 +1,18 @@
 """The local ClickMeter-compatible server: a Starlette app over one SQLite file.
 
-`create_app` wires three kinds of parts:
+`create_app` wires three kinds of parts, in this order:
 
 * CRUD routes (datapoints, groups, tags, conversions, domains, retargeting,
   account), from `crud_routes()`;
-* routes added by other modules (traffic: the links' short paths; statistics:
-  aggregated/summary/hits/reports): extend `routes` in `create_app` with their
-  `routes()` list. Path order matters: a catch-all such as `/{domain}/{name}`
-  must come *after* the CRUD routes. CRUD routes use `{id:int}` converters, so
-  `/datapoints/aggregated` never matches `/datapoints/{id:int}`;
-* middleware added by other modules (rate limiting, latency, faults): add
-  `Middleware(...)` entries to `middleware` in `create_app`; they see every
-  request after the trailing slash is stripped. The settings they need are on
-  `app.state.settings` (`ServerSettings`), the database on `app.state.store`.
+* the statistics, clickstream and traffic routes (`statistics.py`,
+  `clickstream.py`, `traffic.py`). Path order matters: the traffic catch-all
+  `/{domain}/{name}` comes last. CRUD routes use `{id:int}` converters, so
+  `/datapoints/aggregated` never matches `/datapoints/{id:int}`. A new part
+  adds its `..._routes()` to the `routes` list in `create_app`;
+* middleware: `StripTrailingSlash`, then throttling, latency and faults
+  (`faults.FaultInjection`). A new one adds its `Middleware(...)` to the
+  `middleware` list. The settings are on `app.state.settings`
+  (`ServerSettings`), the database on `app.state.store`.
 
 Handlers raise `responses.ApiError` for any error answer; the app turns it into
 the documented list-of-ValidationFailure body. `context.account_of(request)`
@@ -35,13 +35,17 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reconciler.server.account import account_routes
+from reconciler.server.clickstream import clickstream_routes
 from reconciler.server.conversions import conversion_routes
 from reconciler.server.datapoints import datapoint_routes
 from reconciler.server.db import Store
 from reconciler.server.domains import domain_routes
+from reconciler.server.faults import FaultInjection
 from reconciler.server.groups import group_routes
 from reconciler.server.retargeting import retargeting_routes
+from reconciler.server.statistics import statistics_routes
 from reconciler.server.tags import tag_routes
+from reconciler.server.traffic import traffic_routes
 from reconciler.server.responses import ApiError, JSONAnswer, error_answer, failure
 
 
@@ -85,6 +89,12 @@ async def _http_error(request: Request, error: Exception) -> JSONAnswer:
                       status_code=error.status_code)
 
 
+async def _internal_error(request: Request, error: Exception) -> JSONAnswer:
+    """A bug still answers in the documented error shape (uvicorn logs the traceback)."""
+    return JSONAnswer([failure(None, "internal server error", None, "internal_error")],
+                      status_code=500)
+
+
 def _closes(store: Store) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     """A lifespan that closes the database when the server stops."""
 
@@ -103,18 +113,26 @@ def crud_routes() -> list[BaseRoute]:
 
 
 def create_app(db_path: str | Path, *, rate: float | None = None, latency_ms: int = 0,
-               fault_rate: float = 0.0, clock: Callable[[], datetime] | None = None) -> Starlette:
+               fault_rate: float = 0.0, clock: Callable[[], datetime] | None = None,
+               fault_seed: int | None = None) -> Starlette:
     """The server app for the SQLite file at `db_path` (created if missing)."""
     store = Store(db_path)
-    routes: list[BaseRoute] = [*crud_routes()]
-    middleware: list[Middleware] = [Middleware(StripTrailingSlash)]
+    settings = ServerSettings(rate=rate, latency_ms=latency_ms, fault_rate=fault_rate,
+                              clock=clock or utc_now)
+    routes: list[BaseRoute] = [*crud_routes(), *statistics_routes(), *clickstream_routes(),
+                               *traffic_routes()]
+    middleware: list[Middleware] = [
+        Middleware(StripTrailingSlash),
+        Middleware(FaultInjection, rate=rate, latency_ms=latency_ms, fault_rate=fault_rate,
+                   fault_seed=fault_seed, clock=settings.clock),
+    ]
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={ApiError: _api_error, HTTPException: _http_error},
+        exception_handlers={ApiError: _api_error, HTTPException: _http_error,
+                            Exception: _internal_error},
         lifespan=_closes(store),
     )
     app.state.store = store
-    app.state.settings = ServerSettings(rate=rate, latency_ms=latency_ms,
-                                        fault_rate=fault_rate, clock=clock or utc_now)
+    app.state.settings = settings
     return app

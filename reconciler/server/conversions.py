@@ -18,24 +18,21 @@ from starlette.routing import BaseRoute, Route
 
 from reconciler.apishapes import CONVERSION_SLOTS, PATCH_ADD, PROTOCOLS
 from reconciler.server.batches import ItemResult, batch_items, run_items
-from reconciler.server.context import account_of, now_of, store_of
+from reconciler.server.context import account_of, store_of
 from reconciler.server.datapoint_store import writable_datapoint
 from reconciler.server.datapoints import scoped_datapoint_routes
-from reconciler.server.db import insert_row, update_row
+from reconciler.server.entities import NamedEntity, entity_routes, own_row
 from reconciler.server.listing import (
-    Filter, add_created_range, add_deleted_status, add_text_search, count_rows, page_ids,
+    Filter, add_created_range, add_deleted_status, add_text_search,
 )
 from reconciler.server.requests import (
     FailureCollector, optional_text, parse_enum, parse_id, parse_patch, read_object,
     required_name,
 )
-from reconciler.server.responses import (
-    ApiError, JSONAnswer, bad_request, count_answer, entities_answer, entity_uri, failure,
-    not_found,
-)
+from reconciler.server.responses import ApiError, JSONAnswer, bad_request, entity_uri, failure
 
 
-def render_conversion(row: sqlite3.Row) -> dict[str, Any]:
+def render_conversion(db: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
     """The documented `Api.Core.Dto.Conversions.Conversion` body."""
     answer = {"id": row["id"], "name": row["name"], "protocol": row["protocol"],
               "creationDate": row["creation_date"], "deleted": bool(row["deleted"])}
@@ -47,12 +44,10 @@ def render_conversion(row: sqlite3.Row) -> dict[str, Any]:
 
 def live_conversion(db: sqlite3.Connection, account_id: int, conversion_id: int) -> None:
     """404 unless the conversion is the account's and not deleted."""
-    if db.execute("SELECT 1 FROM conversions WHERE id = ? AND account_id = ? AND deleted = 0",
-                  (conversion_id, account_id)).fetchone() is None:
-        raise not_found("conversion", conversion_id)
+    own_row(db, "conversions", "conversion", conversion_id, account_id, live_only=True)
 
 
-def parse_conversion(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+def parse_conversion(body: dict[str, Any], creating: bool) -> dict[str, Any]:
     """The conversion columns a body gives."""
     collector = FailureCollector()
     columns: dict[str, Any] = {}
@@ -77,12 +72,6 @@ def _money(value: Any) -> float | None:
     return float(value)
 
 
-def _check_unique(db: sqlite3.Connection, account_id: int, name: str, own_id: int) -> None:
-    if db.execute("SELECT 1 FROM conversions WHERE account_id = ? AND name = ? AND deleted = 0 "
-                  "AND id != ?", (account_id, name, own_id)).fetchone():
-        raise ApiError(400, [failure("name", "a conversion with this name exists", name, "duplicate")])
-
-
 def conversion_filter(request: Request, account_id: int) -> Filter:
     """Conversions by status (active/deleted), textSearch, createdAfter/Before."""
     found = Filter()
@@ -93,59 +82,10 @@ def conversion_filter(request: Request, account_id: int) -> Filter:
     return found
 
 
-async def list_conversions(request: Request) -> JSONAnswer:
-    found = conversion_filter(request, account_of(request))
-    with store_of(request).transaction() as db:
-        return entities_answer("conversions", page_ids(db, request, "conversions c", found, "c.id"))
-
-
-async def count_conversions(request: Request) -> JSONAnswer:
-    found = conversion_filter(request, account_of(request))
-    with store_of(request).transaction() as db:
-        return count_answer(count_rows(db, "conversions c", found))
-
-
-async def get_conversion(request: Request) -> JSONAnswer:
-    account_id = account_of(request)
-    conversion_id = request.path_params["id"]
-    with store_of(request).transaction() as db:
-        row = db.execute("SELECT * FROM conversions WHERE id = ? AND account_id = ?",
-                         (conversion_id, account_id)).fetchone()
-    if row is None:
-        raise not_found("conversion", conversion_id)
-    return JSONAnswer(render_conversion(row))
-
-
-async def create_conversion(request: Request) -> JSONAnswer:
-    account_id = account_of(request)
-    columns = parse_conversion(await read_object(request), creating=True)
-    with store_of(request).transaction() as db:
-        _check_unique(db, account_id, columns["name"], 0)
-        conversion_id = insert_row(db, "conversions", {"account_id": account_id,
-                                                       "creation_date": now_of(request), **columns})
-    return JSONAnswer(entity_uri("conversions", conversion_id))
-
-
-async def update_conversion(request: Request) -> JSONAnswer:
-    account_id = account_of(request)
-    conversion_id = request.path_params["id"]
-    columns = parse_conversion(await read_object(request), creating=False)
-    with store_of(request).transaction() as db:
-        live_conversion(db, account_id, conversion_id)
-        if "name" in columns:
-            _check_unique(db, account_id, columns["name"], conversion_id)
-        update_row(db, "conversions", conversion_id, columns)
-    return JSONAnswer(entity_uri("conversions", conversion_id))
-
-
-async def delete_conversion(request: Request) -> JSONAnswer:
-    account_id = account_of(request)
-    conversion_id = request.path_params["id"]
-    with store_of(request).transaction() as db:
-        live_conversion(db, account_id, conversion_id)
-        db.execute("UPDATE conversions SET deleted = 1 WHERE id = ?", (conversion_id,))
-        db.execute("DELETE FROM datapoint_conversions WHERE conversion_id = ?", (conversion_id,))
-    return JSONAnswer(entity_uri("conversions", conversion_id))
+CONVERSIONS = NamedEntity(
+    table="conversions", alias="c", collection="conversions", kind="conversion",
+    parse=parse_conversion, render=render_conversion, soft_delete=True,
+    on_delete=("DELETE FROM datapoint_conversions WHERE conversion_id = ?",))
 
 
 def patch_datapoint_conversion(db: sqlite3.Connection, account_id: int, conversion_id: int,
@@ -205,12 +145,7 @@ async def patch_batch(request: Request) -> JSONAnswer:
 def conversion_routes() -> list[BaseRoute]:
     """The `/conversions` routes."""
     return [
-        Route("/conversions", list_conversions, methods=["GET"]),
-        Route("/conversions", create_conversion, methods=["POST"]),
-        Route("/conversions/count", count_conversions, methods=["GET"]),
-        Route("/conversions/{id:int}", get_conversion, methods=["GET"]),
-        Route("/conversions/{id:int}", update_conversion, methods=["POST"]),
-        Route("/conversions/{id:int}", delete_conversion, methods=["DELETE"]),
+        *entity_routes(CONVERSIONS, conversion_filter),
         Route("/conversions/{scope_id:int}/datapoints/patch", patch_one, methods=["PUT"]),
         Route("/conversions/{scope_id:int}/datapoints/batch/patch", patch_batch, methods=["PUT"]),
         *scoped_datapoint_routes(

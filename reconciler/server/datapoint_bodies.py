@@ -96,7 +96,7 @@ def _read_link_specifics(body: dict[str, Any], found: DatapointInput,
         columns["redirect_type"] = collector.read(
             parse_enum, "typeTL.redirectType", link["redirecttype"], REDIRECT_TYPES, REDIRECT_CODES)
     if "password" in link:
-        columns["password"] = collector.read(optional_text, "typeTL.password", link["password"], 200)
+        columns["password"] = collector.read(_password, link["password"])
     if "scripts" in link:
         found.scripts = collector.read(_references, "typeTL.scripts", link["scripts"])
 
@@ -106,6 +106,13 @@ def _link_name(value: Any) -> str:
     if "/" in name or any(ch.isspace() for ch in name):
         raise bad_request("name", "name is a link's short path: no '/' or spaces", value)
     return name
+
+
+def _password(value: Any) -> str | None:
+    """A link password; an error about it never echoes the value (it is a secret)."""
+    if value is None or (isinstance(value, str) and len(value) <= 200):
+        return value
+    raise bad_request("typeTL.password", "typeTL.password must be a string of at most 200 characters")
 
 
 def _destination_url(value: Any) -> str:

@@ -130,6 +130,8 @@ def update_datapoint(db: sqlite3.Connection, account_id: int, datapoint_id: int,
     if changes.get("type", row["type"]) != row["type"]:
         raise bad_request("type", "a datapoint's type cannot change", changes["type"])
     changes.pop("type", None)
+    if "domain_id" in changes and changes["domain_id"] is None:
+        changes["domain_id"] = _system_domain(db, account_id)
     merged = {**dict(row), **changes}
     _drop_link_fields(changes, given, merged["type"])
     collector = FailureCollector()

@@ -5,6 +5,8 @@ conversion or retargeting script (`scoped_datapoint_routes`).
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -16,30 +18,14 @@ from reconciler.server.datapoint_bodies import parse_datapoint
 from reconciler.server.datapoint_store import (
     create_datapoint, delete_datapoint, fetch_datapoint, update_datapoint, writable_datapoint,
 )
-from reconciler.server.listing import (
-    Filter, count_rows, datapoint_filter, datapoint_order, page_ids,
-)
+from reconciler.server.entities import list_and_count_routes
+from reconciler.server.listing import Filter, datapoint_filter, datapoint_order
 from reconciler.server.requests import optional_text, parse_id, read_object
-from reconciler.server.responses import (
-    JSONAnswer, bad_request, count_answer, entities_answer, entity_uri, not_found,
-)
+from reconciler.server.responses import JSONAnswer, bad_request, entity_uri, not_found
 
 TABLE = "datapoints d"
-
-
-async def list_datapoints(request: Request) -> JSONAnswer:
-    account_id = account_of(request)
-    found = datapoint_filter(request, account_id)
-    with store_of(request).transaction() as db:
-        ids = page_ids(db, request, TABLE, found, datapoint_order(request))
-    return entities_answer("datapoints", ids)
-
-
-async def count_datapoints(request: Request) -> JSONAnswer:
-    account_id = account_of(request)
-    found = datapoint_filter(request, account_id)
-    with store_of(request).transaction() as db:
-        return count_answer(count_rows(db, TABLE, found))
+Endpoint = Callable[[Request], Awaitable[JSONAnswer]]
+DatapointWrite = Callable[[sqlite3.Connection, int, Any, str], int]  # (db, account, item, now) -> id
 
 
 async def get_datapoint(request: Request) -> JSONAnswer:
@@ -99,43 +85,38 @@ async def set_notes(request: Request) -> JSONAnswer:
     return JSONAnswer(entity_uri("datapoints", datapoint_id))
 
 
-async def create_batch(request: Request) -> JSONAnswer:
-    """`PUT /datapoints/batch` `{"List": [Datapoint...]}`."""
-    account_id = account_of(request)
-    items = batch_items(await read_object(request), "list", "List")
-    now = now_of(request)
-    with store_of(request).transaction() as db:
-        def create_item(item: Any) -> ItemResult:
-            datapoint_id = create_datapoint(db, account_id, parse_datapoint(item, creating=True), now)
-            return entity_uri("datapoints", datapoint_id), fetch_datapoint(db, account_id, datapoint_id)
+def _datapoint_batch(key: str, prop: str, write: DatapointWrite) -> Endpoint:
+    """A batch endpoint over `{prop: [...]}`: `write` each item, answer it with the datapoint."""
 
-        return JSONAnswer(run_items(db, items, create_item))
+    async def run_batch(request: Request) -> JSONAnswer:
+        account_id = account_of(request)
+        items = batch_items(await read_object(request), key, prop)
+        now = now_of(request)
+        with store_of(request).transaction() as db:
+            def apply_item(item: Any) -> ItemResult:
+                datapoint_id = write(db, account_id, item, now)
+                return (entity_uri("datapoints", datapoint_id),
+                        fetch_datapoint(db, account_id, datapoint_id))
 
+            return JSONAnswer(run_items(db, items, apply_item))
 
-async def update_batch(request: Request) -> JSONAnswer:
-    """`POST /datapoints/batch` `{"List": [Datapoint with id...]}`."""
-    account_id = account_of(request)
-    items = batch_items(await read_object(request), "list", "List")
-    with store_of(request).transaction() as db:
-        def update_item(item: Any) -> ItemResult:
-            datapoint_id = _item_id(item)
-            update_datapoint(db, account_id, datapoint_id, parse_datapoint(item, creating=False))
-            return entity_uri("datapoints", datapoint_id), fetch_datapoint(db, account_id, datapoint_id)
-
-        return JSONAnswer(run_items(db, items, update_item))
+    return run_batch
 
 
-async def delete_batch(request: Request) -> JSONAnswer:
-    """`DELETE /datapoints/batch` `{"Entities": [{"id"}...]}`."""
-    account_id = account_of(request)
-    items = batch_items(await read_object(request), "entities", "Entities")
-    with store_of(request).transaction() as db:
-        def delete_item(item: Any) -> ItemResult:
-            datapoint_id = _item_id(item)
-            delete_datapoint(db, account_id, datapoint_id)
-            return entity_uri("datapoints", datapoint_id), fetch_datapoint(db, account_id, datapoint_id)
+def _create_item(db: sqlite3.Connection, account_id: int, item: Any, now: str) -> int:
+    return create_datapoint(db, account_id, parse_datapoint(item, creating=True), now)
 
-        return JSONAnswer(run_items(db, items, delete_item))
+
+def _update_item(db: sqlite3.Connection, account_id: int, item: Any, now: str) -> int:
+    datapoint_id = _item_id(item)
+    update_datapoint(db, account_id, datapoint_id, parse_datapoint(item, creating=False))
+    return datapoint_id
+
+
+def _delete_item(db: sqlite3.Connection, account_id: int, item: Any, now: str) -> int:
+    datapoint_id = _item_id(item)
+    delete_datapoint(db, account_id, datapoint_id)
+    return datapoint_id
 
 
 def _item_id(item: Any) -> int:
@@ -151,8 +132,7 @@ def scoped_datapoint_routes(prefix: str, kind: str, owner_sql: str, scope_sql: s
     not the caller's); `scope_sql` is the condition on `d` taking its id.
     """
 
-    def scoped_filter(request: Request) -> Filter:
-        account_id = account_of(request)
+    def scoped_filter(request: Request, account_id: int) -> Filter:
         scope_id = request.path_params["scope_id"]
         found = datapoint_filter(request, account_id)
         found.add(scope_sql, scope_id)
@@ -161,30 +141,19 @@ def scoped_datapoint_routes(prefix: str, kind: str, owner_sql: str, scope_sql: s
                 raise not_found(kind, scope_id)
         return found
 
-    async def list_scoped(request: Request) -> JSONAnswer:
-        found = scoped_filter(request)
-        with store_of(request).transaction() as db:
-            return entities_answer("datapoints", page_ids(db, request, TABLE, found,
-                                                          datapoint_order(request)))
-
-    async def count_scoped(request: Request) -> JSONAnswer:
-        found = scoped_filter(request)
-        with store_of(request).transaction() as db:
-            return count_answer(count_rows(db, TABLE, found))
-
-    return [Route(f"{prefix}/datapoints", list_scoped, methods=["GET"]),
-            Route(f"{prefix}/datapoints/count", count_scoped, methods=["GET"])]
+    return list_and_count_routes(f"{prefix}/datapoints", "datapoints", TABLE, scoped_filter,
+                                 datapoint_order)
 
 
 def datapoint_routes() -> list[BaseRoute]:
     """The `/datapoints` routes."""
     return [
-        Route("/datapoints", list_datapoints, methods=["GET"]),
+        *list_and_count_routes("/datapoints", "datapoints", TABLE, datapoint_filter, datapoint_order),
         Route("/datapoints", create_one, methods=["POST"]),
-        Route("/datapoints/count", count_datapoints, methods=["GET"]),
-        Route("/datapoints/batch", create_batch, methods=["PUT"]),
-        Route("/datapoints/batch", update_batch, methods=["POST"]),
-        Route("/datapoints/batch", delete_batch, methods=["DELETE"]),
+        Route("/datapoints/batch", _datapoint_batch("list", "List", _create_item), methods=["PUT"]),
+        Route("/datapoints/batch", _datapoint_batch("list", "List", _update_item), methods=["POST"]),
+        Route("/datapoints/batch", _datapoint_batch("entities", "Entities", _delete_item),
+              methods=["DELETE"]),
         Route("/datapoints/{id:int}", get_datapoint, methods=["GET"]),
         Route("/datapoints/{id:int}", update_one, methods=["POST"]),
         Route("/datapoints/{id:int}", delete_one, methods=["DELETE"]),

@@ -240,9 +240,14 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Hold the lock and one SQLite transaction; commit on success, else roll back."""
+        """Hold the lock and one SQLite transaction; commit on success, else roll back.
+
+        IMMEDIATE takes the write lock up front: another process writing the
+        same file (the CLI's local target beside a `serve`) then makes this one
+        wait (busy_timeout) instead of failing a read-then-write transaction.
+        """
         with self._lock:
-            self.connection.execute("BEGIN")
+            self.connection.execute("BEGIN IMMEDIATE")
             try:
                 yield self.connection
             except BaseException:

@@ -17,14 +17,12 @@ from starlette.routing import BaseRoute, Route
 from reconciler.apishapes import DOMAIN_TYPES
 from reconciler.server.context import account_of, store_of
 from reconciler.server.db import insert_row
-from reconciler.server.listing import Filter, count_rows, like_pattern, page_ids
+from reconciler.server.entities import check_unique_name, list_and_count_routes, own_row
+from reconciler.server.listing import Filter, like_pattern
 from reconciler.server.requests import (
     FailureCollector, optional_text, parse_enum, query_text, read_object, required_name,
 )
-from reconciler.server.responses import (
-    ApiError, JSONAnswer, bad_request, count_answer, entities_answer, entity_uri, failure,
-    not_found,
-)
+from reconciler.server.responses import JSONAnswer, bad_request, entity_uri
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 CREATABLE_TYPES = ("Personal", "Dedicated", "Go")
@@ -52,26 +50,10 @@ def domain_filter(request: Request, account_id: int) -> Filter:
     return found
 
 
-async def list_domains(request: Request) -> JSONAnswer:
-    found = domain_filter(request, account_of(request))
-    with store_of(request).transaction() as db:
-        return entities_answer("domains", page_ids(db, request, "domains m", found, "m.id"))
-
-
-async def count_domains(request: Request) -> JSONAnswer:
-    found = domain_filter(request, account_of(request))
-    with store_of(request).transaction() as db:
-        return count_answer(count_rows(db, "domains m", found))
-
-
 async def get_domain(request: Request) -> JSONAnswer:
     account_id = account_of(request)
-    domain_id = request.path_params["id"]
     with store_of(request).transaction() as db:
-        row = db.execute("SELECT * FROM domains WHERE id = ? AND account_id = ?",
-                         (domain_id, account_id)).fetchone()
-    if row is None:
-        raise not_found("domain", domain_id)
+        row = own_row(db, "domains", "domain", request.path_params["id"], account_id)
     return JSONAnswer(render_domain(row))
 
 
@@ -95,9 +77,7 @@ async def create_domain(request: Request) -> JSONAnswer:
     }
     collector.raise_any()
     with store_of(request).transaction() as db:
-        if db.execute("SELECT 1 FROM domains WHERE account_id = ? AND name = ?",
-                      (account_id, values["name"])).fetchone():
-            raise ApiError(400, [failure("name", "this domain exists", values["name"], "duplicate")])
+        check_unique_name(db, "domains", "domain", account_id, values["name"])
         domain_id = insert_row(db, "domains", {"account_id": account_id, **values})
     return JSONAnswer(entity_uri("domains", domain_id))
 
@@ -105,8 +85,7 @@ async def create_domain(request: Request) -> JSONAnswer:
 def domain_routes() -> list[BaseRoute]:
     """The `/domains` routes."""
     return [
-        Route("/domains", list_domains, methods=["GET"]),
+        *list_and_count_routes("/domains", "domains", "domains m", domain_filter, "m.id"),
         Route("/domains", create_domain, methods=["POST"]),
-        Route("/domains/count", count_domains, methods=["GET"]),
         Route("/domains/{id:int}", get_domain, methods=["GET"]),
     ]

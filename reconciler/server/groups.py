@@ -8,7 +8,6 @@ Tags given on create are attached; afterwards they change only through
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
 
@@ -19,30 +18,24 @@ from reconciler.server.context import account_of, now_of, store_of
 from reconciler.server.datapoint_bodies import parse_datapoint
 from reconciler.server.datapoint_store import create_datapoint, resolve_tag_names
 from reconciler.server.datapoints import scoped_datapoint_routes
-from reconciler.server.db import insert_row, update_row
+from reconciler.server.entities import NamedEntity, entity_routes, own_row
 from reconciler.server.listing import (
-    Filter, add_created_range, add_deleted_status, add_text_search, count_rows, page_ids,
+    Filter, add_created_range, add_deleted_status, add_text_search,
 )
 from reconciler.server.requests import (
     FailureCollector, optional_text, parse_bool, query_text, read_object, required_name,
 )
-from reconciler.server.responses import (
-    ApiError, JSONAnswer, count_answer, entities_answer, entity_uri, failure, not_found,
-)
-
-GROUP_SQL = """
-SELECT g.*, (SELECT json_group_array(json_object('id', t.id, 'name', t.name))
-               FROM group_tags gt JOIN tags t ON t.id = gt.tag_id
-              WHERE gt.group_id = g.id) AS tags_json
-FROM groups g WHERE g.id = ? AND g.account_id = ?
-"""
+from reconciler.server.responses import JSONAnswer, bad_request, entity_uri
 
 
-def render_group(row: sqlite3.Row) -> dict[str, Any]:
+def render_group(db: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
     """The documented `Api.Core.Dto.Groups.Group` body."""
+    tags = db.execute("SELECT t.id, t.name FROM group_tags gt JOIN tags t ON t.id = gt.tag_id "
+                      "WHERE gt.group_id = ? ORDER BY t.id", (row["id"],))
     answer = {"id": row["id"], "name": row["name"], "preferred": bool(row["preferred"]),
               "isPublic": bool(row["is_public"]), "deleted": bool(row["deleted"]),
-              "creationDate": row["creation_date"], "tags": json.loads(row["tags_json"]),
+              "creationDate": row["creation_date"],
+              "tags": [{"id": tag["id"], "name": tag["name"]} for tag in tags],
               "redirectOnly": False, "writePermited": not row["deleted"]}
     if row["notes"] is not None:
         answer["notes"] = row["notes"]
@@ -51,13 +44,11 @@ def render_group(row: sqlite3.Row) -> dict[str, Any]:
 
 def live_group(db: sqlite3.Connection, account_id: int, group_id: int) -> None:
     """404 unless the group is the account's and not deleted."""
-    if db.execute("SELECT 1 FROM groups WHERE id = ? AND account_id = ? AND deleted = 0",
-                  (group_id, account_id)).fetchone() is None:
-        raise not_found("group", group_id)
+    own_row(db, "groups", "group", group_id, account_id, live_only=True)
 
 
-def parse_group(body: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any], list[str]]:
-    """The group columns a body gives, and the tag names it lists (create only)."""
+def parse_group(body: dict[str, Any], creating: bool) -> dict[str, Any]:
+    """The group columns a body gives (`tags` are read by `attach_tags`)."""
     collector = FailureCollector()
     columns: dict[str, Any] = {}
     if creating or "name" in body:
@@ -67,27 +58,21 @@ def parse_group(body: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any]
     for prop, column in (("preferred", "preferred"), ("ispublic", "is_public")):
         if prop in body:
             columns[column] = collector.read(parse_bool, prop, body[prop])
-    tags = collector.read(_tag_names, body.get("tags")) if creating else []
     collector.raise_any()
-    return columns, tags or []
+    return columns
 
 
-def _tag_names(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ApiError(400, [failure("tags", "tags must be a list", value)])
+def attach_tags(db: sqlite3.Connection, account_id: int, group_id: int, body: dict[str, Any]) -> None:
+    """Tag a new group with the tags its body names (by name; new names create tags)."""
+    listed = body.get("tags") or []
+    if not isinstance(listed, list):
+        raise bad_request("tags", "tags must be a list", listed)
     names = []
-    for index, item in enumerate(value):
+    for index, item in enumerate(listed):
         name = item.get("name") if isinstance(item, dict) else item
         names.append(required_name(f"tags[{index}].name", name))
-    return names
-
-
-def _check_unique(db: sqlite3.Connection, account_id: int, name: str, own_id: int) -> None:
-    if db.execute("SELECT 1 FROM groups WHERE account_id = ? AND name = ? AND deleted = 0 "
-                  "AND id != ?", (account_id, name, own_id)).fetchone():
-        raise ApiError(400, [failure("name", "a group with this name exists", name, "duplicate")])
+    db.executemany("INSERT OR IGNORE INTO group_tags (group_id, tag_id) VALUES (?, ?)",
+                   [(group_id, tag_id) for tag_id in resolve_tag_names(db, account_id, names)])
 
 
 def group_filter(request: Request, account_id: int) -> Filter:
@@ -104,60 +89,10 @@ def group_filter(request: Request, account_id: int) -> Filter:
     return found
 
 
-async def list_groups(request: Request) -> JSONAnswer:
-    found = group_filter(request, account_of(request))
-    with store_of(request).transaction() as db:
-        return entities_answer("groups", page_ids(db, request, "groups g", found, "g.id"))
-
-
-async def count_groups(request: Request) -> JSONAnswer:
-    found = group_filter(request, account_of(request))
-    with store_of(request).transaction() as db:
-        return count_answer(count_rows(db, "groups g", found))
-
-
-async def get_group(request: Request) -> JSONAnswer:
-    account_id = account_of(request)
-    group_id = request.path_params["id"]
-    with store_of(request).transaction() as db:
-        row = db.execute(GROUP_SQL, (group_id, account_id)).fetchone()
-    if row is None:
-        raise not_found("group", group_id)
-    return JSONAnswer(render_group(row))
-
-
-async def create_group(request: Request) -> JSONAnswer:
-    account_id = account_of(request)
-    columns, tags = parse_group(await read_object(request), creating=True)
-    with store_of(request).transaction() as db:
-        _check_unique(db, account_id, columns["name"], 0)
-        group_id = insert_row(db, "groups", {"account_id": account_id,
-                                             "creation_date": now_of(request), **columns})
-        db.executemany("INSERT OR IGNORE INTO group_tags (group_id, tag_id) VALUES (?, ?)",
-                       [(group_id, tag_id) for tag_id in resolve_tag_names(db, account_id, tags)])
-    return JSONAnswer(entity_uri("groups", group_id))
-
-
-async def update_group(request: Request) -> JSONAnswer:
-    account_id = account_of(request)
-    group_id = request.path_params["id"]
-    columns, _ = parse_group(await read_object(request), creating=False)
-    with store_of(request).transaction() as db:
-        live_group(db, account_id, group_id)
-        if "name" in columns:
-            _check_unique(db, account_id, columns["name"], group_id)
-        update_row(db, "groups", group_id, columns)
-    return JSONAnswer(entity_uri("groups", group_id))
-
-
-async def delete_group(request: Request) -> JSONAnswer:
-    account_id = account_of(request)
-    group_id = request.path_params["id"]
-    with store_of(request).transaction() as db:
-        live_group(db, account_id, group_id)
-        db.execute("UPDATE groups SET deleted = 1 WHERE id = ?", (group_id,))
-        db.execute("UPDATE datapoints SET group_id = NULL WHERE group_id = ?", (group_id,))
-    return JSONAnswer(entity_uri("groups", group_id))
+GROUPS = NamedEntity(
+    table="groups", alias="g", collection="groups", kind="group", parse=parse_group,
+    render=render_group, soft_delete=True, after_create=attach_tags,
+    on_delete=("UPDATE datapoints SET group_id = NULL WHERE group_id = ?",))
 
 
 async def create_in_group(request: Request) -> JSONAnswer:
@@ -175,12 +110,7 @@ async def create_in_group(request: Request) -> JSONAnswer:
 def group_routes() -> list[BaseRoute]:
     """The `/groups` routes."""
     return [
-        Route("/groups", list_groups, methods=["GET"]),
-        Route("/groups", create_group, methods=["POST"]),
-        Route("/groups/count", count_groups, methods=["GET"]),
-        Route("/groups/{id:int}", get_group, methods=["GET"]),
-        Route("/groups/{id:int}", update_group, methods=["POST"]),
-        Route("/groups/{id:int}", delete_group, methods=["DELETE"]),
+        *entity_routes(GROUPS, group_filter),
         Route("/groups/{scope_id:int}/datapoints", create_in_group, methods=["POST"]),
         *scoped_datapoint_routes("/groups/{scope_id:int}", "group",
                                  "SELECT 1 FROM groups WHERE id = ? AND account_id = ?",

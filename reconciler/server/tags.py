@@ -18,31 +18,19 @@ from reconciler.server.context import account_of, store_of
 from reconciler.server.datapoint_store import writable_datapoint
 from reconciler.server.datapoints import scoped_datapoint_routes
 from reconciler.server.groups import live_group
-from reconciler.server.listing import Filter, count_rows, like_pattern, page_ids
+from reconciler.server.entities import check_unique_name, list_and_count_routes, own_row
+from reconciler.server.listing import Filter, like_pattern
 from reconciler.server.requests import (
     parse_enum, parse_id, parse_patch, query_text, read_object, required_name,
 )
-from reconciler.server.responses import (
-    ApiError, JSONAnswer, count_answer, entities_answer, entity_uri, failure,
-    not_found,
-)
+from reconciler.server.responses import JSONAnswer, entity_uri
 
 TAG_OWNER_SQL = "SELECT 1 FROM tags WHERE id = ? AND account_id = ?"
 
 
 def own_tag(db: sqlite3.Connection, account_id: int, tag_id: int) -> sqlite3.Row:
     """The tag's row; 404 unless it is the account's."""
-    row = db.execute("SELECT * FROM tags WHERE id = ? AND account_id = ?",
-                     (tag_id, account_id)).fetchone()
-    if row is None:
-        raise not_found("tag", tag_id)
-    return row
-
-
-def _check_unique(db: sqlite3.Connection, account_id: int, name: str, own_id: int) -> None:
-    if db.execute("SELECT 1 FROM tags WHERE account_id = ? AND name = ? AND id != ?",
-                  (account_id, name, own_id)).fetchone():
-        raise ApiError(400, [failure("name", "a tag with this name exists", name, "duplicate")])
+    return own_row(db, "tags", "tag", tag_id, account_id)
 
 
 def tag_filter(request: Request, account_id: int) -> Filter:
@@ -67,18 +55,6 @@ def tag_filter(request: Request, account_id: int) -> Filter:
     return found
 
 
-async def list_tags(request: Request) -> JSONAnswer:
-    found = tag_filter(request, account_of(request))
-    with store_of(request).transaction() as db:
-        return entities_answer("tags", page_ids(db, request, "tags t", found, "t.id"))
-
-
-async def count_tags(request: Request) -> JSONAnswer:
-    found = tag_filter(request, account_of(request))
-    with store_of(request).transaction() as db:
-        return count_answer(count_rows(db, "tags t", found))
-
-
 async def get_tag(request: Request) -> JSONAnswer:
     """The tag with the non-deleted datapoints and groups it marks."""
     account_id = account_of(request)
@@ -101,7 +77,7 @@ async def create_tag(request: Request) -> JSONAnswer:
     body = await read_object(request)
     name = required_name("name", body.get("name"))
     with store_of(request).transaction() as db:
-        _check_unique(db, account_id, name, 0)
+        check_unique_name(db, "tags", "tag", account_id, name)
         tag_id = db.execute("INSERT INTO tags (account_id, name) VALUES (?, ?)",
                             (account_id, name)).lastrowid
     return JSONAnswer(entity_uri("tags", tag_id))
@@ -115,7 +91,7 @@ async def rename_tag(request: Request) -> JSONAnswer:
     name = required_name("Text", body.get("text"))
     with store_of(request).transaction() as db:
         own_tag(db, account_id, tag_id)
-        _check_unique(db, account_id, name, tag_id)
+        check_unique_name(db, "tags", "tag", account_id, name, tag_id)
         db.execute("UPDATE tags SET name = ? WHERE id = ?", (name, tag_id))
     return JSONAnswer(entity_uri("tags", tag_id))
 
@@ -170,9 +146,8 @@ def _link_routes(kind: str, link_table: str, column: str) -> list[BaseRoute]:
 def tag_routes() -> list[BaseRoute]:
     """The `/tags` routes."""
     return [
-        Route("/tags", list_tags, methods=["GET"]),
+        *list_and_count_routes("/tags", "tags", "tags t", tag_filter, "t.id"),
         Route("/tags", create_tag, methods=["POST"]),
-        Route("/tags/count", count_tags, methods=["GET"]),
         Route("/tags/{tag_id:int}", get_tag, methods=["GET"]),
         Route("/tags/{tag_id:int}", delete_tag, methods=["DELETE"]),
         Route("/tags/{tag_id:int}/name", rename_tag, methods=["PUT"]),

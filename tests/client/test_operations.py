@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import inspect
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from client_support import link, pixel
 from starlette.applications import Starlette
 
@@ -16,6 +20,32 @@ from reconciler.clickmeter.errors import AuthenticationError, BadRequestError, N
 pytestmark = pytest.mark.anyio
 
 HELPERS = {"call", "map_concurrently", "iter_pages", "iter_summary_datapoints", "aclose"}
+SEED_SPEC = Path(__file__).parent / "seed-spec.yaml"  # a copy of ../shared/clickmeter/seed-spec.yaml
+
+
+def seed_operations() -> set[tuple[str, str]]:
+    """(METHOD, path template) of the 31 seed operations (operationIds repeat, paths do not)."""
+    spec = next(doc for doc in yaml.safe_load_all(SEED_SPEC.read_text()) if doc)
+    return {(method.upper(), path) for path, operations in spec["paths"].items() for method in operations}
+
+
+def template_of(path: str, templates: set[str]) -> str | None:
+    for template in templates:
+        if re.fullmatch(re.sub(r"\{[^}]+\}", "[0-9]+", template), path):
+            return template
+    return None
+
+
+class RequestRecorder(httpx.AsyncBaseTransport):
+    """The app's transport, noting each request's method and path."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.seen: set[tuple[str, str]] = set()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.seen.add((request.method, request.url.path))
+        return await self.inner.handle_async_request(request)
 
 
 def operation_names() -> set[str]:
@@ -24,7 +54,16 @@ def operation_names() -> set[str]:
             if not name.startswith("_") and name not in HELPERS}
 
 
-async def test_every_operation_answers_in_the_documented_shape(client: ClickMeterClient) -> None:
+@pytest.fixture
+async def recorded(app: Starlette, api_key: str) -> AsyncIterator[tuple[ClickMeterClient, RequestRecorder]]:
+    recorder = RequestRecorder(httpx.ASGITransport(app=app))
+    async with ClickMeterClient("http://local", api_key, transport=recorder) as client:
+        yield client, recorder
+
+
+async def test_every_operation_answers_in_the_documented_shape(
+        recorded: tuple[ClickMeterClient, RequestRecorder]) -> None:
+    client, recorder = recorded
     account = await client.get_account()
     assert isinstance(account, dict)
 
@@ -116,6 +155,10 @@ async def test_every_operation_answers_in_the_documented_shape(client: ClickMete
     assert await client.count_groups() == await client.count_tags() == 0
 
     assert operation_names() <= set(client.calls), "some client method was not exercised"
+    seeds = seed_operations()
+    templates = {path for _, path in seeds}
+    exercised = {(method, template_of(path, templates)) for method, path in recorder.seen}
+    assert len(seeds) == 31 and seeds <= exercised, f"seed operations not called: {seeds - exercised}"
 
 
 async def test_update_replaces_only_the_fields_sent(client: ClickMeterClient) -> None:

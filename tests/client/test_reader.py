@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from reconciler.model import LiveConversion, LiveDatapoint, LiveGroup, LiveNamed
 from reconciler.reader import (
     LiveStateChangedError, UnknownGroupError, read_live_state, read_recent_clicks,
 )
+from reconciler.server.app import create_app
 
 pytestmark = pytest.mark.anyio
 
@@ -86,7 +87,9 @@ async def test_reading_many_datapoints_costs_a_call_per_page(client: ClickMeterC
     state = await read_live_state(client)
     assert len(state.datapoints) == 450
     assert client.calls["summary_datapoints_page"] == 5 + 1
-    assert client.total_calls <= 5 + 1 + 1 + 5 + 1  # pages, count, five lists, the system domain
+    # pages, the count, a list each of groups, tags, conversions, scripts and the 4 domain types,
+    # and a get of the one (system) domain
+    assert client.total_calls == 6 + 1 + 4 + 4 + 1
 
 
 class ServiceQuirks(httpx.AsyncBaseTransport):
@@ -143,35 +146,61 @@ async def test_reads_only_the_groups_in_scope(client: ClickMeterClient) -> None:
         await read_live_state(client, groups=["autumn"])
 
 
-def record_clicks(db_path: Path, datapoint_id: int, *days_ago: int) -> None:
-    """Clicks as the server's traffic route records them, at chosen times."""
-    now = datetime.now(timezone.utc)
-    with sqlite3.connect(db_path) as db:
-        account = db.execute("SELECT account_id FROM datapoints WHERE id = ?", (datapoint_id,)).fetchone()[0]
-        db.executemany(
-            "INSERT INTO hits (account_id, datapoint_id, kind, hit_time, ip, is_unique) VALUES (?, ?, 'click', ?, ?, 1)",
-            [(account, datapoint_id, (now - timedelta(days=ago)).strftime("%Y%m%d%H%M%S"), f"10.0.0.{n}")
-             for n, ago in enumerate(days_ago)])
+class Clock:
+    """The app's clock, set by the test: hits are recorded at its time."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
-async def test_recent_clicks_in_bulk(client: ClickMeterClient, db_path: Path) -> None:
+async def click(app: Starlette, clock: Clock, name: str, *days_ago: int) -> None:
+    """Follow the link's tracking path as visitors would, `days_ago` days back each time."""
+    today = clock.now
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://local") as browser:
+        for visitor, ago in enumerate(days_ago):
+            clock.now = today - timedelta(days=ago)
+            response = await browser.get(f"/go.clickmeter.test/{name}", headers={"User-Agent": f"visitor {visitor}"})
+            assert response.status_code == 307
+    clock.now = today
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def clocked(db_path: Path, api_key: str, clock: Clock) -> AsyncIterator[tuple[Starlette, ClickMeterClient]]:
+    """An app on the test's clock and a client of it."""
+    app = create_app(db_path, clock=clock)
+    async with ClickMeterClient("http://local", api_key, transport=httpx.ASGITransport(app=app)) as client:
+        yield app, client
+
+
+async def test_recent_clicks_in_bulk(clocked: tuple[Starlette, ClickMeterClient], clock: Clock) -> None:
+    app, client = clocked
     created = await client.create_datapoints_batch([link(f"r{i}") for i in range(MAX_BATCH)])
     created += await client.create_datapoints_batch([link(f"s{i}") for i in range(50)])
     ids = [item["result"]["id"] for item in created]
-    record_clicks(db_path, ids[0], 0, 1, 2, 45)
-    record_clicks(db_path, ids[120], 5)
+    await click(app, clock, "r0", 0, 1, 2, 45)
+    await click(app, clock, "s20", 5)
     client.calls.clear()
-    clicks = await read_recent_clicks(client, ids, days=30, today=datetime.now(timezone.utc).date())
+    clicks = await read_recent_clicks(client, ids, days=30, today=clock.now.date())
     assert clicks[ids[0]] == 3 and clicks[ids[120]] == 1
     assert sum(clicks.values()) == 4 and set(clicks) == set(ids)
     assert client.calls == {"summary_datapoints_page": 2}
 
 
-async def test_recent_clicks_of_a_few_links_are_read_one_by_one(client: ClickMeterClient, db_path: Path) -> None:
+async def test_recent_clicks_of_a_few_links_are_read_one_by_one(
+        clocked: tuple[Starlette, ClickMeterClient], clock: Clock) -> None:
+    app, client = clocked
     for start in range(0, 500, MAX_BATCH):
         await client.create_datapoints_batch([link(f"p{i}") for i in range(start, start + MAX_BATCH)])
     last = (await client.list_datapoints(offset=499, limit=1))[0]["id"]
-    record_clicks(db_path, last, 1)
+    await click(app, clock, "p499", 1, 8)
     client.calls.clear()
-    assert await read_recent_clicks(client, [last], days=7, today=datetime.now(timezone.utc).date()) == {last: 1}
+    assert await read_recent_clicks(client, [last], days=7, today=clock.now.date()) == {last: 1}
     assert client.calls["summary_datapoints_page"] + client.calls["datapoint_statistics"] <= 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,6 +15,7 @@ from starlette.applications import Starlette
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.errors import AmbiguousWriteError
 from reconciler.clickmeter.ratelimit import TokenBucket
+from reconciler.server.app import create_app
 
 pytestmark = pytest.mark.anyio
 
@@ -69,44 +71,83 @@ def created_names(db_path: Path) -> list[str]:
         return [row[0] for row in db.execute("SELECT name FROM datapoints")]
 
 
+def in_process(db_path: Path, api_key: str, *, client_rate: float | None = None, max_rate_limited: int = 10,
+               **server: Any) -> ClickMeterClient:
+    """A client of a fresh app on `db_path` with the server's throttling or faults switched on."""
+    transport = httpx.ASGITransport(app=create_app(db_path, **server))
+    return ClickMeterClient("http://local", api_key, transport=transport, backoff=0.001, max_retries=12,
+                            rate=client_rate, max_rate_limited=max_rate_limited)
+
+
+async def create_each(client: ClickMeterClient, names: list[str]) -> dict[str, int | None]:
+    """Create a link per name; None where the answer was lost (`AmbiguousWriteError`)."""
+    outcomes: dict[str, int | None] = {}
+    for name in names:
+        try:
+            outcomes[name] = (await client.create_datapoint(link(name)))["id"]
+        except AmbiguousWriteError as error:
+            assert "re-read the account" in str(error)
+            outcomes[name] = None
+    return outcomes
+
+
 async def test_faults_retry_reads_and_never_duplicate_creates(db_path: Path, api_key: str) -> None:
-    with served(db_path, api_key, "--fault-rate", "0.3", "--fault-seed", "7") as url:
-        async with ClickMeterClient(url, api_key, backoff=0.01, max_retries=12) as client:
-            outcomes = {}
-            for i in range(30):
-                try:
-                    outcomes[f"f{i}"] = (await client.create_datapoint(link(f"f{i}")))["id"]
-                except AmbiguousWriteError as error:
-                    assert "re-read" in str(error)
-                    outcomes[f"f{i}"] = None
-            stored = [ref["id"] async for ref in client.iter_pages(client.list_datapoints)]
-            read = await client.map_concurrently(client.get_datapoint, stored)
+    async with in_process(db_path, api_key, fault_rate=0.3, fault_seed=7) as client:
+        outcomes = await create_each(client, [f"f{i}" for i in range(40)])
+        stored = [ref["id"] async for ref in client.iter_pages(client.list_datapoints)]
+        read = await client.map_concurrently(client.get_datapoint, stored)
     names = created_names(db_path)
     assert sorted(names) == sorted(set(names)), "a create was repeated"
-    assert {outcome for outcome in outcomes.values() if outcome} <= set(stored)
+    assert {i for i in outcomes.values() if i is not None} <= set(stored)
     assert {d["name"] for d in read} == set(names)
-    assert None in outcomes.values() and client.retries, "the seed should inject faults"
+    assert None in outcomes.values() and client.retries["get_datapoint"] > 0, "the seed injects faults"
+    assert "create_datapoint" not in client.retries
 
 
-async def test_ambiguous_batch_create_is_not_repeated(db_path: Path, api_key: str) -> None:
-    with served(db_path, api_key, "--fault-rate", "0.5", "--fault-seed", "3") as url:
-        async with ClickMeterClient(url, api_key, backoff=0.01) as client:
-            for round_ in range(8):
-                try:
-                    await client.create_datapoints_batch([link(f"b{round_}-{i}") for i in range(5)])
-                except AmbiguousWriteError:
-                    pass
-            assert client.calls["create_datapoints_batch"] == 8
+async def test_an_ambiguous_batch_create_is_not_repeated(db_path: Path, api_key: str) -> None:
+    async with in_process(db_path, api_key, fault_rate=0.5, fault_seed=3) as client:
+        lost = 0
+        for round_ in range(8):
+            try:
+                await client.create_datapoints_batch([link(f"b{round_}-{i}") for i in range(5)])
+            except AmbiguousWriteError:
+                lost += 1
+    assert client.calls["create_datapoints_batch"] == 8 and lost > 0
     names = created_names(db_path)
     assert sorted(names) == sorted(set(names))
 
 
-async def test_matching_rate_is_never_throttled_twice_in_a_row(db_path: Path, api_key: str) -> None:
-    with served(db_path, api_key, "--rate", "10") as url:
-        async with ClickMeterClient(url, api_key, rate=10, concurrency=4, max_rate_limited=1) as polite:
-            await asyncio.gather(*(polite.count_datapoints() for _ in range(25)))
-        async with ClickMeterClient(url, api_key, concurrency=4, max_rate_limited=1) as eager:
-            counts = await asyncio.gather(*(eager.count_datapoints() for _ in range(25)))
+async def test_a_delete_whose_answer_was_lost_still_succeeds(db_path: Path, api_key: str) -> None:
+    async with in_process(db_path, api_key) as setup:
+        ids = [item["result"]["id"] for item in
+               await setup.create_datapoints_batch([link(f"d{i}") for i in range(30)])]
+    async with in_process(db_path, api_key, fault_rate=0.4, fault_seed=5) as client:
+        for datapoint_id in ids:
+            await client.delete_datapoint(datapoint_id)
+        assert await client.count_datapoints() == 0
+    assert client.retries["delete_datapoint"] > 0
+
+
+async def test_matching_rate_is_never_throttled(db_path: Path, api_key: str) -> None:
+    # max_rate_limited=0: a single 429 would raise
+    async with in_process(db_path, api_key, client_rate=10, max_rate_limited=0, rate=10) as polite:
+        counts = await asyncio.gather(*(polite.count_datapoints() for _ in range(25)))
+    assert counts == [0] * 25 and not polite.rate_limited
+
+
+async def test_no_request_is_throttled_twice_in_a_row(db_path: Path, api_key: str) -> None:
+    # max_rate_limited=1: a second 429 in a row would raise
+    async with in_process(db_path, api_key, max_rate_limited=1, rate=10) as eager:
+        counts = await asyncio.gather(*(eager.count_datapoints() for _ in range(25)))
     assert counts == [0] * 25
-    assert sum(polite.rate_limited.values()) <= 1
     assert eager.rate_limited["count_datapoints"] > 0, "unthrottled, the server must have said 429"
+
+
+async def test_faults_over_http_with_serve(db_path: Path, api_key: str) -> None:
+    with served(db_path, api_key, "--fault-rate", "0.3", "--fault-seed", "11") as url:
+        async with ClickMeterClient(url, api_key, backoff=0.001, max_retries=12) as client:
+            outcomes = await create_each(client, [f"h{i}" for i in range(20)])
+            stored = [ref["id"] async for ref in client.iter_pages(client.list_datapoints)]
+    names = created_names(db_path)
+    assert sorted(names) == sorted(set(names)) and len(stored) == len(names)
+    assert {i for i in outcomes.values() if i is not None} <= set(stored)

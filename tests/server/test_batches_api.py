@@ -23,8 +23,7 @@ async def test_create_batch_with_mixed_items(asgi_client: httpx.AsyncClient) -> 
         link_body("ok-1"),
     ]
 
-    results = checked_batch(await asgi_client.put("/datapoints/batch", json={"List": items}),
-                            "PUT", "/datapoints/batch")
+    results = checked_batch(await asgi_client.put("/datapoints/batch", json={"List": items}))
 
     assert [r["status"] for r in results] == ["ok", "error", "ok", "error", "error"]
     assert results[0]["entityData"] == await datapoint(asgi_client, results[0]["result"]["id"])
@@ -46,8 +45,7 @@ async def test_update_batch_item_by_item(asgi_client: httpx.AsyncClient) -> None
              {"title": "no id"},
              {"id": second, "preferred": True}]
 
-    results = checked_batch(await asgi_client.post("/datapoints/batch", json={"list": items}),
-                            "POST", "/datapoints/batch")
+    results = checked_batch(await asgi_client.post("/datapoints/batch", json={"list": items}))
 
     assert [r["status"] for r in results] == ["ok", "error", "error", "error", "ok"]
     assert results[0]["entityData"]["title"] == "renamed"
@@ -63,8 +61,7 @@ async def test_delete_batch(asgi_client: httpx.AsyncClient) -> None:
     gone = await created_id(asgi_client, "/datapoints", link_body("gone"))
 
     results = checked_batch(await asgi_client.request(
-        "DELETE", "/datapoints/batch", json={"Entities": [{"id": gone}, {"id": gone}, {"id": 0}]}),
-        "DELETE", "/datapoints/batch")
+        "DELETE", "/datapoints/batch", json={"Entities": [{"id": gone}, {"id": gone}, {"id": 0}]}))
 
     assert [r["status"] for r in results] == ["ok", "error", "error"]
     assert results[0]["entityData"]["status"] == "Deleted"
@@ -89,8 +86,7 @@ async def test_malformed_batches_are_refused_whole(asgi_client: httpx.AsyncClien
 async def test_a_full_batch_is_accepted(asgi_client: httpx.AsyncClient) -> None:
     items = [link_body(f"n{i}") for i in range(MAX_BATCH)]
 
-    results = checked_batch(await asgi_client.put("/datapoints/batch", json={"List": items}),
-                            "PUT", "/datapoints/batch")
+    results = checked_batch(await asgi_client.put("/datapoints/batch", json={"List": items}))
 
     assert {r["status"] for r in results} == {"ok"}
     assert await counted(asgi_client, "/datapoints/count") == MAX_BATCH

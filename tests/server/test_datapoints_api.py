@@ -84,14 +84,19 @@ async def test_update_replaces_given_fields_and_keeps_the_rest(asgi_client: http
     assert stored["typeTL"]["scripts"] == [{"id": script_id, "name": "audience"}]
 
 
-async def test_update_can_clear_the_group_and_rename(asgi_client: httpx.AsyncClient) -> None:
+async def test_update_can_clear_the_group_and_domain_and_rename(asgi_client: httpx.AsyncClient) -> None:
     group_id = await created_id(asgi_client, "/groups", {"name": "g"})
     datapoint_id = await created_id(asgi_client, "/datapoints", link_body("a", groupId=group_id))
 
+    domain_id = await created_id(asgi_client, "/domains", {"name": "go.example.test"})
+    await asgi_client.post(f"/datapoints/{datapoint_id}", json={"typeTL": {"domainId": domain_id}})
     await asgi_client.post(f"/datapoints/{datapoint_id}", json={"groupId": None, "name": "b"})
+    moved = await datapoint(asgi_client, datapoint_id)
+    await asgi_client.post(f"/datapoints/{datapoint_id}", json={"typeTL": {"domainId": None}})
 
-    stored = await datapoint(asgi_client, datapoint_id)
-    assert "groupId" not in stored and stored["name"] == "b"
+    assert "groupId" not in moved and moved["name"] == "b"
+    assert moved["typeTL"]["domainId"] == domain_id
+    assert (await datapoint(asgi_client, datapoint_id))["typeTL"]["domainId"] == 1
 
 
 async def test_type_cannot_change(asgi_client: httpx.AsyncClient) -> None:

@@ -95,6 +95,23 @@ async def test_tag_group_patch(asgi_client: httpx.AsyncClient) -> None:
     assert (await tag(asgi_client, tag_id))["groups"] == []
     failures_of(await asgi_client.put(patch, json={"Action": "add", "Id": 999}), 404)
 
+    await asgi_client.put(patch, json={"Action": "add", "Id": group_id})
+    checked(await asgi_client.delete(f"/tags/{tag_id}/groups"), "DELETE", "/tags/{tagId}/groups")
+    assert (await tag(asgi_client, tag_id))["groups"] == []
+
+
+async def test_tag_list_filters(asgi_client: httpx.AsyncClient) -> None:
+    on_link = await created_id(asgi_client, "/tags", {"name": "on-link"})
+    on_pixel = await created_id(asgi_client, "/tags", {"name": "on-pixel"})
+    link = await created_id(asgi_client, "/datapoints", link_body("l", tags=[{"id": on_link}]))
+    await created_id(asgi_client, "/datapoints", {"type": "TrackingPixel", "name": "p",
+                                                 "tags": [{"id": on_pixel}]})
+
+    assert await listed_ids(asgi_client, "/tags", datapoints=str(link)) == [on_link]
+    assert await listed_ids(asgi_client, "/tags", type="tp") == [on_pixel]
+    assert failing_properties(await asgi_client.get("/tags", params={"datapoints": "x"})) \
+        == {"datapoints"}
+
 
 async def test_deleting_a_tag_unmarks_everything(asgi_client: httpx.AsyncClient) -> None:
     tag_id = await created_id(asgi_client, "/tags", {"name": "t"})

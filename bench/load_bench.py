@@ -1,0 +1,92 @@
+"""Benchmark: load and validate N datapoints spread over 100 manifest files.
+
+Generates realistic manifests (links and pixels, groups, tags, conversions,
+per-file defaults) into a temporary directory, then times `load_manifests`
+on them and prints seconds and peak traced memory, for 10,000 and 50,000
+datapoints (or the counts given: `python bench/load_bench.py 10000 50000`).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from reconciler.manifests import load_manifests  # noqa: E402
+
+FILES = 100
+
+
+def manifest_text(file_index: int, count: int) -> str:
+    """One campaign file: its group, a conversion, defaults and `count` datapoints."""
+    lines = [
+        "# yaml-language-server: $schema=../schemas/manifest.schema.json",
+        "defaults:",
+        f"  group: campaign-{file_index}",
+        "  tags: [bench]",
+        "  redirect: temporary",
+        "groups:",
+        f"  - name: campaign-{file_index}",
+        "    notes: Generated campaign",
+        "    prune: true",
+        "conversions:",
+        f"  - name: goal-{file_index}",
+        "    value: 2.5",
+        "    protocol: https",
+        "datapoints:",
+    ]
+    for index in range(count):
+        name = f"c{file_index}-dp{index}"
+        if index % 10 == 9:
+            lines += [f"  - name: {name}", "    type: pixel", f"    title: Pixel {index}",
+                      "    tags: [pixels]", "    status: active"]
+            continue
+        lines += [
+            f"  - name: {name}",
+            f"    url: https://shop.example.com/c/{file_index}/p/{index}?utm_source=newsletter&utm_medium=email",
+            f"    title: Landing page {index} of campaign {file_index}",
+            f"    tags: [newsletter, t{index % 7}]",
+            f"    conversions: [goal-{file_index}]",
+            f"    favourite: {'true' if index % 3 == 0 else 'false'}",
+            "    notes: Linked from the spring newsletter",
+            "    status: active",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def generate(directory: Path, total: int) -> None:
+    per_file, extra = divmod(total, FILES)
+    for file_index in range(FILES):
+        folder = directory / f"team-{file_index % 5}"
+        folder.mkdir(exist_ok=True)
+        count = per_file + (1 if file_index < extra else 0)
+        (folder / f"campaign-{file_index:03}.yaml").write_text(manifest_text(file_index, count))
+
+
+def measure(total: int) -> None:
+    with tempfile.TemporaryDirectory() as temp:
+        directory = Path(temp)
+        generate(directory, total)
+        started = time.perf_counter()
+        desired = load_manifests([str(directory)])
+        seconds = time.perf_counter() - started
+        tracemalloc.start()
+        load_manifests([str(directory)])
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert len(desired.datapoints) == total
+    print(f"{total:>7} datapoints in {FILES} files: {seconds:.3f} s, "
+          f"peak traced memory {peak / 2**20:.1f} MiB (measured in a second run)")
+
+
+def main() -> None:
+    for total in [int(arg) for arg in sys.argv[1:]] or [10_000, 50_000]:
+        measure(total)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""Schema-valid documents -> the specs of `reconciler.model`, per-file defaults applied.
+
+Only the parts of a document that passed the schema are built (a broken item is
+skipped, not guessed at), so that the cross-file checks see sound values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.manifests.problems import field_path
+from reconciler.manifests.secrets import EnvPassword
+from yaml import Mark
+
+from reconciler.manifests.yamldoc import DocPath, LocatedMap, location
+from reconciler.model import (
+    LINK,
+    PIXEL,
+    ConversionSpec,
+    DatapointSpec,
+    GroupSpec,
+    Location,
+    Settings,
+    TagSpec,
+)
+
+LINK_ONLY = ("url", "redirect", "domain", "password", "retargeting")
+SECTIONS = ("groups", "conversions", "tags", "datapoints")
+NO_DEFAULTS = LocatedMap(Mark("", 0, 0, 0, None, None))
+
+
+@dataclass(slots=True)
+class Declared:
+    """A spec and where in its file it was declared (for messages)."""
+
+    path: DocPath
+    spec: Any
+    inherited: dict[str, str] = field(default_factory=dict)  # key -> where its value came from
+    partial: bool = False  # only the name is known: the item has schema problems
+
+    def field(self, key: str, index: int | None = None) -> str:
+        """The field a message names: `datapoints[3].url`, or `defaults.group` for an inherited value."""
+        if key in self.inherited:
+            return self.inherited[key]
+        path = (*self.path, key) if key else self.path
+        return field_path(path if index is None else (*path, index))
+
+
+@dataclass(slots=True)
+class FileDeclarations:
+    """What one manifest file declares, ready for the cross-file checks."""
+
+    file: str
+    settings: Settings | None = None
+    settings_locations: dict[str, Location] = field(default_factory=dict)
+    groups: list[Declared] = field(default_factory=list)
+    conversions: list[Declared] = field(default_factory=list)
+    tags: list[Declared] = field(default_factory=list)
+    datapoints: list[Declared] = field(default_factory=list)
+
+
+def declarations(document: LocatedMap, file: str, problem_paths: list[DocPath]) -> FileDeclarations:
+    """Build the specs of one file; an item with a schema problem keeps only its name."""
+    broken = {path[:2] if path and path[0] in SECTIONS else path[:1] for path in problem_paths}
+    found = FileDeclarations(file)
+    if "settings" in document:
+        where = location(file, document.key_marks["settings"])
+        if ("settings",) in broken:
+            found.settings = Settings(location=where)
+        else:
+            values, found.settings_locations = _fields(document["settings"], file)
+            found.settings = _settings(values, where)
+    defaults = document.get("defaults") or NO_DEFAULTS
+    for section, build in (("groups", _group), ("conversions", _conversion), ("tags", _tag),
+                           ("datapoints", _datapoint)):
+        items = document.get(section)
+        if items is None or (section,) in broken:
+            continue
+        declared: list[Declared] = getattr(found, section)
+        for index, item in enumerate(items):
+            path = (section, index)
+            if path not in broken and ("defaults",) not in broken:
+                declared.append(Declared(path, *build(item, defaults, file)))
+            elif (*path, "name") not in problem_paths and isinstance(item, dict) and "name" in item:
+                declared.append(_name_only(section, path, item, file))
+    return found
+
+
+def _name_only(section: str, path: DocPath, item: LocatedMap, file: str) -> Declared:
+    """A broken item as far as its (valid) name goes: duplicates and renames still see it."""
+    spec_type = {"groups": GroupSpec, "conversions": ConversionSpec, "tags": TagSpec,
+                 "datapoints": DatapointSpec}[section]
+    locations = {"": location(file, item.mark), "name": location(file, item.value_marks["name"])}
+    return Declared(path, spec_type(name=item["name"], locations=locations), partial=True)
+
+
+def apply_settings(spec: DatapointSpec, settings: Settings, where: dict[str, Location]) -> None:
+    """Give a datapoint the repository's default group (and domain, for a link) it lacks.
+
+    Runs after the cross-file checks, so the settings are valid and unique.
+    """
+    if spec.group is None and settings.default_group is not None:
+        spec.group = settings.default_group
+        spec.locations["group"] = where["default_group"]
+    if spec.type == LINK and spec.domain is None and settings.default_domain is not None:
+        spec.domain = settings.default_domain
+        spec.locations["domain"] = where["default_domain"]
+
+
+def _fields(item: LocatedMap, file: str) -> tuple[dict[str, Any], dict[str, Location]]:
+    locations = {"": location(file, item.mark)}
+    for key, mark in item.value_marks.items():
+        locations[key] = location(file, mark)
+    return dict(item), locations
+
+
+def _names(values: list[str] | None) -> frozenset[str] | None:
+    return None if values is None else frozenset(values)
+
+
+def _settings(values: dict[str, Any], where: Location) -> Settings:
+    settings = Settings(location=where)
+    for key, value in values.items():
+        setattr(settings, key, float(value) if key.endswith("_percent") else value)
+    return settings
+
+
+def _group(item: LocatedMap, defaults: LocatedMap, file: str) -> tuple[GroupSpec, dict[str, str]]:
+    values, locations = _fields(item, file)
+    return GroupSpec(name=values["name"], notes=values.get("notes"), favourite=values.get("favourite"),
+                     tags=_names(values.get("tags")), prune=values.get("prune", False),
+                     locations=locations), {}
+
+
+def _conversion(item: LocatedMap, defaults: LocatedMap, file: str) -> tuple[ConversionSpec, dict[str, str]]:
+    values, locations = _fields(item, file)
+    value = values.get("value")
+    return ConversionSpec(name=values["name"], value=None if value is None else float(value),
+                          protocol=values.get("protocol"), description=values.get("description"),
+                          locations=locations), {}
+
+
+def _tag(item: LocatedMap, defaults: LocatedMap, file: str) -> tuple[TagSpec, dict[str, str]]:
+    values, locations = _fields(item, file)
+    return TagSpec(name=values["name"], locations=locations), {}
+
+
+def _datapoint(item: LocatedMap, defaults: LocatedMap, file: str) -> tuple[DatapointSpec, dict[str, str]]:
+    """A datapoint's own values, then its file's defaults where it has none (tags: both).
+
+    Also returns the keys taken from the defaults, each with the field it came from.
+    """
+    values, locations = _fields(item, file)
+    inherited: dict[str, str] = {}
+    kind = values.get("type") or defaults.get("type") or LINK
+    for key, value in defaults.items():
+        if key == "tags" and "tags" in values:
+            values["tags"] = [*values["tags"], *value]
+        elif key not in values and not (kind == PIXEL and key in LINK_ONLY):
+            values[key] = value
+            locations[key] = location(file, defaults.value_marks[key])
+            inherited[key] = f"defaults.{key}"
+    password = values.get("password")
+    spec = DatapointSpec(
+        name=values["name"], type=kind, url=values.get("url"), title=values.get("title"),
+        domain=values.get("domain"), redirect=values.get("redirect"), group=values.get("group"),
+        tags=_names(values.get("tags")), conversions=_names(values.get("conversions")),
+        retargeting=_names(values.get("retargeting")), favourite=values.get("favourite"),
+        notes=values.get("notes"), status=values.get("status"),
+        password=None if password is None else EnvPassword(password["env"], password.get("optional", False)),
+        renamed_from=tuple(values.get("renamed_from", ())), id=values.get("id"), locations=locations)
+    return spec, inherited

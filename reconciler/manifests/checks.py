@@ -1,0 +1,135 @@
+"""Checks across all manifest files, on the built specs.
+
+Undeclared references are legal (they may exist in the account and are
+resolved at plan time); what is checked here is what the manifests alone
+prove wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from reconciler.manifests.build import LINK_ONLY, Declared, FileDeclarations
+from reconciler.manifests.problems import Problem
+from reconciler.model import LINK, PIXEL, DatapointSpec, Location
+
+KIND_NAMES = {"groups": "group", "conversions": "conversion", "tags": "tag", "datapoints": "datapoint"}
+
+
+def cross_file_problems(files: list[FileDeclarations]) -> Iterator[Problem]:
+    """Every problem that needs the specs of all files together."""
+    yield from _settings_problems(files)
+    for section in KIND_NAMES:
+        yield from _duplicate_names(section, [entry for found in files for entry in getattr(found, section)])
+    datapoints = [entry for found in files for entry in found.datapoints]
+    yield from _duplicate_ids(datapoints)
+    for entry in datapoints:
+        if not entry.partial:
+            yield from _type_problems(entry)
+    yield from _rename_problems(datapoints)
+    yield from _case_mismatches("group", [entry for found in files for entry in found.groups],
+                                _group_references(files))
+    yield from _case_mismatches("conversion", [entry for found in files for entry in found.conversions],
+                                _conversion_references(datapoints))
+
+
+def first_declarations(entries: Iterable[Declared]) -> dict[str, Declared]:
+    """Each name's first declaration (the later ones are reported as duplicates)."""
+    first: dict[str, Declared] = {}
+    for entry in entries:
+        first.setdefault(entry.spec.name, entry)
+    return first
+
+
+def _problem(entry: Declared, key: str, message: str, index: int | None = None) -> Problem:
+    return Problem(entry.spec.locations[key], entry.field(key, index), message)
+
+
+def _settings_problems(files: list[FileDeclarations]) -> Iterator[Problem]:
+    holders = [found.settings for found in files if found.settings is not None]
+    for later in holders[1:]:
+        assert later.location is not None
+        yield Problem(later.location, "settings",
+                      f"settings are already declared at {holders[0].location}; only one file may hold them")
+
+
+def _duplicate_names(section: str, entries: list[Declared]) -> Iterator[Problem]:
+    first = first_declarations(entries)
+    for entry in entries:
+        original = first[entry.spec.name]
+        if original is not entry:
+            yield _problem(entry, "name", f"duplicate {KIND_NAMES[section]} name {entry.spec.name!r} "
+                                          f"(first declared at {original.spec.locations['name']})")
+
+
+def _duplicate_ids(datapoints: list[Declared]) -> Iterator[Problem]:
+    pinned: dict[int, Declared] = {}
+    for entry in datapoints:
+        spec = entry.spec
+        if spec.id is None:
+            continue
+        original = pinned.setdefault(spec.id, entry)
+        if original is not entry:
+            yield _problem(entry, "id", f"id {spec.id} is already pinned by {original.spec.name!r} "
+                                        f"at {original.spec.locations['id']}")
+
+
+def _type_problems(entry: Declared) -> Iterator[Problem]:
+    spec: DatapointSpec = entry.spec
+    if spec.type == LINK and spec.url is None:
+        yield _problem(entry, "", "a link needs a url (or write type: pixel)")
+    if spec.type != PIXEL:
+        return
+    source = " (its type comes from this file's defaults)" if "type" in entry.inherited else ""
+    for key in LINK_ONLY:
+        if key in spec.locations:
+            yield _problem(entry, key, f"{key!r} is for links only; {spec.name!r} is a pixel{source}")
+
+
+def _rename_problems(datapoints: list[Declared]) -> Iterator[Problem]:
+    declared = {entry.spec.name: entry for entry in datapoints}
+    claimed: dict[str, Declared] = {}
+    for entry in datapoints:
+        for index, old in enumerate(entry.spec.renamed_from):
+            other = declared.get(old)
+            if other is not None:
+                yield _problem(entry, "renamed_from", f"{old!r} is a declared datapoint (at "
+                               f"{other.spec.locations['name']}); renamed_from lists former names only",
+                               index)
+                continue
+            first = claimed.setdefault(old, entry)
+            if first is not entry:
+                yield _problem(entry, "renamed_from", f"{old!r} is already in renamed_from of "
+                               f"{first.spec.name!r} at {first.spec.locations['renamed_from']}", index)
+
+
+def _group_references(files: list[FileDeclarations]) -> Iterator[tuple[str, Location, str]]:
+    for found in files:
+        if found.settings is not None and found.settings.default_group is not None:
+            yield (found.settings.default_group, found.settings_locations["default_group"],
+                   "settings.default_group")
+        for entry in found.datapoints:
+            if entry.spec.group is not None:
+                yield entry.spec.group, entry.spec.locations["group"], entry.field("group")
+
+
+def _conversion_references(datapoints: list[Declared]) -> Iterator[tuple[str, Location, str]]:
+    for entry in datapoints:
+        for name in sorted(entry.spec.conversions or ()):
+            yield name, entry.spec.locations["conversions"], entry.field("conversions")
+
+
+def _case_mismatches(kind: str, declared: list[Declared],
+                     references: Iterable[tuple[str, Location, str]]) -> Iterator[Problem]:
+    """A reference that differs from a declared name only in case is a typo, not a live object."""
+    names = {entry.spec.name for entry in declared}
+    folded = {name.casefold(): name for name in sorted(names)}
+    reported: set[tuple[str, Location]] = set()
+    for name, where, field in references:
+        if name in names or (name, where) in reported:
+            continue
+        match = folded.get(name.casefold())
+        if match is not None:
+            reported.add((name, where))
+            yield Problem(where, field, f"{kind} {name!r} is not declared but {match!r} is "
+                                        f"(names are case-sensitive)")

@@ -222,6 +222,7 @@ class LiveFigures:
     kind: str
     figures: Figures
     last_hit: datetime | None
+    through: date | None = None  # the window's last day, as the service counts days
 
 
 def read_summary_row(result: Mapping[str, Any]) -> LiveFigures:
@@ -236,7 +237,12 @@ def read_summary_row(result: Mapping[str, Any]) -> LiveFigures:
         kind=kind,
         figures=Figures.from_result(result, kind),
         last_hit=parse_stamp(result.get("lastHitDate")),
+        through=_day_of(parse_stamp(result.get("toDay"))),
     )
+
+
+def _day_of(stamp: datetime | None) -> date | None:
+    return stamp.date() if stamp else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,12 +276,11 @@ class StatsReport:
 
 
 def declared_in_scope(desired: DesiredState, group: str | None) -> list[DatapointSpec]:
-    """The declared datapoints, narrowed to one group (its own, else the default)."""
+    """The declared datapoints, narrowed to one group (the loader applies `default_group`)."""
     specs = list(desired.datapoints.values())
     if group is None:
         return specs
-    default = desired.settings.default_group
-    chosen = [spec for spec in specs if (spec.group or default) == group]
+    chosen = [spec for spec in specs if spec.group == group]
     if not chosen and group not in desired.groups:
         raise StatsError(f"--group {group!r}: no declared datapoint is in that group")
     return chosen
@@ -348,6 +353,20 @@ class Period:
     figures: Figures
 
 
+def canonical_start(day: date, grouping: str) -> date:
+    """The first day of the day, ISO week or month holding `day`.
+
+    A window's first period may be clipped (it starts on the window's first
+    day); keying periods by their canonical start lets series whose windows
+    start on different days (`beginning` per datapoint) add up.
+    """
+    if grouping == "week":
+        return day - timedelta(days=day.weekday())
+    if grouping == "month":
+        return day.replace(day=1)
+    return day
+
+
 def label_period(start: date, grouping: str) -> str:
     """`2026-11-27` for a day, `2026-W48` for a week, `2026-11` for a month."""
     if grouping == "week":
@@ -366,12 +385,12 @@ def period_start(result: Mapping[str, Any]) -> date:
     return stamp.date()
 
 
-def merge_series(series: Iterable[tuple[str, Iterable[Mapping[str, Any]]]]) -> list[Period]:
+def merge_series(series: Iterable[tuple[str, Iterable[Mapping[str, Any]]]], grouping: str) -> list[Period]:
     """Add up several (kind, aggregated/list entries) series period by period."""
     sums: dict[date, Figures] = {}
     for kind, entries in series:
         for entry in entries:
-            start = period_start(entry)
+            start = canonical_start(period_start(entry), grouping)
             sums[start] = sums.get(start, Figures()) + Figures.from_result(entry, kind)
     return [Period(start, sums[start]) for start in sorted(sums)]
 

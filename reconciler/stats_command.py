@@ -23,7 +23,12 @@ if TYPE_CHECKING:
 
 async def collect_stats(client: ClickMeterClient, desired: DesiredState, request: StatsRequest,
                         today: date) -> tuple[Tabular, dict[str, Any]]:
-    """Read and shape what `request` asks for; `today` anchors `--stale`."""
+    """Read and shape what `request` asks for.
+
+    `--stale` counts days to the service's today (the end of the window it
+    answered), so that its clock and day boundaries decide; `today` (the
+    caller's clock) stands in only when nothing is live.
+    """
     meta: dict[str, Any] = {"mode": request.mode, "timeframe": request.timeframe.describe()}
     if request.mode in ("hits", "report"):
         spec = declared_spec(desired, request.name or "", f"--{request.mode}")
@@ -43,10 +48,11 @@ async def collect_stats(client: ClickMeterClient, desired: DesiredState, request
         periods, live = await read_series(client, specs, request.timeframe, request.grouping)
         return series_table(periods, request.grouping, request.timeframe.describe(), live), {
             **meta, "by": request.grouping}
-    report: StatsReport = build_report(await read_declared_stats(client, specs, request.timeframe),
-                                       request.sort)
+    rows, service_today = await read_declared_stats(client, specs, request.timeframe)
+    report: StatsReport = build_report(rows, request.sort)
     if request.mode == "stale":
         assert request.stale_days is not None
+        today = service_today or today
         stale = stale_rows(report.rows, request.stale_days, today)
         return stale_table(stale, request.stale_days, report.missing), {
             **meta, "days": request.stale_days, "today": today.isoformat()}

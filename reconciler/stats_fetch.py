@@ -13,6 +13,7 @@ The public service allows about 10 requests a second, so calls are the cost:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from reconciler.apishapes import MAX_LIMIT
@@ -34,12 +35,14 @@ async def read_live_figures(client: ClickMeterClient, kind: str, timeframe: Time
 
 
 async def read_declared_stats(client: ClickMeterClient, specs: list[DatapointSpec],
-                              timeframe: Timeframe) -> list[DatapointStats]:
-    """Figures for each declared datapoint; the ones not live come back with `id=None`."""
+                              timeframe: Timeframe) -> tuple[list[DatapointStats], date | None]:
+    """Figures for each declared datapoint (the ones not live have `id=None`), and the
+    last day of the window as the service counted it (None when nothing is live)."""
     live: list[LiveFigures] = []
     for kind in kinds_declared(specs):
         live.extend(await read_live_figures(client, kind, timeframe))
-    return match_declared(specs, live)
+    through = max((row.through for row in live if row.through), default=None)
+    return match_declared(specs, live), through
 
 
 async def read_series(client: ClickMeterClient, specs: list[DatapointSpec], timeframe: Timeframe,
@@ -62,7 +65,7 @@ async def read_series(client: ClickMeterClient, specs: list[DatapointSpec], time
             lambda row: client.datapoint_statistics_list(row.id, timeframe.name, **timeframe.days(),
                                                          **group_by), busy)
         series.extend((kind, answer.get("entities") or []) for answer in answers)
-    return merge_series(series), live_declared
+    return merge_series(series, grouping), live_declared
 
 
 def declared_spec(desired: DesiredState, name: str, option: str) -> DatapointSpec:

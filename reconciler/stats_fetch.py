@@ -12,7 +12,7 @@ The public service allows about 10 requests a second, so calls are the cost:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -87,14 +87,14 @@ async def find_live_id(client: ClickMeterClient, spec: DatapointSpec, option: st
 
 
 async def read_hits(client: ClickMeterClient, datapoint_id: int, timeframe: Timeframe,
-                    filter_name: str | None, limit: int) -> list[HitRow]:
+                    filter_name: str | None, limit: int, page_size: int = MAX_LIMIT) -> list[HitRow]:
     """Up to `limit` latest events, following `lastKey` page after page."""
     hits: list[HitRow] = []
     last_key: str | None = None
     while len(hits) < limit:
         page = await client.datapoint_hits(
             datapoint_id, timeframe.name, **timeframe.days(), filter=filter_name,
-            limit=min(MAX_LIMIT, limit - len(hits)), offset=last_key)
+            limit=min(page_size, limit - len(hits)), offset=last_key)
         batch = page.get("hits") or []
         hits.extend(read_hit(hit) for hit in batch)
         last_key = page.get("lastKey")
@@ -107,6 +107,7 @@ async def read_report(client: ClickMeterClient, spec: DatapointSpec, datapoint_i
                       report_type: str, timeframe: Timeframe) -> list[ReportItem]:
     """A top report (`Api.Core.Dto.Tops.Top`): its items, most clicked first."""
     answer = await client.datapoint_report(datapoint_id, report_type, timeframe.name, **timeframe.days())
-    items: Iterable[Mapping[str, Any]] = answer.get("data") or [] if isinstance(answer, dict) else []
-    shaped = [read_report_item(item, spec.type) for item in items]
+    if not isinstance(answer, dict):
+        raise StatsError(f"GET /datapoints/{datapoint_id}/reports answered no report object")
+    shaped = [read_report_item(item, spec.type) for item in answer.get("data") or []]
     return sorted(shaped, key=lambda item: (-item.figures.clicks, item.key))

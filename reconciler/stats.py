@@ -134,7 +134,7 @@ def choose(value: str | None, choices: Iterable[str], option: str) -> str | None
 MODE_OPTIONS = {"--by": "series", "--stale": "stale", "--hits": "hits", "--report": "report"}
 OPTION_MODES = {  # the options that apply to some modes only
     "--filter": ("hits",), "--limit": ("hits",), "--type": ("report",),
-    "--sort": ("summary", "stale"), "--group": ("summary", "series", "stale"),
+    "--sort": ("summary",), "--group": ("summary", "series", "stale"),
 }
 
 
@@ -336,10 +336,11 @@ def build_report(rows: list[DatapointStats], sort: str = "clicks") -> StatsRepor
 
 
 def stale_rows(rows: Iterable[DatapointStats], days: int, today: date) -> list[DatapointStats]:
-    """Live datapoints whose last hit (over all time) is `days` or more days before `today`."""
+    """Live datapoints whose last hit (over all time) is `days` or more days before
+    `today`, the longest idle first (never hit, then the oldest last hit)."""
     cutoff = today - timedelta(days=days)
-    return [row for row in rows
-            if row.live and (row.last_hit is None or row.last_hit.date() <= cutoff)]
+    stale = [row for row in rows if row.live and (row.last_hit is None or row.last_hit.date() <= cutoff)]
+    return sorted(stale, key=lambda row: (row.last_hit is not None, row.last_hit or datetime.min, row.name))
 
 
 # ------------------------------------------------------------------ series

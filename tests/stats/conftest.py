@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 from starlette.applications import Starlette
 
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.manifests import load_manifests
 from reconciler.model import DesiredState
 from reconciler.server.app import create_app
+from tests.conftest import free_port
 from tests.stats.scenario import MANIFEST, TODAY_NOON, FakeClock, seed_scenario
 
 
@@ -53,3 +57,18 @@ async def stats_client(clocked_app: Starlette, api_key: str) -> AsyncIterator[Cl
     async with ClickMeterClient("http://local", api_key,
                                 transport=httpx.ASGITransport(app=clocked_app)) as client:
         yield client
+
+
+@pytest.fixture
+def clocked_server(clocked_app: Starlette) -> Iterator[str]:
+    """The clocked app served by uvicorn on 127.0.0.1, for the CLI's URL target."""
+    server = uvicorn.Server(uvicorn.Config(clocked_app, host="127.0.0.1", port=free_port(),
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "the clocked server did not start"
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{server.config.port}"
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -39,6 +39,7 @@ def request(**options: object):
     ({"report": "a", "report_type": "shoes"}, "--type 'shoes': expected one of browsers"),
     ({"hit_filter": "uniques"}, "--filter does not apply to the summary"),
     ({"by": "week", "sort": "name"}, "--sort does not apply to --by"),
+    ({"stale": 30, "sort": "name"}, "--sort does not apply to --stale"),
     ({"hits": "a", "group": "g"}, "--group does not apply to --hits"),
     ({"stale": 30, "timeframe": "last7"}, "--stale looks at all time"),
     ({"stale": 0}, "--stale 0: expected a number of days"),
@@ -88,7 +89,7 @@ def test_stale_counts_whole_days_from_the_last_hit() -> None:
 
     rows = [row("exactly-30", datetime(2026, 10, 28, 23, 59)), row("29", datetime(2026, 10, 29, 0, 0)),
             row("never", None), row("not-live", None, id=None)]
-    assert [r.name for r in stale_rows(rows, 30, date(2026, 11, 27))] == ["exactly-30", "never"]
+    assert [r.name for r in stale_rows(rows, 30, date(2026, 11, 27))] == ["never", "exactly-30"]
 
 
 def test_periods_are_labelled_by_day_iso_week_and_month() -> None:

@@ -124,12 +124,12 @@ def _counted(count: int, noun: str) -> str:
               help="table, csv or json.")
 @click.option("--sort", metavar="KEY", help="clicks (default), uniques, conversions or name.")
 @click.option("--by", metavar="PERIOD", help="A time series by day, week or month.")
-@click.option("--stale", type=int, metavar="DAYS",
+@click.option("--stale", metavar="DAYS",
               help="Declared datapoints with no clicks or views for DAYS days.")
 @click.option("--hits", metavar="NAME", help="The latest events of one declared datapoint.")
 @click.option("--filter", "hit_filter", metavar="KIND",
               help="With --hits: spiders, uniques, nonuniques or conversions.")
-@click.option("--limit", type=int, help="With --hits: how many events (default 50).")
+@click.option("--limit", metavar="N", help="With --hits: how many events (default 50).")
 @click.option("--report", metavar="NAME", help="A top report of one declared datapoint.")
 @click.option("--type", "report_type", metavar="TYPE",
               help="With --report: browsers, countries, referrers, platforms, languages, ...")
@@ -146,10 +146,7 @@ def stats(options: GlobalOptions, paths: tuple[str, ...], **chosen: Any) -> None
     from reconciler.stats import parse_request
     from reconciler.stats_command import collect_stats
 
-    request = parse_request(timeframe=chosen["timeframe"], from_text=chosen["from_day"],
-                            to_text=chosen["to_day"], **{key: chosen[key] for key in (
-                                "output_format", "group", "sort", "by", "stale", "hits",
-                                "hit_filter", "limit", "report", "report_type")})
+    request = parse_request(**chosen)
     target = describe_target(options)
     desired = load_manifests(paths)
 

@@ -138,11 +138,21 @@ OPTION_MODES = {  # the options that apply to some modes only
 }
 
 
-def parse_request(*, timeframe: str | None, from_text: str | None, to_text: str | None,
+def parse_count(text: str | None, option: str) -> int | None:
+    """A whole number of 1 or more (days, events), or one line naming the option."""
+    if text is None:
+        return None
+    if not text.strip().isdigit() or int(text) < 1:
+        raise StatsError(f"{option} {text!r}: expected a whole number, 1 or more")
+    return int(text)
+
+
+def parse_request(*, timeframe: str | None, from_day: str | None, to_day: str | None,
                   output_format: str, group: str | None, sort: str | None, by: str | None,
-                  stale: int | None, hits: str | None, hit_filter: str | None, limit: int | None,
+                  stale: str | None, hits: str | None, hit_filter: str | None, limit: str | None,
                   report: str | None, report_type: str | None) -> StatsRequest:
-    """Check the options of one run together; any bad combination is one line."""
+    """Check the options of one run (named as the command's parameters) together;
+    any bad combination is one line."""
     chosen = [option for option, value in
               {"--by": by, "--stale": stale, "--hits": hits, "--report": report}.items()
               if value is not None]
@@ -155,28 +165,24 @@ def parse_request(*, timeframe: str | None, from_text: str | None, to_text: str 
         if value is not None and mode not in OPTION_MODES[option]:
             shown = chosen[0] if chosen else "the summary"
             raise StatsError(f"{option} does not apply to {shown}")
-    if mode == "stale" and (timeframe or from_text or to_text):
+    if mode == "stale" and (timeframe or from_day or to_day):
         raise StatsError("--stale looks at all time: drop --timeframe/--from/--to")
-    if mode == "stale" and stale is not None and stale < 1:
-        raise StatsError(f"--stale {stale}: expected a number of days, 1 or more")
     if mode == "report" and report_type is None:
         raise StatsError(f"--report needs --type ({', '.join(REPORT_TYPES)})")
     name = choose(timeframe, TIMEFRAMES, "--timeframe") or DEFAULT_TIMEFRAME
     if mode == "hits" and name not in HIT_TIMEFRAMES:
         raise StatsError(f"--hits --timeframe {name!r}: the hits endpoint takes {', '.join(HIT_TIMEFRAMES)}")
-    if limit is not None and limit < 1:
-        raise StatsError(f"--limit {limit}: expected 1 or more")
     return StatsRequest(
         mode=mode,
-        timeframe=Timeframe("beginning") if mode == "stale" else parse_timeframe(name, from_text, to_text),
+        timeframe=Timeframe("beginning") if mode == "stale" else parse_timeframe(name, from_day, to_day),
         output_format=choose(output_format, OUTPUT_FORMATS, "--format") or "table",
         group=group,
         sort=choose(sort, SORT_KEYS, "--sort") or "clicks",
         grouping=choose(by, SERIES_GROUPINGS, "--by"),
-        stale_days=stale,
+        stale_days=parse_count(stale, "--stale"),
         name=hits or report,
         hit_filter=choose(hit_filter, HIT_FILTERS, "--filter"),
-        hits_limit=limit or DEFAULT_HITS_LIMIT,
+        hits_limit=parse_count(limit, "--limit") or DEFAULT_HITS_LIMIT,
         report_type=choose(report_type, REPORT_TYPES, "--type"),
     )
 

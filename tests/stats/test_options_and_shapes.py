@@ -13,7 +13,7 @@ from reconciler.stats import (
     parse_request, stale_rows,
 )
 
-NO_OPTIONS = dict(timeframe=None, from_text=None, to_text=None, output_format="table", group=None,
+NO_OPTIONS = dict(timeframe=None, from_day=None, to_day=None, output_format="table", group=None,
                   sort=None, by=None, stale=None, hits=None, hit_filter=None, limit=None,
                   report=None, report_type=None)
 
@@ -24,27 +24,28 @@ def request(**options: object):
 
 @pytest.mark.parametrize(("options", "message"), [
     ({"timeframe": "custom"}, "--timeframe custom needs both --from YYYYMMDD and --to YYYYMMDD"),
-    ({"timeframe": "custom", "from_text": "20260101"}, "needs both --from"),
-    ({"timeframe": "custom", "from_text": "2026-01-01", "to_text": "20260102"},
+    ({"timeframe": "custom", "from_day": "20260101"}, "needs both --from"),
+    ({"timeframe": "custom", "from_day": "2026-01-01", "to_day": "20260102"},
      "--from '2026-01-01': expected a day as YYYYMMDD"),
-    ({"timeframe": "custom", "from_text": "20260231", "to_text": "20260302"}, "--from '20260231'"),
-    ({"timeframe": "custom", "from_text": "20260105", "to_text": "20260102"},
+    ({"timeframe": "custom", "from_day": "20260231", "to_day": "20260302"}, "--from '20260231'"),
+    ({"timeframe": "custom", "from_day": "20260105", "to_day": "20260102"},
      "--from 20260105 is after --to 20260102"),
-    ({"from_text": "20260101", "to_text": "20260102"}, "--from and --to need --timeframe custom"),
+    ({"from_day": "20260101", "to_day": "20260102"}, "--from and --to need --timeframe custom"),
     ({"timeframe": "fortnight"}, "--timeframe 'fortnight': expected one of today, yesterday"),
     ({"by": "year"}, "--by 'year': expected one of day, week, month"),
-    ({"by": "day", "stale": 30}, "--by and --stale cannot be combined"),
+    ({"by": "day", "stale": "30"}, "--by and --stale cannot be combined"),
     ({"hits": "a", "report": "a", "report_type": "browsers"}, "--hits and --report cannot be combined"),
     ({"report": "a"}, "--report needs --type"),
     ({"report": "a", "report_type": "shoes"}, "--type 'shoes': expected one of browsers"),
     ({"hit_filter": "uniques"}, "--filter does not apply to the summary"),
     ({"by": "week", "sort": "name"}, "--sort does not apply to --by"),
-    ({"stale": 30, "sort": "name"}, "--sort does not apply to --stale"),
+    ({"stale": "30", "sort": "name"}, "--sort does not apply to --stale"),
     ({"hits": "a", "group": "g"}, "--group does not apply to --hits"),
-    ({"stale": 30, "timeframe": "last7"}, "--stale looks at all time"),
-    ({"stale": 0}, "--stale 0: expected a number of days"),
+    ({"stale": "30", "timeframe": "last7"}, "--stale looks at all time"),
+    ({"stale": "0"}, "--stale '0': expected a whole number, 1 or more"),
+    ({"stale": "a month"}, "--stale 'a month': expected a whole number"),
     ({"hits": "a", "timeframe": "today"}, "--hits --timeframe 'today': the hits endpoint takes"),
-    ({"hits": "a", "limit": 0}, "--limit 0: expected 1 or more"),
+    ({"hits": "a", "limit": "-5"}, "--limit '-5': expected a whole number, 1 or more"),
     ({"output_format": "xml"}, "--format 'xml': expected one of table, csv, json"),
 ])
 def test_bad_option_combinations_are_one_line(options: dict, message: str) -> None:
@@ -55,7 +56,7 @@ def test_bad_option_combinations_are_one_line(options: dict, message: str) -> No
 
 
 def test_a_custom_timeframe_carries_both_days() -> None:
-    chosen = request(timeframe="CUSTOM", from_text="20261101", to_text="20261130", by="Week")
+    chosen = request(timeframe="CUSTOM", from_day="20261101", to_day="20261130", by="Week")
     assert (chosen.mode, chosen.grouping) == ("series", "week")
     assert chosen.timeframe.days() == {"fromDay": "20261101", "toDay": "20261130"}
     assert chosen.timeframe.describe() == "2026-11-01..2026-11-30"

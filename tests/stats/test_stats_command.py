@@ -3,15 +3,19 @@ loopback HTTP against the clocked server (whose clock decides the named timefram
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
+from starlette.applications import Starlette
 
 from reconciler.cli import cli
+from reconciler.clickmeter.client import ClickMeterClient
 from tests.conftest import TEST_API_KEY
 
 
@@ -127,6 +131,7 @@ def test_report_as_a_table(local: tuple[str, ...], manifests: Path) -> None:
     (("--hits", "stray"), "error: --hits 'stray': no datapoint of that name is declared in the manifests"),
     (("--report", "gone", "--type", "countries"), "error: --report 'gone': declared but not live"),
     (("--group", "autumn"), "error: --group 'autumn': no declared datapoint is in that group"),
+    (("--stale", "soon"), "error: --stale 'soon': expected a whole number, 1 or more"),
 ])
 def test_bad_input_is_one_line_and_exit_1(local: tuple[str, ...], manifests: Path, args: tuple,
                                           message: str) -> None:
@@ -140,3 +145,23 @@ def test_bad_manifests_name_their_file_and_line(local: tuple[str, ...], tmp_path
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: {tmp_path / 'bad.yaml'}:3:")
     assert "Traceback" not in result.output
+
+
+def test_a_link_password_never_reaches_the_output(
+        local: tuple[str, ...], manifests: Path, clocked_app: Starlette, api_key: str) -> None:
+    secret = "hunter2-do-not-print"
+
+    async def create_protected_link() -> None:
+        async with ClickMeterClient("http://local", api_key,
+                                    transport=httpx.ASGITransport(app=clocked_app)) as client:
+            await client.create_datapoint({"type": "TrackingLink", "name": "members", "title": "members",
+                                           "typeTL": {"url": "https://shop.example.com/members",
+                                                      "password": secret}})
+
+    asyncio.run(create_protected_link())
+    (manifests / "members.yaml").write_text(
+        "datapoints:\n  - name: members\n    url: https://shop.example.com/members\n")
+    for output_format in ("table", "csv", "json"):
+        result = run(*local, "stats", str(manifests), "--format", output_format)
+        assert result.exit_code == 0, result.output
+        assert "members" in result.stdout and secret not in result.output

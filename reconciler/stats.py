@@ -214,6 +214,9 @@ class Figures:
         return Figures(self.clicks + other.clicks, self.uniques + other.uniques,
                        self.conversions + other.conversions, round(self.value + other.value, 6))
 
+    def __neg__(self) -> Figures:
+        return Figures(-self.clicks, -self.uniques, -self.conversions, -self.value)
+
     @property
     def active(self) -> bool:
         return bool(self.clicks or self.uniques or self.conversions)
@@ -392,13 +395,23 @@ def period_start(result: Mapping[str, Any]) -> date:
     return stamp.date()
 
 
-def merge_series(series: Iterable[tuple[str, Iterable[Mapping[str, Any]]]], grouping: str) -> list[Period]:
-    """Add up several (kind, aggregated/list entries) series period by period."""
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One aggregated/list answer's entries, to be added (`sign` 1) or taken away (-1)."""
+
+    kind: str
+    entries: list[Mapping[str, Any]]
+    sign: int = 1
+
+
+def merge_series(series: Iterable[Series], grouping: str) -> list[Period]:
+    """Add up several aggregated/list answers period by period."""
     sums: dict[date, Figures] = {}
-    for kind, entries in series:
-        for entry in entries:
+    for one in series:
+        for entry in one.entries:
             start = canonical_start(period_start(entry), grouping)
-            sums[start] = sums.get(start, Figures()) + Figures.from_result(entry, kind)
+            figures = Figures.from_result(entry, one.kind)
+            sums[start] = sums.get(start, Figures()) + (figures if one.sign > 0 else -figures)
     return [Period(start, sums[start]) for start in sorted(sums)]
 
 

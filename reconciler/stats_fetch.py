@@ -3,10 +3,11 @@
 The public service allows about 10 requests a second, so calls are the cost:
 - figures for the whole declared set: the summary pages (`MAX_LIMIT` a page),
   one pass per datapoint type the manifests use;
-- a time series: those summary pages, then one `aggregated/list` call per type
-  when the declared set *is* every live datapoint of that type, otherwise one
-  per declared datapoint that had any traffic in the timeframe (the others
-  add nothing);
+- a time series: those summary pages, whose figures tell which datapoints had
+  traffic in the window; then, per type, the cheaper of one `aggregated/list`
+  per declared datapoint with traffic, or the account-wide `aggregated/list`
+  minus one per *undeclared* datapoint with traffic (a single call when the
+  declared set holds every busy datapoint of that type);
 - one datapoint (hits, reports): a summary page narrowed by `textSearch`.
 """
 
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from reconciler.apishapes import MAX_LIMIT
 from reconciler.model import DatapointSpec, DesiredState
 from reconciler.stats import (
-    TYPE_FILTER, DatapointStats, HitRow, LiveFigures, Period, ReportItem, StatsError, Timeframe,
+    TYPE_FILTER, DatapointStats, HitRow, LiveFigures, Period, ReportItem, Series, StatsError, Timeframe,
     kinds_declared, match_declared, merge_series, read_hit, read_report_item, read_summary_row,
 )
 
@@ -49,23 +50,42 @@ async def read_series(client: ClickMeterClient, specs: list[DatapointSpec], time
                       grouping: str) -> tuple[list[Period], int]:
     """The declared set's figures period by period, and how many declared datapoints are live."""
     group_by = {} if grouping == "day" else {"groupBy": grouping}
-    series: list[tuple[str, list[Mapping[str, Any]]]] = []
+    series: list[Series] = []
     live_declared = 0
     for kind in kinds_declared(specs):
         live = await read_live_figures(client, kind, timeframe)
-        matched = [row for row in match_declared([s for s in specs if s.type == kind], live) if row.live]
-        live_declared += len(matched)
-        if matched and {row.id for row in matched} == {row.id for row in live}:
-            answer = await client.datapoints_statistics_list(
-                timeframe.name, TYPE_FILTER[kind], **timeframe.days(), **group_by)
-            series.append((kind, answer.get("entities") or []))
-            continue
-        busy = [row for row in matched if row.figures.active]
-        answers = await client.map_concurrently(
-            lambda row: client.datapoint_statistics_list(row.id, timeframe.name, **timeframe.days(),
-                                                         **group_by), busy)
-        series.extend((kind, answer.get("entities") or []) for answer in answers)
+        matched = match_declared([spec for spec in specs if spec.type == kind], live)
+        declared_ids = {row.id for row in matched if row.id is not None}
+        live_declared += len(declared_ids)
+        if declared_ids:
+            series += await _kind_series(client, kind, live, declared_ids, timeframe, group_by)
     return merge_series(series, grouping), live_declared
+
+
+async def _kind_series(client: ClickMeterClient, kind: str, live: list[LiveFigures], declared_ids: set[int],
+                       timeframe: Timeframe, group_by: dict[str, str]) -> list[Series]:
+    """One kind's series by the cheaper way the summary's figures allow.
+
+    Either each declared datapoint with traffic (at least one, for the
+    periods), or the account-wide list minus each undeclared one with traffic.
+    Datapoints without traffic in the window add nothing either way.
+    """
+    busy = [row.id for row in live if row.figures.active]
+    own = [row_id for row_id in busy if row_id in declared_ids] or [min(declared_ids)]
+    others = [row_id for row_id in busy if row_id not in declared_ids]
+
+    async def one(datapoint_id: int) -> list[Mapping[str, Any]]:
+        answer = await client.datapoint_statistics_list(datapoint_id, timeframe.name,
+                                                        **timeframe.days(), **group_by)
+        return answer.get("entities") or []
+
+    if 1 + len(others) >= len(own):
+        return [Series(kind, entries) for entries in await client.map_concurrently(one, own)]
+    everything = await client.datapoints_statistics_list(timeframe.name, TYPE_FILTER[kind],
+                                                         **timeframe.days(), **group_by)
+    taken_away = await client.map_concurrently(one, others)
+    return [Series(kind, everything.get("entities") or []),
+            *(Series(kind, entries, sign=-1) for entries in taken_away)]
 
 
 def declared_spec(desired: DesiredState, name: str, option: str) -> DatapointSpec:

@@ -33,7 +33,7 @@ BEN = Visitor("198.51.100.2", "Mozilla/5.0 (Windows NT 10.0) Chrome/120.0 Safari
 CARA = Visitor("198.51.100.3", "Mozilla/5.0 (Macintosh; Mac OS X 14) Safari/605.1", "fr-FR")
 CRAWLER = Visitor("203.0.113.9", "Googlebot/2.1 (+http://www.google.com/bot.html)", "en-US")
 
-LINKS = ("spring-sale", "idle", "old-promo", "stray")  # stray is live but never declared
+LINKS = ("spring-sale", "idle", "old-promo", "stray", "teaser")  # stray and teaser: live, never declared
 PIXELS = ("newsletter-open",)
 
 
@@ -54,6 +54,7 @@ TRAFFIC = [  # (datapoint, when, who)
     ("newsletter-open", at(11, 25, 9), BEN),
     ("stray", at(11, 27, 9), ANNA),
     ("stray", at(11, 24, 9), BEN),
+    ("teaser", at(10, 20, 9), CARA),
 ]
 CONVERSIONS = [("signup", at(11, 27, 12, 5), BEN)]
 

@@ -34,10 +34,9 @@ async def test_days_add_up_the_declared_set_only(
         ("2026-11-26", 1, 1, 0, 0.0),
         ("2026-11-27", 3, 2, 1, 12.5),
     ]
-    # links: the summary, then one list for the one declared link with traffic (not all
-    # live links are declared); pixels: the summary, then the account-wide list
-    assert dict(stats_client.calls) == {"summary_datapoints_page": 2, "datapoint_statistics_list": 1,
-                                        "datapoints_statistics_list": 1}
+    # per type, the summary, then one list for the one declared datapoint with traffic
+    # (the undeclared `stray` had some too: the account-wide list would need its list as well)
+    assert dict(stats_client.calls) == {"summary_datapoints_page": 2, "datapoint_statistics_list": 2}
 
 
 async def test_weeks_are_iso_weeks_and_months_calendar_months(
@@ -51,14 +50,26 @@ async def test_weeks_are_iso_weeks_and_months_calendar_months(
         ("2026-08", 0), ("2026-09", 1), ("2026-10", 1), ("2026-11", 7)]
 
 
-async def test_when_every_live_link_is_declared_one_list_call_covers_them(
+async def test_when_every_busy_link_is_declared_one_list_call_covers_them(
         scenario_ids: dict[str, int], stats_client: ClickMeterClient) -> None:
+    """`teaser` is undeclared, but idle in the window: the account-wide list is exact."""
     specs = [DatapointSpec(name) for name in ("spring-sale", "idle", "old-promo", "stray")]
     periods, live = await read_series(stats_client, specs, Timeframe("last7"), "week")
     assert [(label_period(p.start, "week"), p.figures.clicks) for p in periods] == [
         ("2026-W47", 0), ("2026-W48", 6)]  # spring-sale 4 and stray 2
     assert live == 4
     assert dict(stats_client.calls) == {"summary_datapoints_page": 1, "datapoints_statistics_list": 1}
+
+
+async def test_the_account_wide_list_minus_the_busy_undeclared_links_when_cheaper(
+        scenario_ids: dict[str, int], stats_client: ClickMeterClient) -> None:
+    """Three busy declared links, one busy undeclared (`teaser`, 2026-10-20): 1 + 1 calls, not 3."""
+    specs = [DatapointSpec(name) for name in ("spring-sale", "old-promo", "stray")]
+    months = await series(stats_client, specs, Timeframe("last90"), "month")
+    assert months == [("2026-08", 0, 0, 0, 0.0), ("2026-09", 1, 1, 0, 0.0),
+                      ("2026-10", 1, 1, 0, 0.0), ("2026-11", 7, 6, 1, 12.5)]
+    assert dict(stats_client.calls) == {"summary_datapoints_page": 1, "datapoints_statistics_list": 1,
+                                        "datapoint_statistics_list": 1}
 
 
 async def test_per_datapoint_series_from_beginning_share_their_periods(

@@ -60,7 +60,7 @@ def test_csv_sorted_by_name_carries_raw_values_and_a_totals_row(
     assert list(csv.reader(io.StringIO(result.stdout))) == [
         ["name", "type", "id", "status", "clicks", "uniques", "conversions", "value", "last_hit"],
         ["idle", "link", "2", "live", "0", "0", "0", "0.0", ""],
-        ["newsletter-open", "pixel", "5", "live", "2", "2", "0", "0.0", "2026-11-25T09:00:00"],
+        ["newsletter-open", "pixel", "6", "live", "2", "2", "0", "0.0", "2026-11-25T09:00:00"],
         ["old-promo", "link", "3", "live", "1", "1", "0", "0.0", "2026-09-01T10:00:00"],
         ["spring-sale", "link", "1", "live", "6", "5", "1", "12.5", "2026-11-27T12:00:00"],
         ["gone", "link", "", "not live", "", "", "", "", ""],

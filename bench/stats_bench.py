@@ -40,8 +40,8 @@ from reconciler.clickmeter.client import ClickMeterClient  # noqa: E402
 from reconciler.model import DatapointSpec  # noqa: E402
 from reconciler.server.app import create_app  # noqa: E402
 from reconciler.server.db import SYSTEM_DOMAIN, default_account_key  # noqa: E402
-from reconciler.stats import Timeframe  # noqa: E402
 from reconciler.stats_fetch import read_declared_stats, read_series  # noqa: E402
+from reconciler.stats_options import Timeframe  # noqa: E402
 
 PUBLIC_RATE = 10.0
 CLICKED_EVERY = 10

@@ -143,7 +143,7 @@ def stats(options: GlobalOptions, paths: tuple[str, ...], **chosen: Any) -> None
     from reconciler.clickmeter.target import describe_target, open_client
     from reconciler.manifests import load_manifests
     from reconciler.render.stats import render
-    from reconciler.stats import parse_request
+    from reconciler.stats_options import parse_request
     from reconciler.stats_command import collect_stats
 
     request = parse_request(**chosen)

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 from reconciler.model import DesiredState
 from reconciler.render.stats import Tabular
 from reconciler.render.stats_views import hits_table, report_table, series_table, stale_table, summary_table
-from reconciler.stats import StatsReport, StatsRequest, build_report, declared_in_scope, stale_rows
+from reconciler.stats import StatsReport, build_report, declared_in_scope, stale_rows
 from reconciler.stats_fetch import (
     declared_spec, find_live_id, read_declared_stats, read_hits, read_report, read_series,
 )
+from reconciler.stats_options import StatsRequest
 
 if TYPE_CHECKING:
     from reconciler.clickmeter.client import ClickMeterClient

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 from reconciler.apishapes import MAX_LIMIT
 from reconciler.model import DatapointSpec, DesiredState
 from reconciler.stats import (
-    TYPE_FILTER, DatapointStats, HitRow, LiveFigures, Period, ReportItem, Series, StatsError, Timeframe,
+    TYPE_FILTER, DatapointStats, HitRow, LiveFigures, Period, ReportItem, Series, StatsError,
     kinds_declared, match_declared, merge_series, read_hit, read_report_item, read_summary_row,
 )
+from reconciler.stats_options import Timeframe
 
 if TYPE_CHECKING:
     from reconciler.clickmeter.client import ClickMeterClient

@@ -9,9 +9,9 @@ import pytest
 from reconciler.model import DatapointSpec
 from reconciler.render.stats import Column, Tabular, draw_bar, render
 from reconciler.stats import (
-    DatapointStats, Figures, LiveFigures, StatsError, label_period, match_declared,
-    parse_request, stale_rows,
+    DatapointStats, Figures, LiveFigures, StatsError, label_period, match_declared, stale_rows,
 )
+from reconciler.stats_options import parse_request
 
 NO_OPTIONS = dict(timeframe=None, from_day=None, to_day=None, output_format="table", group=None,
                   sort=None, by=None, stale=None, hits=None, hit_filter=None, limit=None,

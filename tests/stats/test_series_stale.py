@@ -8,9 +8,10 @@ import pytest
 
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.model import DatapointSpec, DesiredState
-from reconciler.stats import StatsRequest, Timeframe, declared_in_scope, label_period
+from reconciler.stats import declared_in_scope, label_period
 from reconciler.stats_command import collect_stats
 from reconciler.stats_fetch import read_series
+from reconciler.stats_options import StatsRequest, Timeframe
 
 pytestmark = pytest.mark.anyio
 

@@ -8,8 +8,9 @@ import pytest
 
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.model import DesiredState
-from reconciler.stats import Figures, Timeframe, build_report, declared_in_scope
+from reconciler.stats import Figures, build_report, declared_in_scope
 from reconciler.stats_fetch import read_declared_stats
+from reconciler.stats_options import Timeframe
 
 pytestmark = pytest.mark.anyio
 

@@ -165,3 +165,11 @@ def test_a_link_password_never_reaches_the_output(
         result = run(*local, "stats", str(manifests), "--format", output_format)
         assert result.exit_code == 0, result.output
         assert "members" in result.stdout and secret not in result.output
+
+
+def test_an_api_error_is_one_line_naming_the_call(local: tuple[str, ...], manifests: Path,
+                                                  scenario_ids: dict[str, int]) -> None:
+    result = run(*local, "stats", str(manifests), "--report", "spring-sale", "--type", "cities")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"error: GET /datapoints/{scenario_ids['spring-sale']}/reports -> 400")
+    assert result.stderr.count("\n") == 1

@@ -6,8 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
+from reconciler.apishapes import MAX_BATCH, MAX_LIMIT
 from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.model import DesiredState
+from reconciler.model import DatapointSpec, DesiredState
 from reconciler.stats import Figures, build_report, declared_in_scope
 from reconciler.stats_fetch import read_declared_stats
 from reconciler.stats_options import Timeframe
@@ -75,3 +76,26 @@ async def test_an_empty_account_lists_every_declared_datapoint_as_not_live(
     report = build_report(rows)
     assert [row.live for row in report.rows] == [False] * 5
     assert report.totals == Figures() and through is None
+
+
+async def test_the_summary_pages_through_every_live_datapoint(
+        api_key: str, stats_client: ClickMeterClient) -> None:
+    names = [f"bulk-{index:03d}" for index in range(MAX_LIMIT + 30)]
+    for start in range(0, len(names), MAX_BATCH):
+        await stats_client.create_datapoints_batch([
+            {"type": "TrackingLink", "name": name, "typeTL": {"url": f"https://shop.example.com/{name}"}}
+            for name in names[start:start + MAX_BATCH]])
+    specs = [DatapointSpec(name) for name in [*names, "bulk-missing"]]
+    stats_client.calls.clear()
+    rows, _ = await read_declared_stats(stats_client, specs, Timeframe("last7"))
+    assert sum(row.live for row in rows) == len(names) and not rows[-1].live
+    assert len({row.id for row in rows if row.live}) == len(names)
+    assert dict(stats_client.calls) == {"summary_datapoints_page": 2}
+
+
+async def test_a_deleted_datapoint_is_declared_but_not_live(
+        scenario_ids: dict[str, int], stats_client: ClickMeterClient, desired: DesiredState) -> None:
+    await stats_client.delete_datapoint(scenario_ids["old-promo"])
+    figures = await figures_by_name(stats_client, desired, Timeframe("last90"))
+    assert figures["old-promo"] is None
+    assert figures["spring-sale"] == (6, 5, 1, 12.5)

@@ -162,3 +162,31 @@ def stats(options: GlobalOptions, paths: tuple[str, ...], **chosen: Any) -> None
 
 
 # ---- commands: serve (server) ----
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="The SQLite file to serve (default: the global --local-db).")
+@click.option("--api-key", "api_keys", multiple=True,
+              help="Register this key as an account (repeatable). Without any, the file's "
+                   "first account is used (created if none) and its key printed.")
+@click.option("--rate", "server_rate", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Throttle each key to this many requests per second (429 + Retry-After).")
+@click.option("--latency-ms", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Delay every API answer by this much.")
+@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of API requests that fail (5xx or a dropped connection).")
+@click.option("--fault-seed", type=int, default=None,
+              help="Seed of the fault draws, for a repeatable run.")
+@click.pass_obj
+@reports_errors
+def serve(options: GlobalOptions, host: str, port: int, db_path: str | None,
+          api_keys: tuple[str, ...], server_rate: float | None, latency_ms: int,
+          fault_rate: float, fault_seed: int | None) -> None:
+    """Serve the local ClickMeter-compatible API over HTTP until interrupted."""
+    from reconciler.server.serving import serve_http
+
+    serve_http(db_path or options.local_db, host=host, port=port, api_keys=api_keys,
+               rate=server_rate, latency_ms=latency_ms, fault_rate=fault_rate,
+               fault_seed=fault_seed, echo=click.echo)

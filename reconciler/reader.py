@@ -109,25 +109,29 @@ async def _read_group_datapoints(client: ClickMeterClient, names: _Names,
 
 
 async def _read_summary(client: ClickMeterClient, names: _Names, **filters: Any) -> list[LiveDatapoint]:
-    """One summary listing: the first page says how many pages follow; the rest run concurrently."""
+    """One summary listing: the first page says how many pages follow; the rest run concurrently.
+
+    Each page becomes `LiveDatapoint`s as it arrives, so raw pages never pile up.
+    """
+    read: list[LiveDatapoint] = []
+    incomplete: list[int] = []
+
+    def take(page: dict[str, Any]) -> None:
+        for result in page.get("result") or []:
+            data = result.get("entityData")
+            if _is_complete(data):
+                read.append(names.datapoint(data))
+            else:
+                incomplete.append(int(result["entityId"]))
+
+    async def take_page_at(offset: int) -> None:
+        take(await client.summary_datapoints_page("beginning", offset, wire.MAX_LIMIT, **filters))
+
     first = await client.summary_datapoints_page("beginning", 0, wire.MAX_LIMIT, **filters)
-    total = int(first.get("count") or 0)
-    offsets = range(wire.MAX_LIMIT, total, wire.MAX_LIMIT)
-
-    async def page_at(offset: int) -> list[dict[str, Any]]:
-        page = await client.summary_datapoints_page("beginning", offset, wire.MAX_LIMIT, **filters)
-        return page.get("result") or []
-
-    results = [first.get("result") or [], *await client.map_concurrently(page_at, offsets)]
-    complete, incomplete = [], []
-    for result in (entry for page in results for entry in page):
-        data = result.get("entityData")
-        if _is_complete(data):
-            complete.append(names.datapoint(data))
-        else:
-            incomplete.append(int(result["entityId"]))
+    take(first)
+    await client.map_concurrently(take_page_at, range(wire.MAX_LIMIT, int(first.get("count") or 0), wire.MAX_LIMIT))
     fetched = await client.map_concurrently(client.get_datapoint, incomplete)
-    return complete + [names.datapoint(data) for data in fetched]
+    return read + [names.datapoint(data) for data in fetched]
 
 
 def _is_complete(data: Any) -> bool:

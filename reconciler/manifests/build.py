@@ -6,13 +6,14 @@ skipped, not guessed at), so that the cross-file checks see sound values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.manifests.problems import field_path
-from reconciler.manifests.secrets import EnvPassword
 from yaml import Mark
 
+from reconciler.manifests.problems import field_path
+from reconciler.manifests.secrets import EnvPassword
 from reconciler.manifests.yamldoc import DocPath, LocatedMap, location
 from reconciler.model import (
     LINK,
@@ -72,16 +73,18 @@ def declarations(document: LocatedMap, file: str, problem_paths: list[DocPath]) 
             values, found.settings_locations = _fields(document["settings"], file)
             found.settings = _settings(values, where)
     defaults = document.get("defaults") or NO_DEFAULTS
-    for section, build in (("groups", _group), ("conversions", _conversion), ("tags", _tag),
-                           ("datapoints", _datapoint)):
+    for section in SECTIONS:
         items = document.get(section)
         if items is None or (section,) in broken:
             continue
         declared: list[Declared] = getattr(found, section)
         for index, item in enumerate(items):
             path = (section, index)
-            if path not in broken and ("defaults",) not in broken:
-                declared.append(Declared(path, *build(item, defaults, file)))
+            sound = path not in broken and (section != "datapoints" or ("defaults",) not in broken)
+            if sound and section == "datapoints":
+                declared.append(Declared(path, *_datapoint(item, defaults, file)))
+            elif sound:
+                declared.append(Declared(path, _BUILDERS[section](item, file)))
             elif (*path, "name") not in problem_paths and isinstance(item, dict) and "name" in item:
                 declared.append(_name_only(section, path, item, file))
     return found
@@ -126,24 +129,28 @@ def _settings(values: dict[str, Any], where: Location) -> Settings:
     return settings
 
 
-def _group(item: LocatedMap, defaults: LocatedMap, file: str) -> tuple[GroupSpec, dict[str, str]]:
+def _group(item: LocatedMap, file: str) -> GroupSpec:
     values, locations = _fields(item, file)
     return GroupSpec(name=values["name"], notes=values.get("notes"), favourite=values.get("favourite"),
                      tags=_names(values.get("tags")), prune=values.get("prune", False),
-                     locations=locations), {}
+                     locations=locations)
 
 
-def _conversion(item: LocatedMap, defaults: LocatedMap, file: str) -> tuple[ConversionSpec, dict[str, str]]:
+def _conversion(item: LocatedMap, file: str) -> ConversionSpec:
     values, locations = _fields(item, file)
     value = values.get("value")
     return ConversionSpec(name=values["name"], value=None if value is None else float(value),
                           protocol=values.get("protocol"), description=values.get("description"),
-                          locations=locations), {}
+                          locations=locations)
 
 
-def _tag(item: LocatedMap, defaults: LocatedMap, file: str) -> tuple[TagSpec, dict[str, str]]:
+def _tag(item: LocatedMap, file: str) -> TagSpec:
     values, locations = _fields(item, file)
-    return TagSpec(name=values["name"], locations=locations), {}
+    return TagSpec(name=values["name"], locations=locations)
+
+
+_BUILDERS: dict[str, Callable[[LocatedMap, str], Any]] = {
+    "groups": _group, "conversions": _conversion, "tags": _tag}
 
 
 def _datapoint(item: LocatedMap, defaults: LocatedMap, file: str) -> tuple[DatapointSpec, dict[str, str]]:

@@ -102,8 +102,10 @@ def _manifests_below(directory: str) -> Iterator[str]:
     for root, subdirectories, names in os.walk(directory):
         subdirectories[:] = sorted(name for name in subdirectories if not name.startswith("."))
         for name in sorted(names):
-            if name.lower().endswith(EXTENSIONS) and not name.startswith("."):
-                yield os.path.relpath(os.path.join(root, name), directory)
+            path = os.path.join(root, name)
+            special = os.path.exists(path) and not os.path.isfile(path)  # a FIFO would block the read
+            if name.lower().endswith(EXTENSIONS) and not name.startswith(".") and not special:
+                yield os.path.relpath(path, directory)
 
 
 def _path_problem(path: str, message: str) -> Problem:

@@ -9,6 +9,7 @@ when compiling, so the schema cannot silently outgrow it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -49,25 +50,26 @@ class _Generator:
         self.lines: list[str] = []
         self.constants: dict[str, Any] = {"_unique_strings": _unique_strings}
         self.defined: dict[str, str] = {}  # $ref -> function name
+        self.names = itertools.count()
 
     def constant(self, value: Any) -> str:
-        name = f"_k{len(self.constants)}"
+        name = f"_k{next(self.names)}"
         self.constants[name] = value
         return name
 
     def function(self, schema: dict[str, Any]) -> str:
         """Define a function testing `schema`; return its name."""
-        name = f"_f{len(self.lines)}_{len(self.constants)}"
-        self.lines.append("")  # reserve the place so that names stay unique
+        name = f"_f{next(self.names)}"
         body = self.expression(schema, "v")
         self.lines.append(f"def {name}(v):\n    return {body}")
         return name
 
     def reference(self, ref: str) -> str:
+        """The function testing `#/$defs/...`, defined once (named first: it may refer to itself)."""
         if ref not in self.defined:
             if not ref.startswith("#/$defs/"):
                 raise ValueError(f"the quick check follows local $defs references only, not {ref}")
-            self.defined[ref] = f"_ref_{len(self.defined)}"
+            self.defined[ref] = f"_ref{next(self.names)}"
             body = self.expression(self.root["$defs"][ref.removeprefix("#/$defs/")], "v")
             self.lines.append(f"def {self.defined[ref]}(v):\n    return {body}")
         return self.defined[ref]
@@ -109,7 +111,7 @@ class _Generator:
     def object_function(self, schema: dict[str, Any]) -> str:
         checks = {key: self.function(sub) for key, sub in schema["properties"].items()}
         table = self.constant({})
-        name = f"_obj{len(self.lines)}"
+        name = f"_obj{next(self.names)}"
         self.lines.append(
             f"def {name}(v):\n"
             f"    for key, item in v.items():\n"

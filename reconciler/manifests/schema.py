@@ -11,9 +11,9 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import pathlib
 from collections.abc import Callable, Iterator
 from importlib import resources
-import pathlib
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError

@@ -67,10 +67,6 @@ def location(file: str, mark: Mark) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
-def _mark(node: Node) -> Mark:
-    return node.start_mark
-
-
 class _Builder:
     """Builds the values of one file's node tree, collecting problems."""
 
@@ -97,7 +93,7 @@ class _Builder:
                 raise _TooMuchAliasing
             return self.built[key]
         if key in self.in_progress:
-            self.problem(_mark(node), path, "an alias refers to the node that contains it")
+            self.problem(node.start_mark, path, "an alias refers to the node that contains it")
             return None
         self.in_progress.add(key)
         try:
@@ -121,15 +117,15 @@ class _Builder:
             return node.value
         construct = _SCALAR_CONSTRUCTORS.get(node.tag)
         if construct is None:
-            self.problem(_mark(node), path, f"unsupported YAML tag {node.tag}")
+            self.problem(node.start_mark, path, f"unsupported YAML tag {node.tag}")
             return None
         try:
             value = construct(_CONSTRUCTOR, node)
         except (yaml.YAMLError, ValueError, TypeError, binascii.Error):
-            self.problem(_mark(node), path, f"{node.value!r} is not a valid {node.tag.rsplit(':', 1)[-1]}")
+            self.problem(node.start_mark, path, f"{node.value!r} is not a valid {node.tag.rsplit(':', 1)[-1]}")
             return None
         if isinstance(value, float) and not math.isfinite(value):
-            self.problem(_mark(node), path, "infinite and NaN numbers are not allowed")
+            self.problem(node.start_mark, path, "infinite and NaN numbers are not allowed")
             return None
         return value
 
@@ -173,7 +169,7 @@ class _Builder:
         if type(node) is ScalarNode and node.tag == STR_TAG:
             return node.value
         shown = node.value if type(node) is ScalarNode else "a collection"
-        self.problem(_mark(node), path, f"a key must be text, got {shown!r} (quote it)")
+        self.problem(node.start_mark, path, f"a key must be text, got {shown!r} (quote it)")
         return None
 
     def merge(self, target: LocatedMap, node: Node, path: DocPath) -> None:
@@ -182,7 +178,7 @@ class _Builder:
         for source in sources:
             merged = self.value(source, path)
             if not isinstance(merged, LocatedMap):
-                self.problem(_mark(source), path, "a merge key (<<) needs a mapping or a list of mappings")
+                self.problem(source.start_mark, path, "a merge key (<<) needs a mapping or a list of mappings")
                 continue
             for key, value in merged.items():
                 if key not in target.key_marks:

@@ -18,7 +18,7 @@ from reconciler.server.datapoint_bodies import parse_datapoint
 from reconciler.server.datapoint_store import (
     create_datapoint, delete_datapoint, fetch_datapoint, update_datapoint, writable_datapoint,
 )
-from reconciler.server.entities import list_and_count_routes
+from reconciler.server.entities import RowChange, change_one, list_and_count_routes
 from reconciler.server.listing import Filter, datapoint_filter, datapoint_order
 from reconciler.server.requests import optional_text, parse_id, read_object
 from reconciler.server.responses import JSONAnswer, bad_request, entity_uri, not_found
@@ -43,46 +43,44 @@ async def create_one(request: Request) -> JSONAnswer:
     return JSONAnswer(entity_uri("datapoints", datapoint_id))
 
 
+async def _change(request: Request, change: RowChange) -> JSONAnswer:
+    return await change_one(request, "datapoints", "id", change)
+
+
 async def update_one(request: Request) -> JSONAnswer:
     """`POST /datapoints/{id}`: the fields given replace, the others stay."""
-    account_id = account_of(request)
-    datapoint_id = request.path_params["id"]
     given = parse_datapoint(await read_object(request), creating=False)
-    with store_of(request).transaction() as db:
-        update_datapoint(db, account_id, datapoint_id, given)
-    return JSONAnswer(entity_uri("datapoints", datapoint_id))
+    return await _change(request, lambda db, account_id, datapoint_id: update_datapoint(
+        db, account_id, datapoint_id, given))
 
 
 async def delete_one(request: Request) -> JSONAnswer:
-    account_id = account_of(request)
-    datapoint_id = request.path_params["id"]
-    with store_of(request).transaction() as db:
-        delete_datapoint(db, account_id, datapoint_id)
-    return JSONAnswer(entity_uri("datapoints", datapoint_id))
+    """`DELETE /datapoints/{id}`: marks it Deleted."""
+    return await _change(request, delete_datapoint)
+
+
+def _flip_preferred(db: sqlite3.Connection, account_id: int, datapoint_id: int) -> None:
+    writable_datapoint(db, account_id, datapoint_id)
+    db.execute("UPDATE datapoints SET preferred = 1 - preferred WHERE id = ?", (datapoint_id,))
 
 
 async def toggle_favourite(request: Request) -> JSONAnswer:
     """`PUT /datapoints/{id}/favourite`: flips `preferred`."""
-    account_id = account_of(request)
-    datapoint_id = request.path_params["id"]
-    with store_of(request).transaction() as db:
-        writable_datapoint(db, account_id, datapoint_id)
-        db.execute("UPDATE datapoints SET preferred = 1 - preferred WHERE id = ?", (datapoint_id,))
-    return JSONAnswer(entity_uri("datapoints", datapoint_id))
+    return await _change(request, _flip_preferred)
 
 
 async def set_notes(request: Request) -> JSONAnswer:
     """`PUT /datapoints/{id}/notes` with `{"Text": ...}`."""
-    account_id = account_of(request)
-    datapoint_id = request.path_params["id"]
     body = await read_object(request)
     if "text" not in body:
         raise bad_request("Text", "Text is required")
     notes = optional_text("Text", body["text"])
-    with store_of(request).transaction() as db:
+
+    def write_notes(db: sqlite3.Connection, account_id: int, datapoint_id: int) -> None:
         writable_datapoint(db, account_id, datapoint_id)
         db.execute("UPDATE datapoints SET notes = ? WHERE id = ?", (notes, datapoint_id))
-    return JSONAnswer(entity_uri("datapoints", datapoint_id))
+
+    return await _change(request, write_notes)
 
 
 def _datapoint_batch(key: str, prop: str, write: DatapointWrite) -> Endpoint:

@@ -22,6 +22,20 @@ from reconciler.server.responses import (
 )
 
 FilterMaker = Callable[[Request, int], Filter]  # (request, account id) -> filter
+RowChange = Callable[[sqlite3.Connection, int, int], object]  # (db, account id, row id)
+
+
+async def change_one(request: Request, collection: str, id_param: str, *changes: RowChange) -> JSONAnswer:
+    """Run `changes` in order on the row the path names, in one transaction; answer its `{id, uri}`.
+
+    The first change usually checks the row is the caller's (raising a 404).
+    """
+    account_id = account_of(request)
+    row_id = request.path_params[id_param]
+    with store_of(request).transaction() as db:
+        for change in changes:
+            change(db, account_id, row_id)
+    return JSONAnswer(entity_uri(collection, row_id))
 
 
 def own_row(db: sqlite3.Connection, table: str, kind: str, row_id: int, account_id: int,

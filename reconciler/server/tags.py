@@ -18,7 +18,9 @@ from reconciler.server.context import account_of, store_of
 from reconciler.server.datapoint_store import writable_datapoint
 from reconciler.server.datapoints import scoped_datapoint_routes
 from reconciler.server.groups import live_group
-from reconciler.server.entities import check_unique_name, list_and_count_routes, own_row
+from reconciler.server.entities import (
+    RowChange, change_one, check_unique_name, list_and_count_routes, own_row,
+)
 from reconciler.server.listing import Filter, like_pattern
 from reconciler.server.requests import (
     parse_enum, parse_id, parse_patch, query_text, read_object, required_name,
@@ -83,45 +85,40 @@ async def create_tag(request: Request) -> JSONAnswer:
     return JSONAnswer(entity_uri("tags", tag_id))
 
 
+async def _change(request: Request, change: RowChange) -> JSONAnswer:
+    return await change_one(request, "tags", "tag_id", own_tag, change)
+
+
 async def rename_tag(request: Request) -> JSONAnswer:
     """`PUT /tags/{tagId}/name` with `{"Text": "new name"}`."""
-    account_id = account_of(request)
-    tag_id = request.path_params["tag_id"]
-    body = await read_object(request)
-    name = required_name("Text", body.get("text"))
-    with store_of(request).transaction() as db:
-        own_tag(db, account_id, tag_id)
+    name = required_name("Text", (await read_object(request)).get("text"))
+
+    def rename(db: sqlite3.Connection, account_id: int, tag_id: int) -> None:
         check_unique_name(db, "tags", "tag", account_id, name, tag_id)
         db.execute("UPDATE tags SET name = ? WHERE id = ?", (name, tag_id))
-    return JSONAnswer(entity_uri("tags", tag_id))
+
+    return await _change(request, rename)
+
+
+def _delete(db: sqlite3.Connection, account_id: int, tag_id: int) -> None:
+    db.execute("DELETE FROM datapoint_tags WHERE tag_id = ?", (tag_id,))
+    db.execute("DELETE FROM group_tags WHERE tag_id = ?", (tag_id,))
+    db.execute("DELETE FROM tags WHERE id = ?", (tag_id,))
 
 
 async def delete_tag(request: Request) -> JSONAnswer:
-    account_id = account_of(request)
-    tag_id = request.path_params["tag_id"]
-    with store_of(request).transaction() as db:
-        own_tag(db, account_id, tag_id)
-        db.execute("DELETE FROM datapoint_tags WHERE tag_id = ?", (tag_id,))
-        db.execute("DELETE FROM group_tags WHERE tag_id = ?", (tag_id,))
-        db.execute("DELETE FROM tags WHERE id = ?", (tag_id,))
-    return JSONAnswer(entity_uri("tags", tag_id))
+    """`DELETE /tags/{tagId}`: the tag goes, with its marks on datapoints and groups."""
+    return await _change(request, _delete)
 
 
 def _link_routes(kind: str, link_table: str, column: str) -> list[BaseRoute]:
     """`PUT /tags/{tagId}/{kind}/patch` and `DELETE /tags/{tagId}/{kind}` for datapoints or groups."""
-
-    def check_target(db: sqlite3.Connection, account_id: int, target_id: int) -> None:
-        if kind == "datapoints":
-            writable_datapoint(db, account_id, target_id)
-        else:
-            live_group(db, account_id, target_id)
+    check_target = writable_datapoint if kind == "datapoints" else live_group
 
     async def patch_link(request: Request) -> JSONAnswer:
-        account_id = account_of(request)
-        tag_id = request.path_params["tag_id"]
         action, target_id = parse_patch(await read_object(request))
-        with store_of(request).transaction() as db:
-            own_tag(db, account_id, tag_id)
+
+        def patch(db: sqlite3.Connection, account_id: int, tag_id: int) -> None:
             check_target(db, account_id, target_id)
             if action == PATCH_ADD:
                 db.execute(f"INSERT OR IGNORE INTO {link_table} ({column}, tag_id) VALUES (?, ?)",
@@ -129,15 +126,12 @@ def _link_routes(kind: str, link_table: str, column: str) -> list[BaseRoute]:
             else:
                 db.execute(f"DELETE FROM {link_table} WHERE {column} = ? AND tag_id = ?",
                            (target_id, tag_id))
-        return JSONAnswer(entity_uri("tags", tag_id))
+
+        return await _change(request, patch)
 
     async def unlink_all(request: Request) -> JSONAnswer:
-        account_id = account_of(request)
-        tag_id = request.path_params["tag_id"]
-        with store_of(request).transaction() as db:
-            own_tag(db, account_id, tag_id)
-            db.execute(f"DELETE FROM {link_table} WHERE tag_id = ?", (tag_id,))
-        return JSONAnswer(entity_uri("tags", tag_id))
+        return await _change(request, lambda db, account_id, tag_id: db.execute(
+            f"DELETE FROM {link_table} WHERE tag_id = ?", (tag_id,)))
 
     return [Route(f"/tags/{{tag_id:int}}/{kind}/patch", patch_link, methods=["PUT"]),
             Route(f"/tags/{{tag_id:int}}/{kind}", unlink_all, methods=["DELETE"])]

@@ -101,6 +101,14 @@ def test_hidden_paths_are_skipped_and_each_file_is_read_once(write_manifest: Wri
     assert desired.files == (os.path.normpath(str(path)),)
 
 
+def test_special_files_are_not_read(write_manifest: WriteManifest) -> None:
+    path = write_manifest("links.yaml", "datapoints:\n" + LINK.format(name="x"))
+    os.mkfifo(path.parent / "pipe.yaml")
+    assert load_manifests([str(path.parent)]).files == (str(path),)
+    with pytest.raises(ManifestError, match="pipe.yaml:1:1: path: not a file or a directory"):
+        load_manifests([str(path.parent / "pipe.yaml")])
+
+
 def test_an_explicit_file_is_read_whatever_its_name(write_manifest: WriteManifest) -> None:
     path = write_manifest("links.manifest", "datapoints:\n" + LINK.format(name="x"))
     assert list(load_manifests([str(path)]).datapoints) == ["x"]

@@ -78,6 +78,18 @@ async def test_two_apps_share_one_file(db_path: Path, api_key: str) -> None:
         await client.aclose()
 
 
+@pytest.mark.anyio
+async def test_an_internal_failure_still_answers_a_failure_list(db_path: Path, api_key: str) -> None:
+    app = create_app(db_path)
+    app.state.store.connection.close()  # every query now raises sqlite3.ProgrammingError
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://local",
+                                 headers={AUTH_HEADER: api_key}) as client:
+        response = await client.get("/datapoints")
+
+    assert failing_properties(response, 500) == {None}
+
+
 def test_over_loopback_http(live_server: str, api_key: str) -> None:
     with httpx.Client(base_url=live_server, headers={AUTH_HEADER: api_key}) as client:
         results = checked_batch(client.put("/datapoints/batch", json={"List": [

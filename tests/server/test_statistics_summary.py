@@ -1,0 +1,127 @@
+"""The datapoints summary: paging, entityData exactly as GET /datapoints/{id}, sorting, filters."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from openapi_check import checked, failing_properties, failures_of
+from reconciler.apishapes import AUTH_HEADER
+from reconciler.server.db import register_account
+from server_helpers import created_id, datapoint, link_body, pixel_body
+from traffic_helpers import SettableClock, clocked_client, visit
+
+pytestmark = pytest.mark.anyio
+SUMMARY = "/aggregated/summary/datapoints"
+
+
+async def summary(client: httpx.AsyncClient, path: str = SUMMARY, **params: Any) -> dict[str, Any]:
+    response = await client.get(path, params={"timeFrame": "last30", **params})
+    return checked(response, "GET", SUMMARY if path == SUMMARY else "/groups/{id}/aggregated/summary")
+
+
+@pytest.fixture
+async def client(db_path: Path, api_key: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with clocked_client(db_path, api_key, SettableClock("20260315120000")) as client:
+        yield client
+
+
+async def test_pages_cover_every_datapoint_once_with_its_full_body(client: httpx.AsyncClient) -> None:
+    group = await created_id(client, "/groups", {"name": "spring"})
+    signup = await created_id(client, "/conversions", {"name": "signup", "value": 3})
+    ids = [await created_id(client, "/datapoints", link_body(
+        f"link-{n:02d}", f"https://shop.example.com/{n}", groupId=group, tags=[{"name": f"t{n % 3}"}],
+        firstConversionId=signup, typeTL={"password": "pw"} if n == 4 else {})) for n in range(23)]
+    ids.append(await created_id(client, "/datapoints", pixel_body("opens")))
+
+    pages = [await summary(client, offset=offset, limit=10) for offset in (0, 10, 20, 30)]
+
+    assert [(p["count"], p["offset"], p["limit"], len(p["result"])) for p in pages] == \
+        [(24, 0, 10, 10), (24, 10, 10, 10), (24, 20, 10, 4), (24, 30, 10, 0)]
+    results = [item for page in pages for item in page["result"]]
+    assert [int(item["entityId"]) for item in results] == ids
+    for item in results:
+        assert item["entityData"] == await datapoint(client, int(item["entityId"]))
+    assert results[4]["entityData"]["typeTL"]["password"] == "pw"
+
+
+async def test_sorted_by_a_statistic_and_by_a_datapoint_field(client: httpx.AsyncClient) -> None:
+    clicks = {"quiet": 0, "busy": 3, "medium": 2}
+    ids = {name: await created_id(client, "/datapoints", link_body(name)) for name in clicks}
+    for name, count in clicks.items():
+        for n in range(count):
+            await visit(client, f"/go.clickmeter.test/{name}", ip=f"198.51.100.{n}")
+
+    by_clicks = await summary(client, sortBy="totalClicks", sortDirection="desc")
+    by_uniques = await summary(client, sortBy="uniqueclicks", sortDirection="asc")
+    by_name = await summary(client, sortBy="name")
+
+    assert [(r["entityData"]["name"], r["totalClicks"]) for r in by_clicks["result"]] == \
+        [("busy", 3), ("medium", 2), ("quiet", 0)]
+    assert [r["entityData"]["name"] for r in by_uniques["result"]] == ["quiet", "medium", "busy"]
+    assert [r["entityData"]["name"] for r in by_name["result"]] == ["busy", "medium", "quiet"]
+    assert by_clicks["result"][0]["entityId"] == str(ids["busy"])
+    assert "lastHitDate" not in by_clicks["result"][2]
+    assert failing_properties(await client.get(SUMMARY, params={
+        "timeFrame": "last30", "sortBy": "colour"})) == {"sortBy"}
+
+
+async def test_filters(client: httpx.AsyncClient) -> None:
+    group = await created_id(client, "/groups", {"name": "spring"})
+    grouped = await created_id(client, "/datapoints", link_body("grouped-sale", groupId=group))
+    starred = await created_id(client, "/datapoints", link_body("starred", preferred=True,
+                                                                tags=[{"name": "vip"}]))
+    paused = await created_id(client, "/datapoints", link_body("resting", status="Paused"))
+    pixel = await created_id(client, "/datapoints", pixel_body("opens"))
+    deleted = await created_id(client, "/datapoints", link_body("gone"))
+    await client.delete(f"/datapoints/{deleted}")
+
+    async def ids(path: str = SUMMARY, **params: Any) -> list[int]:
+        return [int(r["entityId"]) for r in (await summary(client, path, **params))["result"]]
+
+    assert await ids() == [grouped, starred, paused, pixel]
+    assert await ids(type="tp") == [pixel]
+    assert await ids(type="tl", status="paused") == [paused]
+    assert await ids(status="deleted") == [deleted]
+    assert await ids(favourite="true") == [starred]
+    assert await ids(favourite="false") == [grouped, paused, pixel]
+    assert await ids(tag="vip") == [starred]
+    assert await ids(groupId=str(group)) == [grouped]
+    assert await ids(textSearch="SALE") == [grouped]
+    assert await ids(f"/groups/{group}/aggregated/summary") == [grouped]
+
+
+async def test_statistics_of_the_window_only(client: httpx.AsyncClient) -> None:
+    link = await created_id(client, "/datapoints", link_body("spring"))
+    await visit(client, "/go.clickmeter.test/spring")
+
+    today = (await summary(client, timeFrame="today"))["result"][0]
+    last_year = (await summary(client, timeFrame="lastyear"))["result"][0]
+
+    assert (today["entityId"], today["totalClicks"], today["uniqueClicks"]) == (str(link), 1, 1)
+    assert (last_year["fromDay"], last_year["toDay"]) == ("20250101000000", "20251231235959")
+    assert last_year["totalClicks"] == 0
+
+
+async def test_other_accounts_see_nothing(client: httpx.AsyncClient, db_path: Path) -> None:
+    group = await created_id(client, "/groups", {"name": "spring"})
+    await created_id(client, "/datapoints", link_body("spring", groupId=group))
+    register_account(db_path, "other-key")
+    other = {AUTH_HEADER: "other-key"}
+
+    mine = await client.get(SUMMARY, params={"timeFrame": "today"}, headers=other)
+    foreign_group = await client.get(f"/groups/{group}/aggregated/summary",
+                                     params={"timeFrame": "today"}, headers=other)
+
+    assert (mine.json()["count"], mine.json()["result"]) == (0, [])
+    failures_of(foreign_group, 404)
+
+
+async def test_paging_limits(client: httpx.AsyncClient) -> None:
+    for limit in ("0", "101"):
+        assert failing_properties(await client.get(SUMMARY, params={
+            "timeFrame": "today", "limit": limit})) == {"limit"}

@@ -18,22 +18,23 @@ from reconciler.manifests import load_manifests
 from reconciler.model import DesiredState
 from reconciler.server.app import create_app
 from tests.conftest import free_port
-from tests.stats.scenario import MANIFEST, TODAY_NOON, FakeClock, seed_scenario
+from tests.server.traffic_helpers import SettableClock
+from tests.stats.scenario import MANIFEST, TODAY_NOON, seed_scenario
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(TODAY_NOON)
+def clock() -> SettableClock:
+    return SettableClock(TODAY_NOON)
 
 
 @pytest.fixture
-def clocked_app(db_path: Path, api_key: str, clock: FakeClock) -> Starlette:
+def clocked_app(db_path: Path, api_key: str, clock: SettableClock) -> Starlette:
     """The server on `db_path` with the fake clock (the tracking paths record at its time)."""
     return create_app(db_path, clock=clock)
 
 
 @pytest.fixture
-def scenario_ids(clocked_app: Starlette, clock: FakeClock, api_key: str) -> dict[str, int]:
+def scenario_ids(clocked_app: Starlette, clock: SettableClock, api_key: str) -> dict[str, int]:
     """The scenario recorded in `db_path`; the datapoint ids by name."""
     return asyncio.run(seed_scenario(clocked_app, clock, api_key))
 

@@ -15,8 +15,9 @@ import httpx
 from starlette.applications import Starlette
 
 from reconciler.clickmeter.client import ClickMeterClient
+from tests.server.traffic_helpers import SettableClock, visit
 
-TODAY_NOON = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+TODAY_NOON = "20261127120000"  # YmdHis, UTC
 DOMAIN = "go.clickmeter.test"
 SIGNUP_VALUE = 12.5
 
@@ -81,16 +82,6 @@ datapoints:
 """
 
 
-class FakeClock:
-    """The server's clock: whatever `now` is set to."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 async def create_datapoints(client: ClickMeterClient, signup_id: int) -> dict[str, int]:
     """The scenario's links and pixels, in one batch; their ids by name."""
     links = [{"type": "TrackingLink", "name": name, "title": name,
@@ -103,7 +94,7 @@ async def create_datapoints(client: ClickMeterClient, signup_id: int) -> dict[st
     return {name: result["result"]["id"] for name, result in zip(LINKS + PIXELS, results)}
 
 
-async def record_traffic(app: Starlette, clock: FakeClock, ids: dict[str, int], signup_id: int) -> None:
+async def record_traffic(app: Starlette, clock: SettableClock, ids: dict[str, int], signup_id: int) -> None:
     """Every hit of `TRAFFIC` and `CONVERSIONS`, in time order, through the tracking paths."""
     events = [(when, name, who) for name, when, who in TRAFFIC]
     events += [(when, f"conversion:{name}", who) for name, when, who in CONVERSIONS]
@@ -116,13 +107,12 @@ async def record_traffic(app: Starlette, clock: FakeClock, ids: dict[str, int], 
                 path = f"/pixel/{ids[name]}"
             else:
                 path = f"/{DOMAIN}/{name}"
-            answer = await web.get(path, headers={"X-Forwarded-For": who.ip, "User-Agent": who.user_agent,
-                                                  "Accept-Language": who.language})
+            answer = await visit(web, path, ip=who.ip, agent=who.user_agent, accept_language=who.language)
             assert answer.status_code in (200, 307), (path, answer.status_code, answer.text)
-    clock.now = TODAY_NOON
+    clock.at(TODAY_NOON)
 
 
-async def seed_scenario(app: Starlette, clock: FakeClock, api_key: str) -> dict[str, int]:
+async def seed_scenario(app: Starlette, clock: SettableClock, api_key: str) -> dict[str, int]:
     """The scenario's account on `app`: a conversion, the datapoints, the traffic."""
     async with ClickMeterClient("http://local", api_key, transport=httpx.ASGITransport(app=app)) as client:
         signup = await client.create_conversion({"name": "signup", "value": SIGNUP_VALUE,

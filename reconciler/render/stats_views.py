@@ -60,7 +60,7 @@ def series_table(periods: list[Period], grouping: str, timeframe: str, datapoint
     return Tabular(
         title=f"statistics by {grouping}, timeframe {timeframe}: {datapoints} live declared datapoint(s)",
         columns=(Column("period", grouping), *FIGURE_COLUMNS),
-        rows=[{"period": label_period(period.start, grouping), "start": period.start,
+        rows=[{"period": label_period(period.start, grouping),
                **figure_cells(period.figures)} for period in periods],
         totals={"period": "total", **figure_cells(totals)},
         bar="clicks",

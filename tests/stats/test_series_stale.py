@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from itertools import combinations
 
 import pytest
 
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.model import DatapointSpec, DesiredState
-from reconciler.stats import declared_in_scope, label_period
+from reconciler.stats import Figures, build_report, declared_in_scope, label_period
 from reconciler.stats_command import collect_stats
-from reconciler.stats_fetch import read_series
+from reconciler.stats_fetch import read_declared_stats, read_series
 from reconciler.stats_options import StatsRequest, Timeframe
+from tests.stats.scenario import LINKS
 
 pytestmark = pytest.mark.anyio
 
@@ -118,3 +120,16 @@ async def test_nothing_is_stale_in_an_empty_account(
     assert data.rows == []
     assert meta["today"] == "2026-11-27"  # nothing live: the caller's clock stands in
     assert data.notes == ["not live (declared only): gone, idle, newsletter-open, old-promo, spring-sale"]
+
+
+async def test_every_declared_subset_adds_up_to_its_summary_whichever_way_is_read(
+        scenario_ids: dict[str, int], stats_client: ClickMeterClient) -> None:
+    """Per-datapoint lists, or the account-wide list minus the undeclared ones: same sums."""
+    timeframe = Timeframe("last90")
+    for size in range(1, len(LINKS) + 1):
+        for names in combinations(LINKS, size):
+            specs = [DatapointSpec(name) for name in names]
+            periods, live = await read_series(stats_client, specs, timeframe, "week")
+            rows, _ = await read_declared_stats(stats_client, specs, timeframe)
+            assert sum((period.figures for period in periods), Figures()) == build_report(rows).totals, names
+            assert live == len(names)

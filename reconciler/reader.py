@@ -89,9 +89,8 @@ def _group_ids(live_groups: dict[int, LiveGroup], names: Collection[str]) -> lis
 
 
 async def _read_account_datapoints(client: ClickMeterClient, names: _Names) -> dict[int, LiveDatapoint]:
-    """Every non-deleted datapoint: summary pages of links and of pixels, checked against the count."""
-    pages = await asyncio.gather(*(_read_summary(client, names, type=kind) for kind in TYPE_FILTER.values()))
-    datapoints = {dp.id: dp for page in pages for dp in page}
+    """Every non-deleted datapoint, checked against the account's count."""
+    datapoints = await _read_both_types(client, names)
     _check_complete("the account", len(datapoints), await client.count_datapoints())
     return datapoints
 
@@ -101,11 +100,18 @@ async def _read_group_datapoints(client: ClickMeterClient, names: _Names,
     """The datapoints of some groups only, each group checked against its own count."""
     datapoints: dict[int, LiveDatapoint] = {}
     for group_id in group_ids:
-        read = await _read_summary(client, names, groupId=group_id)
-        _check_complete(f"group {names.groups.get(group_id)!r}", len({dp.id for dp in read}),
+        in_group = await _read_both_types(client, names, groupId=group_id)
+        _check_complete(f"group {names.groups[group_id]!r}", len(in_group),
                         await client.count_group_datapoints(group_id))
-        datapoints.update((dp.id, dp) for dp in read)
+        datapoints |= in_group
     return datapoints
+
+
+async def _read_both_types(client: ClickMeterClient, names: _Names, **filters: Any) -> dict[int, LiveDatapoint]:
+    """The summary's links and pixels (it takes one `type` at a time), by id."""
+    listings = await asyncio.gather(*(_read_summary(client, names, type=kind, **filters)
+                                      for kind in TYPE_FILTER.values()))
+    return {datapoint.id: datapoint for listing in listings for datapoint in listing}
 
 
 async def _read_summary(client: ClickMeterClient, names: _Names, **filters: Any) -> list[LiveDatapoint]:
@@ -167,12 +173,12 @@ class _Names:
             type=TYPE_OF.get(data["type"], data["type"]),
             url=link.get("url"),
             title=data.get("title"),
-            domain=self.domains.get(link["domainId"]) if link.get("domainId") is not None else None,
+            domain=self.domains.get(link.get("domainId")),
             redirect=REDIRECT_OF.get(link.get("redirectType")),
             group=self._group(data),
-            tags=frozenset(self._each_name(data.get("tags"), self.tags)),
+            tags=_names_of(data.get("tags"), self.tags),
             conversions=frozenset(self._conversions(data)),
-            retargeting=frozenset(self._each_name(link.get("scripts"), self.scripts)),
+            retargeting=_names_of(link.get("scripts"), self.scripts),
             favourite=bool(data.get("preferred")),
             notes=data.get("notes"),
             status=str(data["status"]).lower(),
@@ -186,18 +192,17 @@ class _Names:
             return None
         return self.groups.get(int(group_id), data.get("groupName"))
 
-    @staticmethod
-    def _each_name(refs: Any, by_id: dict[int, str]) -> Iterable[str]:
-        for ref in refs or []:
-            name = by_id.get(int(ref["id"])) if ref.get("id") is not None else None
-            if name or ref.get("name"):
-                yield name or ref["name"]
-
     def _conversions(self, data: dict[str, Any]) -> Iterable[str]:
         for id_field, name_field in zip(wire.CONVERSION_ID_FIELDS, wire.CONVERSION_NAME_FIELDS):
             conversion_id = data.get(id_field)
             if conversion_id:
                 yield self.conversions.get(int(conversion_id)) or data.get(name_field) or str(conversion_id)
+
+
+def _names_of(refs: list[dict[str, Any]] | None, by_id: dict[int, str]) -> frozenset[str]:
+    """The names of `[{id, name}]` references: the live entity's, else the one the reference carries."""
+    names = (by_id.get(ref.get("id")) or ref.get("name") for ref in refs or [])
+    return frozenset(name for name in names if name)
 
 
 # ------------------------------------------------------------------ other entities

@@ -34,14 +34,14 @@ from reconciler.clickmeter.ratelimit import TokenBucket
 T = TypeVar("T")
 R = TypeVar("R")
 Json = Any
-Filters = str | int | float | bool | None
+QueryValue = str | int | float | bool | None
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=None)
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 """Transport failures that happen before a request leaves: safe to repeat any call."""
 
 
-def _query(filters: dict[str, Filters]) -> dict[str, str | int | float]:
+def _query(filters: dict[str, QueryValue]) -> dict[str, str | int | float]:
     """Drop unset filters and spell booleans as the service does."""
     return {name: (str(value).lower() if isinstance(value, bool) else value)
             for name, value in filters.items() if value is not None}
@@ -116,7 +116,7 @@ class ClickMeterClient:
 
     # ------------------------------------------------------------ the engine
 
-    async def call(self, operation: str, method: str, path: str, *, params: dict[str, Filters] | None = None,
+    async def call(self, operation: str, method: str, path: str, *, params: dict[str, QueryValue] | None = None,
                    body: Json = None, idempotent: bool = True, max_retries: int | None = None) -> Json:
         """Send one API call, retrying what is safe; the parsed JSON answer."""
         tries = _Tries(retry_budget=self.max_retries if max_retries is None else max_retries)
@@ -184,7 +184,7 @@ class ClickMeterClient:
         return results
 
     async def iter_pages(self, list_page: Callable[..., Awaitable[list[T]]], *args: Any,
-                         **filters: Filters) -> AsyncIterator[T]:
+                         **filters: QueryValue) -> AsyncIterator[T]:
         """Every item of a paged list, `MAX_LIMIT` at a time, e.g. `iter_pages(client.list_groups)`."""
         offset = 0
         while True:
@@ -196,23 +196,23 @@ class ClickMeterClient:
             offset += len(page)
 
     async def _entities(self, operation: str, path: str, offset: int, limit: int,
-                        filters: dict[str, Filters]) -> list[dict[str, Any]]:
+                        filters: dict[str, QueryValue]) -> list[dict[str, Any]]:
         answer = await self.call(operation, "GET", path,
                                  params={"offset": offset, "limit": limit, **filters})
         return list(answer.get("entities") or [])
 
-    async def _count(self, operation: str, path: str, filters: dict[str, Filters]) -> int:
+    async def _count(self, operation: str, path: str, filters: dict[str, QueryValue]) -> int:
         answer = await self.call(operation, "GET", path, params=filters)
         return int(answer["count"])
 
     # ------------------------------------------------------------ datapoints
 
     async def list_datapoints(self, offset: int = 0, limit: int = MAX_LIMIT,
-                              **filters: Filters) -> list[dict[str, Any]]:
+                              **filters: QueryValue) -> list[dict[str, Any]]:
         """`GET /datapoints`: `[{id, uri}]`; filters as the API names them (type, status, tags...)."""
         return await self._entities("list_datapoints", "/datapoints", offset, limit, filters)
 
-    async def count_datapoints(self, **filters: Filters) -> int:
+    async def count_datapoints(self, **filters: QueryValue) -> int:
         return await self._count("count_datapoints", "/datapoints/count", filters)
 
     async def get_datapoint(self, datapoint_id: int) -> dict[str, Any]:
@@ -259,7 +259,7 @@ class ClickMeterClient:
     # ------------------------------------------------------------ statistics
 
     async def summary_datapoints_page(self, time_frame: str = "beginning", offset: int = 0,
-                                      limit: int = MAX_LIMIT, **filters: Filters) -> dict[str, Any]:
+                                      limit: int = MAX_LIMIT, **filters: QueryValue) -> dict[str, Any]:
         """`GET /aggregated/summary/datapoints`: `{count, offset, limit, result}`, each result
         with its statistics and, in `entityData`, the datapoint itself."""
         return await self.call("summary_datapoints_page", "GET", "/aggregated/summary/datapoints",
@@ -267,7 +267,7 @@ class ClickMeterClient:
                                        **filters})
 
     async def iter_summary_datapoints(self, time_frame: str = "beginning",
-                                      **filters: Filters) -> AsyncIterator[dict[str, Any]]:
+                                      **filters: QueryValue) -> AsyncIterator[dict[str, Any]]:
         """Every summary result, `MAX_LIMIT` a page, until the answer's `count` is reached."""
         offset = 0
         while True:
@@ -280,45 +280,45 @@ class ClickMeterClient:
                 return
 
     async def datapoints_statistics(self, time_frame: str, datapoint_type: str,
-                                    **filters: Filters) -> dict[str, Any]:
+                                    **filters: QueryValue) -> dict[str, Any]:
         """`GET /datapoints/aggregated`: totals over every datapoint of a type (tl/tp)."""
         return await self.call("datapoints_statistics", "GET", "/datapoints/aggregated",
                                params={"timeFrame": time_frame, "type": datapoint_type, **filters})
 
     async def datapoints_statistics_list(self, time_frame: str, datapoint_type: str,
-                                         **filters: Filters) -> dict[str, Any]:
+                                         **filters: QueryValue) -> dict[str, Any]:
         """`GET /datapoints/aggregated/list`: totals broken down (`groupBy`)."""
         return await self.call("datapoints_statistics_list", "GET", "/datapoints/aggregated/list",
                                params={"timeFrame": time_frame, "type": datapoint_type, **filters})
 
     async def datapoint_statistics(self, datapoint_id: int, time_frame: str,
-                                   **filters: Filters) -> dict[str, Any]:
+                                   **filters: QueryValue) -> dict[str, Any]:
         return await self.call("datapoint_statistics", "GET", f"/datapoints/{datapoint_id}/aggregated",
                                params={"timeFrame": time_frame, **filters})
 
     async def datapoint_statistics_list(self, datapoint_id: int, time_frame: str,
-                                        **filters: Filters) -> dict[str, Any]:
+                                        **filters: QueryValue) -> dict[str, Any]:
         return await self.call("datapoint_statistics_list", "GET",
                                f"/datapoints/{datapoint_id}/aggregated/list",
                                params={"timeFrame": time_frame, **filters})
 
-    async def datapoint_hits(self, datapoint_id: int, timeframe: str, **filters: Filters) -> dict[str, Any]:
+    async def datapoint_hits(self, datapoint_id: int, timeframe: str, **filters: QueryValue) -> dict[str, Any]:
         """`GET /datapoints/{id}/hits`: one page of the click stream (`offset` is the `lastKey`)."""
         return await self.call("datapoint_hits", "GET", f"/datapoints/{datapoint_id}/hits",
                                params={"timeframe": timeframe, **filters})
 
     async def datapoint_report(self, datapoint_id: int, report_type: str, timeframe: str,
-                               **filters: Filters) -> Json:
+                               **filters: QueryValue) -> Json:
         """`GET /datapoints/{id}/reports`: a top report (browsers, countries, referrers...)."""
         return await self.call("datapoint_report", "GET", f"/datapoints/{datapoint_id}/reports",
                                params={"type": report_type, "timeframe": timeframe, **filters})
 
     # ------------------------------------------------------------ groups
 
-    async def list_groups(self, offset: int = 0, limit: int = MAX_LIMIT, **filters: Filters) -> list[dict[str, Any]]:
+    async def list_groups(self, offset: int = 0, limit: int = MAX_LIMIT, **filters: QueryValue) -> list[dict[str, Any]]:
         return await self._entities("list_groups", "/groups", offset, limit, filters)
 
-    async def count_groups(self, **filters: Filters) -> int:
+    async def count_groups(self, **filters: QueryValue) -> int:
         return await self._count("count_groups", "/groups/count", filters)
 
     async def get_group(self, group_id: int) -> dict[str, Any]:
@@ -334,11 +334,11 @@ class ClickMeterClient:
         return await self.call("delete_group", "DELETE", f"/groups/{group_id}")
 
     async def list_group_datapoints(self, group_id: int, offset: int = 0, limit: int = MAX_LIMIT,
-                                    **filters: Filters) -> list[dict[str, Any]]:
+                                    **filters: QueryValue) -> list[dict[str, Any]]:
         return await self._entities("list_group_datapoints", f"/groups/{group_id}/datapoints",
                                     offset, limit, filters)
 
-    async def count_group_datapoints(self, group_id: int, **filters: Filters) -> int:
+    async def count_group_datapoints(self, group_id: int, **filters: QueryValue) -> int:
         return await self._count("count_group_datapoints", f"/groups/{group_id}/datapoints/count", filters)
 
     async def create_group_datapoint(self, group_id: int, datapoint: dict[str, Any]) -> dict[str, Any]:
@@ -348,10 +348,10 @@ class ClickMeterClient:
 
     # ------------------------------------------------------------ tags
 
-    async def list_tags(self, offset: int = 0, limit: int = MAX_LIMIT, **filters: Filters) -> list[dict[str, Any]]:
+    async def list_tags(self, offset: int = 0, limit: int = MAX_LIMIT, **filters: QueryValue) -> list[dict[str, Any]]:
         return await self._entities("list_tags", "/tags", offset, limit, filters)
 
-    async def count_tags(self, **filters: Filters) -> int:
+    async def count_tags(self, **filters: QueryValue) -> int:
         return await self._count("count_tags", "/tags/count", filters)
 
     async def get_tag(self, tag_id: int) -> dict[str, Any]:
@@ -377,11 +377,11 @@ class ClickMeterClient:
                                body={"Action": action, "Id": group_id})
 
     async def list_tag_datapoints(self, tag_id: int, offset: int = 0, limit: int = MAX_LIMIT,
-                                  **filters: Filters) -> list[dict[str, Any]]:
+                                  **filters: QueryValue) -> list[dict[str, Any]]:
         return await self._entities("list_tag_datapoints", f"/tags/{tag_id}/datapoints",
                                     offset, limit, filters)
 
-    async def count_tag_datapoints(self, tag_id: int, **filters: Filters) -> int:
+    async def count_tag_datapoints(self, tag_id: int, **filters: QueryValue) -> int:
         return await self._count("count_tag_datapoints", f"/tags/{tag_id}/datapoints/count", filters)
 
     async def untag_all_datapoints(self, tag_id: int) -> Json:
@@ -391,10 +391,10 @@ class ClickMeterClient:
     # ------------------------------------------------------------ conversions
 
     async def list_conversions(self, offset: int = 0, limit: int = MAX_LIMIT,
-                               **filters: Filters) -> list[dict[str, Any]]:
+                               **filters: QueryValue) -> list[dict[str, Any]]:
         return await self._entities("list_conversions", "/conversions", offset, limit, filters)
 
-    async def count_conversions(self, **filters: Filters) -> int:
+    async def count_conversions(self, **filters: QueryValue) -> int:
         return await self._count("count_conversions", "/conversions/count", filters)
 
     async def get_conversion(self, conversion_id: int) -> dict[str, Any]:
@@ -411,11 +411,11 @@ class ClickMeterClient:
         return await self.call("delete_conversion", "DELETE", f"/conversions/{conversion_id}")
 
     async def list_conversion_datapoints(self, conversion_id: int, offset: int = 0, limit: int = MAX_LIMIT,
-                                         **filters: Filters) -> list[dict[str, Any]]:
+                                         **filters: QueryValue) -> list[dict[str, Any]]:
         return await self._entities("list_conversion_datapoints", f"/conversions/{conversion_id}/datapoints",
                                     offset, limit, filters)
 
-    async def count_conversion_datapoints(self, conversion_id: int, **filters: Filters) -> int:
+    async def count_conversion_datapoints(self, conversion_id: int, **filters: QueryValue) -> int:
         return await self._count("count_conversion_datapoints",
                                  f"/conversions/{conversion_id}/datapoints/count", filters)
 
@@ -438,10 +438,10 @@ class ClickMeterClient:
 
     # ------------------------------------------------------------ domains, retargeting, account
 
-    async def list_domains(self, offset: int = 0, limit: int = MAX_LIMIT, **filters: Filters) -> list[dict[str, Any]]:
+    async def list_domains(self, offset: int = 0, limit: int = MAX_LIMIT, **filters: QueryValue) -> list[dict[str, Any]]:
         return await self._entities("list_domains", "/domains", offset, limit, filters)
 
-    async def count_domains(self, **filters: Filters) -> int:
+    async def count_domains(self, **filters: QueryValue) -> int:
         return await self._count("count_domains", "/domains/count", filters)
 
     async def get_domain(self, domain_id: int) -> dict[str, Any]:
@@ -451,7 +451,7 @@ class ClickMeterClient:
         return await self.call("create_domain", "POST", "/domains", body=domain, idempotent=False)
 
     async def list_retargeting(self, offset: int = 0, limit: int = MAX_LIMIT,
-                               **filters: Filters) -> list[dict[str, Any]]:
+                               **filters: QueryValue) -> list[dict[str, Any]]:
         return await self._entities("list_retargeting", "/retargeting", offset, limit, filters)
 
     async def count_retargeting(self) -> int:
@@ -467,11 +467,11 @@ class ClickMeterClient:
         return await self.call("delete_retargeting", "DELETE", f"/retargeting/{script_id}")
 
     async def list_retargeting_datapoints(self, script_id: int, offset: int = 0, limit: int = MAX_LIMIT,
-                                          **filters: Filters) -> list[dict[str, Any]]:
+                                          **filters: QueryValue) -> list[dict[str, Any]]:
         return await self._entities("list_retargeting_datapoints", f"/retargeting/{script_id}/datapoints",
                                     offset, limit, filters)
 
-    async def count_retargeting_datapoints(self, script_id: int, **filters: Filters) -> int:
+    async def count_retargeting_datapoints(self, script_id: int, **filters: QueryValue) -> int:
         return await self._count("count_retargeting_datapoints",
                                  f"/retargeting/{script_id}/datapoints/count", filters)
 

@@ -62,7 +62,7 @@ async def recorded(app: Starlette, api_key: str) -> AsyncIterator[tuple[ClickMet
 
 
 async def test_every_operation_answers_in_the_documented_shape(
-        recorded: tuple[ClickMeterClient, RequestRecorder]) -> None:
+        app: Starlette, recorded: tuple[ClickMeterClient, RequestRecorder]) -> None:
     client, recorder = recorded
     account = await client.get_account()
     assert isinstance(account, dict)
@@ -129,15 +129,22 @@ async def test_every_operation_answers_in_the_documented_shape(
     assert datapoint["firstConversionId"] == signup["id"]
     assert await client.count_datapoints() == 2 and len(await client.list_datapoints()) == 2
 
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://local") as browser:
+        visit = await browser.get("/go.example.test/spring-sale", headers={"User-Agent": "Firefox/120"})
+        assert visit.status_code == 307
     summary = await client.summary_datapoints_page("beginning", type="tl")
     assert summary["count"] == 1 and summary["result"][0]["entityData"]["name"] == "spring-sale"
-    totals = await client.datapoints_statistics("beginning", "tl")
-    assert totals["totalClicks"] == 0
-    assert isinstance(await client.datapoints_statistics_list("last7", "tl", groupBy="day"), dict)
-    assert (await client.datapoint_statistics(created["id"], "beginning"))["totalClicks"] == 0
-    assert isinstance(await client.datapoint_statistics_list(created["id"], "last7", groupBy="day"), dict)
-    assert isinstance(await client.datapoint_hits(created["id"], "last7"), dict)
-    assert await client.datapoint_report(created["id"], "browsers", "last7") is not None
+    assert summary["result"][0]["totalClicks"] == 1
+    assert (await client.datapoints_statistics("beginning", "tl"))["totalClicks"] == 1
+    by_day = (await client.datapoints_statistics_list("last7", "tl", groupBy="day"))["entities"]
+    assert len(by_day) == 7 and sum(day["totalClicks"] for day in by_day) == 1
+    assert (await client.datapoint_statistics(created["id"], "today"))["totalClicks"] == 1
+    today = (await client.datapoint_statistics_list(created["id"], "today", groupBy="day"))["entities"]
+    assert [day["totalClicks"] for day in today] == [1]
+    hits = (await client.datapoint_hits(created["id"], "today"))["hits"]
+    assert [hit["entity"]["datapointId"] for hit in hits] == [created["id"]]
+    report = await client.datapoint_report(created["id"], "browsers", "today")
+    assert [row["id"] for row in report["data"]] == ["Firefox"]
 
     batch = await client.create_datapoints_batch([link("batch-a"), link("batch-b")])
     batch_ids = [item["result"]["id"] for item in batch]

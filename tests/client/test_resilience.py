@@ -151,3 +151,12 @@ async def test_faults_over_http_with_serve(db_path: Path, api_key: str) -> None:
     names = created_names(db_path)
     assert sorted(names) == sorted(set(names)) and len(stored) == len(names)
     assert {i for i in outcomes.values() if i is not None} <= set(stored)
+
+
+async def test_throttling_over_http_with_serve(db_path: Path, api_key: str) -> None:
+    with served(db_path, api_key, "--rate", "10") as url:
+        async with ClickMeterClient(url, api_key, rate=10, max_rate_limited=0) as polite:
+            await asyncio.gather(*(polite.count_groups() for _ in range(15)))
+        async with ClickMeterClient(url, api_key, max_rate_limited=1) as eager:
+            counts = await asyncio.gather(*(eager.count_groups() for _ in range(15)))
+    assert counts == [0] * 15 and not polite.rate_limited and eager.rate_limited

@@ -1,0 +1,128 @@
+"""`clickmeter-reconciler serve` as a subprocess on a free port: answers, keys, throttling, faults, stop."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from reconciler.apishapes import AUTH_HEADER
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def serving(db_path: Path, *options: str) -> Iterator[tuple[str, list[str]]]:
+    """Run `serve --port 0` on `db_path`; yield its URL and the lines it printed before serving."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "serve", "--db", str(db_path), "--port", "0", *options],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [process.stdout.readline().rstrip("\n") for _ in range(3)]
+        assert lines[0].startswith("target: http://127.0.0.1:"), lines
+        url = lines[0].split()[1]
+        _wait_until_up(url)
+        yield url, lines
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=15)
+    assert process.returncode == 0, err
+    assert out.rstrip().endswith("stopped")
+    assert "Traceback" not in err, err
+
+
+def _wait_until_up(url: str) -> None:
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            httpx.get(f"{url}/account", timeout=1)
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def test_given_keys_are_accounts_and_are_not_printed(tmp_path: Path) -> None:
+    with serving(tmp_path / "local.db", "--api-key", "key-one", "--api-key", "key-two") as (url, lines):
+        answers = {key: httpx.get(f"{url}/datapoints/count", headers={AUTH_HEADER: key}).status_code
+                   for key in ("key-one", "key-two", "key-three")}
+        created = httpx.post(f"{url}/datapoints", headers={AUTH_HEADER: "key-one"}, json={
+            "type": "TrackingLink", "name": "spring", "typeTL": {"url": "https://shop.example.com/"}})
+        click = httpx.get(f"{url}/go.clickmeter.test/spring")
+
+    assert answers == {"key-one": 200, "key-two": 200, "key-three": 401}
+    assert not any("key-one" in line or "key-two" in line for line in lines)
+    assert lines[2] == (f"tracking: links {url}/{{domain}}/{{name}}, pixels {url}/pixel/{{id}}, "
+                        f"conversions {url}/conversion/{{id}}?value=V")
+    assert created.status_code == 200
+    assert (click.status_code, click.headers["location"]) == (307, "https://shop.example.com/")
+
+
+def test_without_keys_the_default_account_key_is_printed_and_kept(tmp_path: Path) -> None:
+    db_path = tmp_path / "local.db"
+    with serving(db_path) as (url, lines):
+        key = lines[1].split()[2]
+        answer = httpx.get(f"{url}/datapoints/count", headers={AUTH_HEADER: key})
+    with serving(db_path) as (_, lines_again):
+        pass
+
+    assert lines[1].startswith("API key: ")
+    assert answer.status_code == 200
+    assert lines_again[1] == lines[1]
+
+
+def test_a_busy_port_is_one_error_line(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "reconciler", "serve", "--db", str(tmp_path / "x.db"),
+             "--port", str(port)], cwd=REPO, capture_output=True, text=True, timeout=30)
+
+    assert result.returncode == 1
+    assert result.stderr == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+def test_throttling_over_http_answers_429_then_recovers(tmp_path: Path) -> None:
+    with serving(tmp_path / "local.db", "--api-key", "k", "--rate", "1") as (url, _):
+        with httpx.Client(base_url=url, headers={AUTH_HEADER: "k"}) as client:
+            first = client.get("/datapoints/count")
+            refused = client.get("/datapoints/count")
+            time.sleep(float(refused.headers["retry-after"]))
+            recovered = client.get("/datapoints/count")
+
+    assert (first.status_code, refused.status_code, recovered.status_code) == (200, 429, 200)
+    assert refused.json()[0]["code"] == "too_many_requests"
+
+
+def test_faults_over_http_are_5xx_answers_and_dropped_connections(tmp_path: Path) -> None:
+    with serving(tmp_path / "local.db", "--api-key", "k", "--fault-rate", "1",
+                 "--fault-seed", "5") as (url, lines):
+        seen = []
+        for _ in range(12):
+            try:
+                seen.append(httpx.get(f"{url}/datapoints/count", headers={AUTH_HEADER: "k"}).status_code)
+            except httpx.RemoteProtocolError:
+                seen.append("dropped")
+
+    assert lines[0].startswith("target: ")
+    assert "dropped" in seen and set(seen) & {500, 502, 503}
+    assert set(seen) <= {500, 502, 503, "dropped"}
+
+
+@pytest.mark.parametrize("option", ["--fault-rate=1.5", "--rate=0", "--latency-ms=-1"])
+def test_bad_testing_options_are_refused(tmp_path: Path, option: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "reconciler", "serve", "--db",
+                             str(tmp_path / "x.db"), option], cwd=REPO, capture_output=True,
+                            text=True, timeout=30)
+
+    assert result.returncode == 2
+    assert option.split("=")[0] in result.stderr

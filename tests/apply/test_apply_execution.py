@@ -89,3 +89,29 @@ def test_every_answer_lost_after_its_write_still_creates_each_object_once(db_pat
     assert len(live_datapoints(db_path)) == 122 and duplicates(db_path) == []
     group_id = rows(db_path, "SELECT id FROM groups WHERE name = 'big'")[0]["id"]
     assert rows(db_path, "SELECT COUNT(*) AS n FROM datapoints WHERE group_id = ?", group_id)[0]["n"] == 120
+
+
+def test_every_answer_lost_on_updates_patches_and_deletes_still_converges(db_path: Path, api_key: str) -> None:
+    """Retried idempotent calls (a delete's retry finds its datapoints gone) and an ambiguous tag create."""
+    before = campaign(30)
+    after = campaign(30)
+    after.groups["big"].prune = True
+    for number in range(20):
+        spec = after.datapoints[f"link-{number:03}"]
+        spec.tags, spec.title = frozenset({"fresh"}), "renewed"
+    for number in range(20, 30):
+        del after.datapoints[f"link-{number:03}"]
+
+    async def work() -> object:
+        async with account(db_path, api_key) as client:
+            await apply_desired(client, before)
+        async with account(db_path, api_key, lost_answers=1.0, lost_as="503") as client:
+            return await apply_desired(client, after)
+
+    outcome = asyncio.run(work())
+    assert outcome.succeeded, outcome.residuals
+    assert {item.cause for item in outcome.items} == {"in effect on re-reading"}
+    assert len(live_datapoints(db_path)) == 22 and duplicates(db_path) == []
+    fresh = rows(db_path, "SELECT COUNT(*) AS n FROM datapoint_tags dt JOIN tags t ON t.id = dt.tag_id "
+                          "WHERE t.name = 'fresh'")[0]["n"]
+    assert fresh == 20 and len(rows(db_path, "SELECT id FROM tags WHERE name = 'fresh'")) == 1

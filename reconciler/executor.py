@@ -82,7 +82,7 @@ class Outcome:
 
     @property
     def succeeded(self) -> bool:
-        return not self.interrupted and all(item.status == DONE for item in self.items) and not self.residuals
+        return self.verified and not self.residuals and all(item.status == DONE for item in self.items)
 
 
 def fill(value: Any, ids: Mapping[str, int], environ: Mapping[str, str]) -> Any:

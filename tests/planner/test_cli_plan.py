@@ -328,3 +328,14 @@ def test_colour_on_a_terminal_unless_no_color(db_path: Path, api_key: str, repo:
     assert "\x1b[" in run_on_a_terminal(db_path, repo, environ)
     assert "\x1b[" not in run_on_a_terminal(db_path, repo, environ | {"NO_COLOR": "1"})
     assert "\x1b[" not in plan(db_path, str(repo)).output
+
+
+def test_protect_active_days_zero_reads_no_clicks_and_refuses_nothing(db_path: Path, api_key: str,
+                                                                      repo: Path) -> None:
+    (repo / "settings.yaml").write_text("settings:\n  protect_active_days: 0\n")
+    converge(db_path, api_key, repo)
+    record_clicks(db_path, f"/go.clickmeter.test/sale?password={PASSWORD}", 2)
+    (repo / "campaign.yaml").write_text(CAMPAIGN.replace("shop.example.com/sale", "shop.example.com/new"))
+    document = json.loads(plan(db_path, str(repo), "--format", "json").output)
+    assert [c["recent_clicks"] for c in document["changes"]] == [None]
+    assert document["safety"]["refusals"] == []

@@ -73,3 +73,18 @@ def test_every_kind_of_change_to_a_converged_account_converges(db_path: Path, ap
     assert [(op.method, op.path) for op in plan.operations if op.items == ("group:autumn",)] == [
         ("PUT", "/tags/{tagId}/groups/patch")] * 2
     assert after.changes == ()
+
+
+def test_retargeting_scripts_are_set_on_create_and_on_update(db_path: Path, api_key: str) -> None:
+    async def add_scripts(client):
+        for name in ("site-pixel", "ads-pixel"):
+            await client.create_retargeting({"name": name, "script": f"<script>/* {name} */</script>"})
+    in_account(db_path, api_key, add_scripts)
+    created, converged = plan_and_run(db_path, api_key, campaign(retargeting=frozenset({"site-pixel"})))
+    assert created.operations[-1].body["List"][-1]["typeTL"]["scripts"] == [{"id": 1}]
+    assert converged.changes == ()
+    moved, after = plan_and_run(db_path, api_key, campaign(retargeting=frozenset({"ads-pixel", "site-pixel"})))
+    assert [(op.method, op.path, op.body) for op in moved.operations] == [
+        ("POST", "/datapoints/batch", {"List": [{"id": moved.changes[0].id, "type": "TrackingLink",
+                                                 "typeTL": {"scripts": [{"id": 2}, {"id": 1}]}}]})]
+    assert after.changes == ()

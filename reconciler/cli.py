@@ -104,13 +104,172 @@ def _counted(count: int, noun: str) -> str:
 # ---- commands: plan (planner) ----
 
 
+PLAN_FORMATS = ("text", "json", "markdown")
+
+
+@cli.command("plan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the saved plan (JSON) for `apply --plan`.")
+@click.option("--format", "output_format", type=click.Choice(PLAN_FORMATS), default="text", show_default=True)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
+@click.pass_obj
+@reports_errors
+def plan_command(options: GlobalOptions, paths: tuple[str, ...], out: str | None, output_format: str,
+                 detailed_exitcode: bool) -> None:
+    """Show what apply would change to make the target match the manifests under PATHS."""
+    import os  # the planner's modules load only when a plan is asked for
+
+    from reconciler.pipeline import build_plan, write_plan
+    from reconciler.render import PlanJson, PlanMarkdown, PlanText
+
+    plan = build_plan(options, paths)
+    if out:
+        write_plan(plan, out)
+    color = output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    renderer = {"text": PlanText(color=color), "json": PlanJson(), "markdown": PlanMarkdown()}[output_format]
+    click.echo(renderer.render(plan), nl=False, color=color)
+    if detailed_exitcode and plan.has_changes:
+        sys.exit(2)
+
+
 # ---- commands: apply (executor) ----
+
+
+@cli.command("apply")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False),
+              help="Execute exactly this saved plan (from `plan --out`); refused when stale.")
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--force", is_flag=True, help="Apply beyond the delete/update thresholds.")
+@click.option("--allow-active", is_flag=True, help="Delete or re-point links that had recent clicks.")
+@click.option("--log", "log_file", type=click.Path(dir_okay=False),
+              help="Write one JSON line per API call (operation, items, status, duration).")
+@click.pass_obj
+@reports_errors
+def apply_command(options: GlobalOptions, paths: tuple[str, ...], plan_file: str | None, auto_approve: bool,
+                  force: bool, allow_active: bool, log_file: str | None) -> None:
+    """Make the target match the manifests under PATHS (or execute a saved --plan), then verify."""
+    import os  # the executor's modules load only when apply runs
+
+    from reconciler.applying import check_target, report_lines, run_apply
+    from reconciler.pipeline import build_plan, read_plan
+    from reconciler.render import PlanText
+
+    if bool(paths) == bool(plan_file):
+        raise click.UsageError("give manifest PATHS or --plan FILE (one of the two)")
+    if plan_file:
+        plan = read_plan(plan_file)
+        check_target(plan, options)
+    else:
+        plan = build_plan(options, paths)
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    click.echo(PlanText(color=color).render(plan), nl=False, color=color)
+    refusals = plan.refusals(force=force, allow_active=allow_active)
+    if refusals:
+        raise ReconcilerError("apply refused: " + "; ".join(refusals))
+    if not plan.operations:
+        click.echo("Nothing to apply.")
+        return
+    if not plan_file and not auto_approve:
+        if not sys.stdin.isatty():
+            raise ReconcilerError("apply needs a confirmation: run it on a terminal, or pass --auto-approve")
+        if click.prompt("Apply these changes? Only 'yes' is accepted", default="", show_default=False) != "yes":
+            raise ReconcilerError("apply cancelled")
+    outcome = run_apply(options, plan, saved=bool(plan_file), log_path=log_file)
+    click.echo("\n".join(report_lines(plan, outcome)))
+    if not outcome.succeeded:
+        sys.exit(1)
 
 
 # ---- commands: export ----
 
 
+@cli.command("export")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="The directory to write the manifests to (must be empty unless --force).")
+@click.option("--group", "groups", multiple=True, metavar="NAME",
+              help="Export only this live group (repeatable); default: the whole account.")
+@click.option("--force", is_flag=True, help="Write into a non-empty directory, replacing files of the same name.")
+@click.pass_obj
+@reports_errors
+def export_command(options: GlobalOptions, out_dir: str, groups: tuple[str, ...], force: bool) -> None:
+    """Write the live account as manifests that plan back to no changes."""
+    import asyncio  # the export's modules load only when an export is asked for
+    from pathlib import Path
+
+    from reconciler.clickmeter.target import describe_target, open_client
+    from reconciler.export import (
+        check_output_dir, export_manifests, report_lines, stale_manifests, write_export,
+    )
+    from reconciler.model import LiveState
+    from reconciler.reader import read_live_state
+
+    async def read_whole_account() -> LiveState:
+        """The whole account: `--group` filters afterwards, since id pins need every live name."""
+        async with open_client(options) as client:
+            return await read_live_state(client)
+
+    out = Path(out_dir)
+    click.echo(describe_target(options))
+    check_output_dir(out, force)
+    result = export_manifests(asyncio.run(read_whole_account()), groups or None)
+    stale = stale_manifests(out, result.files) if out.is_dir() else []
+    written = write_export(out, result.files)
+    lines, warnings = report_lines(out, written, result, stale)
+    click.echo("\n".join(lines))
+    if warnings:
+        click.echo("\n".join(warnings), err=True)
+
+
 # ---- commands: stats ----
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--timeframe", metavar="NAME",
+              help="today, yesterday, last7, last30 (default), last90, ..., beginning, or custom.")
+@click.option("--from", "from_day", metavar="YYYYMMDD", help="First day of a custom timeframe.")
+@click.option("--to", "to_day", metavar="YYYYMMDD", help="Last day of a custom timeframe.")
+@click.option("--group", metavar="NAME", help="Only the datapoints declared in this group.")
+@click.option("--format", "output_format", default="table", show_default=True, metavar="FORMAT",
+              help="table, csv or json.")
+@click.option("--sort", metavar="KEY", help="clicks (default), uniques, conversions or name.")
+@click.option("--by", metavar="PERIOD", help="A time series by day, week or month.")
+@click.option("--stale", metavar="DAYS",
+              help="Declared datapoints with no clicks or views for DAYS days.")
+@click.option("--hits", metavar="NAME", help="The latest events of one declared datapoint.")
+@click.option("--filter", "hit_filter", metavar="KIND",
+              help="With --hits: spiders, uniques, nonuniques or conversions.")
+@click.option("--limit", metavar="N", help="With --hits: how many events (default 50).")
+@click.option("--report", metavar="NAME", help="A top report of one declared datapoint.")
+@click.option("--type", "report_type", metavar="TYPE",
+              help="With --report: browsers, countries, referrers, platforms, languages, ...")
+@click.pass_obj
+@reports_errors
+def stats(options: GlobalOptions, paths: tuple[str, ...], **chosen: Any) -> None:
+    """How the declared datapoints perform: clicks, uniques, conversions, last hit."""
+    import asyncio
+    from datetime import datetime, timezone
+
+    from reconciler.clickmeter.target import describe_target, open_client
+    from reconciler.manifests import load_manifests
+    from reconciler.render.stats import render
+    from reconciler.stats_options import parse_request
+    from reconciler.stats_command import collect_stats
+
+    request = parse_request(**chosen)
+    target = describe_target(options)
+    desired = load_manifests(paths)
+
+    async def collect() -> Any:
+        async with open_client(options) as client:
+            return await collect_stats(client, desired, request, datetime.now(timezone.utc).date())
+
+    data, meta = asyncio.run(collect())
+    if request.output_format == "table":
+        click.echo(target)
+    click.echo(render(data, request.output_format, {"target": target, **meta},
+                      bars=sys.stdout.isatty()), nl=False)
 
 
 # ---- commands: serve (server) ----

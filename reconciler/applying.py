@@ -1,0 +1,167 @@
+"""`apply` end to end once a plan is chosen: check it, execute it, verify it, report.
+
+A saved plan is checked against a fresh read before any write: the target must
+be the one it was made for, and every live object it touches must be as it was
+then (its fingerprint), unless the plan's own effects explain the difference
+(the plan was applied before). Items already in effect are skipped, so applying
+a saved plan twice creates nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Mapping
+from contextlib import contextmanager
+from typing import IO, TYPE_CHECKING, Iterator
+
+from reconciler.clickmeter.client import ClickMeterClient
+from reconciler.clickmeter.target import describe_target, open_client
+from reconciler.errors import ReconcilerError
+from reconciler.executor import ALREADY_DONE, DONE, FAILED, PENDING, SKIPPED, Executor, Outcome
+from reconciler.expectations import COLLECTIONS, Names, expectations
+from reconciler.model import LiveState
+from reconciler.plan import Plan, fingerprint
+from reconciler.progress import Progress
+from reconciler.reader import read_live_state
+
+if TYPE_CHECKING:  # the CLI imports this module
+    from reconciler.cli import GlobalOptions
+
+SHOWN_PER_STATUS = 50  # items listed by name per status in the summary; the rest are counted
+
+
+class StalePlanError(ReconcilerError):
+    """The account is no longer what the saved plan was made against."""
+
+
+def check_target(plan: Plan, options: GlobalOptions) -> None:
+    here = describe_target(options)
+    if plan.target != here:
+        raise StalePlanError(f"the plan was made for {plan.target!r}, not {here!r}; plan again")
+
+
+def stale_objects(plan: Plan, live: LiveState, environ: Mapping[str, str]) -> list[str]:
+    """The objects that changed since the plan was made, in a way its own effects do not explain."""
+    names = Names(live, environ)
+    effects: dict[tuple[str, str | int], list[bool]] = {}
+    for operation in plan.operations:
+        for expectation in expectations(operation, names):
+            effects.setdefault((expectation.kind, expectation.ident), []).append(
+                expectation.residual(names) is None)
+    stale = []
+    for print_ in plan.fingerprints:
+        applied = effects.get((print_.kind, print_.id if print_.id is not None else print_.name))
+        if print_.id is None:
+            present = [obj.id for obj in names.named(print_.kind, print_.name)]
+            if present and applied is not None and not all(applied):  # a tag folded into bodies has none
+                stale.append(f"{print_.kind} {print_.name} now exists (id {', '.join(map(str, present))})")
+            continue
+        current = getattr(live, COLLECTIONS[print_.kind]).get(print_.id)
+        if current is not None and fingerprint(current) == print_.sha256 or applied and all(applied):
+            continue
+        change = "no longer exists" if current is None else "changed since the plan was made"
+        stale.append(f"{print_.kind} {print_.name} (id {print_.id}) {change}")
+    return stale
+
+
+def residuals(plan: Plan, live: LiveState, environ: Mapping[str, str]) -> list[str]:
+    """What the account still lacks of the plan's effects (empty: converged)."""
+    names = Names(live, environ)
+    found = (expectation.residual(names) for operation in plan.operations
+             for expectation in expectations(operation, names))
+    return list(dict.fromkeys(residual for residual in found if residual))
+
+
+@contextmanager
+def stops_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    """Ctrl-C or SIGTERM set `stop` (calls in flight finish); a second Ctrl-C interrupts at once."""
+    loop = asyncio.get_running_loop()
+
+    def first_signal() -> None:
+        stop.set()
+        loop.remove_signal_handler(signal.SIGINT)
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, first_signal)
+    try:
+        yield
+    finally:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(number)
+
+
+async def execute_plan(client: ClickMeterClient, plan: Plan, *, saved: bool, stream: IO[str],
+                       log: IO[str] | None = None, environ: Mapping[str, str] = os.environ,
+                       stop: asyncio.Event | None = None) -> Outcome:
+    """Run `plan` through `client`; verify unless stopped. A saved plan is stale-checked first."""
+    stop = stop or asyncio.Event()
+    progress = Progress(total_calls=len(plan.operations),
+                        total_items=sum(len(op.items) for op in plan.operations),
+                        stream=stream, is_terminal=stream.isatty(), log=log)
+    executor = Executor(client, plan, progress, environ, stop)
+    if saved:
+        live = await read_live_state(client)
+        stale = stale_objects(plan, live, environ)
+        if stale:
+            raise StalePlanError("the saved plan is stale: " + "; ".join(stale) + "; plan again")
+        executor.already_done(live)
+    outcome = await executor.run()
+    progress.finish()
+    if not outcome.interrupted:
+        outcome.residuals = residuals(plan, await read_live_state(client), environ)
+        outcome.verified = True
+    return outcome
+
+
+def report_lines(plan: Plan, outcome: Outcome) -> list[str]:
+    """Done / failed / skipped / not started, by name and cause, then the verification."""
+    operations = plan.operations
+    lines = []
+    if outcome.interrupted:
+        lines.append("Interrupted: calls in flight were finished; nothing else was started.")
+    for status, title in ((FAILED, "failed"), (SKIPPED, "skipped"), (PENDING, "not started")):
+        items = [item for item in outcome.items if item.status == status]
+        if not items:
+            continue
+        lines.append(f"{title}:")
+        for item in items[:SHOWN_PER_STATUS]:
+            call = operations[item.operation]
+            cause = f": {item.cause}" if item.cause else ""
+            lines.append(f"  {item.key} ({call.method} {call.path}){cause}")
+        if len(items) > SHOWN_PER_STATUS:
+            lines.append(f"  ... and {len(items) - SHOWN_PER_STATUS} more")
+    already = sum(1 for item in outcome.items if item.cause == ALREADY_DONE)
+    lines.append(f"Apply: {outcome.count(DONE)} done{f' ({already} already as planned)' if already else ''}, "
+                 f"{outcome.count(FAILED)} failed, {outcome.count(SKIPPED)} skipped, "
+                 f"{outcome.count(PENDING)} not started.")
+    if outcome.interrupted:
+        lines.append("Not verified (interrupted): run plan to see exactly what remains.")
+    elif outcome.residuals:
+        lines.append("Not converged; still different:")
+        lines += [f"  {residual}" for residual in outcome.residuals]
+    else:
+        lines.append("converged")
+    return lines
+
+
+def run_apply(options: GlobalOptions, plan: Plan, *, saved: bool, log_path: str | None) -> Outcome:
+    """`execute_plan` on the target, from synchronous code: signals stop it, `--log` is written."""
+    try:
+        log = open(log_path, "w", encoding="utf-8") if log_path else None
+    except OSError as error:
+        raise ReconcilerError(f"--log {log_path}: cannot write ({error.strerror})") from None
+
+    async def on_target() -> Outcome:
+        stop = asyncio.Event()
+        async with open_client(options) as client:
+            with stops_on_signals(stop):
+                return await execute_plan(client, plan, saved=saved, stream=sys.stderr, log=log, stop=stop)
+
+    try:
+        return asyncio.run(on_target())
+    finally:
+        if log is not None:
+            log.close()

@@ -1,0 +1,199 @@
+"""The API calls that carry a plan out: the fewest the API allows, in a safe order.
+
+Order: tags, groups and conversions first (one call each: the API has no
+batches for them), then datapoints created in `PUT /datapoints/batch` bodies
+that carry their tags (by name) and conversion slots, updated in `POST
+/datapoints/batch` (the server ignores tags and conversion slots on update),
+conversion links changed per conversion (removals first: a datapoint holds at
+most five), one tag patch per association, and deletions last.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler import bodies
+from reconciler.apishapes import MAX_BATCH, PATCH_ADD, PATCH_REMOVE
+from reconciler.model import DatapointSpec, LiveDatapoint
+from reconciler.plan import LIVE_COLLECTIONS, Change, FieldDiff, Operation
+
+SCALAR_FIELDS = ("name", "url", "title", "domain", "redirect", "group", "favourite", "notes",
+                 "status", "password", "retargeting")
+
+
+class References:
+    """Names -> live ids, or `$ref` placeholders for objects the plan creates.
+
+    `used` collects the live objects referred to by id, for the fingerprints.
+    """
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+        self.used: dict[tuple[str, int], Any] = {}
+
+    def __call__(self, kind: str, name: str) -> bodies.Ref:
+        live = getattr(self.index, LIVE_COLLECTIONS[kind]).get(name)
+        if live is None:
+            return bodies.ref_to(kind, name)
+        self.used[(kind, live.id)] = live
+        return live.id
+
+
+@dataclass(slots=True)
+class DatapointWork:
+    """One declared datapoint: its live match (if any), its change and diffs."""
+
+    spec: DatapointSpec
+    live: LiveDatapoint | None
+    change: Change | None
+    diffs: list[FieldDiff] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"datapoint:{self.spec.name}"
+
+    def diff(self, field_name: str) -> FieldDiff | None:
+        return next((d for d in self.diffs if d.field == field_name), None)
+
+
+def _resolved(field_name: str, value: Any, refs: References) -> Any:
+    if field_name in ("group", "domain"):
+        return refs(field_name, value)
+    if field_name == "retargeting":
+        return [refs("retargeting", script) for script in sorted(value)]
+    return value
+
+
+def _create_body(work: DatapointWork, refs: References) -> dict[str, Any]:
+    spec = work.spec
+    values = {f: _resolved(f, getattr(spec, f), refs) for f in SCALAR_FIELDS if getattr(spec, f) is not None}
+    conversions = [refs("conversion", name) for name in sorted(spec.conversions or ())]
+    return bodies.datapoint_create_body(spec.type, values, sorted(spec.tags or ()), conversions)
+
+
+def _update_body(work: DatapointWork, refs: References) -> dict[str, Any] | None:
+    spec = work.spec
+    values = {d.field: _resolved(d.field, spec.name if d.field == "name" else getattr(spec, d.field), refs)
+              for d in work.diffs if d.field in SCALAR_FIELDS}
+    if not values:
+        return None
+    return bodies.datapoint_update_body(work.live.id, spec.type, values)
+
+
+def _chunks(items: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(items), MAX_BATCH):
+        yield items[start:start + MAX_BATCH]
+
+
+def _batches(method: str, rows: list[tuple[str, Any]], wrap: Any, creates: bool = False) -> list[Operation]:
+    """`rows` of (item key, body item) -> chunked batch calls."""
+    operations = []
+    for chunk in _chunks(rows):
+        keys = tuple(key for key, _ in chunk)
+        operations.append(Operation(method, "/datapoints/batch", {}, wrap([item for _, item in chunk]),
+                                    keys, keys if creates else ()))
+    return operations
+
+
+def _object_calls(kind: str, work: list[tuple[Any, Any, list[FieldDiff]]], body: Any,
+                  collection: str, param: str) -> list[Operation]:
+    """Create or update groups / conversions, one call each."""
+    operations = []
+    for spec, live, diffs in work:
+        key = f"{kind}:{spec.name}"
+        if live is None:
+            values = {"name": spec.name} | {d.field: getattr(spec, d.field) for d in diffs}
+            operations.append(Operation("POST", collection, {}, body(values), (key,), (key,)))
+            continue
+        changed = {d.field: getattr(spec, d.field) for d in diffs if d.field != "tags"}
+        if changed:
+            operations.append(Operation("POST", f"{collection}/{{{param}}}", {param: live.id},
+                                        body({"name": spec.name} | changed), (key,)))
+    return operations
+
+
+def _group_tag_patches(group_work: list[tuple[Any, Any, list[FieldDiff]]], refs: References) -> list[Operation]:
+    """Tags of existing groups (a new group carries its tags in its create body)."""
+    operations = []
+    for spec, live, diffs in group_work:
+        tags = next((d for d in diffs if d.field == "tags"), None)
+        if tags is None or live is None:
+            continue
+        for action, names in ((PATCH_REMOVE, tags.removed), (PATCH_ADD, tags.added)):
+            operations += [Operation("PUT", "/tags/{tagId}/groups/patch", {"tagId": refs("tag", name)},
+                                     bodies.patch_body(action, live.id), (f"group:{spec.name}",))
+                           for name in names]
+    return operations
+
+
+def _association_changes(works: list[DatapointWork], field_name: str) -> dict[str, dict[str, list[DatapointWork]]]:
+    """action -> associated name -> the existing datapoints gaining or losing it."""
+    found: dict[str, dict[str, list[DatapointWork]]] = {PATCH_REMOVE: defaultdict(list), PATCH_ADD: defaultdict(list)}
+    for work in works:
+        diff = work.diff(field_name) if work.live is not None and work.change is not None else None
+        if diff is None:
+            continue
+        for name in diff.removed:
+            found[PATCH_REMOVE][name].append(work)
+        for name in diff.added:
+            found[PATCH_ADD][name].append(work)
+    return found
+
+
+def _conversion_patches(works: list[DatapointWork], refs: References) -> list[Operation]:
+    operations = []
+    for action, by_conversion in _association_changes(works, "conversions").items():
+        for name, members in sorted(by_conversion.items()):
+            for chunk in _chunks(members):
+                operations.append(Operation(
+                    "PUT", "/conversions/{conversionId}/datapoints/batch/patch",
+                    {"conversionId": refs("conversion", name)},
+                    bodies.patch_batch_body(action, [w.live.id for w in chunk]),
+                    tuple(w.key for w in chunk)))
+    return operations
+
+
+def _tag_patches(works: list[DatapointWork], refs: References) -> list[Operation]:
+    operations = []
+    for action, by_tag in _association_changes(works, "tags").items():
+        for name, members in sorted(by_tag.items()):
+            tag = refs("tag", name)
+            operations += [Operation("PUT", "/tags/{tagId}/datapoints/patch", {"tagId": tag},
+                                     bodies.patch_body(action, w.live.id), (w.key,)) for w in members]
+    return operations
+
+
+def _tags_to_create(new_tags: list[str], group_work: list, works: list[DatapointWork]) -> list[str]:
+    """New tags need their own call unless only new datapoints and groups use them
+    (by name, in their create bodies)."""
+    folded = {t for w in works if w.live is None for t in (w.spec.tags or ())}
+    folded |= {t for spec, live, _ in group_work if live is None for t in (spec.tags or ())}
+    patched = {t for _, live, diffs in group_work if live is not None
+               for d in diffs if d.field == "tags" for t in d.added}
+    patched |= {t for w in works if w.live is not None and w.change is not None and w.diff("tags")
+                for t in w.diff("tags").added}
+    return [name for name in new_tags if name not in folded or name in patched]
+
+
+def build_operations(refs: References, new_tags: list[str], group_work: list, conversion_work: list,
+                     works: list[DatapointWork], deletes: list[LiveDatapoint]) -> list[Operation]:
+    """All calls of a plan, in execution order."""
+    operations = [Operation("POST", "/tags", {}, bodies.tag_body(name), (f"tag:{name}",), (f"tag:{name}",))
+                  for name in _tags_to_create(new_tags, group_work, works)]
+    operations += _object_calls("group", group_work, bodies.group_body, "/groups", "id")
+    operations += _object_calls("conversion", conversion_work, bodies.conversion_body, "/conversions",
+                                "conversionId")
+    operations += _group_tag_patches(group_work, refs)
+    creates = [(w.key, _create_body(w, refs)) for w in works if w.live is None]
+    operations += _batches("PUT", creates, bodies.batch_body, creates=True)
+    updates = [(w.key, body) for w in works if w.live is not None and w.change is not None
+               for body in [_update_body(w, refs)] if body is not None]
+    operations += _batches("POST", updates, bodies.batch_body)
+    operations += _conversion_patches(works, refs)
+    operations += _tag_patches(works, refs)
+    removals = [(f"datapoint:{d.name}", d.id) for d in deletes]
+    operations += _batches("DELETE", removals, bodies.delete_batch_body)
+    return operations

@@ -1,0 +1,231 @@
+"""What each item of a plan's operations makes true in the account, checked on a re-read.
+
+Apply never trusts a lost answer or a repeated call: it re-reads the account
+and asks, for each item, "is its effect there?". The same question serves
+three purposes: an ambiguous write (was it applied?), a saved plan applied a
+second time (what already exists as planned?) and the final verification
+(did everything converge?). Expectations are built from the request bodies
+themselves, in model terms (names, not ids), so they need no ids learnt during
+execution: a `{"$ref": "group:NAME"}` simply means the group named NAME.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler import apishapes as wire
+from reconciler.errors import ReconcilerError
+from reconciler.model import LiveState, Secret
+from reconciler.plan import Operation
+from reconciler.reader import REDIRECT_OF, TYPE_OF
+
+BATCH_KEYS = ("List", "Entities", "PatchRequests")
+COLLECTIONS = {"datapoint": "datapoints", "group": "groups", "conversion": "conversions", "tag": "tags",
+               "domain": "domains", "retargeting": "retargeting"}
+
+
+class UnknownOperationError(ReconcilerError):
+    """A plan holds a call apply does not know how to check: it refuses to run it."""
+
+
+def operation_items(operation: Operation) -> list[tuple[str, Any]]:
+    """(item key, body item) pairs: a batch's entries in body order, or the one body."""
+    body = operation.body
+    if isinstance(body, dict) and len(body) == 1 and next(iter(body)) in BATCH_KEYS:
+        entries = next(iter(body.values()))
+        if len(entries) != len(operation.items):
+            raise ValueError(f"{len(entries)} body entries for {len(operation.items)} items")
+        return list(zip(operation.items, entries))
+    return [(operation.items[0], body)]
+
+
+class Names:
+    """Id <-> name lookups over one live state, and `$ref`/`$secret` placeholders."""
+
+    def __init__(self, live: LiveState, environ: Mapping[str, str]) -> None:
+        self.live = live
+        self.environ = environ
+        self._by_name: dict[str, dict[str, list[Any]]] = {}
+
+    def named(self, kind: str, name: str) -> list[Any]:
+        """The live objects of `kind` called `name`, by id (an index built on first use)."""
+        if kind not in self._by_name:
+            index: dict[str, list[Any]] = {}
+            for obj in sorted(getattr(self.live, COLLECTIONS[kind]).values(), key=lambda o: o.id):
+                index.setdefault(obj.name, []).append(obj)
+            self._by_name[kind] = index
+        return self._by_name[kind].get(name, [])
+
+    def name_of(self, kind: str, reference: Any) -> str:
+        if isinstance(reference, dict) and "$ref" in reference:
+            return str(reference["$ref"]).split(":", 1)[1]
+        found = getattr(self.live, COLLECTIONS[kind]).get(int(reference))
+        return found.name if found is not None else f"(unknown {kind} id {reference})"
+
+    def names_of(self, kind: str, references: list[Any] | None) -> frozenset[str]:
+        """Names of `[{"id"}]` / `[{"name"}]` entries (a create may give tags by name)."""
+        return frozenset(self._entry_name(kind, entry) for entry in references or [])
+
+    def _entry_name(self, kind: str, entry: Any) -> str:
+        if isinstance(entry, dict) and "id" in entry:
+            return self.name_of(kind, entry["id"])
+        if isinstance(entry, dict) and "name" in entry:
+            return str(entry["name"])
+        return self.name_of(kind, entry)
+
+    def secret(self, value: Any) -> Secret:
+        if isinstance(value, dict) and "$secret" in value:
+            return Secret(self.environ.get(value["$secret"], ""), env=value["$secret"])
+        return Secret(str(value))
+
+
+def datapoint_fields(body: dict[str, Any], names: Names) -> dict[str, Any]:
+    """A Datapoint body's fields as the model (`LiveDatapoint`) spells them."""
+    fields: dict[str, Any] = {key: body[key] for key in ("name", "title", "notes") if key in body}
+    if "type" in body:
+        fields["type"] = TYPE_OF.get(body["type"], body["type"])
+    if "preferred" in body:
+        fields["favourite"] = bool(body["preferred"])
+    if "status" in body:
+        fields["status"] = str(body["status"]).lower()
+    if "groupId" in body:
+        fields["group"] = None if body["groupId"] is None else names.name_of("group", body["groupId"])
+    if "tags" in body:
+        fields["tags"] = names.names_of("tag", body["tags"])
+    slots = [body[slot] for slot in wire.CONVERSION_ID_FIELDS if body.get(slot)]
+    if slots:
+        fields["conversions"] = frozenset(names.name_of("conversion", slot) for slot in slots)
+    link = body.get("typeTL") or {}
+    if "url" in link:
+        fields["url"] = link["url"]
+    if "domainId" in link:
+        fields["domain"] = names.name_of("domain", link["domainId"])
+    if "redirectType" in link:
+        fields["redirect"] = REDIRECT_OF.get(link["redirectType"], link["redirectType"])
+    if "password" in link:
+        fields["password"] = names.secret(link["password"])
+    if "scripts" in link:
+        fields["retargeting"] = names.names_of("retargeting", link["scripts"])
+    return fields
+
+
+def group_fields(body: dict[str, Any], names: Names) -> dict[str, Any]:
+    fields: dict[str, Any] = {key: body[key] for key in ("name", "notes") if key in body}
+    if "preferred" in body:
+        fields["favourite"] = bool(body["preferred"])
+    if "tags" in body:
+        fields["tags"] = names.names_of("tag", body["tags"])
+    return fields
+
+
+def conversion_fields(body: dict[str, Any], names: Names) -> dict[str, Any]:
+    fields: dict[str, Any] = {key: body[key] for key in ("name", "value", "description") if key in body}
+    if "protocol" in body:
+        fields["protocol"] = str(body["protocol"]).lower()
+    return fields
+
+
+def tag_fields(body: dict[str, Any], names: Names) -> dict[str, Any]:
+    return {"name": body["name"]}
+
+
+FIELDS: dict[str, Callable[[dict[str, Any], Names], dict[str, Any]]] = {
+    "datapoint": datapoint_fields, "group": group_fields, "conversion": conversion_fields, "tag": tag_fields}
+
+
+def _mismatches(obj: Any, fields: dict[str, Any]) -> list[str]:
+    """Why `obj` is not what `fields` ask (secrets named, never shown)."""
+    found = []
+    for field, wanted in fields.items():
+        current = getattr(obj, field)
+        if isinstance(wanted, frozenset):
+            current = frozenset(current or ())
+        if current == wanted:
+            continue
+        if isinstance(wanted, Secret):
+            found.append(f"{field} differs")
+        else:
+            found.append(f"{field} is {current!r}, expected {wanted!r}")
+    return found
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One item's effect: `kind` object `ident` (a name for a create, else an id) has `fields`,
+    or is gone (`absent`), or has / lacks `member` in its set `member_field`."""
+
+    kind: str
+    ident: str | int
+    fields: dict[str, Any] | None = None
+    absent: bool = False
+    member_field: str | None = None
+    member: str | None = None
+    member_present: bool = True
+
+    def matches(self, names: Names) -> list[Any]:
+        """The live objects this item is about (by name and type for a create)."""
+        if isinstance(self.ident, int):
+            found = getattr(names.live, COLLECTIONS[self.kind]).get(self.ident)
+            return [found] if found is not None else []
+        wanted_type = (self.fields or {}).get("type")
+        return [obj for obj in names.named(self.kind, self.ident) if wanted_type is None or obj.type == wanted_type]
+
+    def residual(self, names: Names) -> str | None:
+        """None when the effect is there; else what is not, in one line."""
+        found = self.matches(names)
+        what = f"{self.kind} {self.ident}" if isinstance(self.ident, str) else f"{self.kind} id {self.ident}"
+        if self.absent:
+            return f"{what} still exists" if found else None
+        if not found:
+            return f"{what} does not exist"
+        if len(found) > 1:
+            return f"{what} exists {len(found)} times (ids {', '.join(str(o.id) for o in found)})"
+        obj = found[0]
+        if self.member_field is not None:
+            has = self.member in getattr(obj, self.member_field)
+            if has == self.member_present:
+                return None
+            return f"{what} {'lacks' if self.member_present else 'still has'} {self.member_field[:-1]} {self.member}"
+        problems = _mismatches(obj, self.fields or {})
+        return f"{what}: {'; '.join(problems)}" if problems else None
+
+    def created_id(self, names: Names) -> int | None:
+        """The id of the one live object this create made, once it holds."""
+        found = self.matches(names)
+        return found[0].id if len(found) == 1 and self.residual(names) is None else None
+
+
+def _kind_of_path(path: str) -> str:
+    return {"datapoints": "datapoint", "groups": "group", "conversions": "conversion",
+            "tags": "tag"}[path.strip("/").split("/")[0]]
+
+
+def expectations(operation: Operation, names: Names) -> list[Expectation]:
+    """One expectation per item of `operation`, in `operation.items` order."""
+    method, path = operation.method, operation.path
+    items = operation_items(operation)
+    if path in ("/tags", "/groups", "/conversions") and method == "POST":
+        kind = _kind_of_path(path)
+        return [Expectation(kind, body["name"], FIELDS[kind](body, names)) for _, body in items]
+    if method == "POST" and path in ("/groups/{id}", "/conversions/{conversionId}"):
+        kind = _kind_of_path(path)
+        ident = int(next(iter(operation.params.values())))
+        return [Expectation(kind, ident, FIELDS[kind](body, names)) for _, body in items]
+    if path == "/datapoints/batch" and method in ("PUT", "POST", "DELETE"):
+        if method == "DELETE":
+            return [Expectation("datapoint", int(body["id"]), absent=True) for _, body in items]
+        return [Expectation("datapoint", body["name"] if method == "PUT" else int(body["id"]),
+                            datapoint_fields(body, names)) for _, body in items]
+    memberships = {"/tags/{tagId}/datapoints/patch": ("datapoint", "tags", "tag", "tagId"),
+                   "/tags/{tagId}/groups/patch": ("group", "tags", "tag", "tagId"),
+                   "/conversions/{conversionId}/datapoints/batch/patch":
+                       ("datapoint", "conversions", "conversion", "conversionId")}
+    if method == "PUT" and path in memberships:
+        kind, field, member_kind, param = memberships[path]
+        member = names.name_of(member_kind, operation.params[param])
+        return [Expectation(kind, int(body["Id"]), member_field=field, member=member,
+                            member_present=str(body["Action"]).lower() == wire.PATCH_ADD)
+                for _, body in items]
+    raise UnknownOperationError(f"the plan holds a call apply does not know: {method} {path}")

@@ -1,0 +1,74 @@
+"""`plan` end to end: manifests, secrets, live state, the plan, then the risk.
+
+The order matters: everything that can fail offline (manifests, missing
+environment variables) fails before the first API call, and recent clicks are
+read only for the links the plan would delete or re-point.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import gc
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reconciler.clickmeter.target import describe_target, open_client
+from reconciler.manifests import load_manifests, resolve_secrets
+from reconciler.errors import ReconcilerError
+from reconciler.plan import Plan, PlanFileError
+from reconciler.planner import plan_changes
+from reconciler.reader import read_live_state, read_recent_clicks
+from reconciler.render import PlanJson
+
+if TYPE_CHECKING:  # the CLI imports this module
+    from reconciler.cli import GlobalOptions
+
+
+def build_plan(options: GlobalOptions, paths: Sequence[str]) -> Plan:
+    """The plan that makes the target what the manifests under `paths` declare."""
+    desired = load_manifests(paths)
+    notes = resolve_secrets(desired)
+    target = describe_target(options)
+    gc.freeze()  # tens of thousands of long-lived specs: keep the collector from re-scanning them
+
+    async def against_target() -> Plan:
+        async with open_client(options) as client:
+            live = await read_live_state(client)
+            gc.freeze()
+            plan = plan_changes(desired, live)
+            at_risk, days = plan.at_risk_ids(), desired.settings.protect_active_days
+            if at_risk and days > 0:  # protect_active_days: 0 turns the protection off
+                plan = plan.with_recent_clicks(await read_recent_clicks(client, at_risk, days))
+            return plan
+
+    plan = asyncio.run(against_target())
+    return dataclasses.replace(plan, target=target, notes=tuple(notes))
+
+
+def write_plan(plan: Plan, path: str) -> None:
+    """The saved plan, written whole or not at all (a half-written plan must never be applied)."""
+    target = Path(path)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        partial.write_text(PlanJson().render(plan), encoding="utf-8")
+        os.replace(partial, target)
+    except OSError as error:
+        raise ReconcilerError(f"--out {path}: cannot write the plan ({error.strerror})") from None
+
+
+def read_plan(path: str) -> Plan:
+    """A saved plan, for `apply --plan`; one line if it cannot be read."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise PlanFileError(f"{path}: cannot read the plan ({error.strerror})") from None
+    except ValueError as error:
+        raise PlanFileError(f"{path}: not a plan: {error}") from None
+    try:
+        return Plan.from_document(document)
+    except PlanFileError as error:
+        raise PlanFileError(f"{path}: {error}") from None

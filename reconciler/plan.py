@@ -1,0 +1,281 @@
+"""The plan: what will change, the exact API calls that change it, and the risk.
+
+A `Plan` is plain data. The renderers print it, `apply` executes its
+`operations` in order, and `to_document()` / `from_document()` turn it into
+the saved-plan JSON (`schemas/plan.schema.json`) and back. A saved plan must be
+executable with no lookups beyond the stale check, and must never hold a
+secret, so operation bodies carry two kinds of placeholder:
+
+- `{"$ref": "group:spring-2027"}`: the id of an object an earlier operation
+  of the same plan creates (its `creates` lists `kind:name`);
+- `{"$secret": "SPRING_LINK_PASSWORD"}`: read from the environment at apply time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.errors import ReconcilerError
+from reconciler.model import LINK, Secret
+
+FORMAT_VERSION = 1
+SENSITIVE = "(sensitive)"
+ASSUMED_RATE = 10  # requests per second the public service allows
+
+CREATE, UPDATE, RENAME, DELETE = "create", "update", "rename", "delete"
+# kind -> its collection in `LiveState` (and in the planner's by-name index)
+LIVE_COLLECTIONS = {"datapoint": "datapoints", "group": "groups", "conversion": "conversions", "tag": "tags",
+                    "domain": "domains", "retargeting": "retargeting"}
+
+
+class PlanFileError(ReconcilerError):
+    """A saved plan that cannot be read (wrong version, broken JSON, missing keys)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDiff:
+    """One field going from `before` to `after` (JSON values; secrets masked).
+
+    For set-valued fields (tags, conversions, retargeting) `added` and
+    `removed` say what the change really is; `before`/`after` are sorted lists.
+    """
+
+    field: str
+    before: Any
+    after: Any
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One object created, updated, renamed or deleted."""
+
+    kind: str
+    action: str
+    name: str
+    id: int | None = None
+    type: str | None = None  # "link" | "pixel" for datapoints
+    previous_name: str | None = None  # for a rename
+    diffs: tuple[FieldDiff, ...] = ()
+    location: str | None = None
+    recent_clicks: int | None = None
+
+    @property
+    def at_risk(self) -> bool:
+        """A live link deleted or re-pointed (its url changes): its visitors notice."""
+        if self.kind != "datapoint" or self.type != LINK or self.id is None:
+            return False
+        return self.action == DELETE or any(d.field == "url" for d in self.diffs)
+
+    @property
+    def retag_only(self) -> bool:
+        return self.action == UPDATE and all(d.field == "tags" for d in self.diffs)
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One HTTP call. `path` is the openapi path template, filled from `params`.
+
+    `items` names the objects (`kind:name`) the call covers, in body order for
+    batches (item i of `List`/`Entities`/`PatchRequests` is `items[i]`);
+    `creates` names those whose new id the answer carries.
+    """
+
+    method: str
+    path: str
+    params: dict[str, Any]
+    body: Any
+    items: tuple[str, ...]
+    creates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What apply must find live before writing: the object unchanged since
+    the plan, or (`sha256` None, `id` None) no object of that name at all."""
+
+    kind: str
+    name: str
+    id: int | None
+    sha256: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Safety:
+    """The figures the thresholds are checked against."""
+
+    managed: int
+    deletes: int
+    updates: int
+    max_delete_percent: float
+    max_update_percent: float
+    protect_active_days: int
+
+    MIN_MANAGED = 10  # below this, percentages say nothing
+
+    def percent(self, count: int) -> float:
+        return 100.0 * count / self.managed if self.managed else 0.0
+
+    def threshold_refusals(self) -> list[str]:
+        if self.managed < self.MIN_MANAGED:
+            return []
+        refusals = []
+        for what, count, limit in (("delete", self.deletes, self.max_delete_percent),
+                                   ("update", self.updates, self.max_update_percent)):
+            if self.percent(count) > limit:
+                refusals.append(
+                    f"the plan would {what} {count} of {self.managed} managed datapoints "
+                    f"({self.percent(count):.0f}% > max_{what}_percent {limit:g}%); use --force")
+        return refusals
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Everything `plan` decided: what renderers print and what apply executes."""
+
+    target: str
+    manifests_digest: str
+    changes: tuple[Change, ...]
+    operations: tuple[Operation, ...]
+    fingerprints: tuple[Fingerprint, ...]
+    safety: Safety
+    unchanged: dict[str, int] = field(default_factory=dict)  # kind -> declared objects unchanged
+    left_alone: dict[str, int] = field(default_factory=dict)  # group ("" ungrouped) -> undeclared
+    notes: tuple[str, ...] = ()  # what the plan does not manage and why (e.g. an unset optional password)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def at_risk_ids(self) -> list[int]:
+        """Live links whose recent clicks the plan must show and protect."""
+        return sorted(c.id for c in self.changes if c.at_risk and c.id is not None)
+
+    def with_recent_clicks(self, clicks: dict[int, int]) -> Plan:
+        changes = tuple(dataclasses.replace(c, recent_clicks=clicks.get(c.id, 0)) if c.at_risk else c
+                        for c in self.changes)
+        return dataclasses.replace(self, changes=changes)
+
+    def active_links(self) -> list[Change]:
+        return [c for c in self.changes if c.at_risk and c.recent_clicks]
+
+    def refusals(self, force: bool, allow_active: bool) -> list[str]:
+        """Why apply must not run this plan as asked (empty: it may)."""
+        refusals = [] if force else self.safety.threshold_refusals()
+        if not allow_active:
+            days = self.safety.protect_active_days
+            refusals += [f"datapoint {c.name} (id {c.id}) had {c.recent_clicks} clicks in the last "
+                         f"{days} days and would be {'deleted' if c.action == DELETE else 're-pointed'}; "
+                         f"use --allow-active" for c in self.active_links()]
+        return refusals
+
+    def summary(self) -> dict[str, int]:
+        """Counts for the last line: create / update / delete / re-tag / calls."""
+        counts = dict.fromkeys(("create", "update", "delete", "retag"), 0)
+        for change in self.changes:
+            if change.action == CREATE:
+                counts["create"] += 1
+            elif change.action == DELETE:
+                counts["delete"] += 1
+            elif change.retag_only:
+                counts["retag"] += 1
+            else:
+                counts["update"] += 1
+        counts["calls"] = len(self.operations)
+        return counts
+
+    def summary_line(self) -> str:
+        counts = self.summary()
+        seconds = math.ceil(counts["calls"] / ASSUMED_RATE)
+        cost = f"{counts['calls']} API calls (~{seconds} s at {ASSUMED_RATE} req/s)."
+        if not self.has_changes:
+            unchanged = sum(self.unchanged.values())
+            return f"No changes. {unchanged} declared objects up to date; {cost}"
+        return (f"Plan: {counts['create']} to create, {counts['update']} to update, "
+                f"{counts['delete']} to delete, {counts['retag']} links to re-tag; {cost}")
+
+    # ------------------------------------------------------------ saved form
+
+    def to_document(self) -> dict[str, Any]:
+        """The saved-plan / `--format json` document, in its stable key order."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "target": self.target,
+            "manifests_digest": self.manifests_digest,
+            "summary": self.summary(),
+            "changes": [_change_document(c) for c in self.changes],
+            "unchanged": dict(sorted(self.unchanged.items())),
+            "left_alone": dict(sorted(self.left_alone.items())),
+            "notes": list(self.notes),
+            "safety": {**dataclasses.asdict(self.safety),
+                       "refusals": self.refusals(force=False, allow_active=False)},
+            "operations": [dataclasses.asdict(op) | {"items": list(op.items), "creates": list(op.creates)}
+                           for op in self.operations],
+            "fingerprints": [dataclasses.asdict(f) for f in self.fingerprints],
+        }
+
+    @classmethod
+    def from_document(cls, document: Any) -> Plan:
+        """Read a saved plan back; anything malformed is one `PlanFileError`."""
+        if not isinstance(document, dict) or document.get("format_version") != FORMAT_VERSION:
+            raise PlanFileError(f"not a plan of format_version {FORMAT_VERSION}")
+        try:
+            safety = {k: v for k, v in document["safety"].items() if k != "refusals"}
+            return cls(
+                target=document["target"],
+                manifests_digest=document["manifests_digest"],
+                changes=tuple(_change_from_document(c) for c in document["changes"]),
+                operations=tuple(Operation(**{**op, "items": tuple(op["items"]),
+                                              "creates": tuple(op["creates"])})
+                                 for op in document["operations"]),
+                fingerprints=tuple(Fingerprint(**f) for f in document["fingerprints"]),
+                safety=Safety(**safety),
+                unchanged=dict(document["unchanged"]),
+                left_alone=dict(document["left_alone"]),
+                notes=tuple(document["notes"]),
+            )
+        except KeyError as error:
+            raise PlanFileError(f"malformed plan: no {error} key") from None
+        except (TypeError, AttributeError) as error:
+            raise PlanFileError(f"malformed plan: {error}") from None
+
+
+def _change_document(change: Change) -> dict[str, Any]:
+    document = dataclasses.asdict(change)
+    document["diffs"] = [{**d, "added": list(d["added"]), "removed": list(d["removed"])}
+                         for d in document["diffs"]]
+    return document
+
+
+def _change_from_document(document: dict[str, Any]) -> Change:
+    diffs = tuple(FieldDiff(**{**d, "added": tuple(d["added"]), "removed": tuple(d["removed"])})
+                  for d in document["diffs"])
+    return Change(**{**document, "diffs": diffs})
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no whitespace: equal values give equal bytes."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=_canonical_default)
+
+
+def _canonical_default(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if isinstance(value, Secret):
+        return "set"  # whether a password is set, never a digest of it
+    raise TypeError(f"cannot fingerprint {type(value).__name__}")
+
+
+def fingerprint(live_object: Any) -> str:
+    """sha256 of a live model object's canonical form (apply recomputes it to
+    detect a stale plan). A password counts only as present or absent."""
+    fields = {f.name: getattr(live_object, f.name) for f in dataclasses.fields(live_object)}
+    return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
+

@@ -1,0 +1,297 @@
+"""Desired state vs live state -> `Plan`: pure, no I/O, deterministic.
+
+Matching follows PRODUCT.md: a datapoint is the live one of the same type and
+name (or the one its `id:` pins, or one of its `renamed_from` names, which makes
+a rename that keeps the id and statistics); declared fields win, undeclared
+fields stay as live; tags and conversions are exact sets when declared; only
+groups declared `prune: true` lose the datapoints the manifests do not declare.
+The calls that carry the changes out are chosen by `reconciler.calls`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+
+from reconciler.calls import DatapointWork, References, build_operations
+from reconciler.errors import ReconcilerError
+from reconciler.model import (
+    LINK, DatapointSpec, DesiredState, GroupSpec, LiveDatapoint, LiveState, Location, Secret,
+)
+from reconciler.plan import (
+    CREATE, DELETE, LIVE_COLLECTIONS, RENAME, SENSITIVE, UPDATE, Change, FieldDiff, Fingerprint, Plan, Safety,
+    fingerprint,
+)
+
+DATAPOINT_FIELDS = ("url", "title", "domain", "redirect", "group", "favourite", "notes", "status",
+                    "password", "retargeting")
+LINK_ONLY_FIELDS = frozenset({"url", "domain", "redirect", "password", "retargeting"})
+SET_FIELDS = frozenset({"retargeting", "tags", "conversions"})
+
+
+class PlanningError(ReconcilerError):
+    """The manifests and the account cannot be reconciled as they stand."""
+
+
+@dataclass(slots=True)
+class LiveIndex:
+    """The live state by name, as the manifests refer to it."""
+
+    live: LiveState
+    groups: dict[str, object] = field(default_factory=dict)
+    conversions: dict[str, object] = field(default_factory=dict)
+    tags: dict[str, object] = field(default_factory=dict)
+    domains: dict[str, object] = field(default_factory=dict)
+    retargeting: dict[str, object] = field(default_factory=dict)
+    datapoints: dict[tuple[str, str], list[LiveDatapoint]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def of(cls, live: LiveState) -> LiveIndex:
+        index = cls(live)
+        for kind in ("groups", "conversions", "tags", "domains", "retargeting"):
+            by_name = getattr(index, kind)
+            for obj in sorted(getattr(live, kind).values(), key=lambda o: o.id):
+                by_name.setdefault(obj.name, obj)
+        for datapoint in sorted(live.datapoints.values(), key=lambda d: d.id):
+            index.datapoints[(datapoint.type, datapoint.name)].append(datapoint)
+        return index
+
+    def unique_datapoint(self, datapoint_type: str, name: str) -> LiveDatapoint | None:
+        found = self.datapoints.get((datapoint_type, name), [])
+        if len(found) > 1:
+            ids = " and ".join(str(d.id) for d in found)
+            raise PlanningError(f"live {datapoint_type} name {name!r} matches more than one "
+                                f"datapoint (ids {ids}); pin one with `id:`")
+        return found[0] if found else None
+
+
+def plan_changes(desired: DesiredState, live: LiveState) -> Plan:
+    """The changes that make `live` what `desired` declares, and the calls for them."""
+    index = LiveIndex.of(live)
+    specs = [_with_settings_defaults(desired, spec) for _, spec in sorted(desired.datapoints.items())]
+    _check_references(desired, specs, index)
+    refs = References(index)
+    unchanged: Counter[str] = Counter(dict.fromkeys(("conversion", "datapoint", "group", "tag"), 0))
+    group_changes, group_work = _plan_declared("group", desired.groups, index.groups,
+                                               ("notes", "favourite", "tags"), unchanged)
+    conversion_changes, conversion_work = _plan_declared("conversion", desired.conversions, index.conversions,
+                                                         ("value", "protocol", "description"), unchanged)
+    tag_changes = _plan_tags(desired, specs, index, unchanged)
+    matched = _match_datapoints(specs, index)
+    works = [_datapoint_work(spec, matched.get(spec.name)) for spec in specs]
+    deletes, left_alone = _undeclared(desired, index, {d.id for d in matched.values()})
+
+    datapoint_changes = [w.change for w in works if w.change is not None]
+    unchanged["datapoint"] = len(works) - len(datapoint_changes)
+    changes = tag_changes + group_changes + conversion_changes
+    changes += sorted(datapoint_changes, key=lambda c: (c.action != CREATE, c.name))
+    changes += [Change("datapoint", DELETE, d.name, d.id, d.type, diffs=_deleted_diffs(d)) for d in deletes]
+    operations = build_operations(refs, [c.name for c in tag_changes], group_work, conversion_work,
+                                  works, deletes)
+    return Plan(target="", manifests_digest=desired.digest, changes=tuple(changes),
+                operations=tuple(operations),
+                fingerprints=_fingerprints(changes, works, deletes, refs, index),
+                safety=_safety(desired, len(matched), len(deletes), works),
+                unchanged=dict(sorted(unchanged.items())), left_alone=dict(sorted(left_alone.items())))
+
+
+def _safety(desired: DesiredState, matched: int, deletes: int, works: list[DatapointWork]) -> Safety:
+    """Managed = the declared datapoints that exist live, plus the undeclared ones pruned."""
+    settings = desired.settings
+    return Safety(managed=matched + deletes, deletes=deletes,
+                  updates=sum(1 for w in works if w.live is not None and w.change is not None),
+                  max_delete_percent=settings.max_delete_percent,
+                  max_update_percent=settings.max_update_percent,
+                  protect_active_days=settings.protect_active_days)
+
+
+# ------------------------------------------------------------------ checks
+
+
+def _where(spec: DatapointSpec | GroupSpec, field_name: str) -> str:
+    location: Location | None = spec.locations.get(field_name) or spec.locations.get("")
+    return f"{location}: " if location else ""
+
+
+def _with_settings_defaults(desired: DesiredState, spec: DatapointSpec) -> DatapointSpec:
+    """`settings.default_group` / `default_domain` for datapoints that do not say."""
+    settings = desired.settings
+    group = spec.group if spec.group is not None else settings.default_group
+    domain = spec.domain
+    if domain is None and spec.type == LINK:
+        domain = settings.default_domain
+    if group == spec.group and domain == spec.domain:
+        return spec
+    return replace(spec, group=group, domain=domain)
+
+
+def _check_references(desired: DesiredState, specs: list[DatapointSpec], index: LiveIndex) -> None:
+    """Every name a datapoint refers to must be declared or live (a new tag is simply created)."""
+    for spec in specs:
+        wanted = (("group", "group", [spec.group] if spec.group else [], desired.groups, index.groups),
+                  ("conversions", "conversion", sorted(spec.conversions or ()), desired.conversions,
+                   index.conversions),
+                  ("domain", "domain", [spec.domain] if spec.domain else [], None, index.domains),
+                  ("retargeting", "retargeting script", sorted(spec.retargeting or ()), None,
+                   index.retargeting))
+        for field_name, what, names, declared, live in wanted:
+            for name in names:
+                if name in live or (declared is not None and name in declared):
+                    continue
+                missing = "is not live" if declared is None else "is neither declared nor live"
+                raise PlanningError(f"{_where(spec, field_name)}datapoint {spec.name}: "
+                                    f"{field_name}: {what} {name!r} {missing}")
+
+
+# ------------------------------------------------------------------ groups, conversions, tags
+
+
+def _field_diff(field_name: str, before: object, after: object) -> FieldDiff:
+    if field_name in SET_FIELDS:
+        before_set, after_set = frozenset(before or ()), frozenset(after or ())
+        return FieldDiff(field_name, sorted(before_set), sorted(after_set),
+                         added=tuple(sorted(after_set - before_set)),
+                         removed=tuple(sorted(before_set - after_set)))
+    if isinstance(before, Secret) or isinstance(after, Secret):
+        return FieldDiff(field_name, SENSITIVE if before is not None else None, SENSITIVE)
+    return FieldDiff(field_name, before, after)
+
+
+def _declared_diffs(spec: object, live: object | None, field_names: tuple[str, ...]) -> list[FieldDiff]:
+    """Diffs of the declared (non-None) fields that differ from live (or all, for a create)."""
+    diffs = []
+    for field_name in field_names:
+        wanted = getattr(spec, field_name)
+        if wanted is None:
+            continue
+        current = getattr(live, field_name) if live is not None else None
+        if live is None or not _same(field_name, wanted, current):
+            diffs.append(_field_diff(field_name, current, wanted))
+    return diffs
+
+
+def _same(field_name: str, wanted: object, current: object) -> bool:
+    if field_name in SET_FIELDS:
+        return frozenset(wanted) == frozenset(current or ())
+    if isinstance(wanted, Secret):
+        return isinstance(current, Secret) and wanted == current
+    return wanted == current
+
+
+def _location(spec: object) -> str | None:
+    location = spec.locations.get("")
+    return str(location) if location else None
+
+
+def _plan_declared(kind: str, declared: dict, live_by_name: dict, field_names: tuple[str, ...],
+                   unchanged: Counter[str]):
+    """Groups or conversions: their changes, and (spec, live, diffs) for the calls."""
+    changes, work = [], []
+    for name, spec in sorted(declared.items()):
+        live = live_by_name.get(name)
+        diffs = _declared_diffs(spec, live, field_names)
+        if live is not None and not diffs:
+            unchanged[kind] += 1
+            continue
+        changes.append(Change(kind, UPDATE if live else CREATE, name, getattr(live, "id", None),
+                              diffs=tuple(diffs), location=_location(spec)))
+        work.append((spec, live, diffs))
+    return changes, work
+
+
+def _plan_tags(desired: DesiredState, specs: list[DatapointSpec], index: LiveIndex,
+               unchanged: Counter[str]) -> list[Change]:
+    """Tags declared or used anywhere that are not live yet."""
+    used = set(desired.tags)
+    for spec in list(desired.groups.values()) + specs:
+        used.update(spec.tags or ())
+    unchanged["tag"] = sum(1 for name in used if name in index.tags)
+    return [Change("tag", CREATE, name, location=_location(desired.tags[name]) if name in desired.tags else None)
+            for name in sorted(used - set(index.tags))]
+
+
+# ------------------------------------------------------------------ datapoints
+
+
+def _match_datapoints(specs: list[DatapointSpec], index: LiveIndex) -> dict[str, LiveDatapoint]:
+    """Declared name -> the live datapoint it is (by id pin, name, or a former name)."""
+    matched: dict[str, LiveDatapoint] = {}
+    claimed: dict[int, str] = {}
+    for spec in specs:
+        live = _find_live(spec, index)
+        if live is None:
+            continue
+        if live.id in claimed:
+            raise PlanningError(f"{_where(spec, '')}datapoints {claimed[live.id]} and {spec.name} "
+                                f"both match live datapoint {live.id}")
+        claimed[live.id] = spec.name
+        matched[spec.name] = live
+    return matched
+
+
+def _find_live(spec: DatapointSpec, index: LiveIndex) -> LiveDatapoint | None:
+    if spec.id is not None:
+        live = index.live.datapoints.get(spec.id)
+        if live is None or live.type != spec.type:
+            raise PlanningError(f"{_where(spec, 'id')}datapoint {spec.name}: id {spec.id} is not "
+                                f"a live {spec.type}")
+        return live
+    live = index.unique_datapoint(spec.type, spec.name)
+    for old_name in spec.renamed_from:
+        if live is not None:
+            break
+        live = index.unique_datapoint(spec.type, old_name)
+    return live
+
+
+def _datapoint_work(spec: DatapointSpec, live: LiveDatapoint | None) -> DatapointWork:
+    field_names = DATAPOINT_FIELDS + ("tags", "conversions")
+    if spec.type != LINK:
+        field_names = tuple(f for f in field_names if f not in LINK_ONLY_FIELDS)
+    diffs = _declared_diffs(spec, live, field_names)
+    if live is None:
+        change = Change("datapoint", CREATE, spec.name, type=spec.type, diffs=tuple(diffs),
+                        location=_location(spec))
+        return DatapointWork(spec, None, change, diffs)
+    if live.name != spec.name:
+        diffs.insert(0, FieldDiff("name", live.name, spec.name))
+    if not diffs:
+        return DatapointWork(spec, live, None, diffs)
+    action = RENAME if live.name != spec.name else UPDATE
+    change = Change("datapoint", action, spec.name, live.id, spec.type,
+                    previous_name=live.name if action == RENAME else None,
+                    diffs=tuple(diffs), location=_location(spec))
+    return DatapointWork(spec, live, change, diffs)
+
+
+def _undeclared(desired: DesiredState, index: LiveIndex, claimed: set[int]):
+    """Live datapoints no manifest declares: deleted in prune groups, counted elsewhere."""
+    pruned = {name for name, group in desired.groups.items() if group.prune}
+    deletes, left_alone = [], Counter()
+    for datapoint in sorted(index.live.datapoints.values(), key=lambda d: (d.name, d.id)):
+        if datapoint.id in claimed:
+            continue
+        if datapoint.group in pruned:
+            deletes.append(datapoint)
+        else:
+            left_alone[datapoint.group or ""] += 1
+    return deletes, left_alone
+
+
+def _deleted_diffs(datapoint: LiveDatapoint) -> tuple[FieldDiff, ...]:
+    shown = ("url", "group") if datapoint.type == LINK else ("group",)
+    return tuple(FieldDiff(f, getattr(datapoint, f), None) for f in shown if getattr(datapoint, f))
+
+
+def _fingerprints(changes: list[Change], works: list[DatapointWork], deletes: list[LiveDatapoint],
+                  refs: References, index: LiveIndex) -> tuple[Fingerprint, ...]:
+    """Every live object the plan writes or refers to by id, and every name it creates."""
+    touched = {("datapoint", w.live.id): w.live for w in works if w.change is not None and w.live}
+    touched |= {("datapoint", d.id): d for d in deletes}
+    for change in changes:
+        if change.kind in ("group", "conversion") and change.id is not None:
+            touched[(change.kind, change.id)] = getattr(index, LIVE_COLLECTIONS[change.kind])[change.name]
+    touched |= refs.used
+    prints = [Fingerprint(kind, obj.name, obj_id, fingerprint(obj)) for (kind, obj_id), obj in touched.items()]
+    prints += [Fingerprint(c.kind, c.name, None, None) for c in changes if c.action == CREATE]
+    return tuple(sorted(prints, key=lambda f: (f.kind, f.name, f.id or 0)))

@@ -1,0 +1,92 @@
+"""What apply tells while it works: a bar on a terminal, plain lines otherwise, a JSON-lines log.
+
+The executor reports each finished call once (`call_finished`); this module
+decides how to show it. Only the operation's description, its item count, its
+outcome and its duration are ever shown or logged, never a request body, so
+no secret can leak through here.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import IO, Callable
+
+BAR_WIDTH = 24
+PLAIN_LINE_INTERVAL = 1.0  # seconds between plain progress lines (the last one always shows)
+
+
+@dataclass
+class CallRecord:
+    """One finished API call, as the log and the progress display see it."""
+
+    operation: str  # e.g. "PUT /datapoints/batch (create 100 datapoints)"
+    items: int
+    status: str  # "ok", "partial", "failed", "ambiguous", "skipped", "resolved"
+    duration: float  # seconds
+
+    def as_json(self) -> str:
+        return json.dumps({"operation": self.operation, "items": self.items,
+                           "status": self.status, "duration_ms": round(self.duration * 1000, 1)})
+
+
+@dataclass
+class Progress:
+    """Counts calls and items done of the plan's total and shows them as they change."""
+
+    total_calls: int
+    total_items: int
+    stream: IO[str]
+    is_terminal: bool
+    log: IO[str] | None = None
+    clock: Callable[[], float] = time.monotonic
+    calls_done: int = 0
+    items_done: int = 0
+    started: float = field(default=0.0)
+    last_line: float = field(default=float("-inf"))
+
+    def __post_init__(self) -> None:
+        self.started = self.clock()
+
+    def call_finished(self, record: CallRecord, counts: bool = True) -> None:
+        """Log one call; when it `counts` toward the plan's total, advance the display."""
+        if self.log is not None:
+            self.log.write(record.as_json() + "\n")
+            self.log.flush()
+        if not counts:
+            return
+        self.calls_done += 1
+        self.items_done += record.items
+        now = self.clock()
+        if self.is_terminal:
+            self.stream.write("\r" + self.bar_line(now))
+        elif now - self.last_line >= PLAIN_LINE_INTERVAL or self.calls_done >= self.total_calls:
+            self.stream.write(f"apply: {self.counts_text()}, {self.eta_text(now)}; "
+                              f"last: {record.operation}: {record.status}\n")
+            self.last_line = now
+        self.stream.flush()
+
+    def finish(self) -> None:
+        """End the bar's line so that what follows starts on a fresh one."""
+        if self.is_terminal and self.calls_done:
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def counts_text(self) -> str:
+        return (f"{self.items_done}/{self.total_items} items, "
+                f"{self.calls_done}/{self.total_calls} calls")
+
+    def eta_text(self, now: float) -> str:
+        """Time left at the rate of calls so far (calls, not items, bound the time)."""
+        elapsed = now - self.started
+        left = max(self.total_calls - self.calls_done, 0)
+        if not self.calls_done or elapsed <= 0:
+            return "ETA --"
+        return f"ETA {left * elapsed / self.calls_done:.0f}s"
+
+    def bar_line(self, now: float) -> str:
+        fraction = self.calls_done / self.total_calls if self.total_calls else 1.0
+        filled = round(BAR_WIDTH * min(fraction, 1.0))
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        return f"[{bar}] {self.counts_text()}, {self.eta_text(now)}"

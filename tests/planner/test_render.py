@@ -1,0 +1,71 @@
+"""Renderers over one plan: what each output must show, and never show."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import jsonschema
+
+from reconciler.model import DatapointSpec, GroupSpec, Secret
+from reconciler.plan import Plan
+from reconciler.planner import plan_changes
+from reconciler.render import PlanJson, PlanMarkdown, PlanText
+from tests.planner.states import desired_state, live_like
+
+SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
+
+
+def risky_plan() -> Plan:
+    groups = [GroupSpec("owned", prune=True)]
+    live = live_like(desired_state([DatapointSpec("gone", url="https://a.example.com/", group="owned"),
+                                    DatapointSpec("sale", url="https://a.example.com/", group="owned",
+                                                  password=Secret("old-secret-value"))], groups=groups))
+    desired = desired_state([DatapointSpec("sale", url="https://b.example.com/", group="owned",
+                                           password=Secret("new-secret-value", env="SALE_PW")),
+                             DatapointSpec("fresh", url="https://c.example.com/", tags=frozenset({"new"}))],
+                            groups=groups)
+    plan = plan_changes(desired, live).with_recent_clicks({2: 5, 3: 0})
+    return dataclasses.replace(plan, target="target: local (test.db)")
+
+
+def test_text_names_the_target_first_and_ends_with_the_summary() -> None:
+    text = PlanText().render(risky_plan())
+    lines = text.splitlines()
+    assert lines[0] == "target: local (test.db)"
+    assert lines[-1] == ("Plan: 2 to create, 1 to update, 1 to delete, 0 links to re-tag; "
+                         "3 API calls (~1 s at 10 req/s).")
+    assert " + link fresh  [manifests/links.yaml:2:5]" in lines
+    assert "      url: \"https://a.example.com/\" -> \"https://b.example.com/\"" in lines
+    assert "      password: (sensitive) (changed)" in lines
+    assert "      ! 5 clicks in the last 30 days, deleted" in lines
+    assert "\x1b[" not in text
+
+
+def test_colour_only_when_asked() -> None:
+    assert "\x1b[32m" in PlanText(color=True).render(risky_plan())
+
+
+def test_markdown_puts_destructive_changes_first_with_their_clicks() -> None:
+    markdown = PlanMarkdown().render(risky_plan())
+    risk = markdown.index("#### Destructive changes")
+    assert risk < markdown.index("<details><summary>Changes (4)</summary>")
+    assert "| delete | `gone` | 2 | 5 |" in markdown
+    assert "| re-point | `sale` | 3 | 0 |" in markdown
+    assert "> - datapoint gone (id 2) had 5 clicks in the last 30 days and would be deleted" in markdown
+
+
+def test_json_follows_the_schema_and_reads_back() -> None:
+    plan = risky_plan()
+    document = json.loads(PlanJson().render(plan))
+    jsonschema.validate(document, SCHEMA)
+    assert list(document) == list(SCHEMA["properties"])
+    assert Plan.from_document(document) == plan
+
+
+def test_no_output_holds_a_secret() -> None:
+    plan = risky_plan()
+    for renderer in (PlanText(color=True), PlanMarkdown(), PlanJson()):
+        output = renderer.render(plan)
+        assert "secret-value" not in output and "(sensitive)" in output

@@ -160,6 +160,15 @@ def test_forced_re_export_into_its_own_output_changes_nothing(tmp_path: Path) ->
     assert read_tree(out) == first
 
 
+def test_an_out_path_that_is_a_file_is_one_line(tmp_path: Path) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("mine")
+    result = run_cli(tmp_path / "local.db", "export", "--out", str(taken))
+    assert result.exit_code == 1
+    assert result.stderr == f"error: export --out {taken}: not a directory\n"
+    assert taken.read_text() == "mine"
+
+
 def test_group_filter_exports_those_groups_only_and_plans_clean(tmp_path: Path) -> None:
     db_path = tmp_path / "local.db"
     groups = [{"name": name, "notes": None, "preferred": False, "tags": []} for name in ("Spring", "Autumn")]

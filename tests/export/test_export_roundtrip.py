@@ -169,6 +169,19 @@ def test_an_out_path_that_is_a_file_is_one_line(tmp_path: Path) -> None:
     assert taken.read_text() == "mine"
 
 
+def test_a_file_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    db_path = tmp_path / "local.db"
+    asyncio.run(seed_local(db_path, AccountSpec([], [], [], [], [
+        {"name": "Spring", "notes": None, "preferred": False, "tags": []}], [])))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "groups").write_text("a file where the export wants a folder")
+
+    result = run_cli(db_path, "export", "--out", str(out), "--force")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"error: export: cannot write {out / 'groups' / 'spring.yaml'}: File exists"]
+
+
 def test_group_filter_exports_those_groups_only_and_plans_clean(tmp_path: Path) -> None:
     db_path = tmp_path / "local.db"
     groups = [{"name": name, "notes": None, "preferred": False, "tags": []} for name in ("Spring", "Autumn")]

@@ -41,11 +41,11 @@ def password_env(out: Path) -> dict[str, str]:
     return env
 
 
-def export_and_plan(db_path: Path, out: Path) -> tuple[Result, Result]:
+def export_and_plan(db_path: Path, out: Path) -> Result:
+    """`export` to `out`, then `plan --detailed-exitcode` of it with the passwords set."""
     exported = run_cli(db_path, "export", "--out", str(out))
     assert exported.exit_code == 0, exported.output
-    planned = run_cli(db_path, "plan", str(out), "--detailed-exitcode", env=password_env(out))
-    return exported, planned
+    return run_cli(db_path, "plan", str(out), "--detailed-exitcode", env=password_env(out))
 
 
 TAGS = [f"étiquette-{n}" for n in range(10)]
@@ -82,7 +82,7 @@ def test_export_of_an_unchanged_account_plans_no_changes_and_is_byte_stable(acco
         db_path = root / "local.db"
         asyncio.run(seed_local(db_path, account))
 
-        exported, planned = export_and_plan(db_path, root / "first")
+        planned = export_and_plan(db_path, root / "first")
         assert planned.exit_code == 0, planned.output
 
         again = run_cli(db_path, "export", "--out", str(root / "second"))
@@ -250,7 +250,7 @@ def test_a_pinned_name_whose_twin_is_in_another_group_plans_clean(tmp_path: Path
                                        "each entry has its own id: pin (DesiredState is keyed by name)")
 def test_pinned_twins_plan_clean(tmp_path: Path) -> None:
     seed_twins(tmp_path / "local.db")
-    _, planned = export_and_plan(tmp_path / "local.db", tmp_path / "out")
+    planned = export_and_plan(tmp_path / "local.db", tmp_path / "out")
     assert planned.exit_code == 0, planned.output
 
 

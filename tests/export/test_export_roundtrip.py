@@ -16,10 +16,17 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, example, given, settings
 
 from export_accounts import (
-    AccountSpec, DatapointSpec, accounts, password_of, seed_local, update_local,
+    SYSTEM_DOMAIN, AccountSpec, DatapointSpec, accounts, password_of, read_local, seed_local, update_local,
 )
 from reconciler.apishapes import TRACKING_LINK, TRACKING_PIXEL
 from reconciler.cli import cli
+from reconciler.manifests import load_manifests
+from reconciler.model import LINK, DesiredState, LiveState
+
+# What a datapoint is when a manifest leaves the field out (the API's defaults).
+LEFT_OUT = {"title": None, "notes": None, "group": None, "tags": frozenset(), "conversions": frozenset(),
+            "retargeting": frozenset(), "favourite": False, "status": "active"}
+LEFT_OUT_OF_LINKS = {"domain": SYSTEM_DOMAIN, "redirect": "temporary"}
 
 
 def run_cli(db_path: Path, *args: str, env: dict[str, str] | None = None) -> Result:
@@ -46,6 +53,24 @@ def export_and_plan(db_path: Path, out: Path) -> Result:
     exported = run_cli(db_path, "export", "--out", str(out))
     assert exported.exit_code == 0, exported.output
     return run_cli(db_path, "plan", str(out), "--detailed-exitcode", env=password_env(out))
+
+
+def assert_describes(desired: DesiredState, live: LiveState) -> None:
+    """The export is complete: each live object declared, each field as live or left at its default.
+
+    (A clean plan alone would also follow from an export that declared nothing.)
+    """
+    assert set(desired.groups) == {group.name for group in live.groups.values()}
+    assert set(desired.conversions) == {conversion.name for conversion in live.conversions.values()}
+    live_datapoints = {dp.name: dp for dp in live.datapoints.values()}
+    assert set(desired.datapoints) == set(live_datapoints)
+    for name, spec in desired.datapoints.items():
+        dp = live_datapoints[name]
+        assert (spec.type, spec.url, spec.password is not None) == (dp.type, dp.url, dp.password is not None)
+        left_out = LEFT_OUT | (LEFT_OUT_OF_LINKS if dp.type == LINK else {})
+        for field_name, default in left_out.items():
+            declared = getattr(spec, field_name)
+            assert (default if declared is None else declared) == (getattr(dp, field_name) or default), field_name
 
 
 TAGS = [f"étiquette-{n}" for n in range(10)]
@@ -84,6 +109,7 @@ def test_export_of_an_unchanged_account_plans_no_changes_and_is_byte_stable(acco
 
         planned = export_and_plan(db_path, root / "first")
         assert planned.exit_code == 0, planned.output
+        assert_describes(load_manifests([str(root / "first")]), asyncio.run(read_local(db_path)))
 
         again = run_cli(db_path, "export", "--out", str(root / "second"))
         assert again.exit_code == 0, again.output

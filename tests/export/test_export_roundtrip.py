@@ -16,10 +16,12 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, example, given, settings
 
 from export_accounts import (
-    SYSTEM_DOMAIN, AccountSpec, DatapointSpec, accounts, password_of, read_local, seed_local, update_local,
+    SYSTEM_DOMAIN, AccountSpec, DatapointSpec, accounts, password_of, read_local, seed_account, seed_local,
+    update_local,
 )
 from reconciler.apishapes import TRACKING_LINK, TRACKING_PIXEL
 from reconciler.cli import cli
+from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.manifests import load_manifests
 from reconciler.model import LINK, DesiredState, LiveState
 
@@ -132,6 +134,23 @@ def test_entries_keep_what_differs_from_the_api_defaults_and_nothing_else(tmp_pa
         {"name": "plain", "url": "https://a.example/"},
         {"name": "px", "type": "pixel"},
     ]}
+
+
+def test_round_trip_over_loopback_http(live_server: str, api_key: str, tmp_path: Path) -> None:
+    async def seed() -> None:
+        async with ClickMeterClient(live_server, api_key) as client:
+            await seed_account(client, EVERYTHING)
+
+    asyncio.run(seed())
+    out = tmp_path / "out"
+    target = ["--target", live_server, "--rate", "1000"]  # unthrottled: loopback, not the public API
+    env = {"CLICKMETER_API_KEY": api_key}
+    exported = CliRunner().invoke(cli, [*target, "export", "--out", str(out)], env=env)
+    assert exported.exit_code == 0, exported.output
+    assert exported.stdout.splitlines()[0] == f"target: {live_server}"
+    planned = CliRunner().invoke(cli, [*target, "plan", str(out), "--detailed-exitcode"],
+                                 env=env | password_env(out))
+    assert planned.exit_code == 0, planned.output
 
 
 def test_output_names_the_target_first_then_files_and_variables(tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ class Declared:
     spec: Any
     inherited: dict[str, str] = field(default_factory=dict)  # key -> where its value came from
     partial: bool = False  # only the name is known: the item has schema problems
+    renamed_at: tuple[Location, ...] = ()  # where each `renamed_from` name was written
 
     def field(self, key: str, index: int | None = None) -> str:
         """The field a message names: `datapoints[3].url`, or `defaults.group` for an inherited value."""
@@ -72,7 +73,9 @@ def declarations(document: LocatedMap, file: str, problem_paths: list[DocPath]) 
         else:
             values, found.settings_locations = _fields(document["settings"], file)
             found.settings = _settings(values, where)
-    defaults = document.get("defaults") or NO_DEFAULTS
+    defaults_broken = ("defaults",) in broken
+    defaults = NO_DEFAULTS if defaults_broken else document.get("defaults") or NO_DEFAULTS
+    default_locations = {key: location(file, mark) for key, mark in defaults.value_marks.items()}
     for section in SECTIONS:
         items = document.get(section)
         if items is None or (section,) in broken:
@@ -80,9 +83,9 @@ def declarations(document: LocatedMap, file: str, problem_paths: list[DocPath]) 
         declared: list[Declared] = getattr(found, section)
         for index, item in enumerate(items):
             path = (section, index)
-            sound = path not in broken and (section != "datapoints" or ("defaults",) not in broken)
+            sound = path not in broken and (section != "datapoints" or not defaults_broken)
             if sound and section == "datapoints":
-                declared.append(Declared(path, *_datapoint(item, defaults, file)))
+                declared.append(_datapoint(path, item, defaults, default_locations, file))
             elif sound:
                 declared.append(Declared(path, _BUILDERS[section](item, file)))
             elif (*path, "name") not in problem_paths and isinstance(item, dict) and "name" in item:
@@ -153,11 +156,9 @@ _BUILDERS: dict[str, Callable[[LocatedMap, str], Any]] = {
     "groups": _group, "conversions": _conversion, "tags": _tag}
 
 
-def _datapoint(item: LocatedMap, defaults: LocatedMap, file: str) -> tuple[DatapointSpec, dict[str, str]]:
-    """A datapoint's own values, then its file's defaults where it has none (tags: both).
-
-    Also returns the keys taken from the defaults, each with the field it came from.
-    """
+def _datapoint(path: DocPath, item: LocatedMap, defaults: LocatedMap, default_locations: dict[str, Location],
+               file: str) -> Declared:
+    """A datapoint's own values, then its file's defaults where it has none (tags: both)."""
     values, locations = _fields(item, file)
     inherited: dict[str, str] = {}
     kind = values.get("type") or defaults.get("type") or LINK
@@ -166,9 +167,10 @@ def _datapoint(item: LocatedMap, defaults: LocatedMap, file: str) -> tuple[Datap
             values["tags"] = [*values["tags"], *value]
         elif key not in values and not (kind == PIXEL and key in LINK_ONLY):
             values[key] = value
-            locations[key] = location(file, defaults.value_marks[key])
+            locations[key] = default_locations[key]
             inherited[key] = f"defaults.{key}"
     password = values.get("password")
+    renamed = item.get("renamed_from", ())
     spec = DatapointSpec(
         name=values["name"], type=kind, url=values.get("url"), title=values.get("title"),
         domain=values.get("domain"), redirect=values.get("redirect"), group=values.get("group"),
@@ -176,5 +178,6 @@ def _datapoint(item: LocatedMap, defaults: LocatedMap, file: str) -> tuple[Datap
         retargeting=_names(values.get("retargeting")), favourite=values.get("favourite"),
         notes=values.get("notes"), status=values.get("status"),
         password=None if password is None else EnvPassword(password["env"], password.get("optional", False)),
-        renamed_from=tuple(values.get("renamed_from", ())), id=values.get("id"), locations=locations)
-    return spec, inherited
+        renamed_from=tuple(renamed), id=values.get("id"), locations=locations)
+    renamed_at = tuple(location(file, mark) for mark in renamed.item_marks) if renamed else ()
+    return Declared(path, spec, inherited, renamed_at=renamed_at)

@@ -41,8 +41,8 @@ def first_declarations(entries: Iterable[Declared]) -> dict[str, Declared]:
     return first
 
 
-def _problem(entry: Declared, key: str, message: str, index: int | None = None) -> Problem:
-    return Problem(entry.spec.locations[key], entry.field(key, index), message)
+def _problem(entry: Declared, key: str, message: str) -> Problem:
+    return Problem(entry.spec.locations[key], entry.field(key), message)
 
 
 def _settings_problems(files: list[FileDeclarations]) -> Iterator[Problem]:
@@ -88,19 +88,18 @@ def _type_problems(entry: Declared) -> Iterator[Problem]:
 
 def _rename_problems(datapoints: list[Declared]) -> Iterator[Problem]:
     declared = {entry.spec.name: entry for entry in datapoints}
-    claimed: dict[str, Declared] = {}
+    claimed: dict[str, tuple[Declared, Location]] = {}
     for entry in datapoints:
-        for index, old in enumerate(entry.spec.renamed_from):
+        for index, (old, where) in enumerate(zip(entry.spec.renamed_from, entry.renamed_at)):
+            field = entry.field("renamed_from", index)
             other = declared.get(old)
             if other is not None:
-                yield _problem(entry, "renamed_from", f"{old!r} is a declared datapoint (at "
-                               f"{other.spec.locations['name']}); renamed_from lists former names only",
-                               index)
+                yield Problem(where, field, f"{old!r} is a declared datapoint (at {other.spec.locations['name']}); "
+                                            "renamed_from lists former names only")
                 continue
-            first = claimed.setdefault(old, entry)
+            first, first_at = claimed.setdefault(old, (entry, where))
             if first is not entry:
-                yield _problem(entry, "renamed_from", f"{old!r} is already in renamed_from of "
-                               f"{first.spec.name!r} at {first.spec.locations['renamed_from']}", index)
+                yield Problem(where, field, f"{old!r} is already in renamed_from of {first.spec.name!r} at {first_at}")
 
 
 def _group_references(files: list[FileDeclarations]) -> Iterator[tuple[str, Location, str]]:

@@ -67,7 +67,7 @@ def find_sources(paths: Sequence[str], problems: list[Problem]) -> list[Source]:
             if not below:
                 problems.append(_path_problem(given, "no *.yaml or *.yml files in this directory"))
             for relative in below:
-                shown = os.path.normpath(os.path.join(given, relative))
+                shown = os.path.join(given, relative)
                 found.setdefault(os.path.realpath(shown), Source(shown, relative.replace(os.sep, "/")))
         elif os.path.isfile(given):
             found.setdefault(os.path.realpath(given), Source(given, os.path.basename(given)))

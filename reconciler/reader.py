@@ -6,17 +6,21 @@ each one's full data in `entityData`: reading 10,000 datapoints is about 100
 calls instead of 10,000 `GET /datapoints/{id}`. Those gets are only the fallback
 for entries whose `entityData` is missing or incomplete.
 
-Groups, tags, conversions, domains and retargeting scripts have no such
-endpoint: their lists give ids, so each is a list plus one get per entity, run
-concurrently. Completeness is checked against the count endpoints: an account
-changing while it is read gives `LiveStateChangedError`, never a silent half.
+Groups, conversions and domains have no such endpoint: their lists give ids,
+so each is a list plus one get per entity, run concurrently. Tags and
+retargeting scripts are named by the references datapoints and groups hold,
+so only the ones nobody refers to cost a get. Completeness is checked against
+the count endpoints: an account changing while it is read gives
+`LiveStateChangedError`, never a silent half.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import sys
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -31,6 +35,7 @@ TYPE_OF = {wire.TRACKING_LINK: LINK, wire.TRACKING_PIXEL: PIXEL}
 TYPE_FILTER = {LINK: "tl", PIXEL: "tp"}
 REDIRECT_OF = {wire.PERMANENT_REDIRECT: "permanent", wire.TEMPORARY_REDIRECT: "temporary"}
 REQUIRED_FIELDS = ("id", "name", "type", "status")
+NO_NAMES: frozenset[str] = frozenset()  # shared: an empty frozenset costs 216 bytes, three per datapoint
 
 
 class LiveStateChangedError(ReconcilerError):
@@ -43,30 +48,45 @@ class UnknownGroupError(ReconcilerError):
 
 async def read_live_state(client: ClickMeterClient, groups: Collection[str] | None = None) -> LiveState:
     """Read the account (or only the datapoints of the named `groups`) into `LiveState`."""
-    state = LiveState()
-    live_groups, tags, conversions, domains, scripts = await asyncio.gather(
-        _read_all(client, client.list_groups, client.get_group, _group),
-        _read_all(client, client.list_tags, client.get_tag, _named),
+    raw_groups, conversions, domains, tag_ids, script_ids = await asyncio.gather(
+        _get_each(client, client.list_groups, client.get_group),
         _read_all(client, client.list_conversions, client.get_conversion, _conversion),
         _read_domains(client),
-        _read_all(client, client.list_retargeting, client.get_retargeting, _named),
+        _listed_ids(client, client.list_tags),
+        _listed_ids(client, client.list_retargeting),
     )
-    state.groups, state.tags, state.conversions = live_groups, tags, conversions
-    state.domains, state.retargeting = domains, scripts
+    state = LiveState(groups={i: _group(data) for i, data in raw_groups.items()},
+                      conversions=conversions, domains=domains)
     names = _Names(state)
+    for data in raw_groups.values():
+        _named_refs(data.get("tags"), names.tags)
     if groups is None:
-        state.datapoints = await _read_account_datapoints(client, names)
+        reading = await _read_account_datapoints(client, names)
     else:
-        state.datapoints = await _read_group_datapoints(client, names, _group_ids(live_groups, groups))
+        reading = await _read_group_datapoints(client, names, _group_ids(state.groups, groups))
+    state.tags, state.retargeting = await asyncio.gather(
+        _complete_names(client, tag_ids, names.tags, client.get_tag),
+        _complete_names(client, script_ids, names.scripts, client.get_retargeting))
+    fetched = await client.map_concurrently(client.get_datapoint, sorted(reading.incomplete))
+    state.datapoints = reading.complete | {int(data["id"]): names.datapoint(data) for data in fetched}
     return state
+
+
+async def _listed_ids(client: ClickMeterClient, list_page: Callable[..., Any], **filters: Any) -> list[int]:
+    return [int(ref["id"]) async for ref in client.iter_pages(list_page, **filters)]
+
+
+async def _get_each(client: ClickMeterClient, list_page: Callable[..., Any], get_one: Callable[..., Any],
+                    **filters: Any) -> dict[int, dict[str, Any]]:
+    """A list's ids, then one get each, concurrently: `{id: answer}`."""
+    ids = await _listed_ids(client, list_page, **filters)
+    return dict(zip(ids, await client.map_concurrently(get_one, ids)))
 
 
 async def _read_all(client: ClickMeterClient, list_page: Callable[..., Any], get_one: Callable[..., Any],
                     convert: Callable[[dict[str, Any]], Any], **filters: Any) -> dict[int, Any]:
-    """A list's ids, then one get each, concurrently: `{id: converted entity}`."""
-    ids = [int(ref["id"]) async for ref in client.iter_pages(list_page, **filters)]
-    entities = await client.map_concurrently(get_one, ids)
-    return {entity_id: convert(entity) for entity_id, entity in zip(ids, entities)}
+    """`_get_each`, each answer converted."""
+    return {i: convert(data) for i, data in (await _get_each(client, list_page, get_one, **filters)).items()}
 
 
 async def _read_domains(client: ClickMeterClient) -> dict[int, LiveNamed]:
@@ -75,6 +95,14 @@ async def _read_domains(client: ClickMeterClient) -> dict[int, LiveNamed]:
         _read_all(client, client.list_domains, client.get_domain, _domain, type=kind.lower())
         for kind in wire.DOMAIN_TYPES))
     return {domain_id: domain for domains in by_type for domain_id, domain in domains.items()}
+
+
+async def _complete_names(client: ClickMeterClient, ids: list[int], known: dict[int, str],
+                          get_one: Callable[..., Any]) -> dict[int, LiveNamed]:
+    """Tags or scripts by id: names the datapoints and groups referred to, one get for each other."""
+    for data in await client.map_concurrently(get_one, [i for i in ids if i not in known]):
+        known[int(data["id"])] = data["name"]
+    return {i: LiveNamed(id=i, name=known[i]) for i in ids}
 
 
 def _group_ids(live_groups: dict[int, LiveGroup], names: Collection[str]) -> list[int]:
@@ -88,47 +116,61 @@ def _group_ids(live_groups: dict[int, LiveGroup], names: Collection[str]) -> lis
 # ------------------------------------------------------------------ datapoints
 
 
-async def _read_account_datapoints(client: ClickMeterClient, names: _Names) -> dict[int, LiveDatapoint]:
+@dataclass
+class _Reading:
+    """Datapoints read from summary pages, and the ids whose `entityData` fell short."""
+
+    complete: dict[int, LiveDatapoint] = field(default_factory=dict)
+    incomplete: set[int] = field(default_factory=set)
+
+    def __len__(self) -> int:
+        return len(self.complete.keys() | self.incomplete)
+
+    def __ior__(self, other: _Reading) -> _Reading:
+        self.complete |= other.complete
+        self.incomplete |= other.incomplete
+        return self
+
+
+async def _read_account_datapoints(client: ClickMeterClient, names: _Names) -> _Reading:
     """Every non-deleted datapoint, checked against the account's count."""
-    datapoints = await _read_both_types(client, names)
-    _check_complete("the account", len(datapoints), await client.count_datapoints())
-    return datapoints
+    reading = await _read_both_types(client, names)
+    _check_complete("the account", len(reading), await client.count_datapoints())
+    return reading
 
 
-async def _read_group_datapoints(client: ClickMeterClient, names: _Names,
-                                 group_ids: Iterable[int]) -> dict[int, LiveDatapoint]:
+async def _read_group_datapoints(client: ClickMeterClient, names: _Names, group_ids: Iterable[int]) -> _Reading:
     """The datapoints of some groups only, each group checked against its own count."""
-    datapoints: dict[int, LiveDatapoint] = {}
+    reading = _Reading()
     for group_id in group_ids:
         in_group = await _read_both_types(client, names, groupId=group_id)
         _check_complete(f"group {names.groups[group_id]!r}", len(in_group),
                         await client.count_group_datapoints(group_id))
-        datapoints |= in_group
-    return datapoints
+        reading |= in_group
+    return reading
 
 
-async def _read_both_types(client: ClickMeterClient, names: _Names, **filters: Any) -> dict[int, LiveDatapoint]:
-    """The summary's links and pixels (it takes one `type` at a time), by id."""
-    listings = await asyncio.gather(*(_read_summary(client, names, type=kind, **filters)
-                                      for kind in TYPE_FILTER.values()))
-    return {datapoint.id: datapoint for listing in listings for datapoint in listing}
+async def _read_both_types(client: ClickMeterClient, names: _Names, **filters: Any) -> _Reading:
+    """The summary's links and pixels (it takes one `type` at a time)."""
+    reading = _Reading()
+    await asyncio.gather(*(_read_summary(client, names, reading, type=kind, **filters)
+                           for kind in TYPE_FILTER.values()))
+    return reading
 
 
-async def _read_summary(client: ClickMeterClient, names: _Names, **filters: Any) -> list[LiveDatapoint]:
+async def _read_summary(client: ClickMeterClient, names: _Names, reading: _Reading, **filters: Any) -> None:
     """One summary listing: the first page says how many pages follow; the rest run concurrently.
 
     Each page becomes `LiveDatapoint`s as it arrives, so raw pages never pile up.
     """
-    read: list[LiveDatapoint] = []
-    incomplete: list[int] = []
 
     def take(page: dict[str, Any]) -> None:
         for result in page.get("result") or []:
             data = result.get("entityData")
             if _is_complete(data):
-                read.append(names.datapoint(data))
+                reading.complete[int(data["id"])] = names.datapoint(data)
             else:
-                incomplete.append(int(result["entityId"]))
+                reading.incomplete.add(int(result["entityId"]))
 
     async def take_page_at(offset: int) -> None:
         take(await client.summary_datapoints_page("beginning", offset, wire.MAX_LIMIT, **filters))
@@ -136,14 +178,21 @@ async def _read_summary(client: ClickMeterClient, names: _Names, **filters: Any)
     first = await client.summary_datapoints_page("beginning", 0, wire.MAX_LIMIT, **filters)
     take(first)
     await client.map_concurrently(take_page_at, range(wire.MAX_LIMIT, int(first.get("count") or 0), wire.MAX_LIMIT))
-    fetched = await client.map_concurrently(client.get_datapoint, incomplete)
-    return read + [names.datapoint(data) for data in fetched]
 
 
 def _is_complete(data: Any) -> bool:
+    """Whether `entityData` holds all a `LiveDatapoint` needs, references named (else it is fetched)."""
     if not isinstance(data, dict) or any(data.get(key) is None for key in REQUIRED_FIELDS):
         return False
-    return data["type"] != wire.TRACKING_LINK or isinstance(data.get("typeTL"), dict)
+    link = data.get("typeTL")
+    if data["type"] == wire.TRACKING_LINK and not isinstance(link, dict):
+        return False
+    refs = data.get("tags")
+    return isinstance(refs, list) and _all_named(refs) and _all_named((link or {}).get("scripts") or [])
+
+
+def _all_named(refs: list[Any]) -> bool:
+    return all(isinstance(ref, dict) and ref.get("name") for ref in refs)
 
 
 def _check_complete(what: str, read: int, counted: int) -> None:
@@ -154,14 +203,18 @@ def _check_complete(what: str, read: int, counted: int) -> None:
 
 
 class _Names:
-    """Live ids to names, for the references a datapoint holds."""
+    """Live ids to names, for the references a datapoint holds.
+
+    Tag and script names are learnt from the references themselves (which
+    carry `{id, name}`), so only tags and scripts nobody refers to need a get.
+    """
 
     def __init__(self, state: LiveState) -> None:
         self.groups = {i: g.name for i, g in state.groups.items()}
-        self.tags = {i: t.name for i, t in state.tags.items()}
         self.conversions = {i: c.name for i, c in state.conversions.items()}
         self.domains = {i: d.name for i, d in state.domains.items()}
-        self.scripts = {i: s.name for i, s in state.retargeting.items()}
+        self.tags: dict[int, str] = {}
+        self.scripts: dict[int, str] = {}
 
     def datapoint(self, data: dict[str, Any]) -> LiveDatapoint:
         """A wire `Datapoint` as a `LiveDatapoint`, references by name."""
@@ -176,12 +229,12 @@ class _Names:
             domain=self.domains.get(link.get("domainId")),
             redirect=REDIRECT_OF.get(link.get("redirectType")),
             group=self._group(data),
-            tags=_names_of(data.get("tags"), self.tags),
-            conversions=frozenset(self._conversions(data)),
-            retargeting=_names_of(link.get("scripts"), self.scripts),
+            tags=_named_refs(data.get("tags"), self.tags),
+            conversions=frozenset(self._conversions(data)) or NO_NAMES,
+            retargeting=_named_refs(link.get("scripts"), self.scripts),
             favourite=bool(data.get("preferred")),
             notes=data.get("notes"),
-            status=str(data["status"]).lower(),
+            status=sys.intern(str(data["status"]).lower()),
             password=Secret(password) if password else None,
             created=data.get("creationDate"),
         )
@@ -199,9 +252,14 @@ class _Names:
                 yield self.conversions.get(int(conversion_id)) or data.get(name_field) or str(conversion_id)
 
 
-def _names_of(refs: list[dict[str, Any]] | None, by_id: dict[int, str]) -> frozenset[str]:
-    """The names of `[{id, name}]` references: the live entity's, else the one the reference carries."""
-    names = (by_id.get(ref.get("id")) or ref.get("name") for ref in refs or [])
+def _named_refs(refs: list[dict[str, Any]] | None, by_id: dict[int, str]) -> frozenset[str]:
+    """The names of `[{id, name}]` references; `by_id` learns the pairs and names bare ids."""
+    if not refs:
+        return NO_NAMES
+    for ref in refs:
+        if ref.get("id") is not None and ref.get("name"):
+            by_id.setdefault(int(ref["id"]), ref["name"])
+    names = (ref.get("name") or by_id.get(ref.get("id")) for ref in refs)
     return frozenset(name for name in names if name)
 
 
@@ -219,10 +277,6 @@ def _conversion(data: dict[str, Any]) -> LiveConversion:
     return LiveConversion(id=int(data["id"]), name=data["name"], value=data.get("value"),
                           protocol=protocol.lower() if protocol else None,
                           description=data.get("description"))
-
-
-def _named(data: dict[str, Any]) -> LiveNamed:
-    return LiveNamed(id=int(data["id"]), name=data["name"])
 
 
 def _domain(data: dict[str, Any]) -> LiveNamed:

@@ -1,7 +1,8 @@
 """Typed API failures, each one line: `METHOD /path -> STATUS: service message`.
 
 The line never holds the API key: the key travels only in a request header,
-and nothing here ever formats a header, a URL with credentials or a body.
+nothing here formats a header, a URL with credentials or a request body, and
+a service message that echoes the key has it masked.
 """
 
 from __future__ import annotations
@@ -108,7 +109,13 @@ STATUS_ERRORS: dict[int, type[ApiError]] = {
 }
 
 
-def error_for_status(method: str, path: str, status: int, body: Any) -> ApiError:
-    """The typed error for an error answer; 5xx are `ServerError`, others `ApiError`."""
+def error_for_status(method: str, path: str, status: int, body: Any, *, secret: str = "") -> ApiError:
+    """The typed error for an error answer; 5xx are `ServerError`, others `ApiError`.
+
+    `secret` (the API key) is masked should the service ever echo it back.
+    """
     kind = STATUS_ERRORS.get(status, ServerError if status >= 500 else ApiError)
-    return kind(method, path, status, service_message(body))
+    message = service_message(body)
+    if secret:
+        message = message.replace(secret, "(sensitive)")
+    return kind(method, path, status, message)

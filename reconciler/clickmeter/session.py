@@ -144,7 +144,6 @@ class ApiSession:
                             response: httpx.Response) -> float:
         """The delay before trying again after an error status, or the error to give up with."""
         status = response.status_code
-        answer = _json_or_text(response)
         if status == 429 and tries.throttled < self.max_rate_limited:
             tries.throttled += 1
             self.rate_limited[operation] += 1
@@ -156,7 +155,8 @@ class ApiSession:
         if status >= 500 and tries.failures < tries.retry_budget:
             tries.failures += 1
             return self._backoff(tries.failures - 1)
-        raise error_for_status(method, path, status, answer)
+        raise error_for_status(method, path, status, _json_or_text(response),
+                               secret=self._http.headers[AUTH_HEADER])
 
     def _backoff(self, failures: int) -> float:
         """Full jitter: uniform in [0, backoff * 2**failures], capped."""

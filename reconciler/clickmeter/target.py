@@ -10,10 +10,11 @@ missing key, an unreachable host or a refused key each end in one clear line.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -50,34 +51,36 @@ def _remote_url(target: str) -> str:
 
 
 @asynccontextmanager
-async def open_client(options: GlobalOptions, *, check: bool = True,
-                      **client_options: object) -> AsyncIterator[ClickMeterClient]:
+async def open_client(options: GlobalOptions, **client_options: Any) -> AsyncIterator[ClickMeterClient]:
     """A `ClickMeterClient` for the target `options` name, closed on exit.
 
-    With `check`, one `GET /account` proves the target answers and takes the
-    key before any real work starts. `client_options` go to `ClickMeterClient`
-    (retry and timeout settings, for tests and benchmarks).
+    For a URL, one `GET /account` first proves that the target answers and
+    takes the key, before any real work starts. `client_options` go to
+    `ClickMeterClient` (retry and timeout settings, for tests and benchmarks).
     """
     if options.target == LOCAL:
         async with _local_client(options, **client_options) as client:
             yield client
         return
     async with _remote_client(options, **client_options) as client:
-        if check:
-            await _check_reachable(client, describe_target(options))
+        await _check_reachable(client, describe_target(options))
         yield client
 
 
 @asynccontextmanager
-async def _local_client(options: GlobalOptions, **client_options: object) -> AsyncIterator[ClickMeterClient]:
+async def _local_client(options: GlobalOptions, **client_options: Any) -> AsyncIterator[ClickMeterClient]:
     """The local server's app in-process, as the database's default account."""
     from reconciler.server.app import create_app  # the local target is the server itself
     from reconciler.server.db import default_account_key
 
     db_path = Path(options.local_db)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    app = create_app(db_path)
-    client = ClickMeterClient(LOCAL_BASE_URL, default_account_key(db_path), rate=options.rate,
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        app = create_app(db_path)
+        api_key = default_account_key(db_path)
+    except (OSError, sqlite3.Error) as error:
+        raise TargetError(f"--local-db {db_path}: cannot open the local account ({error})") from None
+    client = ClickMeterClient(LOCAL_BASE_URL, api_key, rate=options.rate,
                               concurrency=options.concurrency,
                               transport=httpx.ASGITransport(app=app), **client_options)
     try:
@@ -87,7 +90,7 @@ async def _local_client(options: GlobalOptions, **client_options: object) -> Asy
         app.state.store.close()  # ASGITransport runs no lifespan, so close it here
 
 
-def _remote_client(options: GlobalOptions, **client_options: object) -> ClickMeterClient:
+def _remote_client(options: GlobalOptions, **client_options: Any) -> ClickMeterClient:
     url = _remote_url(options.target)
     api_key = os.environ.get(API_KEY_VARIABLE, "").strip()
     if not api_key:

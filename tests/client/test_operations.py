@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import inspect
+import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import yaml
 from client_support import link, pixel
+from request_shapes import openapi, shape_problems
 from starlette.applications import Starlette
 
 from reconciler.apishapes import MAX_BATCH, MAX_LIMIT
@@ -29,22 +32,26 @@ def seed_operations() -> set[tuple[str, str]]:
     return {(method.upper(), path) for path, operations in spec["paths"].items() for method in operations}
 
 
-def template_of(path: str, templates: set[str]) -> str | None:
-    for template in templates:
-        if re.fullmatch(re.sub(r"\{[^}]+\}", "[0-9]+", template), path):
-            return template
-    return None
+SEED_TEMPLATES = {path for _, path in seed_operations()}
+
+
+def template_of(path: str, templates: set[str]) -> str:
+    """The template a concrete path fills (`/datapoints/7` -> `/datapoints/{id}`)."""
+    matching = [template for template in templates
+                if re.fullmatch(re.sub(r"\{[^}]+\}", "[0-9]+", template), path)]
+    return min(matching, key=lambda template: template.count("{"), default=path)
 
 
 class RequestRecorder(httpx.AsyncBaseTransport):
-    """The app's transport, noting each request's method and path."""
+    """The app's transport, noting each request's method, path and JSON body."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         self.inner = inner
-        self.seen: set[tuple[str, str]] = set()
+        self.sent: list[tuple[str, str, Any]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.seen.add((request.method, request.url.path))
+        body = json.loads(request.content) if request.content else None
+        self.sent.append((request.method, request.url.path, body))
         return await self.inner.handle_async_request(request)
 
 
@@ -163,9 +170,12 @@ async def test_every_operation_answers_in_the_documented_shape(
 
     assert operation_names() <= set(client.calls), "some client method was not exercised"
     seeds = seed_operations()
-    templates = {path for _, path in seeds}
-    exercised = {(method, template_of(path, templates)) for method, path in recorder.seen}
+    exercised = {(method, template_of(path, SEED_TEMPLATES)) for method, path, _ in recorder.sent}
     assert len(seeds) == 31 and seeds <= exercised, f"seed operations not called: {seeds - exercised}"
+    templates = set(openapi()["paths"])
+    problems = {(method, path): shape_problems(method, template_of(path, templates), body)
+                for method, path, body in recorder.sent}
+    assert not {call: found for call, found in problems.items() if found}
 
 
 async def test_update_replaces_only_the_fields_sent(client: ClickMeterClient) -> None:
@@ -233,3 +243,12 @@ async def test_calls_over_loopback_match_in_process(live_client: ClickMeterClien
     created = await live_client.create_datapoint(link("over-http"))
     assert (await live_client.get_datapoint(created["id"]))["name"] == "over-http"
     assert live_client.calls == {"create_datapoint": 1, "get_datapoint": 1}
+
+
+def test_the_shape_check_catches_what_the_service_would_not_take() -> None:
+    assert shape_problems("POST", "/groups", {"Name": "miscased"}) == ["/Name: undocumented"]
+    assert shape_problems("PUT", "/tags/{tagId}/datapoints/patch", {"Action": "add", "Id": "7"})
+    assert shape_problems("PUT", "/datapoints/batch", {"List": [{"typeTL": {"URL": "x"}}]}) == [
+        "/List/0/typeTL/URL: undocumented"]
+    assert shape_problems("PUT", "/datapoints/{id}/favourite", {"x": 1})
+    assert shape_problems("DELETE", "/datapoints/batch", {"Entities": [{"id": 1}]}) == []

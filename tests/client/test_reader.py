@@ -43,7 +43,9 @@ async def seed_full_account(client: ClickMeterClient) -> dict[str, int]:
     view = (await client.create_group_datapoint(group, pixel("open-pixel", title="Opens")))["id"]
     gone = (await client.create_datapoint(link("gone")))["id"]
     await client.delete_datapoint(gone)
-    return {"domain": domain, "group": group, "seasonal": seasonal, "signup": signup, "purchase": purchase,
+    unused_tag = (await client.create_tag("unused"))["id"]
+    unused_script = (await client.create_retargeting({"name": "old-pixel", "script": "<img>"}))["id"]
+    return {"unused_tag": unused_tag, "unused_script": unused_script, "domain": domain, "group": group, "seasonal": seasonal, "signup": signup, "purchase": purchase,
             "script": script, "full": full, "bare": bare, "view": view}
 
 
@@ -72,12 +74,16 @@ async def test_reads_every_field_and_association(client: ClickMeterClient) -> No
     assert state.conversions[ids["signup"]] == LiveConversion(ids["signup"], "signup", 12.5, "https",
                                                               "Account created")
     assert state.conversions[ids["purchase"]].protocol == "http"
-    assert {t.name for t in state.tags.values()} == {"seasonal", "newsletter", "spring"}
-    assert state.retargeting == {ids["script"]: LiveNamed(ids["script"], "site-pixel")}
+    assert {t.name for t in state.tags.values()} == {"seasonal", "newsletter", "spring", "unused"}
+    assert state.tags[ids["unused_tag"]] == LiveNamed(ids["unused_tag"], "unused")
+    assert state.retargeting == {ids["script"]: LiveNamed(ids["script"], "site-pixel"),
+                                 ids["unused_script"]: LiveNamed(ids["unused_script"], "old-pixel")}
     assert {(d.name, d.kind) for d in state.domains.values()} == {
         ("go.clickmeter.test", "system"), ("go.example.test", "personal")}
     assert client.calls["summary_datapoints_page"] == 2  # one page of links, one of pixels
     assert "get_datapoint" not in client.calls
+    # tags and scripts are named by the references to them: only the unused ones cost a get
+    assert client.calls["get_tag"] == client.calls["get_retargeting"] == 1
 
 
 async def test_reading_many_datapoints_costs_a_call_per_page(client: ClickMeterClient) -> None:
@@ -93,12 +99,14 @@ async def test_reading_many_datapoints_costs_a_call_per_page(client: ClickMeterC
 
 
 class ServiceQuirks(httpx.AsyncBaseTransport):
-    """The real app behind a transport that can blank `entityData` or change the account mid-read."""
+    """The real app behind a transport that can leave `entityData` incomplete (`drop` maps a
+    datapoint's name to the key taken out of it, or to None for all of it) or change the account
+    in the middle of a read."""
 
-    def __init__(self, app: Starlette, *, drop_entity_data_of: set[str] = frozenset(),
+    def __init__(self, app: Starlette, *, drop: dict[str, str | None] | None = None,
                  create_during_read: bool = False) -> None:
         self.inner = httpx.ASGITransport(app=app)
-        self.drop = drop_entity_data_of
+        self.drop = drop or {}
         self.create_during_read = create_during_read
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -113,21 +121,24 @@ class ServiceQuirks(httpx.AsyncBaseTransport):
                 "POST", "http://local/datapoints", json=created, headers={**request.headers}))
         body: dict[str, Any] = response.json()
         for result in body["result"]:
-            if result["entityData"]["name"] in self.drop:
+            name = result["entityData"]["name"]
+            if name in self.drop and self.drop[name] is None:
                 result["entityData"] = None
+            elif name in self.drop:
+                del result["entityData"][self.drop[name]]
         return httpx.Response(response.status_code, json=body)
 
 
 async def test_missing_entity_data_falls_back_to_gets(app: Starlette, api_key: str) -> None:
     async with ClickMeterClient("http://local", api_key, transport=httpx.ASGITransport(app=app)) as seeder:
         await seed_full_account(seeder)
-    quirks = ServiceQuirks(app, drop_entity_data_of={"spring-sale", "open-pixel"})
+    quirks = ServiceQuirks(app, drop={"spring-sale": None, "open-pixel": "tags", "bare": "typeTL"})
     async with ClickMeterClient("http://local", api_key, transport=quirks) as client:
         state = await read_live_state(client)
     async with ClickMeterClient("http://local", api_key, transport=httpx.ASGITransport(app=app)) as plain:
         expected = await read_live_state(plain)
     assert state == expected
-    assert client.calls["get_datapoint"] == 2
+    assert client.calls["get_datapoint"] == 3
 
 
 async def test_a_change_during_the_read_is_reported(app: Starlette, api_key: str) -> None:

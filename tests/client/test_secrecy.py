@@ -10,6 +10,7 @@ import pytest
 from client_support import closed_port, served
 from starlette.applications import Starlette
 
+from reconciler.apishapes import AUTH_HEADER
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.errors import ApiError, TransportError
 from reconciler.errors import ReconcilerError
@@ -76,3 +77,19 @@ async def test_key_is_absent_from_faults_over_http(db_path: Path, api_key: str,
                     messages += [str(error), repr(error)]
     assert messages
     assert_hidden(api_key, *messages, caplog.text)
+
+
+class EchoesTheKey(httpx.AsyncBaseTransport):
+    """A careless service that repeats the key it was sent in its error message."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        key = request.headers[AUTH_HEADER]
+        return httpx.Response(401, json=[{"property": None, "errorMessage": f"unknown key {key}",
+                                          "errorValue": key, "code": "unauthorized"}])
+
+
+async def test_a_key_echoed_by_the_service_is_masked() -> None:
+    async with ClickMeterClient("http://echo", "echoed-key-123", transport=EchoesTheKey()) as client:
+        with pytest.raises(ApiError) as refused:
+            await client.get_account()
+    assert str(refused.value) == ("GET /account -> 401: unknown key (sensitive) (check CLICKMETER_API_KEY)")

@@ -39,6 +39,14 @@ async def test_local_target_creates_its_database_and_account(tmp_path: Path) -> 
         assert (await again.get_datapoint(created["id"]))["name"] == "x"
 
 
+async def test_a_local_database_that_cannot_open_is_one_line(tmp_path: Path) -> None:
+    not_a_db = tmp_path / "local.db"
+    not_a_db.write_text("this is not SQLite")
+    with pytest.raises(TargetError, match=rf"^--local-db {not_a_db}: cannot open the local account \(.+\)$"):
+        async with open_client(options("local", str(not_a_db))):
+            pass
+
+
 async def test_url_target_without_a_key_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CLICKMETER_API_KEY", raising=False)
     with pytest.raises(TargetError, match=r"^target http://127.0.0.1:1 needs an API key: set CLICKMETER_API_KEY$"):

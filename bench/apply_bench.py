@@ -105,7 +105,7 @@ def main() -> None:
         server.start()
         try:
             url = f"http://127.0.0.1:{port}"
-            wait_for(url, key)
+            wait_for(port)
             created = asyncio.run(phase(url, key, desired_state(args.datapoints, 0), args.concurrency))
             updated = asyncio.run(phase(url, key, desired_state(args.datapoints, args.updates),
                                         args.concurrency))

@@ -60,10 +60,10 @@ def stale_objects(plan: Plan, live: LiveState, environ: Mapping[str, str]) -> li
                 stale.append(f"{print_.kind} {print_.name} now exists (id {', '.join(map(str, present))})")
             continue
         current = getattr(live, COLLECTIONS[print_.kind]).get(print_.id)
-        if current is None:
-            stale.append(f"{print_.kind} {print_.name} (id {print_.id}) no longer exists")
-        elif fingerprint(current) != print_.sha256 and not (applied and all(applied)):
-            stale.append(f"{print_.kind} {print_.name} (id {print_.id}) changed since the plan was made")
+        if current is not None and fingerprint(current) == print_.sha256 or applied and all(applied):
+            continue
+        change = "no longer exists" if current is None else "changed since the plan was made"
+        stale.append(f"{print_.kind} {print_.name} (id {print_.id}) {change}")
     return stale
 
 
@@ -80,12 +80,12 @@ def stops_on_signals(stop: asyncio.Event) -> Iterator[None]:
     """Ctrl-C or SIGTERM set `stop` (calls in flight finish); a second Ctrl-C interrupts at once."""
     loop = asyncio.get_running_loop()
 
-    def first_signal(number: int) -> None:
+    def first_signal() -> None:
         stop.set()
         loop.remove_signal_handler(signal.SIGINT)
 
     for number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(number, first_signal, number)
+        loop.add_signal_handler(number, first_signal)
     try:
         yield
     finally:

@@ -224,6 +224,54 @@ def export_command(options: GlobalOptions, out_dir: str, groups: tuple[str, ...]
 # ---- commands: stats ----
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--timeframe", metavar="NAME",
+              help="today, yesterday, last7, last30 (default), last90, ..., beginning, or custom.")
+@click.option("--from", "from_day", metavar="YYYYMMDD", help="First day of a custom timeframe.")
+@click.option("--to", "to_day", metavar="YYYYMMDD", help="Last day of a custom timeframe.")
+@click.option("--group", metavar="NAME", help="Only the datapoints declared in this group.")
+@click.option("--format", "output_format", default="table", show_default=True, metavar="FORMAT",
+              help="table, csv or json.")
+@click.option("--sort", metavar="KEY", help="clicks (default), uniques, conversions or name.")
+@click.option("--by", metavar="PERIOD", help="A time series by day, week or month.")
+@click.option("--stale", metavar="DAYS",
+              help="Declared datapoints with no clicks or views for DAYS days.")
+@click.option("--hits", metavar="NAME", help="The latest events of one declared datapoint.")
+@click.option("--filter", "hit_filter", metavar="KIND",
+              help="With --hits: spiders, uniques, nonuniques or conversions.")
+@click.option("--limit", metavar="N", help="With --hits: how many events (default 50).")
+@click.option("--report", metavar="NAME", help="A top report of one declared datapoint.")
+@click.option("--type", "report_type", metavar="TYPE",
+              help="With --report: browsers, countries, referrers, platforms, languages, ...")
+@click.pass_obj
+@reports_errors
+def stats(options: GlobalOptions, paths: tuple[str, ...], **chosen: Any) -> None:
+    """How the declared datapoints perform: clicks, uniques, conversions, last hit."""
+    import asyncio
+    from datetime import datetime, timezone
+
+    from reconciler.clickmeter.target import describe_target, open_client
+    from reconciler.manifests import load_manifests
+    from reconciler.render.stats import render
+    from reconciler.stats_options import parse_request
+    from reconciler.stats_command import collect_stats
+
+    request = parse_request(**chosen)
+    target = describe_target(options)
+    desired = load_manifests(paths)
+
+    async def collect() -> Any:
+        async with open_client(options) as client:
+            return await collect_stats(client, desired, request, datetime.now(timezone.utc).date())
+
+    data, meta = asyncio.run(collect())
+    if request.output_format == "table":
+        click.echo(target)
+    click.echo(render(data, request.output_format, {"target": target, **meta},
+                      bars=sys.stdout.isatty()), nl=False)
+
+
 # ---- commands: serve (server) ----
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")

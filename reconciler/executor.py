@@ -30,13 +30,16 @@ from typing import Any
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.errors import AmbiguousWriteError, ApiError, service_message
 from reconciler.errors import ReconcilerError
-from reconciler.expectations import BATCH_KEYS, Expectation, Names, expectations, operation_items
+from reconciler.expectations import (
+    BATCH_KEYS, Expectation, Names, UnknownOperationError, expectations, operation_items,
+)
 from reconciler.model import LiveState
 from reconciler.plan import Operation, Plan
 from reconciler.progress import CallRecord, Progress
 from reconciler.reader import read_live_state
 
 PENDING, DONE, FAILED, SKIPPED, UNKNOWN = "pending", "done", "failed", "skipped", "unknown"
+PARTIAL = "partial"  # a batch call in which some items failed
 ALREADY_DONE = "already as planned"
 RESOLVE_ROUNDS = 3  # re-read and re-send rounds for writes whose outcome was lost
 
@@ -79,7 +82,7 @@ class Outcome:
 
     @property
     def succeeded(self) -> bool:
-        return not self.interrupted and all(item.status == DONE for item in self.items) and not self.residuals
+        return self.verified and not self.residuals and all(item.status == DONE for item in self.items)
 
 
 def fill(value: Any, ids: Mapping[str, int], environ: Mapping[str, str]) -> Any:
@@ -120,6 +123,17 @@ def waves(operations: tuple[Operation, ...]) -> list[list[int]]:
     return grouped
 
 
+def check_operations(plan: Plan, environ: Mapping[str, str]) -> None:
+    """Refuse, before any write, a plan holding a call apply could not check (unknown or malformed,
+    as a hand-edited saved plan may be)."""
+    for number, operation in enumerate(plan.operations, start=1):
+        try:
+            expectations(operation, Names(LiveState(), environ))
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+            raise UnknownOperationError(f"operation {number} ({operation.method} {operation.path}) is "
+                                        f"malformed: {type(error).__name__}: {error}") from None
+
+
 class Executor:
     """Runs one plan's operations on one client; `run()` gives the `Outcome`."""
 
@@ -131,14 +145,13 @@ class Executor:
         self.environ = environ
         self.stop = stop or asyncio.Event()
         self.ids: dict[str, int] = {}
+        check_operations(plan, environ)
         self.items = [Item(index, position, key, body)
                       for index, operation in enumerate(plan.operations)
                       for position, (key, body) in enumerate(operation_items(operation))]
         self.by_operation: dict[int, list[Item]] = {}
         for item in self.items:
             self.by_operation.setdefault(item.operation, []).append(item)
-        for operation in plan.operations:  # refuse a call we could not check, before any write
-            expectations(operation, Names(LiveState(), environ))
 
     # ------------------------------------------------------------ the run
 
@@ -147,20 +160,21 @@ class Executor:
             if self.stop.is_set():
                 break
             await self._run_wave(wave)
-            await self._resolve(wave)
+            if not self.stop.is_set():  # once stopped, not even a re-read starts
+                await self._resolve(wave)
+        for item in self.items:
+            if item.status == UNKNOWN:
+                item.settle(FAILED, f"outcome unknown (stopped before re-reading; plan shows it): {item.cause}")
         return Outcome(self.items, interrupted=any(item.status == PENDING for item in self.items))
 
-    def already_done(self, live: LiveState) -> int:
+    def already_done(self, live: LiveState) -> None:
         """Mark items whose effect `live` already shows as done (a saved plan applied again)."""
         names = Names(live, self.environ)
-        marked = 0
         for index, operation in enumerate(self.plan.operations):
             for item, expectation in zip(self.by_operation[index], expectations(operation, names)):
                 if item.status == PENDING and expectation.residual(names) is None:
                     self._learn_id(item, expectation, names)
                     item.settle(DONE, ALREADY_DONE)
-                    marked += 1
-        return marked
 
     async def _run_wave(self, wave: list[int]) -> None:
         queue = iter(wave)
@@ -179,7 +193,7 @@ class Executor:
         operation = self.plan.operations[index]
         ready = self._fill_items(items)
         started = time.monotonic()
-        status = SKIPPED
+        status = SKIPPED if items else ALREADY_DONE  # no call is made for either
         try:
             if ready:
                 path = operation.path.format(**fill(operation.params, self.ids, self.environ))
@@ -233,10 +247,9 @@ class Executor:
                 if item.key in operation.creates and result.get("result"):
                     self.ids[item.key] = int(result["result"]["id"])
             else:
-                item.settle(FAILED, f"{operation.method} {operation.path}: "
-                                    f"{service_message(result.get('errors')) or 'error'}")
+                item.settle(FAILED, service_message(result.get("errors")) or "refused, no reason given")
         failed = sum(1 for item, _ in ready if item.status == FAILED)
-        return DONE if not failed else FAILED if failed == len(ready) else "partial"
+        return DONE if not failed else FAILED if failed == len(ready) else PARTIAL
 
     # ------------------------------------------------------------ ambiguity
 
@@ -275,9 +288,11 @@ class Executor:
     def _classify(self, doubtful: list[Item], live: LiveState, last: bool) -> list[Item]:
         """Settle what the re-read shows; the items that must be sent again (none when `last`)."""
         names = Names(live, self.environ)
+        by_operation = {index: expectations(self.plan.operations[index], names)
+                        for index in {item.operation for item in doubtful}}
         resend = []
         for item in doubtful:
-            expectation = expectations(self.plan.operations[item.operation], names)[item.position]
+            expectation = by_operation[item.operation][item.position]
             residual = expectation.residual(names)
             if residual is None:
                 self._learn_id(item, expectation, names)

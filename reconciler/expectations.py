@@ -34,7 +34,10 @@ def operation_items(operation: Operation) -> list[tuple[str, Any]]:
     """(item key, body item) pairs: a batch's entries in body order, or the one body."""
     body = operation.body
     if isinstance(body, dict) and len(body) == 1 and next(iter(body)) in BATCH_KEYS:
-        return list(zip(operation.items, next(iter(body.values()))))
+        entries = next(iter(body.values()))
+        if len(entries) != len(operation.items):
+            raise ValueError(f"{len(entries)} body entries for {len(operation.items)} items")
+        return list(zip(operation.items, entries))
     return [(operation.items[0], body)]
 
 

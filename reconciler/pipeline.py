@@ -40,9 +40,8 @@ def build_plan(options: GlobalOptions, paths: Sequence[str]) -> Plan:
             live = await read_live_state(client)
             gc.freeze()
             plan = plan_changes(desired, live)
-            at_risk = plan.at_risk_ids()
-            if at_risk:
-                days = desired.settings.protect_active_days
+            at_risk, days = plan.at_risk_ids(), desired.settings.protect_active_days
+            if at_risk and days > 0:  # protect_active_days: 0 turns the protection off
                 plan = plan.with_recent_clicks(await read_recent_clicks(client, at_risk, days))
             return plan
 

@@ -137,6 +137,8 @@ class Safety:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
+    """Everything `plan` decided: what renderers print and what apply executes."""
+
     target: str
     manifests_digest: str
     changes: tuple[Change, ...]

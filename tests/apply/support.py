@@ -12,12 +12,15 @@ import io
 import random
 import sqlite3
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import uvicorn
 
 from reconciler.applying import execute_plan
 from reconciler.clickmeter.client import ClickMeterClient
@@ -29,6 +32,7 @@ from reconciler.plan import Plan
 from reconciler.planner import plan_changes
 from reconciler.reader import read_live_state
 from reconciler.server.app import create_app
+from tests.conftest import free_port
 
 ENVIRON = {"LINK_PASSWORD": "open-sesame"}
 TARGET = "target: test account"
@@ -78,6 +82,23 @@ async def account(db_path: Path, api_key: str, lost_answers: float = 0.0, lost_a
             yield client
     finally:
         app.state.store.close()
+
+
+@contextmanager
+def serving(db_path: Path, **app_options: Any) -> Iterator[str]:
+    """The server on `db_path` over loopback (uvicorn in a thread), `app_options` to `create_app`;
+    yields its base URL."""
+    server = uvicorn.Server(uvicorn.Config(create_app(db_path, **app_options), host="127.0.0.1",
+                                           port=free_port(), log_level="critical"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 async def plan_for(client: ClickMeterClient, desired: DesiredState) -> Plan:
@@ -135,29 +156,40 @@ def rows(db_path: Path, query: str, *args: Any) -> list[sqlite3.Row]:
         return db.execute(query, args).fetchall()
 
 
-def live_datapoints(db_path: Path) -> dict[int, tuple[str, str]]:
-    """id -> (type, name) of every datapoint not deleted."""
+def _of_account(key: str | None) -> tuple[str, tuple[Any, ...]]:
+    """A WHERE condition on `account_id` (every account when `key` is None)."""
+    if key is None:
+        return "1 = 1", ()
+    return "account_id = (SELECT id FROM accounts WHERE api_key = ?)", (key,)
+
+
+def live_datapoints(db_path: Path, key: str | None = None) -> dict[int, tuple[str, str]]:
+    """id -> (type, name) of every datapoint not deleted (of the account `key`, if given)."""
+    where, args = _of_account(key)
     return {row["id"]: (row["type"], row["name"])
-            for row in rows(db_path, "SELECT id, type, name FROM datapoints WHERE status != 'Deleted'")}
+            for row in rows(db_path, f"SELECT id, type, name FROM datapoints WHERE status != 'Deleted' "
+                                     f"AND {where}", *args)}
 
 
-def duplicates(db_path: Path) -> list[str]:
+def duplicates(db_path: Path, key: str | None = None) -> list[str]:
     """Names held by more than one live object of a kind (what apply must never make)."""
-    found = [f"datapoint {key}" for key, n in Counter(live_datapoints(db_path).values()).items() if n > 1]
-    for table in ("groups", "conversions"):
-        names = Counter(row["name"] for row in rows(db_path, f"SELECT name FROM {table} WHERE deleted = 0"))
+    found = [f"datapoint {name}" for name, n in Counter(live_datapoints(db_path, key).values()).items() if n > 1]
+    where, args = _of_account(key)
+    for table, alive in (("groups", "deleted = 0"), ("conversions", "deleted = 0"), ("tags", "1 = 1")):
+        names = Counter(row["name"] for row in rows(db_path, f"SELECT name FROM {table} WHERE {alive} AND {where}",
+                                                    *args))
         found += [f"{table} {name}" for name, n in names.items() if n > 1]
-    tags = Counter(row["name"] for row in rows(db_path, "SELECT name FROM tags"))
-    return found + [f"tag {name}" for name, n in tags.items() if n > 1]
+    return found
 
 
-def lost(before: Mapping[int, tuple[str, str]], desired: DesiredState, db_path: Path) -> list[int]:
+def lost(before: Mapping[int, tuple[str, str]], desired: DesiredState, db_path: Path,
+         key: str | None = None) -> list[int]:
     """Datapoints alive before that are gone although the manifests declare them (a delete and
     re-create would lose their statistics) or no prune group let them go."""
-    after = live_datapoints(db_path)
+    after = live_datapoints(db_path, key)
     pruned = {name for name, group in desired.groups.items() if group.prune}
     group_of = {row["id"]: row["name"] for row in rows(
         db_path, "SELECT d.id, g.name FROM datapoints d JOIN groups g ON g.id = d.group_id")}
     declared = {(WIRE_TYPES[spec.type], name) for name, spec in desired.datapoints.items()}
-    return sorted(datapoint_id for datapoint_id, key in before.items() if datapoint_id not in after
-                  and (key in declared or group_of.get(datapoint_id) not in pruned))
+    return sorted(datapoint_id for datapoint_id, identity in before.items() if datapoint_id not in after
+                  and (identity in declared or group_of.get(datapoint_id) not in pruned))

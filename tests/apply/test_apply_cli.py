@@ -132,3 +132,52 @@ def test_deletes_beyond_the_threshold_need_force(repo: Path, db_path: Path) -> N
     forced = run(db_path, "apply", str(repo), "--auto-approve", "--force")
     assert forced.exit_code == 0 and forced.output.rstrip().endswith("converged")
     assert len(live_datapoints(db_path)) == 7
+
+
+def test_a_saved_plan_of_updates_and_deletes_applied_twice_finds_them_done(repo: Path, db_path: Path,
+                                                                           tmp_path: Path) -> None:
+    assert run(db_path, "apply", str(repo), "--auto-approve").exit_code == 0
+    (repo / "campaign.yaml").write_text(
+        CAMPAIGN.replace("max_delete_percent: 30", "max_delete_percent: 100\n  max_update_percent: 100")
+        .replace("/sale", "/sale-v2").replace("tags: [news]", "tags: [spring]")
+        .split("  - name: beacon")[0])
+    saved = tmp_path / "plan.json"
+    run(db_path, "plan", str(repo), "--out", str(saved))
+    first = run(db_path, "apply", "--plan", str(saved))
+    assert first.exit_code == 0 and first.output.rstrip().endswith("converged"), first.output
+    second = run(db_path, "apply", "--plan", str(saved))
+    assert second.exit_code == 0, second.output
+    assert "(5 already as planned), 0 failed" in second.output and second.output.rstrip().endswith("converged")
+    assert sorted(live_datapoints(db_path).values()) == [("TrackingLink", "sale")]
+    assert rows(db_path, "SELECT url FROM datapoints WHERE name = 'sale'")[0]["url"] == "https://shop.example.com/sale-v2"
+
+
+def test_a_saved_plan_whose_new_name_was_taken_meanwhile_is_refused(repo: Path, db_path: Path,
+                                                                    tmp_path: Path) -> None:
+    saved = tmp_path / "plan.json"
+    run(db_path, "plan", str(repo), "--out", str(saved))
+    (repo / "campaign.yaml").write_text(CAMPAIGN.replace("/sale", "/elsewhere"))
+    assert run(db_path, "apply", str(repo), "--auto-approve").exit_code == 0  # someone else made "sale"
+    result = run(db_path, "apply", "--plan", str(saved))
+    assert result.exit_code == 1
+    assert "error: the saved plan is stale: datapoint sale now exists (id" in result.output
+    assert rows(db_path, "SELECT url FROM datapoints WHERE name = 'sale'")[0]["url"] == \
+        "https://shop.example.com/elsewhere"
+
+
+@pytest.mark.parametrize("edit", ["drop the name", "unknown call"])
+def test_a_hand_edited_saved_plan_is_refused_in_one_line(repo: Path, db_path: Path, tmp_path: Path,
+                                                         edit: str) -> None:
+    saved = tmp_path / "plan.json"
+    run(db_path, "plan", str(repo), "--out", str(saved))
+    document = json.loads(saved.read_text())
+    if edit == "drop the name":
+        del document["operations"][-1]["body"]["List"][0]["name"]
+        expected = "error: operation 3 (PUT /datapoints/batch) is malformed: KeyError: 'name'"
+    else:
+        document["operations"][0]["path"] = "/datapoints/{id}/favourite"
+        expected = "error: the plan holds a call apply does not know: POST /datapoints/{id}/favourite"
+    saved.write_text(json.dumps(document))
+    result = run(db_path, "apply", "--plan", str(saved))
+    assert result.exit_code == 1 and result.output.splitlines()[-1] == expected
+    assert live_datapoints(db_path) == {}

@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, AsyncContextManager
 
 import pytest
 
+from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.errors import ReconcilerError
 from reconciler.server.db import register_account
 from tests.apply.support import (
-    account, apply_desired, duplicates, live_datapoints, lost, plan_for, random_desired,
+    account, apply_desired, duplicates, live_datapoints, lost, plan_for, random_desired, serving,
 )
 
 RUNS_PER_PROFILE = 50
+LOOPBACK_RUNS = 20
 KEY = "apply-fault-key-0123456789"
 PROFILES: dict[str, dict[str, Any]] = {
     "5xx and drops before the write": {"fault_rate": 0.1},
@@ -34,17 +37,19 @@ PROFILES: dict[str, dict[str, Any]] = {
 }
 
 
-async def converge_under_faults(db_path: Path, seed: int, profile: dict[str, Any]) -> tuple[list[str], int]:
-    """One seeded run: what went wrong (empty: converged, nothing duplicated or lost), and how
-    many faults apply met (calls retried or throttled, items whose answer was lost)."""
+async def converge_under_faults(db_path: Path, seed: int, key: str,
+                                faulty: Callable[[], AsyncContextManager[ClickMeterClient]]) -> tuple[list[str], int]:
+    """One seeded run on the account `key`, applying through `faulty()`: what went wrong (empty:
+    converged, nothing duplicated or lost), and how many faults apply met (calls retried or
+    throttled, items whose answer was lost)."""
     rng = random.Random(seed)
-    register_account(db_path, KEY)
-    async with account(db_path, KEY) as client:
+    register_account(db_path, key)
+    async with account(db_path, key) as client:
         await apply_desired(client, random_desired(rng))
-    before = live_datapoints(db_path)
+    before = live_datapoints(db_path, key)
     desired = random_desired(rng)
     applies, faults = [], 0
-    async with account(db_path, KEY, seed=seed, fault_seed=seed, **profile) as client:
+    async with faulty() as client:
         for _ in range(2):
             try:
                 outcome = await apply_desired(client, desired)
@@ -56,26 +61,43 @@ async def converge_under_faults(db_path: Path, seed: int, profile: dict[str, Any
             if outcome.succeeded:
                 break
         faults += sum(client.retries.values())
-    async with account(db_path, KEY) as client:
+    async with account(db_path, key) as client:
         remaining = await plan_for(client, desired)
     problems = [f"applies: {applies}"] if applies[-1] is not True else []
     problems += [f"{c.action} {c.kind} {c.name}" for c in remaining.changes]
-    problems += [f"duplicate {d}" for d in duplicates(db_path)]
-    problems += [f"lost datapoint {i}" for i in lost(before, desired, db_path)]
+    problems += [f"duplicate {d}" for d in duplicates(db_path, key)]
+    problems += [f"lost datapoint {i}" for i in lost(before, desired, db_path, key)]
     return problems, faults
 
 
-async def profile_runs(tmp_path: Path, profile: dict[str, Any]) -> tuple[dict[int, list[str]], int]:
-    """Every run of a profile: the runs that went wrong, by seed, and the faults met in all."""
-    results = await asyncio.gather(*(converge_under_faults(tmp_path / f"run-{seed}.db", seed, profile)
-                                     for seed in range(RUNS_PER_PROFILE)))
+async def all_runs(runs: list[Awaitable[tuple[list[str], int]]]) -> tuple[dict[int, list[str]], int]:
+    """The runs, concurrently: those that went wrong, by seed, and the faults met in all."""
+    results = await asyncio.gather(*runs)
     failures = {seed: problems for seed, (problems, _) in enumerate(results) if problems}
     return failures, sum(faults for _, faults in results)
 
 
 @pytest.mark.parametrize("profile", PROFILES.values(), ids=PROFILES.keys())
 def test_random_runs_converge_within_two_applies(tmp_path: Path, profile: dict[str, Any]) -> None:
-    failures, faults = asyncio.run(profile_runs(tmp_path, profile))
+    def faulty(db_path: Path, seed: int) -> Callable[[], AsyncContextManager[ClickMeterClient]]:
+        return lambda: account(db_path, KEY, seed=seed, fault_seed=seed, **profile)
+
+    failures, faults = asyncio.run(all_runs([
+        converge_under_faults(tmp_path / f"run-{seed}.db", seed, KEY, faulty(tmp_path / f"run-{seed}.db", seed))
+        for seed in range(RUNS_PER_PROFILE)]))
     assert failures == {}
     if "latency_ms" not in profile:
         assert faults >= RUNS_PER_PROFILE  # the profile really struck, about once a run or more
+
+
+def test_random_runs_over_loopback_converge_under_server_faults(db_path: Path) -> None:
+    """Real TCP: 5xx answers and connections dropped by a uvicorn server, one account per run."""
+    def faulty(url: str, key: str) -> Callable[[], AsyncContextManager[ClickMeterClient]]:
+        return lambda: ClickMeterClient(url, key, backoff=0.001, max_backoff=0.01)
+
+    with serving(db_path, fault_rate=0.1, fault_seed=7) as url:
+        failures, faults = asyncio.run(all_runs([
+            converge_under_faults(db_path, seed, f"{KEY}-{seed}", faulty(url, f"{KEY}-{seed}"))
+            for seed in range(LOOPBACK_RUNS)]))
+    assert failures == {}
+    assert faults >= LOOPBACK_RUNS

@@ -12,19 +12,15 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from click.testing import CliRunner
 
 from reconciler.cli import cli
-from reconciler.server.app import create_app
-from tests.apply.support import duplicates, live_datapoints, rows
-from tests.conftest import free_port
+from tests.apply.support import duplicates, live_datapoints, rows, serving
 
 LINKS = 40
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -39,16 +35,8 @@ def manifest(tagged: bool) -> str:
 @pytest.fixture
 def slow_server(db_path: Path, api_key: str) -> Iterator[str]:
     """The server on `db_path` over loopback, every answer 40 ms late."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(db_path, latency_ms=40), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(db_path, latency_ms=40) as url:
+        yield url
 
 
 def local(db_path: Path, *args: str) -> object:

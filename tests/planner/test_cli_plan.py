@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 import re
 from pathlib import Path
 
@@ -286,3 +290,52 @@ def test_an_unwritable_out_file_is_one_line(db_path: Path, api_key: str, repo: P
     result = CliRunner().invoke(cli, ["--local-db", str(db_path), "plan", str(repo), "--out", str(target)])
     assert result.exit_code == 1
     assert result.output == f"error: --out {target}: cannot write the plan (No such file or directory)\n"
+
+
+def test_plan_over_http_against_a_served_account(db_path: Path, api_key: str, repo: Path, live_server: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    converge(db_path, api_key, repo)
+    monkeypatch.setenv("CLICKMETER_API_KEY", api_key)
+    result = CliRunner().invoke(cli, ["--target", live_server, "plan", str(repo), "--detailed-exitcode"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == f"target: {live_server}"
+    assert api_key not in result.output
+
+
+def run_on_a_terminal(db_path: Path, repo: Path, environ: dict[str, str]) -> str:
+    """`plan` as a process whose stdout is a pseudo-terminal; what it printed."""
+    controller, terminal = pty.openpty()
+    done = subprocess.run([sys.executable, "-m", "reconciler", "--local-db", str(db_path), "plan", str(repo)],
+                          stdout=terminal, stderr=subprocess.PIPE, env=environ, cwd=Path(__file__).parents[2],
+                          timeout=60)
+    os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal side is closed and drained
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(controller)
+    assert done.returncode == 0, done.stderr
+    return b"".join(chunks).decode()
+
+
+def test_colour_on_a_terminal_unless_no_color(db_path: Path, api_key: str, repo: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    assert "\x1b[" in run_on_a_terminal(db_path, repo, environ)
+    assert "\x1b[" not in run_on_a_terminal(db_path, repo, environ | {"NO_COLOR": "1"})
+    assert "\x1b[" not in plan(db_path, str(repo)).output
+
+
+def test_protect_active_days_zero_reads_no_clicks_and_refuses_nothing(db_path: Path, api_key: str,
+                                                                      repo: Path) -> None:
+    (repo / "settings.yaml").write_text("settings:\n  protect_active_days: 0\n")
+    converge(db_path, api_key, repo)
+    record_clicks(db_path, f"/go.clickmeter.test/sale?password={PASSWORD}", 2)
+    (repo / "campaign.yaml").write_text(CAMPAIGN.replace("shop.example.com/sale", "shop.example.com/new"))
+    document = json.loads(plan(db_path, str(repo), "--format", "json").output)
+    assert [c["recent_clicks"] for c in document["changes"]] == [None]
+    assert document["safety"]["refusals"] == []

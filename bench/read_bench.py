@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -79,12 +80,12 @@ def wait_for(port: int) -> None:
             time.sleep(0.05)
 
 
-async def read(url: str, key: str, concurrency: int) -> tuple[int, int, float]:
-    """Datapoints read, requests issued, seconds."""
+async def read(url: str, key: str, concurrency: int) -> tuple[int, Counter[str], float]:
+    """Datapoints read, requests issued by operation, seconds."""
     started = time.perf_counter()
     async with ClickMeterClient(url, key, concurrency=concurrency) as client:
         state = await read_live_state(client)
-    return len(state.datapoints), client.total_calls, time.perf_counter() - started
+    return len(state.datapoints), client.calls, time.perf_counter() - started
 
 
 def traced_peak(url: str, key: str, concurrency: int) -> int:
@@ -114,14 +115,16 @@ def main() -> None:
         try:
             url = f"http://127.0.0.1:{port}"
             wait_for(port)
-            read_count, requests, seconds = asyncio.run(read(url, key, args.concurrency))
+            read_count, calls, seconds = asyncio.run(read(url, key, args.concurrency))
             peak = traced_peak(url, key, args.concurrency)
         finally:
             server.terminate()
             server.join()
+    requests = sum(calls.values())
     target = 1.1 * math.ceil(args.datapoints / MAX_LIMIT) + 10
     print(f"read {read_count} datapoints with {requests} requests "
           f"(target <= {target:.0f}; one get each would be {args.datapoints + math.ceil(args.datapoints / 20)})")
+    print("  by operation: " + ", ".join(f"{name} {count}" for name, count in sorted(calls.items())))
     print(f"wall time over loopback, unthrottled, concurrency {args.concurrency}: {seconds:.2f} s")
     print(f"time the call count implies at {PUBLIC_RATE:g} requests/s: {requests / PUBLIC_RATE:.1f} s")
     print(f"reader peak memory (tracemalloc): {peak / 2**20:.1f} MiB; "

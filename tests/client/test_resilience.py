@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from client_support import link, served
 from starlette.applications import Starlette
 
@@ -191,3 +193,25 @@ async def test_timeouts_retry_reads_and_leave_creates_to_the_caller(db_path: Pat
             with pytest.raises(TransportError, match=r"GET /datapoints/count -> no answer \(ReadTimeout\)"):
                 await impatient.count_datapoints()
     assert impatient.calls == {"create_datapoint": 1, "count_datapoints": 3}
+
+
+@settings(max_examples=30, deadline=None)
+@given(rate=st.sampled_from([1.0, 2.5, 10.0]), gaps=st.lists(st.floats(0, 0.5), min_size=1, max_size=40))
+def test_token_bucket_never_grants_more_than_its_rate(rate: float, gaps: list[float]) -> None:
+    """However callers arrive, no window of one second sees more than rate + 1 grants."""
+    now = [0.0]
+    granted: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    async def arrive() -> None:
+        bucket = TokenBucket(rate, clock=lambda: now[0], sleep=fake_sleep)
+        for gap in gaps:
+            now[0] += gap
+            await bucket.acquire()
+            granted.append(now[0])
+
+    asyncio.run(arrive())
+    for start in granted:
+        assert sum(start <= t < start + 1 for t in granted) <= rate + 1

@@ -133,7 +133,7 @@ def _association_changes(works: list[DatapointWork], field_name: str) -> dict[st
     """action -> associated name -> the existing datapoints gaining or losing it."""
     found: dict[str, dict[str, list[DatapointWork]]] = {PATCH_REMOVE: defaultdict(list), PATCH_ADD: defaultdict(list)}
     for work in works:
-        diff = work.diff(field_name) if work.live is not None else None
+        diff = work.diff(field_name) if work.live is not None and work.change is not None else None
         if diff is None:
             continue
         for name in diff.removed:
@@ -173,7 +173,8 @@ def _tags_to_create(new_tags: list[str], group_work: list, works: list[Datapoint
     folded |= {t for spec, live, _ in group_work if live is None for t in (spec.tags or ())}
     patched = {t for _, live, diffs in group_work if live is not None
                for d in diffs if d.field == "tags" for t in d.added}
-    patched |= {t for w in works if w.live is not None and w.diff("tags") for t in w.diff("tags").added}
+    patched |= {t for w in works if w.live is not None and w.change is not None and w.diff("tags")
+                for t in w.diff("tags").added}
     return [name for name in new_tags if name not in folded or name in patched]
 
 

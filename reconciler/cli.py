@@ -185,7 +185,7 @@ def apply_command(options: GlobalOptions, paths: tuple[str, ...], plan_file: str
 
 
 @cli.command("export")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", required=True, type=click.Path(),
               help="The directory to write the manifests to (must be empty unless --force).")
 @click.option("--group", "groups", multiple=True, metavar="NAME",
               help="Export only this live group (repeatable); default: the whole account.")

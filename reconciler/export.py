@@ -36,7 +36,7 @@ import yaml
 
 from reconciler.errors import ReconcilerError
 from reconciler.manifests.schema import SCHEMA_FILE, schema_text
-from reconciler.model import LINK, LiveConversion, LiveDatapoint, LiveGroup, LiveState
+from reconciler.model import LINK, STATUSES, LiveConversion, LiveDatapoint, LiveGroup, LiveState
 
 CONVERSIONS_FILE = "conversions.yaml"
 TAGS_FILE = "tags.yaml"
@@ -93,14 +93,21 @@ def export_manifests(live: LiveState, groups: Sequence[str] | None = None) -> Ex
     if len(files) == 1:  # an empty account: plan needs at least one manifest to read
         files[UNGROUPED_FILE] = _document({"datapoints": []})
 
-    exported_names = {dp.name for dp in exported}
-    warnings = tuple(
-        f"datapoint name {name!r} is not unique live (ids {', '.join(map(str, ids))}): exported with id pins"
-        for name, ids in repeated.items() if name in exported_names)
     variables = {entries.env_vars[dp.id]: f"password of link {dp.name!r} (id {dp.id})"
                  for dp in exported if dp.id in entries.env_vars}
     return ExportResult(files=dict(sorted(files.items())), env_vars=dict(sorted(variables.items())),
-                        warnings=warnings)
+                        warnings=_warnings(repeated, exported))
+
+
+def _warnings(repeated: dict[str, list[int]], exported: list[LiveDatapoint]) -> tuple[str, ...]:
+    """What the export could not say exactly as live has it, one line each, sorted."""
+    exported_names = {dp.name for dp in exported}
+    pinned = [f"datapoint name {name!r} is not unique live (ids {', '.join(map(str, ids))}): "
+              "exported with id pins" for name, ids in repeated.items() if name in exported_names]
+    unmanaged = [f"datapoint {dp.name!r} (id {dp.id}) has status {dp.status!r}, which manifests cannot "
+                 "declare: left out" for dp in sorted(exported, key=lambda dp: (dp.name, dp.id))
+                 if dp.status not in STATUSES]
+    return tuple(pinned + unmanaged)
 
 
 def _group_files(groups: list[LiveGroup], by_group: dict[str | None, list[LiveDatapoint]],
@@ -250,7 +257,7 @@ class _Entries:
         if dp.favourite:
             entry["favourite"] = True
         _put(entry, "notes", dp.notes)
-        if dp.status != "active":
+        if dp.status != "active" and dp.status in STATUSES:
             entry["status"] = dp.status
         if dp.id in self.env_vars:
             entry["password"] = _Inline(env=self.env_vars[dp.id])

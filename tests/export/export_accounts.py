@@ -20,6 +20,8 @@ from reconciler.apishapes import CONVERSION_ID_FIELDS, MAX_BATCH, TRACKING_LINK,
 from reconciler.cli import GlobalOptions
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.target import open_client
+from reconciler.model import LiveState
+from reconciler.reader import read_live_state
 
 SYSTEM_DOMAIN = "go.clickmeter.test"
 
@@ -168,3 +170,8 @@ async def update_local(db_path: Path, datapoint_id: int, fields: dict[str, Any])
     """Change one datapoint out of band, as someone in the web UI would."""
     async with open_client(local_options(db_path)) as client:
         await client.update_datapoint(datapoint_id, fields)
+
+
+async def read_local(db_path: Path) -> LiveState:
+    async with open_client(local_options(db_path)) as client:
+        return await read_live_state(client)

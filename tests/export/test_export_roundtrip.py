@@ -16,10 +16,19 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, example, given, settings
 
 from export_accounts import (
-    AccountSpec, DatapointSpec, accounts, password_of, seed_local, update_local,
+    SYSTEM_DOMAIN, AccountSpec, DatapointSpec, accounts, password_of, read_local, seed_account, seed_local,
+    update_local,
 )
 from reconciler.apishapes import TRACKING_LINK, TRACKING_PIXEL
 from reconciler.cli import cli
+from reconciler.clickmeter.client import ClickMeterClient
+from reconciler.manifests import load_manifests
+from reconciler.model import LINK, DesiredState, LiveState
+
+# What a datapoint is when a manifest leaves the field out (the API's defaults).
+LEFT_OUT = {"title": None, "notes": None, "group": None, "tags": frozenset(), "conversions": frozenset(),
+            "retargeting": frozenset(), "favourite": False, "status": "active"}
+LEFT_OUT_OF_LINKS = {"domain": SYSTEM_DOMAIN, "redirect": "temporary"}
 
 
 def run_cli(db_path: Path, *args: str, env: dict[str, str] | None = None) -> Result:
@@ -41,11 +50,29 @@ def password_env(out: Path) -> dict[str, str]:
     return env
 
 
-def export_and_plan(db_path: Path, out: Path) -> tuple[Result, Result]:
+def export_and_plan(db_path: Path, out: Path) -> Result:
+    """`export` to `out`, then `plan --detailed-exitcode` of it with the passwords set."""
     exported = run_cli(db_path, "export", "--out", str(out))
     assert exported.exit_code == 0, exported.output
-    planned = run_cli(db_path, "plan", str(out), "--detailed-exitcode", env=password_env(out))
-    return exported, planned
+    return run_cli(db_path, "plan", str(out), "--detailed-exitcode", env=password_env(out))
+
+
+def assert_describes(desired: DesiredState, live: LiveState) -> None:
+    """The export is complete: each live object declared, each field as live or left at its default.
+
+    (A clean plan alone would also follow from an export that declared nothing.)
+    """
+    assert set(desired.groups) == {group.name for group in live.groups.values()}
+    assert set(desired.conversions) == {conversion.name for conversion in live.conversions.values()}
+    live_datapoints = {dp.name: dp for dp in live.datapoints.values()}
+    assert set(desired.datapoints) == set(live_datapoints)
+    for name, spec in desired.datapoints.items():
+        dp = live_datapoints[name]
+        assert (spec.type, spec.url, spec.password is not None) == (dp.type, dp.url, dp.password is not None)
+        left_out = LEFT_OUT | (LEFT_OUT_OF_LINKS if dp.type == LINK else {})
+        for field_name, default in left_out.items():
+            declared = getattr(spec, field_name)
+            assert (default if declared is None else declared) == (getattr(dp, field_name) or default), field_name
 
 
 TAGS = [f"étiquette-{n}" for n in range(10)]
@@ -82,8 +109,9 @@ def test_export_of_an_unchanged_account_plans_no_changes_and_is_byte_stable(acco
         db_path = root / "local.db"
         asyncio.run(seed_local(db_path, account))
 
-        exported, planned = export_and_plan(db_path, root / "first")
+        planned = export_and_plan(db_path, root / "first")
         assert planned.exit_code == 0, planned.output
+        assert_describes(load_manifests([str(root / "first")]), asyncio.run(read_local(db_path)))
 
         again = run_cli(db_path, "export", "--out", str(root / "second"))
         assert again.exit_code == 0, again.output
@@ -106,6 +134,23 @@ def test_entries_keep_what_differs_from_the_api_defaults_and_nothing_else(tmp_pa
         {"name": "plain", "url": "https://a.example/"},
         {"name": "px", "type": "pixel"},
     ]}
+
+
+def test_round_trip_over_loopback_http(live_server: str, api_key: str, tmp_path: Path) -> None:
+    async def seed() -> None:
+        async with ClickMeterClient(live_server, api_key) as client:
+            await seed_account(client, EVERYTHING)
+
+    asyncio.run(seed())
+    out = tmp_path / "out"
+    target = ["--target", live_server, "--rate", "1000"]  # unthrottled: loopback, not the public API
+    env = {"CLICKMETER_API_KEY": api_key}
+    exported = CliRunner().invoke(cli, [*target, "export", "--out", str(out)], env=env)
+    assert exported.exit_code == 0, exported.output
+    assert exported.stdout.splitlines()[0] == f"target: {live_server}"
+    planned = CliRunner().invoke(cli, [*target, "plan", str(out), "--detailed-exitcode"],
+                                 env=env | password_env(out))
+    assert planned.exit_code == 0, planned.output
 
 
 def test_output_names_the_target_first_then_files_and_variables(tmp_path: Path) -> None:
@@ -158,6 +203,28 @@ def test_forced_re_export_into_its_own_output_changes_nothing(tmp_path: Path) ->
     assert again.exit_code == 0, again.output
     assert again.stderr == ""
     assert read_tree(out) == first
+
+
+def test_an_out_path_that_is_a_file_is_one_line(tmp_path: Path) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("mine")
+    result = run_cli(tmp_path / "local.db", "export", "--out", str(taken))
+    assert result.exit_code == 1
+    assert result.stderr == f"error: export --out {taken}: not a directory\n"
+    assert taken.read_text() == "mine"
+
+
+def test_a_file_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    db_path = tmp_path / "local.db"
+    asyncio.run(seed_local(db_path, AccountSpec([], [], [], [], [
+        {"name": "Spring", "notes": None, "preferred": False, "tags": []}], [])))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "groups").write_text("a file where the export wants a folder")
+
+    result = run_cli(db_path, "export", "--out", str(out), "--force")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"error: export: cannot write {out / 'groups' / 'spring.yaml'}: File exists"]
 
 
 def test_group_filter_exports_those_groups_only_and_plans_clean(tmp_path: Path) -> None:
@@ -228,7 +295,7 @@ def test_a_pinned_name_whose_twin_is_in_another_group_plans_clean(tmp_path: Path
                                        "each entry has its own id: pin (DesiredState is keyed by name)")
 def test_pinned_twins_plan_clean(tmp_path: Path) -> None:
     seed_twins(tmp_path / "local.db")
-    _, planned = export_and_plan(tmp_path / "local.db", tmp_path / "out")
+    planned = export_and_plan(tmp_path / "local.db", tmp_path / "out")
     assert planned.exit_code == 0, planned.output
 
 

@@ -96,6 +96,9 @@ CREATE TABLE IF NOT EXISTS datapoints (
     creation_date TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS datapoints_by_account ON datapoints (account_id, status, id);
+-- The summary pages one type in id order, non-deleted: this index answers its page
+-- and its count from the index alone: no table reads and no sort (OFFSET still steps over entries).
+CREATE INDEX IF NOT EXISTS datapoints_by_type ON datapoints (account_id, type, id, status);
 CREATE INDEX IF NOT EXISTS datapoints_by_name ON datapoints (domain_id, name);
 CREATE INDEX IF NOT EXISTS datapoints_by_group ON datapoints (group_id);
 CREATE TABLE IF NOT EXISTS datapoint_tags (

@@ -10,8 +10,8 @@ replaces the scripts.
 
 from __future__ import annotations
 
-import json
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from reconciler.apishapes import (
@@ -25,34 +25,40 @@ from reconciler.server.responses import ApiError, bad_request, failure, not_foun
 
 LINK_ONLY_COLUMNS = ("url", "redirect_type", "password")
 
-RENDER_SQL = """
-SELECT d.*, dom.name AS domain_name, g.name AS group_name,
-  (SELECT json_group_array(json_object('id', t.id, 'name', t.name))
-     FROM datapoint_tags dt JOIN tags t ON t.id = dt.tag_id
-    WHERE dt.datapoint_id = d.id) AS tags_json,
-  (SELECT json_group_array(json_array(dc.slot, c.id, c.name))
-     FROM datapoint_conversions dc JOIN conversions c ON c.id = dc.conversion_id
-    WHERE dc.datapoint_id = d.id) AS conversions_json,
-  (SELECT json_group_array(json_object('id', s.id, 'name', s.name))
-     FROM (SELECT rs.id, rs.name FROM datapoint_scripts ds
-             JOIN retargeting_scripts rs ON rs.id = ds.script_id
-            WHERE ds.datapoint_id = d.id ORDER BY ds.position) AS s) AS scripts_json
+DATAPOINTS_SQL = """
+SELECT d.*, dom.name AS domain_name, g.name AS group_name
 FROM datapoints d
 JOIN domains dom ON dom.id = d.domain_id
 LEFT JOIN groups g ON g.id = d.group_id
-WHERE d.id = ? AND d.account_id = ?
+WHERE d.account_id = ? AND d.id IN ({ids})
+"""
+TAGS_SQL = """
+SELECT dt.datapoint_id, t.id, t.name FROM datapoint_tags dt JOIN tags t ON t.id = dt.tag_id
+WHERE dt.datapoint_id IN ({ids}) ORDER BY dt.datapoint_id, t.id
+"""
+# Slots are listed in conversion id order: the order the answers have always had.
+CONVERSIONS_SQL = """
+SELECT dc.datapoint_id, dc.slot, c.id, c.name
+FROM datapoint_conversions dc JOIN conversions c ON c.id = dc.conversion_id
+WHERE dc.datapoint_id IN ({ids}) ORDER BY dc.datapoint_id, dc.conversion_id
+"""
+SCRIPTS_SQL = """
+SELECT ds.datapoint_id, rs.id, rs.name
+FROM datapoint_scripts ds JOIN retargeting_scripts rs ON rs.id = ds.script_id
+WHERE ds.datapoint_id IN ({ids}) ORDER BY ds.datapoint_id, ds.position
 """
 
 
-def render_datapoint(row: sqlite3.Row) -> dict[str, Any]:
-    """The documented datapoint body for a row of `RENDER_SQL`."""
+def render_datapoint(row: sqlite3.Row, tags: list[dict[str, Any]], conversions: list[tuple[int, int, str]],
+                     scripts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The documented datapoint body for a row of `DATAPOINTS_SQL` and its associations."""
     is_link = row["type"] == TRACKING_LINK
     answer: dict[str, Any] = {
         "id": row["id"], "type": row["type"], "name": row["name"],
         "preferred": bool(row["preferred"]), "status": row["status"],
         "creationDate": row["creation_date"],
         "trackingCode": f"http://{row['domain_name']}/{row['name']}",
-        "tags": json.loads(row["tags_json"]),
+        "tags": tags,
         "isPublic": False, "isSecured": row["password"] is not None,
         "writePermited": row["status"] != STATUS_DELETED,
     }
@@ -62,13 +68,12 @@ def render_datapoint(row: sqlite3.Row) -> dict[str, Any]:
     if row["group_id"] is not None:
         answer["groupId"] = row["group_id"]
         answer["groupName"] = row["group_name"]
-    for slot, conversion_id, conversion_name in json.loads(row["conversions_json"]):
+    for slot, conversion_id, conversion_name in conversions:
         answer[CONVERSION_ID_FIELDS[slot - 1]] = conversion_id
         answer[CONVERSION_NAME_FIELDS[slot - 1]] = conversion_name
     if is_link:
         link: dict[str, Any] = {"url": row["url"], "domainId": row["domain_id"],
-                                "redirectType": row["redirect_type"],
-                                "scripts": json.loads(row["scripts_json"])}
+                                "redirectType": row["redirect_type"], "scripts": scripts}
         if row["password"] is not None:
             link["password"] = row["password"]
         answer["typeTL"] = link
@@ -78,12 +83,39 @@ def render_datapoint(row: sqlite3.Row) -> dict[str, Any]:
     return answer
 
 
+def fetch_datapoints(db: sqlite3.Connection, account_id: int, datapoint_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The account's datapoints among `datapoint_ids` as `GET /datapoints/{id}` answers them.
+
+    Four queries whatever the number of ids (a summary page renders 100): the
+    rows, then the tags, conversions and scripts of all of them.
+    """
+    marks = ",".join("?" * len(datapoint_ids))
+    rows = db.execute(DATAPOINTS_SQL.format(ids=marks), (account_id, *datapoint_ids)).fetchall()
+    found = [row["id"] for row in rows]
+    tags = _grouped(db, TAGS_SQL, found, lambda row: {"id": row[1], "name": row[2]})
+    conversions = _grouped(db, CONVERSIONS_SQL, found, lambda row: (row[1], row[2], row[3]))
+    scripts = _grouped(db, SCRIPTS_SQL, found, lambda row: {"id": row[1], "name": row[2]})
+    return {row["id"]: render_datapoint(row, tags.get(row["id"], []), conversions.get(row["id"], ()),
+                                        scripts.get(row["id"], []))
+            for row in rows}
+
+
 def fetch_datapoint(db: sqlite3.Connection, account_id: int, datapoint_id: int) -> dict[str, Any]:
     """The full datapoint as `GET /datapoints/{id}` answers it (deleted ones too); 404 if not ours."""
-    row = db.execute(RENDER_SQL, (datapoint_id, account_id)).fetchone()
-    if row is None:
+    found = fetch_datapoints(db, account_id, [datapoint_id])
+    if not found:
         raise not_found("datapoint", datapoint_id)
-    return render_datapoint(row)
+    return found[datapoint_id]
+
+
+def _grouped(db: sqlite3.Connection, sql: str, datapoint_ids: list[int],
+             item: Callable[[sqlite3.Row], Any]) -> dict[int, list[Any]]:
+    """Rows of an association query (datapoint id first), as items per datapoint, in query order."""
+    grouped: dict[int, list[Any]] = {}
+    if datapoint_ids:
+        for row in db.execute(sql.format(ids=",".join("?" * len(datapoint_ids))), datapoint_ids):
+            grouped.setdefault(row[0], []).append(item(row))
+    return grouped
 
 
 def writable_datapoint(db: sqlite3.Connection, account_id: int, datapoint_id: int) -> sqlite3.Row:

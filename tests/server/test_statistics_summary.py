@@ -125,3 +125,24 @@ async def test_paging_limits(client: httpx.AsyncClient) -> None:
     for limit in ("0", "101"):
         assert failing_properties(await client.get(SUMMARY, params={
             "timeFrame": "today", "limit": limit})) == {"limit"}
+
+
+async def test_a_page_gives_each_datapoint_its_own_tags_conversions_and_scripts(
+        client: httpx.AsyncClient) -> None:
+    goals = [await created_id(client, "/conversions", {"name": f"goal-{n}"}) for n in range(3)]
+    scripts = [await created_id(client, "/retargeting", {"name": f"pixel-{n}"}) for n in range(2)]
+    await created_id(client, "/datapoints", link_body(
+        "both", tags=[{"name": "b"}, {"name": "a"}], firstConversionId=goals[2], thirdConversionId=goals[0],
+        typeTL={"scripts": [{"id": scripts[1]}, {"id": scripts[0]}]}))
+    await created_id(client, "/datapoints", link_body("bare"))
+    await created_id(client, "/datapoints", pixel_body("opens", tags=[{"name": "a"}], secondConversionId=goals[1]))
+
+    bodies = {r["entityData"]["name"]: r["entityData"] for r in (await summary(client))["result"]}
+
+    assert [tag["name"] for tag in bodies["both"]["tags"]] == ["b", "a"]  # tag ids in creation order
+    assert (bodies["both"]["firstConversionName"], bodies["both"]["thirdConversionName"]) == ("goal-2", "goal-0")
+    assert [s["name"] for s in bodies["both"]["typeTL"]["scripts"]] == ["pixel-1", "pixel-0"]
+    assert bodies["bare"]["tags"] == [] and bodies["bare"]["typeTL"]["scripts"] == []
+    assert not any(key.endswith("ConversionId") for key in bodies["bare"])
+    assert [tag["name"] for tag in bodies["opens"]["tags"]] == ["a"]
+    assert bodies["opens"]["secondConversionId"] == goals[1] and "typeTL" not in bodies["opens"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -166,10 +166,39 @@ CREATE INDEX IF NOT EXISTS hit_conversions_by_hit ON hit_conversions (hit_id, co
 """
 
 
-def connect(db_path: str | Path) -> sqlite3.Connection:
+class CountingConnection(sqlite3.Connection):
+    """A connection that remembers its COUNT answers until the database changes.
+
+    Every summary page answers the total count, and a reader asks for a
+    thousand pages of 100,000 datapoints: each count walks 100,000 index
+    entries. The memo is dropped whenever this connection changes a row
+    (`total_changes`) or another connection commits (`PRAGMA data_version`).
+    """
+
+    MEMO_SIZE = 256
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._counts: dict[tuple[str, tuple[Any, ...]], int] = {}
+        self._counted_at: tuple[int, int] = (-1, -1)
+
+    def count(self, sql: str, params: Sequence[Any]) -> int:
+        """The first column of `sql`'s one row (a COUNT), from the memo while nothing changed."""
+        version = (self.execute("PRAGMA data_version").fetchone()[0], self.total_changes)
+        if version != self._counted_at or len(self._counts) >= self.MEMO_SIZE:
+            self._counts.clear()
+            self._counted_at = version
+        key = (sql, tuple(params))
+        if key not in self._counts:
+            self._counts[key] = self.execute(sql, params).fetchone()[0]
+        return self._counts[key]
+
+
+def connect(db_path: str | Path) -> CountingConnection:
     """Open (creating if needed) the database in WAL mode with the schema in place."""
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(str(db_path), isolation_level=None, check_same_thread=False)
+    connection = sqlite3.connect(str(db_path), isolation_level=None, check_same_thread=False,
+                                 factory=CountingConnection)
     connection.row_factory = sqlite3.Row
     connection.execute("PRAGMA busy_timeout = 10000")
     connection.execute("PRAGMA journal_mode = WAL")
@@ -242,7 +271,7 @@ class Store:
         self._accounts: dict[str, int] = {}
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[CountingConnection]:
         """Hold the lock and one SQLite transaction; commit on success, else roll back.
 
         IMMEDIATE takes the write lock up front: another process writing the

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from reconciler.apishapes import (
     STATUS_ABUSE, STATUS_ACTIVE, STATUS_DELETED, STATUS_PAUSED, TYPE_FILTERS,
 )
+from reconciler.server.db import CountingConnection
 from reconciler.server.requests import (
     paging, parse_enum, query_bool, query_day, query_text,
 )
@@ -116,9 +117,9 @@ def page_ids(db: sqlite3.Connection, request: Request, table: str, found: Filter
     return [row[0] for row in rows]
 
 
-def count_rows(db: sqlite3.Connection, table: str, found: Filter) -> int:
-    """How many rows of `table` match `found`."""
-    return db.execute(f"SELECT COUNT(*) FROM {table} WHERE {found.where}", found.params).fetchone()[0]
+def count_rows(db: CountingConnection, table: str, found: Filter) -> int:
+    """How many rows of `table` match `found` (remembered until the database changes)."""
+    return db.count(f"SELECT COUNT(*) FROM {table} WHERE {found.where}", found.params)
 
 
 def _tag_names(request: Request) -> list[str]:

@@ -79,6 +79,34 @@ async def test_two_apps_share_one_file(db_path: Path, api_key: str) -> None:
 
 
 @pytest.mark.anyio
+async def test_counts_follow_writes_made_through_either_app(db_path: Path, api_key: str) -> None:
+    """Counts are remembered between requests: a write here or in another app must show at once."""
+    headers = {AUTH_HEADER: api_key}
+    clients = [httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(db_path)),
+                                 base_url="http://local", headers=headers) for _ in range(2)]
+
+    async def counts() -> list[tuple[int, int]]:
+        answers = []
+        for client in clients:
+            summary = await client.get("/aggregated/summary/datapoints",
+                                       params={"timeFrame": "today", "type": "tp", "limit": 1})
+            answers.append(((await client.get("/datapoints/count")).json()["count"], summary.json()["count"]))
+        return answers
+
+    seen = [await counts()]
+    for writer in (0, 1, 1):
+        created = await clients[writer].post("/datapoints", json={"type": "TrackingPixel", "name": f"p{len(seen)}"})
+        seen.append(await counts())
+    deleted = await clients[0].delete(f"/datapoints/{created.json()['id']}")
+    seen.append(await counts())
+
+    assert deleted.status_code == 200
+    assert seen == [[(n, n), (n, n)] for n in (0, 1, 2, 3, 2)]
+    for client in clients:
+        await client.aclose()
+
+
+@pytest.mark.anyio
 async def test_an_internal_failure_still_answers_a_failure_list(db_path: Path, api_key: str) -> None:
     app = create_app(db_path)
     app.state.store.connection.close()  # every query now raises sqlite3.ProgrammingError

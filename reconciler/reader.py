@@ -207,6 +207,8 @@ class _Names:
 
     Tag and script names are learnt from the references themselves (which
     carry `{id, name}`), so only tags and scripts nobody refers to need a get.
+    Equal name sets are shared: thousands of datapoints repeat a few tag and
+    conversion sets, and each frozenset costs over 200 bytes.
     """
 
     def __init__(self, state: LiveState) -> None:
@@ -215,6 +217,7 @@ class _Names:
         self.domains = {i: d.name for i, d in state.domains.items()}
         self.tags: dict[int, str] = {}
         self.scripts: dict[int, str] = {}
+        self._sets: dict[frozenset[str], frozenset[str]] = {NO_NAMES: NO_NAMES}
 
     def datapoint(self, data: dict[str, Any]) -> LiveDatapoint:
         """A wire `Datapoint` as a `LiveDatapoint`, references by name."""
@@ -229,15 +232,18 @@ class _Names:
             domain=self.domains.get(link.get("domainId")),
             redirect=REDIRECT_OF.get(link.get("redirectType")),
             group=self._group(data),
-            tags=_named_refs(data.get("tags"), self.tags),
-            conversions=frozenset(self._conversions(data)) or NO_NAMES,
-            retargeting=_named_refs(link.get("scripts"), self.scripts),
+            tags=self._shared(_named_refs(data.get("tags"), self.tags)),
+            conversions=self._shared(frozenset(self._conversions(data))),
+            retargeting=self._shared(_named_refs(link.get("scripts"), self.scripts)),
             favourite=bool(data.get("preferred")),
             notes=data.get("notes"),
             status=sys.intern(str(data["status"]).lower()),
             password=Secret(password) if password else None,
             created=data.get("creationDate"),
         )
+
+    def _shared(self, names: frozenset[str]) -> frozenset[str]:
+        return self._sets.setdefault(names, names)
 
     def _group(self, data: dict[str, Any]) -> str | None:
         group_id = data.get("groupId")

@@ -198,10 +198,10 @@ def summary_answer(request: Request, account_id: int, found: Filter) -> dict[str
             ids = [row["id"] for row in rows]
             totals = {row["id"]: Totals.from_row(row) for row in rows}
         bodies = fetch_datapoints(db, account_id, ids)
-        result = [{"entityId": str(datapoint_id),
-                   **totals.get(datapoint_id, Totals()).answer(window.start, window.end),
-                   "entityData": bodies[datapoint_id]}
-                  for datapoint_id in ids]
+    start, end = window.start, window.end
+    result = [{"entityId": str(datapoint_id), **totals.get(datapoint_id, Totals()).answer(start, end),
+               "entityData": bodies[datapoint_id]}
+              for datapoint_id in ids]
     return {"count": count, "offset": offset, "limit": limit, "result": result}
 
 

@@ -44,16 +44,14 @@ class References:
 
 @dataclass(slots=True)
 class DatapointWork:
-    """One declared datapoint: its live match (if any), its change and diffs."""
+    """One declared datapoint: its plan item (`datapoint:` and its declared key), its live
+    match (if any), its change and diffs."""
 
+    key: str
     spec: DatapointSpec
     live: LiveDatapoint | None
     change: Change | None
     diffs: list[FieldDiff] = field(default_factory=list)
-
-    @property
-    def key(self) -> str:
-        return f"datapoint:{self.spec.name}"
 
     def diff(self, field_name: str) -> FieldDiff | None:
         return next((d for d in self.diffs if d.field == field_name), None)

@@ -192,6 +192,6 @@ def build_operations(refs: References, new_tags: list[str], group_work: list, co
     operations += _batches("POST", updates, bodies.batch_body)
     operations += _conversion_patches(works, refs)
     operations += _tag_patches(works, refs)
-    removals = [(f"datapoint:{d.name}", d.id) for d in deletes]
+    removals = [(refs.index.item_key(d), d.id) for d in deletes]
     operations += _batches("DELETE", removals, bodies.delete_batch_body)
     return operations

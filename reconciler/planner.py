@@ -56,6 +56,12 @@ class LiveIndex:
             index.datapoints[(datapoint.type, datapoint.name)].append(datapoint)
         return index
 
+    def item_key(self, datapoint: LiveDatapoint) -> str:
+        """A live datapoint as a plan item: `datapoint:NAME`, or `datapoint:NAME#ID` when its
+        name is not unique live (as pinned twins are declared)."""
+        twins = len(self.datapoints.get((datapoint.type, datapoint.name), ())) > 1
+        return f"datapoint:{datapoint.name}#{datapoint.id}" if twins else f"datapoint:{datapoint.name}"
+
     def unique_datapoint(self, datapoint_type: str, name: str) -> LiveDatapoint | None:
         found = self.datapoints.get((datapoint_type, name), [])
         if len(found) > 1:

@@ -37,29 +37,27 @@ def test_a_single_pinned_datapoint_keeps_its_plain_name_as_key(write_manifest: W
     assert list(load_manifests([str(path)]).datapoints) == ["solo"]
 
 
-def test_twins_with_one_pin_are_a_duplicate_naming_both_places(write_manifest: WriteManifest) -> None:
-    text = pinned("twin", 1, "https://a.example/1") + pinned("twin", None, "https://a.example/2")
-    assert problems_of(write_manifest, text) == [
+REFUSED = {
+    "one pin: a duplicate naming both places": (
+        pinned("twin", 1, "https://a.example/1") + pinned("twin", None, "https://a.example/2"),
         "links.yaml:5:11: datapoints[1].name: duplicate datapoint name 'twin' (first declared at links.yaml:2:11); "
-        "a name may repeat only with a distinct `id:` pin on every entry"]
-
-
-def test_twins_pinning_one_id_are_reported_once_as_that_id(write_manifest: WriteManifest) -> None:
-    text = pinned("twin", 1, "https://a.example/1") + pinned("twin", 1, "https://a.example/2")
-    assert problems_of(write_manifest, text) == [
-        "links.yaml:7:9: datapoints[1].id: id 1 is already pinned by 'twin' at links.yaml:4:9"]
-
-
-def test_a_plain_name_equal_to_a_twin_key_is_refused(write_manifest: WriteManifest) -> None:
-    text = (pinned("twin", 1, "https://a.example/1") + pinned("twin", 2, "https://a.example/2")
-            + pinned("twin#2", None, "https://a.example/3"))
-    assert problems_of(write_manifest, text) == [
+        "a name may repeat only with a distinct `id:` pin on every entry"),
+    "one id pinned twice: reported once, as that id": (
+        pinned("twin", 1, "https://a.example/1") + pinned("twin", 1, "https://a.example/2"),
+        "links.yaml:7:9: datapoints[1].id: id 1 is already pinned by 'twin' at links.yaml:4:9"),
+    "a plain name equal to a twin's key": (
+        pinned("twin", 1, "https://a.example/1") + pinned("twin", 2, "https://a.example/2")
+        + pinned("twin#2", None, "https://a.example/3"),
         "links.yaml:8:11: datapoints[2].name: datapoint key 'twin#2' is taken twice: by 'twin#2' here and "
-        "by 'twin' at links.yaml:5:11 (pinned twins are keyed name#id); rename one"]
-
-
-def test_a_broken_twin_is_reported_for_its_own_problem_only(write_manifest: WriteManifest) -> None:
-    text = pinned("twin", 1, "https://a.example/1") + pinned("twin", 2, "ftp://a.example/2")
-    assert problems_of(write_manifest, text) == [
+        "by 'twin' at links.yaml:5:11 (pinned twins are keyed name#id); rename one"),
+    "a broken twin: its own problem only": (
+        pinned("twin", 1, "https://a.example/1") + pinned("twin", 2, "ftp://a.example/2"),
         "links.yaml:6:10: datapoints[1].url: must be an absolute http:// or https:// URL without spaces; "
-        "got 'ftp://a.example/2'"]
+        "got 'ftp://a.example/2'"),
+}
+
+
+@pytest.mark.parametrize(("text", "problem"), REFUSED.values(), ids=REFUSED)
+def test_repeated_names_are_refused_unless_each_entry_pins_its_own_id(
+        write_manifest: WriteManifest, text: str, problem: str) -> None:
+    assert problems_of(write_manifest, text) == [problem]

@@ -1,7 +1,7 @@
 """Statistics speed over loopback: tracking hits, then the summary as the reader pages it.
 
-Starts the server (uvicorn, a subprocess, as `server_bench.py` does) over a
-fresh SQLite file, creates 10,000 datapoints in 100 batches, sends hits
+Starts the server (`serve`, in its own process) over a fresh SQLite file,
+creates 10,000 datapoints in 100 batches, sends hits
 through the tracking path `/{domain}/{name}` (as visitors would), then pages
 `GET /aggregated/summary/datapoints?timeFrame=last30` with limit 100 over
 every datapoint, once in id order and once sorted by totalClicks (the
@@ -12,21 +12,17 @@ statistics-sorted path). Prints requests, seconds and the server's peak memory.
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import random
-import sys
+import tempfile
 import time
 from pathlib import Path
 
-from server_bench import (
-    call, create_datapoints, peak_rss_mib, running_server, timed_threads,
+from harness import (
+    LocalServer, arguments, local_server, request, seed_server, tagged_link_body, timed_threads,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from reconciler.apishapes import MAX_LIMIT  # noqa: E402
+from reconciler.apishapes import MAX_LIMIT
 
 
 def send_hits(port: int, datapoints: int, hits: int, connections: int) -> float:
@@ -54,14 +50,15 @@ def send_hits(port: int, datapoints: int, hits: int, connections: int) -> float:
     return elapsed
 
 
-def page_summary(port: int, sort: str) -> tuple[int, int, float]:
+def page_summary(server: LocalServer, sort: str) -> tuple[int, int, float]:
     """Page the whole summary with the largest limit; (requests, clicks seen, seconds)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port)
+    connection = http.client.HTTPConnection("127.0.0.1", server.port)
     requests = clicks = offset = 0
     started = time.perf_counter()
     while True:
-        status, body = call(connection, "GET", f"/aggregated/summary/datapoints?timeFrame=last30"
-                            f"&type=tl&limit={MAX_LIMIT}&offset={offset}{sort}")
+        status, body = request(connection, server.key, "GET",
+                               f"/aggregated/summary/datapoints?timeFrame=last30"
+                               f"&type=tl&limit={MAX_LIMIT}&offset={offset}{sort}")
         requests += 1
         if status != 200:
             raise RuntimeError(f"summary failed: {status} {body[:300]!r}")
@@ -76,17 +73,16 @@ def page_summary(port: int, sort: str) -> tuple[int, int, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datapoints", type=int, default=10_000)
+    parser = arguments(__doc__)
     parser.add_argument("--hits", type=int, default=20_000)
     parser.add_argument("--connections", type=int, default=4)
     options = parser.parse_args()
-    with running_server() as (port, server):
-        create_datapoints(port, options.datapoints)
-        hit_seconds = send_hits(port, options.datapoints, options.hits, options.connections)
-        by_id = page_summary(port, "")
-        by_clicks = page_summary(port, "&sortBy=totalClicks&sortDirection=desc")
-        server_peak = peak_rss_mib(server.pid)
+    with tempfile.TemporaryDirectory() as workdir, local_server(Path(workdir) / "bench.db") as server:
+        seed_server(server, options.datapoints, tagged_link_body)
+        hit_seconds = send_hits(server.port, options.datapoints, options.hits, options.connections)
+        by_id = page_summary(server, "")
+        by_clicks = page_summary(server, "&sortBy=totalClicks&sortDirection=desc")
+        server_peak = server.peak_rss_mib()
     hits = options.hits // options.connections * options.connections
     print(f"tracking: {hits} link hits over {options.connections} connections in "
           f"{hit_seconds:.2f} s: {hits / hit_seconds:.0f} hits/s")

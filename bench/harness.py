@@ -47,6 +47,10 @@ class LocalServer:
     port: int
     pid: int
 
+    def client(self, concurrency: int = 4) -> ClickMeterClient:
+        """The real client of this server, as its account."""
+        return ClickMeterClient(self.url, self.key, concurrency=concurrency)
+
     def peak_rss_mib(self) -> float:
         """The server process's peak resident memory (VmHWM) so far, in MiB."""
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
@@ -125,14 +129,16 @@ async def seed_datapoints(client: ClickMeterClient, count: int,
     return [datapoint_id for batch in batches for datapoint_id in batch]
 
 
-def seed_server(server: LocalServer, count: int,
-                body: Callable[[int], dict[str, Any]] = link_body) -> list[int]:
-    """`seed_datapoints` over loopback into `server`, one batch at a time; their ids."""
+def seed_through(client: ClickMeterClient, count: int,
+                 body: Callable[[int], dict[str, Any]] = link_body) -> tuple[list[int], float]:
+    """`seed_datapoints` through `client` to the end, then close it; (ids, seconds)."""
     async def seed() -> list[int]:
-        async with ClickMeterClient(server.url, server.key, concurrency=1) as client:
+        async with client:
             return await seed_datapoints(client, count, body)
 
-    return asyncio.run(seed())
+    started = time.perf_counter()
+    ids = asyncio.run(seed())
+    return ids, time.perf_counter() - started
 
 
 def request(connection: http.client.HTTPConnection, key: str, method: str, path: str,

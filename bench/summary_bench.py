@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from harness import (
-    LocalServer, arguments, local_server, request, seed_server, tagged_link_body, timed_threads,
+    LocalServer, arguments, local_server, request, seed_through, tagged_link_body, timed_threads,
 )
 from reconciler.apishapes import MAX_LIMIT
 
@@ -78,7 +78,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir, local_server(Path(workdir) / "bench.db") as server:
-        seed_server(server, options.datapoints, tagged_link_body)
+        seed_through(server.client(concurrency=1), options.datapoints, tagged_link_body)
         hit_seconds = send_hits(server.port, options.datapoints, options.hits, options.connections)
         by_id = page_summary(server, "")
         by_clicks = page_summary(server, "&sortBy=totalClicks&sortDirection=desc")

@@ -18,9 +18,7 @@ import asyncio
 import dataclasses
 import io
 import math
-import tempfile
 import time
-from pathlib import Path
 
 from harness import (
     PUBLIC_RATE, LocalServer, arguments, implied_seconds, local_server, process_peak_rss_mib,
@@ -86,7 +84,7 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=1_000)
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, local_server(Path(tmp) / "bench.db") as server:
+    with local_server() as server:
         created = asyncio.run(phase(server, desired_state(args.datapoints, 0), args.concurrency))
         updated = asyncio.run(phase(server, desired_state(args.datapoints, args.updates), args.concurrency))
     batches, update_batches = math.ceil(args.datapoints / MAX_BATCH), math.ceil(args.updates / MAX_BATCH)

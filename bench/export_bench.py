@@ -1,8 +1,9 @@
 """Benchmark: `export` of a 10,000-datapoint account over loopback.
 
 Starts the local server (`clickmeter-reconciler serve`) in its own process on
-127.0.0.1 (so that its CPU does not share the benchmark's GIL), seeds it with batch creates (groups, tags, conversions first), then
-measures the export two ways:
+127.0.0.1 (so that its CPU does not share the benchmark's GIL), seeds it with
+batch creates (groups, tags, conversions first), then measures the export two
+ways:
 
 - in-process, stage by stage: the API calls the read issues (by operation),
   the wall time of the read, of rendering the manifests and of writing them,

@@ -15,7 +15,9 @@ import http.client
 import json
 import resource
 import subprocess
+import random
 import sys
+import tempfile
 import threading
 import time
 import tracemalloc
@@ -60,8 +62,13 @@ class LocalServer:
 
 
 @contextmanager
-def local_server(db_path: Path) -> Iterator[LocalServer]:
-    """`serve` over `db_path` on 127.0.0.1, its oldest account's key (created if none)."""
+def local_server(db_path: Path | None = None) -> Iterator[LocalServer]:
+    """`serve` over `db_path` (default: a fresh file, removed after) on 127.0.0.1, with the
+    key of the file's oldest account (created if none)."""
+    if db_path is None:
+        with tempfile.TemporaryDirectory() as scratch, local_server(Path(scratch) / "bench.db") as server:
+            yield server
+        return
     key = default_account_key(db_path)
     process = subprocess.Popen(
         [sys.executable, "-u", "-m", "reconciler", "serve", "--host", "127.0.0.1", "--port", "0",
@@ -119,7 +126,8 @@ async def seed_datapoints(client: ClickMeterClient, count: int,
     as the client's concurrency; their ids. Bodies are built a batch at a time, so seeding
     does not inflate the benchmark's own peak memory."""
     async def create_batch(start: int) -> list[int]:
-        results = await client.create_datapoints_batch([body(i) for i in range(start, min(count, start + MAX_BATCH))])
+        batch = [body(index) for index in range(start, min(count, start + MAX_BATCH))]
+        results = await client.create_datapoints_batch(batch)
         failed = [item for item in results if item["status"] != "ok"]
         if failed:
             raise SystemExit(f"seeding failed in the batch from datapoint {start}: {failed[0]['errors']}")
@@ -145,20 +153,44 @@ def request(connection: http.client.HTTPConnection, key: str, method: str, path:
             body: object = None) -> tuple[int, bytes]:
     """One request on a keep-alive connection, without a client library's overhead; (status, body)."""
     payload = None if body is None else json.dumps(body).encode()
-    connection.request(method, path, body=payload, headers={AUTH_HEADER: key, "Content-Type": "application/json"})
+    headers = {AUTH_HEADER: key, "Content-Type": "application/json"}
+    connection.request(method, path, body=payload, headers=headers)
     response = connection.getresponse()
     return response.status, response.read()
 
 
-def timed_threads(worker: Callable[[int], None], count: int) -> float:
-    """Run `worker(seed)` for seeds 0..count-1 in as many threads at once; seconds until all end."""
-    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(count)]
+Send = Callable[[http.client.HTTPConnection, random.Random, int, int], "str | None"]
+
+
+def timed_connections(server: LocalServer, requests: int, connections: int, send: Send) -> float:
+    """`requests // connections` requests on each of `connections` keep-alive connections at once,
+    each thread with its own seeded random; seconds until all end.
+
+    `send(connection, chooser, thread, n)` sends the thread's `n`th request and returns what
+    was wrong with the answer, or None; the first such text stops its thread and is raised.
+    """
+    failures: list[str] = []
+
+    def run(thread: int) -> None:
+        chooser = random.Random(thread)
+        connection = http.client.HTTPConnection("127.0.0.1", server.port)
+        for n in range(requests // connections):
+            failure = send(connection, chooser, thread, n)
+            if failure is not None:
+                failures.append(failure)
+                break
+        connection.close()
+
+    threads = [threading.Thread(target=run, args=(thread,)) for thread in range(connections)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise RuntimeError(failures[0])
+    return elapsed
 
 
 def traced_peak_mib(run: Callable[[], object]) -> float:

@@ -13,34 +13,20 @@ from __future__ import annotations
 
 import http.client
 import random
-import tempfile
-from pathlib import Path
 
 from harness import (
-    LocalServer, arguments, local_server, request, seed_through, tagged_link_body, timed_threads,
+    LocalServer, arguments, local_server, request, seed_through, tagged_link_body, timed_connections,
 )
 from reconciler.apishapes import MAX_BATCH
 
 
 def read_datapoints(server: LocalServer, ids: list[int], reads: int, connections: int) -> float:
     """Issue `reads` GETs of random datapoints over `connections` threads; seconds taken."""
-    per_thread = reads // connections
-    failures: list[str] = []
+    def read_one(connection: http.client.HTTPConnection, chooser: random.Random, *_: int) -> str | None:
+        status, body = request(connection, server.key, "GET", f"/datapoints/{chooser.choice(ids)}")
+        return None if status == 200 else f"read failed: {status} {body[:200]!r}"
 
-    def reader(seed: int) -> None:
-        chooser = random.Random(seed)
-        connection = http.client.HTTPConnection("127.0.0.1", server.port)
-        for _ in range(per_thread):
-            status, body = request(connection, server.key, "GET", f"/datapoints/{chooser.choice(ids)}")
-            if status != 200:
-                failures.append(f"{status} {body[:200]!r}")
-                return
-        connection.close()
-
-    elapsed = timed_threads(reader, connections)
-    if failures:
-        raise RuntimeError(f"read failed: {failures[0]}")
-    return elapsed
+    return timed_connections(server, reads, connections, read_one)
 
 
 def main() -> None:
@@ -48,7 +34,7 @@ def main() -> None:
     parser.add_argument("--reads", type=int, default=10_000)
     parser.add_argument("--connections", type=int, default=4)
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as workdir, local_server(Path(workdir) / "bench.db") as server:
+    with local_server() as server:
         ids, create_seconds = seed_through(server.client(concurrency=1), options.datapoints, tagged_link_body)
         read_seconds = read_datapoints(server, ids, options.reads, options.connections)
         server_peak = server.peak_rss_mib()

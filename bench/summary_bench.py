@@ -15,39 +15,26 @@ from __future__ import annotations
 import http.client
 import json
 import random
-import tempfile
 import time
-from pathlib import Path
 
 from harness import (
-    LocalServer, arguments, local_server, request, seed_through, tagged_link_body, timed_threads,
+    LocalServer, arguments, local_server, request, seed_through, tagged_link_body, timed_connections,
 )
 from reconciler.apishapes import MAX_LIMIT
 
 
-def send_hits(port: int, datapoints: int, hits: int, connections: int) -> float:
+def send_hits(server: LocalServer, datapoints: int, hits: int, connections: int) -> float:
     """`hits` GETs of random links' short paths (as distinct visitors) over `connections` threads."""
-    per_thread = hits // connections
-    failures: list[str] = []
+    def hit(connection: http.client.HTTPConnection, chooser: random.Random, thread: int,
+            n: int) -> str | None:
+        path = f"/go.clickmeter.test/bench-{chooser.randrange(datapoints)}"
+        connection.request("GET", path, headers={"X-Forwarded-For": f"10.{thread}.{n % 250}.1",
+                                                 "User-Agent": "bench"})
+        response = connection.getresponse()
+        response.read()
+        return None if response.status == 307 else f"tracking failed: {path}: {response.status}"
 
-    def visitor(seed: int) -> None:
-        chooser = random.Random(seed)
-        connection = http.client.HTTPConnection("127.0.0.1", port)
-        for n in range(per_thread):
-            path = f"/go.clickmeter.test/bench-{chooser.randrange(datapoints)}"
-            connection.request("GET", path, headers={"X-Forwarded-For": f"10.{seed}.{n % 250}.1",
-                                                     "User-Agent": "bench"})
-            response = connection.getresponse()
-            response.read()
-            if response.status != 307:
-                failures.append(f"{path}: {response.status}")
-                return
-        connection.close()
-
-    elapsed = timed_threads(visitor, connections)
-    if failures:
-        raise RuntimeError(f"tracking failed: {failures[0]}")
-    return elapsed
+    return timed_connections(server, hits, connections, hit)
 
 
 def page_summary(server: LocalServer, sort: str) -> tuple[int, int, float]:
@@ -77,9 +64,9 @@ def main() -> None:
     parser.add_argument("--hits", type=int, default=20_000)
     parser.add_argument("--connections", type=int, default=4)
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as workdir, local_server(Path(workdir) / "bench.db") as server:
+    with local_server() as server:
         seed_through(server.client(concurrency=1), options.datapoints, tagged_link_body)
-        hit_seconds = send_hits(server.port, options.datapoints, options.hits, options.connections)
+        hit_seconds = send_hits(server, options.datapoints, options.hits, options.connections)
         by_id = page_summary(server, "")
         by_clicks = page_summary(server, "&sortBy=totalClicks&sortDirection=desc")
         server_peak = server.peak_rss_mib()

@@ -80,10 +80,7 @@ def report(title: str, figures: dict[str, float], lower_bound: int, bound_text: 
 
 
 def main() -> None:
-    parser = arguments(__doc__)
-    parser.add_argument("--updates", type=int, default=1_000)
-    parser.add_argument("--concurrency", type=int, default=4)
-    args = parser.parse_args()
+    args = arguments(__doc__, updates=1_000, concurrency=4)
     with local_server() as server:
         created = asyncio.run(phase(server, desired_state(args.datapoints, 0), args.concurrency))
         updated = asyncio.run(phase(server, desired_state(args.datapoints, args.updates), args.concurrency))

@@ -97,7 +97,7 @@ def export_as_process(server: LocalServer, out: Path) -> float:
 
 
 def main() -> None:
-    count = arguments(__doc__).parse_args().datapoints
+    count = arguments(__doc__).datapoints
     with tempfile.TemporaryDirectory() as scratch, local_server(Path(scratch) / "bench.db") as server:
         seed_started = time.perf_counter()
         asyncio.run(seed(server, count))

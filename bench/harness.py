@@ -213,8 +213,10 @@ def implied_seconds(calls: float) -> float:
     return calls / PUBLIC_RATE
 
 
-def arguments(doc: str) -> argparse.ArgumentParser:
-    """A benchmark's command line: described by its docstring's first line, `--datapoints` 10,000."""
+def arguments(doc: str, **counts: int) -> argparse.Namespace:
+    """A benchmark's command line, described by its docstring's first line: `--datapoints`
+    (10,000) and one more whole-number option per `counts` item (name=default)."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    parser.add_argument("--datapoints", type=int, default=10_000)
-    return parser
+    for name, default in {"datapoints": 10_000, **counts}.items():
+        parser.add_argument(f"--{name}", type=int, default=default)
+    return parser.parse_args()

@@ -40,9 +40,7 @@ async def read(server: LocalServer, concurrency: int) -> tuple[int, Counter[str]
 
 
 def main() -> None:
-    parser = arguments(__doc__)
-    parser.add_argument("--concurrency", type=int, default=4)
-    args = parser.parse_args()
+    args = arguments(__doc__, concurrency=4)
 
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "bench.db"

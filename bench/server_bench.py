@@ -30,10 +30,7 @@ def read_datapoints(server: LocalServer, ids: list[int], reads: int, connections
 
 
 def main() -> None:
-    parser = arguments(__doc__)
-    parser.add_argument("--reads", type=int, default=10_000)
-    parser.add_argument("--connections", type=int, default=4)
-    options = parser.parse_args()
+    options = arguments(__doc__, reads=10_000, connections=4)
     with local_server() as server:
         ids, create_seconds = seed_through(server.client(concurrency=1), options.datapoints, tagged_link_body)
         read_seconds = read_datapoints(server, ids, options.reads, options.connections)

@@ -66,7 +66,7 @@ async def measure(db_path: Path, key: str, label: str,
 
 
 def main() -> None:
-    count = arguments(__doc__).parse_args().datapoints
+    count = arguments(__doc__).datapoints
     all_links = [DatapointSpec(f"bench-{i}") for i in range(count)]
     half = all_links[: count // 2]
     week = Timeframe("last7")

@@ -60,10 +60,7 @@ def page_summary(server: LocalServer, sort: str) -> tuple[int, int, float]:
 
 
 def main() -> None:
-    parser = arguments(__doc__)
-    parser.add_argument("--hits", type=int, default=20_000)
-    parser.add_argument("--connections", type=int, default=4)
-    options = parser.parse_args()
+    options = arguments(__doc__, hits=20_000, connections=4)
     with local_server() as server:
         seed_through(server.client(concurrency=1), options.datapoints, tagged_link_body)
         hit_seconds = send_hits(server, options.datapoints, options.hits, options.connections)

@@ -13,9 +13,9 @@ import argparse
 import asyncio
 import http.client
 import json
+import random
 import resource
 import subprocess
-import random
 import sys
 import tempfile
 import threading

@@ -14,32 +14,20 @@ its own benchmark); names, tags and conversions are as a marketing account has t
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import dataclasses
 import io
 import math
-import multiprocessing
-import resource
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from read_bench import PUBLIC_RATE, free_port, serve, wait_for  # noqa: E402
-
-from reconciler.apishapes import MAX_BATCH  # noqa: E402
-from reconciler.applying import execute_plan  # noqa: E402
-from reconciler.clickmeter.client import ClickMeterClient  # noqa: E402
-from reconciler.model import (  # noqa: E402
-    ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Settings,
+from harness import (
+    PUBLIC_RATE, LocalServer, arguments, implied_seconds, local_server, process_peak_rss_mib,
 )
-from reconciler.planner import plan_changes  # noqa: E402
-from reconciler.reader import read_live_state  # noqa: E402
-from reconciler.server.db import default_account_key  # noqa: E402
+from reconciler.apishapes import MAX_BATCH
+from reconciler.applying import execute_plan
+from reconciler.model import ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Settings
+from reconciler.planner import plan_changes
+from reconciler.reader import read_live_state
 
 GROUPS = [f"campaign-{n}" for n in range(10)]
 TAGS = [f"channel-{n}" for n in range(20)]
@@ -63,11 +51,11 @@ def desired_state(count: int, updated: int) -> DesiredState:
                         datapoints=datapoints, digest="b" * 64)
 
 
-async def phase(url: str, key: str, desired: DesiredState, concurrency: int) -> dict[str, float]:
+async def phase(server: LocalServer, desired: DesiredState, concurrency: int) -> dict[str, float]:
     """Plan and apply `desired`; the figures of that phase."""
     started = time.perf_counter()
-    async with ClickMeterClient(url, key, concurrency=concurrency) as client:
-        plan = dataclasses.replace(plan_changes(desired, await read_live_state(client)), target=url)
+    async with server.client(concurrency) as client:
+        plan = dataclasses.replace(plan_changes(desired, await read_live_state(client)), target=server.url)
         read_calls = client.total_calls
         planned = time.perf_counter()
         outcome = await execute_plan(client, plan, saved=False, stream=io.StringIO(), environ={})
@@ -87,31 +75,15 @@ def report(title: str, figures: dict[str, float], lower_bound: int, bound_text: 
     print(f"  reads: {figures['reads']:.0f} to plan, {figures['verify_reads']:.0f} to verify")
     print(f"  wall time over loopback, unthrottled: plan {figures['plan_s']:.2f} s, "
           f"apply + verify {figures['apply_s']:.2f} s")
-    print(f"  implied at {PUBLIC_RATE:g} req/s: writes {figures['writes'] / PUBLIC_RATE:.1f} s, "
-          f"all {total:.0f} calls {total / PUBLIC_RATE:.1f} s")
+    print(f"  implied at {PUBLIC_RATE:g} req/s: writes {implied_seconds(figures['writes']):.1f} s, "
+          f"all {total:.0f} calls {implied_seconds(total):.1f} s")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datapoints", type=int, default=10_000)
-    parser.add_argument("--updates", type=int, default=1_000)
-    parser.add_argument("--concurrency", type=int, default=4)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        db_path = Path(tmp) / "bench.db"
-        key = default_account_key(db_path)
-        port = free_port()
-        server = multiprocessing.get_context("spawn").Process(target=serve, args=(db_path, port), daemon=True)
-        server.start()
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_for(port)
-            created = asyncio.run(phase(url, key, desired_state(args.datapoints, 0), args.concurrency))
-            updated = asyncio.run(phase(url, key, desired_state(args.datapoints, args.updates),
-                                        args.concurrency))
-        finally:
-            server.terminate()
-            server.join()
+    args = arguments(__doc__, updates=1_000, concurrency=4)
+    with local_server() as server:
+        created = asyncio.run(phase(server, desired_state(args.datapoints, 0), args.concurrency))
+        updated = asyncio.run(phase(server, desired_state(args.datapoints, args.updates), args.concurrency))
     batches, update_batches = math.ceil(args.datapoints / MAX_BATCH), math.ceil(args.updates / MAX_BATCH)
     fixed = len(GROUPS) + len(CONVERSIONS)
     report(f"create {args.datapoints} datapoints (2 tags, 1-2 conversions each) in an empty account",
@@ -121,7 +93,7 @@ def main() -> None:
     report(f"update {args.updates} of them (url, title, one conversion swapped)", updated,
            3 * update_batches, f"{update_batches} batch updates + {update_batches} conversion batch removals "
            f"+ {update_batches} conversion batch additions")
-    print(f"process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    print(f"process peak RSS: {process_peak_rss_mib():.0f} MiB")
 
 
 if __name__ == "__main__":

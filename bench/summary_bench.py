@@ -1,7 +1,7 @@
 """Statistics speed over loopback: tracking hits, then the summary as the reader pages it.
 
-Starts the server (uvicorn, a subprocess, as `server_bench.py` does) over a
-fresh SQLite file, creates 10,000 datapoints in 100 batches, sends hits
+Starts the server (`serve`, in its own process) over a fresh SQLite file,
+creates 10,000 datapoints in 100 batches, sends hits
 through the tracking path `/{domain}/{name}` (as visitors would), then pages
 `GET /aggregated/summary/datapoints?timeFrame=last30` with limit 100 over
 every datapoint, once in id order and once sorted by totalClicks (the
@@ -12,56 +12,40 @@ statistics-sorted path). Prints requests, seconds and the server's peak memory.
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import random
-import sys
 import time
-from pathlib import Path
 
-from server_bench import (
-    call, create_datapoints, peak_rss_mib, running_server, timed_threads,
+from harness import (
+    LocalServer, arguments, local_server, request, seed_through, tagged_link_body, timed_connections,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from reconciler.apishapes import MAX_LIMIT  # noqa: E402
+from reconciler.apishapes import MAX_LIMIT
 
 
-def send_hits(port: int, datapoints: int, hits: int, connections: int) -> float:
+def send_hits(server: LocalServer, datapoints: int, hits: int, connections: int) -> float:
     """`hits` GETs of random links' short paths (as distinct visitors) over `connections` threads."""
-    per_thread = hits // connections
-    failures: list[str] = []
+    def hit(connection: http.client.HTTPConnection, chooser: random.Random, thread: int,
+            n: int) -> str | None:
+        path = f"/go.clickmeter.test/bench-{chooser.randrange(datapoints)}"
+        connection.request("GET", path, headers={"X-Forwarded-For": f"10.{thread}.{n % 250}.1",
+                                                 "User-Agent": "bench"})
+        response = connection.getresponse()
+        response.read()
+        return None if response.status == 307 else f"tracking failed: {path}: {response.status}"
 
-    def visitor(seed: int) -> None:
-        chooser = random.Random(seed)
-        connection = http.client.HTTPConnection("127.0.0.1", port)
-        for n in range(per_thread):
-            path = f"/go.clickmeter.test/bench-{chooser.randrange(datapoints)}"
-            connection.request("GET", path, headers={"X-Forwarded-For": f"10.{seed}.{n % 250}.1",
-                                                     "User-Agent": "bench"})
-            response = connection.getresponse()
-            response.read()
-            if response.status != 307:
-                failures.append(f"{path}: {response.status}")
-                return
-        connection.close()
-
-    elapsed = timed_threads(visitor, connections)
-    if failures:
-        raise RuntimeError(f"tracking failed: {failures[0]}")
-    return elapsed
+    return timed_connections(server, hits, connections, hit)
 
 
-def page_summary(port: int, sort: str) -> tuple[int, int, float]:
+def page_summary(server: LocalServer, sort: str) -> tuple[int, int, float]:
     """Page the whole summary with the largest limit; (requests, clicks seen, seconds)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port)
+    connection = http.client.HTTPConnection("127.0.0.1", server.port)
     requests = clicks = offset = 0
     started = time.perf_counter()
     while True:
-        status, body = call(connection, "GET", f"/aggregated/summary/datapoints?timeFrame=last30"
-                            f"&type=tl&limit={MAX_LIMIT}&offset={offset}{sort}")
+        status, body = request(connection, server.key, "GET",
+                               f"/aggregated/summary/datapoints?timeFrame=last30"
+                               f"&type=tl&limit={MAX_LIMIT}&offset={offset}{sort}")
         requests += 1
         if status != 200:
             raise RuntimeError(f"summary failed: {status} {body[:300]!r}")
@@ -76,17 +60,13 @@ def page_summary(port: int, sort: str) -> tuple[int, int, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datapoints", type=int, default=10_000)
-    parser.add_argument("--hits", type=int, default=20_000)
-    parser.add_argument("--connections", type=int, default=4)
-    options = parser.parse_args()
-    with running_server() as (port, server):
-        create_datapoints(port, options.datapoints)
-        hit_seconds = send_hits(port, options.datapoints, options.hits, options.connections)
-        by_id = page_summary(port, "")
-        by_clicks = page_summary(port, "&sortBy=totalClicks&sortDirection=desc")
-        server_peak = peak_rss_mib(server.pid)
+    options = arguments(__doc__, hits=20_000, connections=4)
+    with local_server() as server:
+        seed_through(server.client(concurrency=1), options.datapoints, tagged_link_body)
+        hit_seconds = send_hits(server, options.datapoints, options.hits, options.connections)
+        by_id = page_summary(server, "")
+        by_clicks = page_summary(server, "&sortBy=totalClicks&sortDirection=desc")
+        server_peak = server.peak_rss_mib()
     hits = options.hits // options.connections * options.connections
     print(f"tracking: {hits} link hits over {options.connections} connections in "
           f"{hit_seconds:.2f} s: {hits / hit_seconds:.0f} hits/s")

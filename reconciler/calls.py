@@ -44,16 +44,14 @@ class References:
 
 @dataclass(slots=True)
 class DatapointWork:
-    """One declared datapoint: its live match (if any), its change and diffs."""
+    """One declared datapoint: its plan item (`datapoint:` and its declared key), its live
+    match (if any), its change and diffs."""
 
+    key: str
     spec: DatapointSpec
     live: LiveDatapoint | None
     change: Change | None
     diffs: list[FieldDiff] = field(default_factory=list)
-
-    @property
-    def key(self) -> str:
-        return f"datapoint:{self.spec.name}"
 
     def diff(self, field_name: str) -> FieldDiff | None:
         return next((d for d in self.diffs if d.field == field_name), None)
@@ -194,6 +192,6 @@ def build_operations(refs: References, new_tags: list[str], group_work: list, co
     operations += _batches("POST", updates, bodies.batch_body)
     operations += _conversion_patches(works, refs)
     operations += _tag_patches(works, refs)
-    removals = [(f"datapoint:{d.name}", d.id) for d in deletes]
+    removals = [(refs.index.item_key(d), d.id) for d in deletes]
     operations += _batches("DELETE", removals, bodies.delete_batch_body)
     return operations

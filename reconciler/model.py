@@ -137,7 +137,12 @@ class DatapointSpec:
 
 @dataclass(slots=True)
 class DesiredState:
-    """Everything the manifests declare, merged, keyed by name."""
+    """Everything the manifests declare, merged, keyed by name.
+
+    One exception: a datapoint name declared more than once, each time with its
+    own `id:` pin (two live links of one name on two domains), keys each entry
+    as `name#id`.
+    """
 
     settings: Settings = field(default_factory=Settings)
     groups: dict[str, GroupSpec] = field(default_factory=dict)

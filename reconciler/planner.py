@@ -56,6 +56,12 @@ class LiveIndex:
             index.datapoints[(datapoint.type, datapoint.name)].append(datapoint)
         return index
 
+    def item_key(self, datapoint: LiveDatapoint) -> str:
+        """A live datapoint as a plan item: `datapoint:NAME`, or `datapoint:NAME#ID` when its
+        name is not unique live (as pinned twins are declared)."""
+        twins = len(self.datapoints.get((datapoint.type, datapoint.name), ())) > 1
+        return f"datapoint:{datapoint.name}#{datapoint.id}" if twins else f"datapoint:{datapoint.name}"
+
     def unique_datapoint(self, datapoint_type: str, name: str) -> LiveDatapoint | None:
         found = self.datapoints.get((datapoint_type, name), [])
         if len(found) > 1:
@@ -68,7 +74,8 @@ class LiveIndex:
 def plan_changes(desired: DesiredState, live: LiveState) -> Plan:
     """The changes that make `live` what `desired` declares, and the calls for them."""
     index = LiveIndex.of(live)
-    specs = [_with_settings_defaults(desired, spec) for _, spec in sorted(desired.datapoints.items())]
+    keyed = [(key, _with_settings_defaults(desired, spec)) for key, spec in sorted(desired.datapoints.items())]
+    specs = [spec for _, spec in keyed]
     _check_references(desired, specs, index)
     refs = References(index)
     unchanged: Counter[str] = Counter(dict.fromkeys(("conversion", "datapoint", "group", "tag"), 0))
@@ -77,8 +84,8 @@ def plan_changes(desired: DesiredState, live: LiveState) -> Plan:
     conversion_changes, conversion_work = _plan_declared("conversion", desired.conversions, index.conversions,
                                                          ("value", "protocol", "description"), unchanged)
     tag_changes = _plan_tags(desired, specs, index, unchanged)
-    matched = _match_datapoints(specs, index)
-    works = [_datapoint_work(spec, matched.get(spec.name)) for spec in specs]
+    matched = _match_datapoints(keyed, index)
+    works = [_datapoint_work(key, spec, matched.get(key)) for key, spec in keyed]
     deletes, left_alone = _undeclared(desired, index, {d.id for d in matched.values()})
 
     datapoint_changes = [w.change for w in works if w.change is not None]
@@ -213,19 +220,20 @@ def _plan_tags(desired: DesiredState, specs: list[DatapointSpec], index: LiveInd
 # ------------------------------------------------------------------ datapoints
 
 
-def _match_datapoints(specs: list[DatapointSpec], index: LiveIndex) -> dict[str, LiveDatapoint]:
-    """Declared name -> the live datapoint it is (by id pin, name, or a former name)."""
+def _match_datapoints(keyed: list[tuple[str, DatapointSpec]], index: LiveIndex) -> dict[str, LiveDatapoint]:
+    """Declared key -> the live datapoint it is: pinned ones by id first, then the others
+    by name, or a former name (so a clash always names the pinned one first)."""
     matched: dict[str, LiveDatapoint] = {}
     claimed: dict[int, str] = {}
-    for spec in specs:
+    for key, spec in sorted(keyed, key=lambda pair: pair[1].id is None):
         live = _find_live(spec, index)
         if live is None:
             continue
         if live.id in claimed:
-            raise PlanningError(f"{_where(spec, '')}datapoints {claimed[live.id]} and {spec.name} "
+            raise PlanningError(f"{_where(spec, '')}datapoints {claimed[live.id]} and {key} "
                                 f"both match live datapoint {live.id}")
-        claimed[live.id] = spec.name
-        matched[spec.name] = live
+        claimed[live.id] = key
+        matched[key] = live
     return matched
 
 
@@ -244,7 +252,8 @@ def _find_live(spec: DatapointSpec, index: LiveIndex) -> LiveDatapoint | None:
     return live
 
 
-def _datapoint_work(spec: DatapointSpec, live: LiveDatapoint | None) -> DatapointWork:
+def _datapoint_work(key: str, spec: DatapointSpec, live: LiveDatapoint | None) -> DatapointWork:
+    """The change one declared datapoint needs; `key` is its key in `DesiredState.datapoints`."""
     field_names = DATAPOINT_FIELDS + ("tags", "conversions")
     if spec.type != LINK:
         field_names = tuple(f for f in field_names if f not in LINK_ONLY_FIELDS)
@@ -252,16 +261,16 @@ def _datapoint_work(spec: DatapointSpec, live: LiveDatapoint | None) -> Datapoin
     if live is None:
         change = Change("datapoint", CREATE, spec.name, type=spec.type, diffs=tuple(diffs),
                         location=_location(spec))
-        return DatapointWork(spec, None, change, diffs)
+        return DatapointWork(f"datapoint:{key}", spec, None, change, diffs)
     if live.name != spec.name:
         diffs.insert(0, FieldDiff("name", live.name, spec.name))
     if not diffs:
-        return DatapointWork(spec, live, None, diffs)
+        return DatapointWork(f"datapoint:{key}", spec, live, None, diffs)
     action = RENAME if live.name != spec.name else UPDATE
     change = Change("datapoint", action, spec.name, live.id, spec.type,
                     previous_name=live.name if action == RENAME else None,
                     diffs=tuple(diffs), location=_location(spec))
-    return DatapointWork(spec, live, change, diffs)
+    return DatapointWork(f"datapoint:{key}", spec, live, change, diffs)
 
 
 def _undeclared(desired: DesiredState, index: LiveIndex, claimed: set[int]):

@@ -90,11 +90,15 @@ async def _kind_series(client: ClickMeterClient, kind: str, live: list[LiveFigur
 
 
 def declared_spec(desired: DesiredState, name: str, option: str) -> DatapointSpec:
-    """The datapoint `--hits`/`--report` names; it has to be declared."""
+    """The datapoint `--hits`/`--report` names; it has to be declared (pinned twins as `name#id`)."""
     spec = desired.datapoints.get(name)
-    if spec is None:
-        raise StatsError(f"{option} {name!r}: no datapoint of that name is declared in the manifests")
-    return spec
+    if spec is not None:
+        return spec
+    keys = sorted(key for key, twin in desired.datapoints.items() if twin.name == name)
+    if keys:
+        raise StatsError(f"{option} {name!r}: {len(keys)} declared datapoints have that name; "
+                         f"name one by its key: {', '.join(keys)}")
+    raise StatsError(f"{option} {name!r}: no datapoint of that name is declared in the manifests")
 
 
 async def find_live_id(client: ClickMeterClient, spec: DatapointSpec, option: str) -> int:

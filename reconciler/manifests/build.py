@@ -90,16 +90,20 @@ def declarations(document: LocatedMap, file: str, problem_paths: list[DocPath]) 
             elif sound:
                 declared.append(Declared(path, _BUILDERS[section](item, file)))
             elif (*path, "name") not in problem_paths and isinstance(item, dict) and "name" in item:
-                declared.append(_name_only(section, path, item, file))
+                declared.append(_name_only(section, path, item, file, problem_paths))
     return found
 
 
-def _name_only(section: str, path: DocPath, item: LocatedMap, file: str) -> Declared:
-    """A broken item as far as its (valid) name goes: duplicates and renames still see it."""
+def _name_only(section: str, path: DocPath, item: LocatedMap, file: str, problem_paths: list[DocPath]) -> Declared:
+    """A broken item as far as its (valid) name and pin go: duplicates and renames still see it."""
     spec_type = {"groups": GroupSpec, "conversions": ConversionSpec, "tags": TagSpec,
                  "datapoints": DatapointSpec}[section]
     locations = {"": location(file, item.mark), "name": location(file, item.value_marks["name"])}
-    return Declared(path, spec_type(name=item["name"], locations=locations), partial=True)
+    spec = spec_type(name=item["name"], locations=locations)
+    if section == "datapoints" and (*path, "id") not in problem_paths and type(item.get("id")) is int:
+        spec.id = item["id"]  # its pin tells twins apart
+        locations["id"] = location(file, item.value_marks["id"])
+    return Declared(path, spec, partial=True)
 
 
 def apply_settings(spec: DatapointSpec, settings: Settings, where: dict[str, Location]) -> None:

@@ -13,7 +13,7 @@ from reconciler.manifests.build import LINK_ONLY, Declared, FileDeclarations
 from reconciler.manifests.problems import Problem
 from reconciler.model import LINK, PIXEL, DatapointSpec, Location
 
-KIND_NAMES = {"groups": "group", "conversions": "conversion", "tags": "tag", "datapoints": "datapoint"}
+KIND_NAMES = {"groups": "group", "conversions": "conversion", "tags": "tag"}
 
 
 def cross_file_problems(files: list[FileDeclarations]) -> Iterator[Problem]:
@@ -22,6 +22,7 @@ def cross_file_problems(files: list[FileDeclarations]) -> Iterator[Problem]:
     for section in KIND_NAMES:
         yield from _duplicate_names(section, [entry for found in files for entry in getattr(found, section)])
     datapoints = [entry for found in files for entry in found.datapoints]
+    yield from _duplicate_datapoints(datapoints)
     yield from _duplicate_ids(datapoints)
     for entry in datapoints:
         if not entry.partial:
@@ -39,6 +40,32 @@ def first_declarations(entries: Iterable[Declared]) -> dict[str, Declared]:
     for entry in entries:
         first.setdefault(entry.spec.name, entry)
     return first
+
+
+def keyed_datapoints(entries: list[Declared]) -> dict[str, Declared]:
+    """Each datapoint key's first declaration: the name, or `name#id` for pinned twins.
+
+    A name may repeat when every entry carrying it pins its own live id (as
+    `export` writes two live links of one name on two domains); those entries
+    are told apart by their pins.
+    """
+    twins = _pinned_twins(entries)
+    keyed: dict[str, Declared] = {}
+    for entry in entries:
+        keyed.setdefault(_datapoint_key(entry.spec, twins), entry)
+    return keyed
+
+
+def _pinned_twins(entries: list[Declared]) -> set[str]:
+    """Names declared more than once, every time with an `id:` pin."""
+    pins: dict[str, list[int | None]] = {}
+    for entry in entries:
+        pins.setdefault(entry.spec.name, []).append(entry.spec.id)
+    return {name for name, ids in pins.items() if len(ids) > 1 and None not in ids}
+
+
+def _datapoint_key(spec: DatapointSpec, twins: set[str]) -> str:
+    return f"{spec.name}#{spec.id}" if spec.name in twins else spec.name
 
 
 def _problem(entry: Declared, key: str, message: str) -> Problem:
@@ -60,6 +87,29 @@ def _duplicate_names(section: str, entries: list[Declared]) -> Iterator[Problem]
         if original is not entry:
             yield _problem(entry, "name", f"duplicate {KIND_NAMES[section]} name {entry.spec.name!r} "
                                           f"(first declared at {original.spec.locations['name']})")
+
+
+def _duplicate_datapoints(entries: list[Declared]) -> Iterator[Problem]:
+    """A repeated name without a pin on every entry; a plain name equal to a twin's key.
+
+    (Twins pinning one id twice are reported by `_duplicate_ids`.)
+    """
+    twins = _pinned_twins(entries)
+    first: dict[str, Declared] = {}
+    for entry in entries:
+        spec = entry.spec
+        key = _datapoint_key(spec, twins)
+        original = first.setdefault(key, entry)
+        if original is entry or spec.name in twins and original.spec.name == spec.name:
+            continue
+        where = original.spec.locations["name"]
+        if original.spec.name == spec.name:
+            yield _problem(entry, "name", f"duplicate datapoint name {spec.name!r} (first declared at {where}); "
+                                          "a name may repeat only with a distinct `id:` pin on every entry")
+        else:
+            yield _problem(entry, "name", f"datapoint key {key!r} is taken twice: by {spec.name!r} here and "
+                                          f"by {original.spec.name!r} at {where} (pinned twins are keyed "
+                                          "name#id); rename one")
 
 
 def _duplicate_ids(datapoints: list[Declared]) -> Iterator[Problem]:

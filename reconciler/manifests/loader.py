@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from reconciler.manifests.build import FileDeclarations, apply_settings, declarations
-from reconciler.manifests.checks import cross_file_problems, first_declarations
+from reconciler.manifests.checks import cross_file_problems, first_declarations, keyed_datapoints
 from reconciler.manifests.problems import ManifestError, Problem
 from reconciler.manifests.schema import schema_problems
 from reconciler.manifests.yamldoc import LocatedMap, location, parse_document
@@ -152,9 +152,11 @@ def _merge(files: list[FileDeclarations], shown: tuple[str, ...], digest: str) -
     settings = [found for found in files if found.settings is not None]
     if settings:
         desired.settings = settings[0].settings  # type: ignore[assignment]
-    for section in ("groups", "conversions", "tags", "datapoints"):
+    for section in ("groups", "conversions", "tags"):
         declared = first_declarations([entry for found in files for entry in getattr(found, section)])
         setattr(desired, section, {name: entry.spec for name, entry in declared.items()})
+    keyed = keyed_datapoints([entry for found in files for entry in found.datapoints])
+    desired.datapoints = {key: entry.spec for key, entry in keyed.items()}
     if settings:
         for spec in desired.datapoints.values():
             apply_settings(spec, desired.settings, settings[0].settings_locations)

@@ -1,6 +1,8 @@
 """Datapoints in the database: the service's rules, writes and the documented answer.
 
-Rules kept here: a name is unique per domain among non-deleted datapoints;
+Rules kept here: a name is unique per domain among non-deleted datapoints of
+its type (a link's short path is `/{domain}/{name}`; a pixel is tracked by id,
+so a pixel may share a link's name);
 references (group, domain, tags, conversions, scripts) must be the account's
 own; at most five conversions, each once; a deleted datapoint stays readable
 but is no longer writable (404). On update, `tags` and the conversion slots
@@ -225,8 +227,9 @@ def _check_references(db: sqlite3.Connection, account_id: int, columns: dict[str
 
 def _check_unique_name(db: sqlite3.Connection, columns: dict[str, Any], own_id: int | None) -> None:
     clash = db.execute(
-        "SELECT id FROM datapoints WHERE domain_id = ? AND name = ? AND status != ? AND id != ?",
-        (columns["domain_id"], columns["name"], STATUS_DELETED, own_id or 0)).fetchone()
+        "SELECT id FROM datapoints WHERE domain_id = ? AND name = ? AND type = ? AND status != ? "
+        "AND id != ?",
+        (columns["domain_id"], columns["name"], columns["type"], STATUS_DELETED, own_id or 0)).fetchone()
     if clash is not None:
         raise ApiError(400, [failure("name", f"name is already used on this domain by datapoint "
                                      f"{clash['id']}", columns["name"], "duplicate")])

@@ -291,12 +291,13 @@ def test_a_pinned_name_whose_twin_is_in_another_group_plans_clean(tmp_path: Path
     assert planned.exit_code == 0, planned.output
 
 
-@pytest.mark.xfail(strict=True, reason="the manifests loader refuses a repeated datapoint name even when "
-                                       "each entry has its own id: pin (DesiredState is keyed by name)")
 def test_pinned_twins_plan_clean(tmp_path: Path) -> None:
     seed_twins(tmp_path / "local.db")
     planned = export_and_plan(tmp_path / "local.db", tmp_path / "out")
     assert planned.exit_code == 0, planned.output
+    desired = load_manifests([str(tmp_path / "out")])
+    assert {key: (spec.id, spec.url) for key, spec in desired.datapoints.items()} == {
+        "twin#1": (1, "https://a.example/1"), "twin#2": (2, "https://a.example/2")}
 
 
 @pytest.mark.parametrize("drift", [{"notes": "after"}, {"title": "after"},

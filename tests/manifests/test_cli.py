@@ -38,7 +38,8 @@ def test_each_problem_gets_its_own_line_and_exit_1(write_manifest: WriteManifest
     assert (code, out) == (1, "")
     assert err.splitlines() == [
         f"{a}:3:10: datapoints[0].url: must be an absolute http:// or https:// URL without spaces; got 'ftp://x'",
-        f"{b}:2:11: datapoints[0].name: duplicate datapoint name 'a' (first declared at {a}:2:11)",
+        f"{b}:2:11: datapoints[0].name: duplicate datapoint name 'a' (first declared at {a}:2:11); "
+        "a name may repeat only with a distinct `id:` pin on every entry",
         f"{b}:4:15: datapoints[0].redirect: 'redirect' is for links only; 'a' is a pixel",
         "invalid: 3 problems",
     ]

@@ -77,3 +77,47 @@ def record_clicks(db_path: Path, path: str, clicks: int) -> None:
         finally:
             app.state.store.close()
     asyncio.run(visit())
+
+
+TWIN_MANIFEST = """\
+datapoints:
+  - name: sale
+    id: {first}
+    url: https://shop.example.com/sale/1
+    notes: first
+    tags: [news]
+  - name: sale
+    id: {second}
+    url: https://shop.example.com/sale/2
+    domain: go.example.test
+    notes: second
+    tags: [news]
+"""
+
+
+def seed_twin_links(db_path: Path, api_key: str, manifests: Path) -> tuple[int, int]:
+    """Two live links named 'sale' (on the system domain and on go.example.test), as
+    `manifests/twins.yaml` declares them with their `id:` pins; returns their ids."""
+    async def seed(client: ClickMeterClient) -> tuple[int, int]:
+        domain = (await client.create_domain({"name": "go.example.test"}))["id"]
+        ids = []
+        for number, where in ((1, {}), (2, {"domainId": domain})):
+            made = await client.create_datapoint({
+                "type": "TrackingLink", "name": "sale", "notes": ("first", "second")[number - 1],
+                "tags": [{"name": "news"}], "typeTL": {"url": f"https://shop.example.com/sale/{number}", **where}})
+            ids.append(made["id"])
+        return ids[0], ids[1]
+    first, second = in_account(db_path, api_key, seed)
+    manifests.mkdir(exist_ok=True)
+    (manifests / "twins.yaml").write_text(TWIN_MANIFEST.format(first=first, second=second))
+    return first, second
+
+
+def drift_one_twin(db_path: Path, api_key: str, datapoint_id: int) -> None:
+    """Edit one twin out of band: new notes, and its tag 'news' taken away."""
+    async def drift(client: ClickMeterClient) -> None:
+        await client.update_datapoint(datapoint_id, {"type": "TrackingLink", "notes": "edited"})
+        (news,) = await client.list_tags()  # the account's only tag
+        assert (await client.get_tag(news["id"]))["name"] == "news"
+        await client.patch_tag_datapoint(news["id"], "remove", datapoint_id)
+    in_account(db_path, api_key, drift)

@@ -123,6 +123,16 @@ async def test_name_unique_per_domain_among_live_datapoints(asgi_client: httpx.A
     await created_id(asgi_client, "/datapoints", link_body("same"))
 
 
+async def test_a_pixel_may_share_a_links_name_but_not_another_pixels(
+        asgi_client: httpx.AsyncClient) -> None:
+    await created_id(asgi_client, "/datapoints", link_body("shared"))
+    await created_id(asgi_client, "/datapoints", pixel_body("shared"))
+
+    clash = await asgi_client.post("/datapoints", json=pixel_body("shared"))
+
+    assert failing_properties(clash) == {"name"}
+
+
 async def test_delete_hides_but_keeps_readable_and_unwritable(asgi_client: httpx.AsyncClient) -> None:
     datapoint_id = await created_id(asgi_client, "/datapoints", link_body("gone"))
 

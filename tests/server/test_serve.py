@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 from reconciler.apishapes import AUTH_HEADER
+from reconciler.server.serving import _listen
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -89,6 +91,24 @@ def test_a_busy_port_is_one_error_line(tmp_path: Path) -> None:
 
     assert result.returncode == 1
     assert result.stderr == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+def test_connections_the_listener_accepts_have_nagle_off() -> None:
+    """With Nagle on, each keep-alive answer written in two parts waits ~40 ms for a delayed ACK."""
+    async def accepted_nodelay(listener: socket.socket) -> int:
+        option = asyncio.get_running_loop().create_future()
+
+        def on_connection(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            accepted = writer.get_extra_info("socket")
+            option.set_result(accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        async with await asyncio.start_server(on_connection, sock=listener):
+            _, client = await asyncio.open_connection(*listener.getsockname())
+            client.close()
+            return await option
+
+    assert asyncio.run(accepted_nodelay(_listen("127.0.0.1", 0))) != 0
 
 
 def test_throttling_over_http_answers_429_then_recovers(tmp_path: Path) -> None:

@@ -8,9 +8,10 @@ Terraform: 0 success or no changes, 2 changes present with
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +48,32 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ReconcilerGroup(click.Group):
+    """Click's group, except that a usage error exits 1, not 2.
+
+    Exit status 2 means "changes present" (`plan --detailed-exitcode`): a CI
+    job must never read a mistyped option or a missing path as drift.
+    """
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _usage_errors_exit_1():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _usage_errors_exit_1():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _usage_errors_exit_1() -> Iterator[None]:
+    try:
+        yield
+    except click.UsageError as error:
+        error.exit_code = 1
+        raise
+
+
+@click.group(cls=ReconcilerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="clickmeter-reconciler")
 @click.option("--target", envvar="CLICKMETER_TARGET", default="local", show_default=True,
               help="'local' (the embedded SQLite account) or the API's base URL.")

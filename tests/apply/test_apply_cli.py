@@ -77,7 +77,7 @@ def test_paths_and_a_saved_plan_exclude_each_other(repo: Path, db_path: Path, tm
     saved = tmp_path / "plan.json"
     run(db_path, "plan", str(repo), "--out", str(saved))
     result = run(db_path, "apply", str(repo), "--plan", str(saved))
-    assert result.exit_code == 2 and "give manifest PATHS or --plan FILE" in result.output
+    assert result.exit_code == 1 and "give manifest PATHS or --plan FILE" in result.output
 
 
 def test_a_saved_plan_applied_twice_creates_nothing_twice(repo: Path, db_path: Path, tmp_path: Path) -> None:

@@ -177,7 +177,7 @@ def apply_command(options: GlobalOptions, paths: tuple[str, ...], plan_file: str
     """Make the target match the manifests under PATHS (or execute a saved --plan), then verify."""
     import os  # the executor's modules load only when apply runs
 
-    from reconciler.applying import check_target, report_lines, run_apply
+    from reconciler.applying import check_secrets, check_target, report_lines, run_apply
     from reconciler.pipeline import build_plan, read_plan
     from reconciler.render import PlanText
 
@@ -186,6 +186,7 @@ def apply_command(options: GlobalOptions, paths: tuple[str, ...], plan_file: str
     if plan_file:
         plan = read_plan(plan_file)
         check_target(plan, options)
+        check_secrets(plan)
     else:
         plan = build_plan(options, paths)
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ

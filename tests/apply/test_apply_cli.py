@@ -181,3 +181,20 @@ def test_a_hand_edited_saved_plan_is_refused_in_one_line(repo: Path, db_path: Pa
     result = run(db_path, "apply", "--plan", str(saved))
     assert result.exit_code == 1 and result.output.splitlines()[-1] == expected
     assert live_datapoints(db_path) == {}
+
+
+def test_a_saved_plan_whose_password_variable_is_unset_is_refused_before_any_write(
+        repo: Path, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    saved = tmp_path / "plan.json"
+    assert run(db_path, "plan", str(repo), "--out", str(saved)).exit_code == 0
+    monkeypatch.delenv("SALE_PASSWORD")
+    result = run(db_path, "apply", "--plan", str(saved))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        "error: environment variable SALE_PASSWORD is not set (or empty); export it with the password of "
+        "datapoint:sale; nothing was applied")
+    assert live_datapoints(db_path) == {}
+    assert rows(db_path, "SELECT id FROM groups") == [] and rows(db_path, "SELECT id FROM conversions") == []
+    monkeypatch.setenv("SALE_PASSWORD", PASSWORD)
+    applied = run(db_path, "apply", "--plan", str(saved))
+    assert applied.exit_code == 0 and applied.output.rstrip().endswith("converged"), applied.output

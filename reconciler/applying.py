@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Iterator
 
 from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.clickmeter.target import describe_target, open_client
+from reconciler.clickmeter.target import open_client, saved_target
 from reconciler.errors import ReconcilerError
 from reconciler.executor import ALREADY_DONE, DONE, FAILED, PENDING, SKIPPED, Executor, Outcome
 from reconciler.expectations import COLLECTIONS, Names, expectations
@@ -38,7 +38,7 @@ class StalePlanError(ReconcilerError):
 
 
 def check_target(plan: Plan, options: GlobalOptions) -> None:
-    here = describe_target(options)
+    here = saved_target(options)
     if plan.target != here:
         raise StalePlanError(f"the plan was made for {plan.target!r}, not {here!r}; plan again")
 

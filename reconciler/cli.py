@@ -9,6 +9,7 @@ Terraform: 0 success or no changes, 2 changes present with
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import sys
 from collections.abc import Callable, Iterator
@@ -145,12 +146,13 @@ def plan_command(options: GlobalOptions, paths: tuple[str, ...], out: str | None
     """Show what apply would change to make the target match the manifests under PATHS."""
     import os  # the planner's modules load only when a plan is asked for
 
+    from reconciler.clickmeter.target import saved_target
     from reconciler.pipeline import build_plan, write_plan
     from reconciler.render import PlanJson, PlanMarkdown, PlanText
 
     plan = build_plan(options, paths)
     if out:
-        write_plan(plan, out)
+        write_plan(dataclasses.replace(plan, target=saved_target(options)), out)
     color = output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     renderer = {"text": PlanText(color=color), "json": PlanJson(), "markdown": PlanMarkdown()}[output_format]
     click.echo(renderer.render(plan), nl=False, color=color)

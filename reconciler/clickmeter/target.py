@@ -40,6 +40,17 @@ def describe_target(options: GlobalOptions) -> str:
     return f"target: {_remote_url(options.target)}"
 
 
+def saved_target(options: GlobalOptions) -> str:
+    """The target as a saved plan records it and `apply --plan` checks it.
+
+    A local database is named by its absolute path: the same relative path run
+    from another directory is another account, and must not take the plan.
+    """
+    if options.target == LOCAL:
+        return f"target: local ({Path(options.local_db).resolve()})"
+    return describe_target(options)
+
+
 def _remote_url(target: str) -> str:
     """The target URL without a trailing slash; one line if it is not an http(s) URL."""
     parts = urlsplit(target)

@@ -198,3 +198,24 @@ def test_a_saved_plan_whose_password_variable_is_unset_is_refused_before_any_wri
     monkeypatch.setenv("SALE_PASSWORD", PASSWORD)
     applied = run(db_path, "apply", "--plan", str(saved))
     assert applied.exit_code == 0 and applied.output.rstrip().endswith("converged"), applied.output
+
+
+def test_a_saved_plan_names_its_local_database_by_absolute_path(repo: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    here, elsewhere = tmp_path / "here", tmp_path / "elsewhere"
+    here.mkdir()
+    elsewhere.mkdir()
+    saved = tmp_path / "plan.json"
+    monkeypatch.chdir(here)
+    relative = Path(".clickmeter/local.db")
+    assert run(relative, "plan", str(repo), "--out", str(saved)).exit_code == 0
+    monkeypatch.chdir(elsewhere)  # the same relative path is another account here
+    refused = run(relative, "apply", "--plan", str(saved))
+    assert refused.exit_code == 1
+    assert (f"the plan was made for 'target: local ({here / relative})', "
+            f"not 'target: local ({elsewhere / relative})'") in refused.output
+    assert not (elsewhere / relative).exists()
+    monkeypatch.chdir(here)
+    applied = run(Path("./.clickmeter/../.clickmeter/local.db"), "apply", "--plan", str(saved))
+    assert applied.exit_code == 0 and applied.output.rstrip().endswith("converged"), applied.output
+    assert sorted(live_datapoints(here / relative).values()) == [("TrackingLink", "sale"), ("TrackingPixel", "beacon")]

@@ -355,3 +355,13 @@ def test_a_global_option_error_exits_1(tmp_path: Path, repo: Path) -> None:
     result = plan(tmp_path, str(repo), "--detailed-exitcode")  # --local-db names a directory
     assert result.exit_code == 1
     assert "Invalid value for '--local-db'" in result.output
+
+
+def test_the_summary_line_counts_one_call_and_one_retag_in_the_singular(db_path: Path, api_key: str,
+                                                                        repo: Path) -> None:
+    converge(db_path, api_key, repo)
+    (repo / "campaign.yaml").write_text(CAMPAIGN.replace("tags: [news]\n", "tags: [news, spring]\n"))
+    result = plan(db_path, str(repo), "--detailed-exitcode")
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1] == ("Plan: 0 to create, 0 to update, 0 to delete, 1 link to re-tag; "
+                                              "1 API call (~1 s at 10 req/s).")

@@ -118,4 +118,6 @@ async def _check_reachable(client: ClickMeterClient, target: str) -> None:
         raise TargetError(f"{target}: the API key in {API_KEY_VARIABLE} was refused "
                           f"({error.method} {error.path} -> 401)") from None
     except TransportError as error:
+        if error.message in ("ReadTimeout", "WriteTimeout"):  # connected: reachable, but too slow
+            raise TargetError(f"{target}: the service did not answer in time ({error.message})") from None
         raise TargetError(f"{target}: cannot reach the service ({error.message})") from None

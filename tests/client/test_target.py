@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
-from client_support import closed_port
+from client_support import closed_port, served
 
 from reconciler.cli import GlobalOptions
 from reconciler.clickmeter.errors import TargetError
@@ -61,6 +62,16 @@ async def test_unreachable_url_is_one_line(monkeypatch: pytest.MonkeyPatch) -> N
         async with open_client(options(url), backoff=0.01):
             pass
     assert str(unreachable.value) == f"target: {url}: cannot reach the service (ConnectError)"
+
+
+async def test_a_url_that_answers_too_slowly_is_one_line_that_says_so(
+        db_path: Path, api_key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLICKMETER_API_KEY", api_key)
+    with served(db_path, api_key, "--latency-ms", "800") as url:
+        with pytest.raises(TargetError) as slow:
+            async with open_client(options(url), timeout=httpx.Timeout(0.2), backoff=0.01):
+                pass
+    assert str(slow.value) == f"target: {url}: the service did not answer in time (ReadTimeout)"
 
 
 async def test_refused_key_is_one_line(live_server: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -76,8 +76,9 @@ def _usage_errors_exit_1() -> Iterator[None]:
 
 @click.group(cls=ReconcilerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="clickmeter-reconciler")
-@click.option("--target", envvar="CLICKMETER_TARGET", default="local", show_default=True,
-              help="'local' (the embedded SQLite account) or the API's base URL.")
+@click.option("--target", envvar="CLICKMETER_TARGET", show_envvar=True, default="local", show_default=True,
+              help="'local' (the embedded SQLite account) or the API's base URL, whose key is read "
+                   "from CLICKMETER_API_KEY.")
 @click.option("--local-db", default=".clickmeter/local.db", show_default=True,
               type=click.Path(dir_okay=False), help="The SQLite file of the local target.")
 @click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -137,7 +138,8 @@ PLAN_FORMATS = ("text", "json", "markdown")
 @cli.command("plan")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the saved plan (JSON) for `apply --plan`.")
-@click.option("--format", "output_format", type=click.Choice(PLAN_FORMATS), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(PLAN_FORMATS), default="text", show_default=True,
+              help="text for people, json (schemas/plan.schema.json) for tools, markdown for pull requests.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
 @click.pass_obj
 @reports_errors
@@ -312,7 +314,8 @@ def stats(options: GlobalOptions, paths: tuple[str, ...], **chosen: Any) -> None
               help="Register this key as an account (repeatable). Without any, the file's "
                    "first account is used (created if none) and its key printed.")
 @click.option("--rate", "server_rate", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Throttle each key to this many requests per second (429 + Retry-After).")
+              help="Throttle each key to this many requests per second (429 + Retry-After); "
+                   "the global --rate paces the client instead.")
 @click.option("--latency-ms", type=click.IntRange(min=0), default=0, show_default=True,
               help="Delay every API answer by this much.")
 @click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,

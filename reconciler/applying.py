@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Iterator
 
 from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.clickmeter.target import describe_target, open_client
+from reconciler.clickmeter.target import open_client, saved_target
 from reconciler.errors import ReconcilerError
 from reconciler.executor import ALREADY_DONE, DONE, FAILED, PENDING, SKIPPED, Executor, Outcome
 from reconciler.expectations import COLLECTIONS, Names, expectations
@@ -38,9 +38,41 @@ class StalePlanError(ReconcilerError):
 
 
 def check_target(plan: Plan, options: GlobalOptions) -> None:
-    here = describe_target(options)
+    here = saved_target(options)
     if plan.target != here:
         raise StalePlanError(f"the plan was made for {plan.target!r}, not {here!r}; plan again")
+
+
+def check_secrets(plan: Plan, environ: Mapping[str, str] = os.environ) -> None:
+    """Refuse a saved plan before any write when a password it sets has no variable to come from.
+
+    Failing those items one by one mid-apply would leave a partial apply behind.
+    """
+    missing: dict[str, list[str]] = {}
+    for operation in plan.operations:
+        body = operation.body if isinstance(operation.body, dict) else {}
+        parts = body.get("List") if isinstance(body.get("List"), list) else [operation.body]
+        keys = operation.items if len(operation.items) == len(parts) else (", ".join(operation.items),) * len(parts)
+        for part, key in zip(parts, keys):
+            for variable in _secret_variables(part):
+                if not environ.get(variable):
+                    missing.setdefault(variable, []).append(key)
+    if missing:
+        raise ReconcilerError("; ".join(
+            f"environment variable {variable} is not set (or empty); export it with the password of "
+            + ", ".join(keys) for variable, keys in missing.items()) + "; nothing was applied")
+
+
+def _secret_variables(value: object) -> Iterator[str]:
+    """The variables named by the `{"$secret": VARIABLE}` placeholders in `value`."""
+    if isinstance(value, dict):
+        if set(value) == {"$secret"}:
+            yield value["$secret"]
+            return
+        value = list(value.values())
+    if isinstance(value, list):
+        for element in value:
+            yield from _secret_variables(element)
 
 
 def stale_objects(plan: Plan, live: LiveState, environ: Mapping[str, str]) -> list[str]:

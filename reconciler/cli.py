@@ -8,9 +8,11 @@ Terraform: 0 success or no changes, 2 changes present with
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,10 +49,36 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ReconcilerGroup(click.Group):
+    """Click's group, except that a usage error exits 1, not 2.
+
+    Exit status 2 means "changes present" (`plan --detailed-exitcode`): a CI
+    job must never read a mistyped option or a missing path as drift.
+    """
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _usage_errors_exit_1():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _usage_errors_exit_1():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _usage_errors_exit_1() -> Iterator[None]:
+    try:
+        yield
+    except click.UsageError as error:
+        error.exit_code = 1
+        raise
+
+
+@click.group(cls=ReconcilerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="clickmeter-reconciler")
-@click.option("--target", envvar="CLICKMETER_TARGET", default="local", show_default=True,
-              help="'local' (the embedded SQLite account) or the API's base URL.")
+@click.option("--target", envvar="CLICKMETER_TARGET", show_envvar=True, default="local", show_default=True,
+              help="'local' (the embedded SQLite account) or the API's base URL, whose key is read "
+                   "from CLICKMETER_API_KEY.")
 @click.option("--local-db", default=".clickmeter/local.db", show_default=True,
               type=click.Path(dir_okay=False), help="The SQLite file of the local target.")
 @click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -110,7 +138,8 @@ PLAN_FORMATS = ("text", "json", "markdown")
 @cli.command("plan")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the saved plan (JSON) for `apply --plan`.")
-@click.option("--format", "output_format", type=click.Choice(PLAN_FORMATS), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(PLAN_FORMATS), default="text", show_default=True,
+              help="text for people, json (schemas/plan.schema.json) for tools, markdown for pull requests.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
 @click.pass_obj
 @reports_errors
@@ -119,12 +148,13 @@ def plan_command(options: GlobalOptions, paths: tuple[str, ...], out: str | None
     """Show what apply would change to make the target match the manifests under PATHS."""
     import os  # the planner's modules load only when a plan is asked for
 
+    from reconciler.clickmeter.target import saved_target
     from reconciler.pipeline import build_plan, write_plan
     from reconciler.render import PlanJson, PlanMarkdown, PlanText
 
     plan = build_plan(options, paths)
     if out:
-        write_plan(plan, out)
+        write_plan(dataclasses.replace(plan, target=saved_target(options)), out)
     color = output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     renderer = {"text": PlanText(color=color), "json": PlanJson(), "markdown": PlanMarkdown()}[output_format]
     click.echo(renderer.render(plan), nl=False, color=color)
@@ -151,7 +181,7 @@ def apply_command(options: GlobalOptions, paths: tuple[str, ...], plan_file: str
     """Make the target match the manifests under PATHS (or execute a saved --plan), then verify."""
     import os  # the executor's modules load only when apply runs
 
-    from reconciler.applying import check_target, report_lines, run_apply
+    from reconciler.applying import check_secrets, check_target, report_lines, run_apply
     from reconciler.pipeline import build_plan, read_plan
     from reconciler.render import PlanText
 
@@ -160,6 +190,7 @@ def apply_command(options: GlobalOptions, paths: tuple[str, ...], plan_file: str
     if plan_file:
         plan = read_plan(plan_file)
         check_target(plan, options)
+        check_secrets(plan)
     else:
         plan = build_plan(options, paths)
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -283,7 +314,8 @@ def stats(options: GlobalOptions, paths: tuple[str, ...], **chosen: Any) -> None
               help="Register this key as an account (repeatable). Without any, the file's "
                    "first account is used (created if none) and its key printed.")
 @click.option("--rate", "server_rate", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Throttle each key to this many requests per second (429 + Retry-After).")
+              help="Throttle each key to this many requests per second (429 + Retry-After); "
+                   "the global --rate paces the client instead.")
 @click.option("--latency-ms", type=click.IntRange(min=0), default=0, show_default=True,
               help="Delay every API answer by this much.")
 @click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,

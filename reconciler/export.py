@@ -260,7 +260,8 @@ class _Entries:
         if dp.status != "active" and dp.status in STATUSES:
             entry["status"] = dp.status
         if dp.id in self.env_vars:
-            entry["password"] = _Inline(env=self.env_vars[dp.id])
+            # optional: without the variable the password stays as it is live, so the export plans clean
+            entry["password"] = _Inline(env=self.env_vars[dp.id], optional=True)
         return entry
 
 
@@ -291,7 +292,7 @@ def _put(entry: dict[str, Any], key: str, value: Any) -> None:
 
 
 class _Inline(dict):
-    """A small mapping written on one line, as `{env: NAME}`."""
+    """A small mapping written on one line, as `{env: NAME, optional: true}`."""
 
 
 class _ManifestDumper(yaml.CSafeDumper):
@@ -374,7 +375,7 @@ def report_lines(out: Path, written: list[Path], result: ExportResult,
     lines = [f"wrote {len(written)} files to {out}:", *(f"  {path}" for path in written)]
     if result.env_vars:
         width = max(map(len, result.env_vars))
-        lines.append("set these environment variables before running plan:")
+        lines.append("set these environment variables to manage the passwords (unset, plan leaves them as live):")
         lines += [f"  {variable:<{width}}  {meaning}" for variable, meaning in result.env_vars.items()]
     warnings = [f"warning: {warning}" for warning in result.warnings]
     warnings += [f"warning: {path} was not written by this export; plan still reads it" for path in stale]

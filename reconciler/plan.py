@@ -193,12 +193,12 @@ class Plan:
     def summary_line(self) -> str:
         counts = self.summary()
         seconds = math.ceil(counts["calls"] / ASSUMED_RATE)
-        cost = f"{counts['calls']} API calls (~{seconds} s at {ASSUMED_RATE} req/s)."
+        cost = f"{counts['calls']} API call{'' if counts['calls'] == 1 else 's'} (~{seconds} s at {ASSUMED_RATE} req/s)."
         if not self.has_changes:
             unchanged = sum(self.unchanged.values())
             return f"No changes. {unchanged} declared objects up to date; {cost}"
         return (f"Plan: {counts['create']} to create, {counts['update']} to update, "
-                f"{counts['delete']} to delete, {counts['retag']} links to re-tag; {cost}")
+                f"{counts['delete']} to delete, {counts['retag']} link{'' if counts['retag'] == 1 else 's'} to re-tag; {cost}")
 
     # ------------------------------------------------------------ saved form
 

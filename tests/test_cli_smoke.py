@@ -8,3 +8,12 @@ def test_module_entry_point_prints_help() -> None:
     done = subprocess.run([sys.executable, "-m", "reconciler", "--help"],
                           capture_output=True, text=True, check=True)
     assert "--target" in done.stdout
+
+
+def test_help_says_where_the_target_and_its_key_come_from_and_what_each_plan_format_is_for() -> None:
+    top = subprocess.run([sys.executable, "-m", "reconciler", "--help"], capture_output=True, text=True, check=True)
+    words = " ".join(top.stdout.split())
+    assert "env var: CLICKMETER_TARGET" in words and "CLICKMETER_API_KEY" in words
+    plan = subprocess.run([sys.executable, "-m", "reconciler", "plan", "--help"],
+                          capture_output=True, text=True, check=True)
+    assert "markdown for pull requests" in " ".join(plan.stdout.split())

@@ -21,7 +21,7 @@ import httpx
 
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.errors import (
-    AuthenticationError, TargetError, TransportError,
+    AuthenticationError, ServerError, TargetError, TransportError,
 )
 
 if TYPE_CHECKING:  # the CLI imports this module: no import cycle at run time
@@ -31,6 +31,8 @@ LOCAL = "local"
 API_KEY_VARIABLE = "CLICKMETER_API_KEY"
 REMOTE_DEFAULT_RATE = 10.0
 LOCAL_BASE_URL = "http://local"
+DROPPED_CONNECTION = ("RemoteProtocolError", "ReadError")
+"""Transport failures after a connection was made: the service is there, only flaky."""
 
 
 def describe_target(options: GlobalOptions) -> str:
@@ -38,6 +40,17 @@ def describe_target(options: GlobalOptions) -> str:
     if options.target == LOCAL:
         return f"target: local ({options.local_db})"
     return f"target: {_remote_url(options.target)}"
+
+
+def saved_target(options: GlobalOptions) -> str:
+    """The target as a saved plan records it and `apply --plan` checks it.
+
+    A local database is named by its absolute path: the same relative path run
+    from another directory is another account, and must not take the plan.
+    """
+    if options.target == LOCAL:
+        return f"target: local ({Path(options.local_db).resolve()})"
+    return describe_target(options)
 
 
 def _remote_url(target: str) -> str:
@@ -102,9 +115,22 @@ def _remote_client(options: GlobalOptions, **client_options: Any) -> ClickMeterC
 async def _check_reachable(client: ClickMeterClient, target: str) -> None:
     """Turn the first call's failure into a line that names the target."""
     try:
-        await client.call("get_account", "GET", "/account", max_retries=1)
+        await _first_call(client)
     except AuthenticationError as error:
         raise TargetError(f"{target}: the API key in {API_KEY_VARIABLE} was refused "
                           f"({error.method} {error.path} -> 401)") from None
     except TransportError as error:
+        if error.message in ("ReadTimeout", "WriteTimeout"):  # connected: reachable, but too slow
+            raise TargetError(f"{target}: the service did not answer in time ({error.message})") from None
         raise TargetError(f"{target}: cannot reach the service ({error.message})") from None
+
+
+async def _first_call(client: ClickMeterClient) -> None:
+    """`GET /account`: a host that refuses or times out fails fast (one retry); a service that
+    answers but fails (5xx, a dropped connection) gets the usual retries, as every later call."""
+    try:
+        await client.call("get_account", "GET", "/account", max_retries=1)
+    except (ServerError, TransportError) as error:
+        if isinstance(error, TransportError) and error.message not in DROPPED_CONNECTION:
+            raise
+        await client.call("get_account", "GET", "/account")

@@ -128,6 +128,9 @@ def _type_problems(entry: Declared) -> Iterator[Problem]:
     spec: DatapointSpec = entry.spec
     if spec.type == LINK and spec.url is None:
         yield _problem(entry, "", "a link needs a url (or write type: pixel)")
+    if "/" in spec.name or any(char.isspace() for char in spec.name):  # the API refuses them
+        yield _problem(entry, "name", "a datapoint name may not hold '/' or spaces (a link's name is its "
+                                      f"short path, http://<domain>/<name>); got {spec.name!r}")
     if spec.type != PIXEL:
         return
     source = " (its type comes from this file's defaults)" if "type" in entry.inherited else ""

@@ -77,7 +77,7 @@ def test_paths_and_a_saved_plan_exclude_each_other(repo: Path, db_path: Path, tm
     saved = tmp_path / "plan.json"
     run(db_path, "plan", str(repo), "--out", str(saved))
     result = run(db_path, "apply", str(repo), "--plan", str(saved))
-    assert result.exit_code == 2 and "give manifest PATHS or --plan FILE" in result.output
+    assert result.exit_code == 1 and "give manifest PATHS or --plan FILE" in result.output
 
 
 def test_a_saved_plan_applied_twice_creates_nothing_twice(repo: Path, db_path: Path, tmp_path: Path) -> None:
@@ -181,3 +181,41 @@ def test_a_hand_edited_saved_plan_is_refused_in_one_line(repo: Path, db_path: Pa
     result = run(db_path, "apply", "--plan", str(saved))
     assert result.exit_code == 1 and result.output.splitlines()[-1] == expected
     assert live_datapoints(db_path) == {}
+
+
+def test_a_saved_plan_whose_password_variable_is_unset_is_refused_before_any_write(
+        repo: Path, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    saved = tmp_path / "plan.json"
+    assert run(db_path, "plan", str(repo), "--out", str(saved)).exit_code == 0
+    monkeypatch.delenv("SALE_PASSWORD")
+    result = run(db_path, "apply", "--plan", str(saved))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        "error: environment variable SALE_PASSWORD is not set (or empty); export it with the password of "
+        "datapoint:sale; nothing was applied")
+    assert live_datapoints(db_path) == {}
+    assert rows(db_path, "SELECT id FROM groups") == [] and rows(db_path, "SELECT id FROM conversions") == []
+    monkeypatch.setenv("SALE_PASSWORD", PASSWORD)
+    applied = run(db_path, "apply", "--plan", str(saved))
+    assert applied.exit_code == 0 and applied.output.rstrip().endswith("converged"), applied.output
+
+
+def test_a_saved_plan_names_its_local_database_by_absolute_path(repo: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    here, elsewhere = tmp_path / "here", tmp_path / "elsewhere"
+    here.mkdir()
+    elsewhere.mkdir()
+    saved = tmp_path / "plan.json"
+    monkeypatch.chdir(here)
+    relative = Path(".clickmeter/local.db")
+    assert run(relative, "plan", str(repo), "--out", str(saved)).exit_code == 0
+    monkeypatch.chdir(elsewhere)  # the same relative path is another account here
+    refused = run(relative, "apply", "--plan", str(saved))
+    assert refused.exit_code == 1
+    assert (f"the plan was made for 'target: local ({here / relative})', "
+            f"not 'target: local ({elsewhere / relative})'") in refused.output
+    assert not (elsewhere / relative).exists()
+    monkeypatch.chdir(here)
+    applied = run(Path("./.clickmeter/../.clickmeter/local.db"), "apply", "--plan", str(saved))
+    assert applied.exit_code == 0 and applied.output.rstrip().endswith("converged"), applied.output
+    assert sorted(live_datapoints(here / relative).values()) == [("TrackingLink", "sale"), ("TrackingPixel", "beacon")]

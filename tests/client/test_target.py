@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
-from client_support import closed_port
+from client_support import closed_port, served
 
 from reconciler.cli import GlobalOptions
 from reconciler.clickmeter.errors import TargetError
 from reconciler.clickmeter.target import describe_target, open_client
+from tests.apply.support import serving
 
 pytestmark = pytest.mark.anyio
 
@@ -61,6 +63,26 @@ async def test_unreachable_url_is_one_line(monkeypatch: pytest.MonkeyPatch) -> N
         async with open_client(options(url), backoff=0.01):
             pass
     assert str(unreachable.value) == f"target: {url}: cannot reach the service (ConnectError)"
+
+
+async def test_a_url_that_answers_too_slowly_is_one_line_that_says_so(
+        db_path: Path, api_key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLICKMETER_API_KEY", api_key)
+    with served(db_path, api_key, "--latency-ms", "800") as url:
+        with pytest.raises(TargetError) as slow:
+            async with open_client(options(url), timeout=httpx.Timeout(0.2), backoff=0.01):
+                pass
+    assert str(slow.value) == f"target: {url}: the service did not answer in time (ReadTimeout)"
+
+
+@pytest.mark.parametrize("fault_seed", [3, 16, 18])  # the first two API requests drop, fail with 5xx, or both
+async def test_a_flaky_service_gets_the_usual_retries_on_the_first_call(
+        db_path: Path, api_key: str, monkeypatch: pytest.MonkeyPatch, fault_seed: int) -> None:
+    monkeypatch.setenv("CLICKMETER_API_KEY", api_key)
+    with serving(db_path, fault_rate=0.5, fault_seed=fault_seed) as url:
+        async with open_client(options(url), backoff=0.01) as client:
+            assert client.calls["get_account"] == 3  # two failed tries, then the usual retries
+            assert await client.count_datapoints() == 0
 
 
 async def test_refused_key_is_one_line(live_server: str, monkeypatch: pytest.MonkeyPatch) -> None:

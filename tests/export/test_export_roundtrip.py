@@ -167,10 +167,24 @@ def test_output_names_the_target_first_then_files_and_variables(tmp_path: Path) 
     assert lines[1] == f"wrote 2 files to {tmp_path / 'out'}:"
     assert sorted(lines[2:4]) == [f"  {tmp_path / 'out' / 'groups' / 'spring.yaml'}",
                                   f"  {tmp_path / 'out' / 'manifest.schema.json'}"]
-    assert lines[4:] == ["set these environment variables before running plan:",
+    assert lines[4:] == ["set these environment variables to manage the passwords (unset, plan leaves them as live):",
                          "  CLICKMETER_PASSWORD_LOCKED  password of link 'locked' (id 1)"]
     assert password_of("locked") not in result.output
     assert password_of("locked") not in (tmp_path / "out" / "groups" / "spring.yaml").read_text("utf-8")
+
+
+def test_an_export_with_passwords_plans_clean_before_their_variables_are_set(tmp_path: Path) -> None:
+    db_path = tmp_path / "local.db"
+    asyncio.run(seed_local(db_path, AccountSpec([], [], [], [], [], [
+        DatapointSpec("locked", TRACKING_LINK, url="https://a.example/", password=True)])))
+    out = tmp_path / "out"
+    assert run_cli(db_path, "export", "--out", str(out)).exit_code == 0
+    planned = run_cli(db_path, "plan", str(out), "--detailed-exitcode")
+    assert planned.exit_code == 0, planned.output
+    assert "password of 'locked' not managed: environment variable CLICKMETER_PASSWORD_LOCKED is not set" \
+        in planned.output
+    changed = run_cli(db_path, "plan", str(out), "--detailed-exitcode", env={"CLICKMETER_PASSWORD_LOCKED": "new"})
+    assert changed.exit_code == 2 and "password: (sensitive) (changed)" in changed.output
 
 
 def test_a_non_empty_directory_is_refused_without_force(tmp_path: Path) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -76,3 +78,19 @@ def test_installed_entry_point_validates_the_examples() -> None:
                           capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith("valid: 13 datapoints (9 links, 4 pixels), 3 groups, 3 conversions")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("kind", "name"), [("link", "spring sale"), ("link", "spring/sale"), ("link", "spring-sale"),
+                                            ("pixel", "spring banner"), ("pixel", "spring-banner")])
+async def test_validate_refuses_exactly_the_datapoint_names_the_server_refuses(
+        write_manifest: WriteManifest, asgi_client: Any, kind: str, name: str) -> None:
+    body: dict[str, Any] = {"type": "TrackingLink" if kind == "link" else "TrackingPixel", "name": name}
+    if kind == "link":
+        body["typeTL"] = {"url": "https://shop.example.com/"}
+    created = await asgi_client.post("/datapoints", json=body)
+    entry = f"datapoints:\n  - name: {json.dumps(name)}\n    type: {kind}\n"
+    path = write_manifest("links.yaml", entry + ("    url: https://shop.example.com/\n" if kind == "link" else ""))
+    status, _, errors = validate(str(path))
+    assert (status == 0) == (created.status_code == 200), (created.text, errors)
+    assert status == 0 or "a datapoint name may not hold '/' or spaces" in errors

@@ -339,3 +339,29 @@ def test_protect_active_days_zero_reads_no_clicks_and_refuses_nothing(db_path: P
     document = json.loads(plan(db_path, str(repo), "--format", "json").output)
     assert [c["recent_clicks"] for c in document["changes"]] == [None]
     assert document["safety"]["refusals"] == []
+
+
+@pytest.mark.parametrize("mistake", [["missing-dir/"], ["--format", "xml"], ["--no-such-option"]])
+def test_a_usage_error_never_exits_2_the_code_for_changes(db_path: Path, api_key: str, repo: Path,
+                                                          mistake: list[str]) -> None:
+    args = [str(repo), *mistake] if mistake[0].startswith("--") else mistake
+    result = plan(db_path, *args, "--detailed-exitcode")
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines()[-1].startswith("Error: ")
+    assert plan(db_path, str(repo), "--detailed-exitcode").exit_code == 2  # the account really has changes
+
+
+def test_a_global_option_error_exits_1(tmp_path: Path, repo: Path) -> None:
+    result = plan(tmp_path, str(repo), "--detailed-exitcode")  # --local-db names a directory
+    assert result.exit_code == 1
+    assert "Invalid value for '--local-db'" in result.output
+
+
+def test_the_summary_line_counts_one_call_and_one_retag_in_the_singular(db_path: Path, api_key: str,
+                                                                        repo: Path) -> None:
+    converge(db_path, api_key, repo)
+    (repo / "campaign.yaml").write_text(CAMPAIGN.replace("tags: [news]\n", "tags: [news, spring]\n"))
+    result = plan(db_path, str(repo), "--detailed-exitcode")
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1] == ("Plan: 0 to create, 0 to update, 0 to delete, 1 link to re-tag; "
+                                              "1 API call (~1 s at 10 req/s).")

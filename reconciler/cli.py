@@ -43,8 +43,8 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             click.echo(f"error: {error}", err=True)
             sys.exit(error.exit_code)
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
+            click.echo("error: interrupted", err=True)
+            sys.exit(1)
 
     return wrapper
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import socket
 import subprocess
@@ -146,3 +147,17 @@ def test_bad_testing_options_are_refused(tmp_path: Path, option: str) -> None:
 
     assert result.returncode == 1
     assert option.split("=")[0] in result.stderr
+
+
+def test_ctrl_c_during_plan_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    with serving(tmp_path / "slow.db", "--api-key", "slow-key", "--latency-ms", "900") as (url, _):
+        plan = subprocess.Popen(
+            [sys.executable, "-m", "reconciler", "--target", url, "plan", "examples"],
+            cwd=REPO, env={**os.environ, "CLICKMETER_API_KEY": "slow-key"},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(2)
+        plan.send_signal(signal.SIGINT)
+        _, err = plan.communicate(timeout=30)
+
+    assert plan.returncode == 1
+    assert err.strip().splitlines() == ["error: interrupted"]

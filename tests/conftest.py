@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -65,13 +66,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def live_server(db_path: Path, api_key: str) -> Iterator[str]:
-    """A real uvicorn server for `db_path` on 127.0.0.1 in a thread; yields its base URL."""
-    port = free_port()
-    config = uvicorn.Config(create_app(db_path), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
+@contextmanager
+def serving_app(app: Starlette, *, lifespan: str = "on", log_level: str = "warning") -> Iterator[str]:
+    """`app` served by a real uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(),
+                                           log_level=log_level, lifespan=lifespan))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -79,6 +78,15 @@ def live_server(db_path: Path, api_key: str) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the live server did not start")
         time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(db_path: Path, api_key: str) -> Iterator[str]:
+    """A real uvicorn server for `db_path` on 127.0.0.1 in a thread; yields its base URL."""
+    with serving_app(create_app(db_path)) as url:
+        yield url

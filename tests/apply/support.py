@@ -12,15 +12,12 @@ import io
 import random
 import sqlite3
 from collections import Counter
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from reconciler.applying import execute_plan
 from reconciler.clickmeter.client import ClickMeterClient
@@ -32,7 +29,7 @@ from reconciler.plan import Plan
 from reconciler.planner import plan_changes
 from reconciler.reader import read_live_state
 from reconciler.server.app import create_app
-from tests.conftest import free_port
+from tests.conftest import serving_app
 
 ENVIRON = {"LINK_PASSWORD": "open-sesame"}
 TARGET = "target: test account"
@@ -88,17 +85,8 @@ async def account(db_path: Path, api_key: str, lost_answers: float = 0.0, lost_a
 def serving(db_path: Path, **app_options: Any) -> Iterator[str]:
     """The server on `db_path` over loopback (uvicorn in a thread), `app_options` to `create_app`;
     yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(create_app(db_path, **app_options), host="127.0.0.1",
-                                           port=free_port(), log_level="critical"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{server.config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving_app(create_app(db_path, **app_options), log_level="critical") as url:
+        yield url
 
 
 async def plan_for(client: ClickMeterClient, desired: DesiredState) -> Plan:

@@ -7,6 +7,7 @@ Accounts are built through the API client on the local target's database;
 from __future__ import annotations
 
 import asyncio
+import json
 import tempfile
 from pathlib import Path
 
@@ -300,9 +301,13 @@ def test_pinned_twins_plan_clean(tmp_path: Path) -> None:
         "twin#1": (1, "https://a.example/1"), "twin#2": (2, "https://a.example/2")}
 
 
-@pytest.mark.parametrize("drift", [{"notes": "after"}, {"title": "after"},
-                                   {"typeTL": {"url": "https://b.example/"}}])
-def test_plan_of_an_export_sees_live_drift_after_it(tmp_path: Path, drift: dict[str, object]) -> None:
+@pytest.mark.parametrize(("drift", "diff"), [
+    ({"notes": "after"}, ("notes", "after", "before")),
+    ({"title": "after"}, ("title", "after", "before")),
+    ({"typeTL": {"url": "https://b.example/"}}, ("url", "https://b.example/", "https://a.example/")),
+])
+def test_plan_of_an_export_sees_live_drift_after_it(tmp_path: Path, drift: dict[str, object],
+                                                     diff: tuple[str, str, str]) -> None:
     """The clean plans above are not vacuous: a live change to an exported field shows up.
 
     (Fields at their defaults are left out of the export, so they stay "as live".)
@@ -314,5 +319,8 @@ def test_plan_of_an_export_sees_live_drift_after_it(tmp_path: Path, drift: dict[
     assert run_cli(db_path, "export", "--out", str(out)).exit_code == 0
     asyncio.run(update_local(db_path, 1, drift))
 
-    planned = run_cli(db_path, "plan", str(out), "--detailed-exitcode")
+    planned = run_cli(db_path, "plan", str(out), "--detailed-exitcode", "--format", "json")
     assert planned.exit_code == 2, planned.output
+    [change] = json.loads(planned.output)["changes"]
+    assert (change["action"], change["name"]) == ("update", "watched")
+    assert [(d["field"], d["before"], d["after"]) for d in change["diffs"]] == [diff]

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from reconciler.applying import execute_plan
+from reconciler.bodies import DATAPOINT_TYPES
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.executor import Outcome
 from reconciler.model import (
@@ -36,7 +37,6 @@ TARGET = "target: test account"
 GROUPS = ("spring", "summer", "autumn")
 TAGS = ("news", "promo", "q1")
 CONVERSIONS = ("signup", "buy", "lead")
-WIRE_TYPES = {"link": "TrackingLink", "pixel": "TrackingPixel"}
 
 
 class AnswersLostAfterWrites:
@@ -178,6 +178,6 @@ def lost(before: Mapping[int, tuple[str, str]], desired: DesiredState, db_path: 
     pruned = {name for name, group in desired.groups.items() if group.prune}
     group_of = {row["id"]: row["name"] for row in rows(
         db_path, "SELECT d.id, g.name FROM datapoints d JOIN groups g ON g.id = d.group_id")}
-    declared = {(WIRE_TYPES[spec.type], name) for name, spec in desired.datapoints.items()}
+    declared = {(DATAPOINT_TYPES[spec.type], name) for name, spec in desired.datapoints.items()}
     return sorted(datapoint_id for datapoint_id, identity in before.items() if datapoint_id not in after
                   and (identity in declared or group_of.get(datapoint_id) not in pruned))

@@ -24,13 +24,14 @@ from reconciler.bodies import DATAPOINT_TYPES
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.executor import Outcome
 from reconciler.model import (
-    PIXEL, ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Location, Secret, Settings,
+    PIXEL, ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Secret, Settings,
 )
 from reconciler.plan import Plan
 from reconciler.planner import plan_changes
 from reconciler.reader import read_live_state
 from reconciler.server.app import create_app
 from tests.conftest import serving_app
+from tests.planner.states import desired_state as planner_desired_state
 
 ENVIRON = {"LINK_PASSWORD": "open-sesame"}
 TARGET = "target: test account"
@@ -101,11 +102,9 @@ async def apply_desired(client: ClickMeterClient, desired: DesiredState, **optio
 
 def desired_state(datapoints: list[DatapointSpec], groups: list[GroupSpec] = (),
                   conversions: list[ConversionSpec] = ()) -> DesiredState:
-    for line, spec in enumerate(datapoints, start=1):
-        spec.locations.setdefault("", Location("links.yaml", line, 3))
-    return DesiredState(settings=Settings(max_delete_percent=100, max_update_percent=100),
-                        groups={g.name: g for g in groups}, conversions={c.name: c for c in conversions},
-                        datapoints={d.name: d for d in datapoints}, digest="a" * 64)
+    """The planner tests' desired state, with the safety thresholds out of the way."""
+    return planner_desired_state(datapoints, groups, conversions,
+                                 Settings(max_delete_percent=100, max_update_percent=100))
 
 
 def random_desired(rng: random.Random, names: int = 8, most: int = 6) -> DesiredState:

@@ -1,9 +1,10 @@
-"""Talking to the real local server from planner tests (no apply exists yet).
+"""Talking to the real local server from planner tests.
 
 `in_account` runs a coroutine against the in-process app for a database and key;
-`run_operations` sends a plan's operations exactly as written (placeholders
-filled the way the saved-plan format says), which proves the operations work
-against the server, and sets up accounts for the tests.
+`run_operations` sends a plan's operations exactly as written, one after the
+other and without the executor's retries or re-reads (only its placeholder
+filling), which proves the operations work against the server, and sets up
+accounts for the tests.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 
 from reconciler.clickmeter.client import ClickMeterClient
+from reconciler.executor import fill
 from reconciler.plan import Plan
 from reconciler.server.app import create_app
 
@@ -35,25 +37,13 @@ def in_account(db_path: Path, api_key: str, work: Callable[[ClickMeterClient], A
     return asyncio.run(run())
 
 
-def _filled(value: Any, ids: dict[str, int], environ: Mapping[str, str]) -> Any:
-    if isinstance(value, dict):
-        if set(value) == {"$ref"}:
-            return ids[value["$ref"]]
-        if set(value) == {"$secret"}:
-            return environ[value["$secret"]]
-        return {key: _filled(item, ids, environ) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_filled(item, ids, environ) for item in value]
-    return value
-
-
 async def run_operations(client: ClickMeterClient, plan: Plan, environ: Mapping[str, str] = {}) -> dict[str, int]:
     """Every operation in order; each must succeed whole. Returns `kind:name -> new id`."""
     ids: dict[str, int] = {}
     for operation in plan.operations:
-        path = operation.path.format(**_filled(operation.params, ids, environ))
+        path = operation.path.format(**fill(operation.params, ids, environ))
         answer = await client.call("plan-operation", operation.method, path,
-                                   body=_filled(operation.body, ids, environ), idempotent=False)
+                                   body=fill(operation.body, ids, environ), idempotent=False)
         results = answer.get("results") if isinstance(answer, dict) else None
         if results is not None:
             assert [r["status"] for r in results] == ["ok"] * len(operation.items), results

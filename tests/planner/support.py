@@ -20,6 +20,7 @@ from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.executor import fill
 from reconciler.plan import Plan
 from reconciler.server.app import create_app
+from tests.server.traffic_helpers import visit
 
 T = TypeVar("T")
 
@@ -56,17 +57,17 @@ async def run_operations(client: ClickMeterClient, plan: Plan, environ: Mapping[
 
 def record_clicks(db_path: Path, path: str, clicks: int) -> None:
     """Visit a link's short path (`/{domain}/{name}`) on the local server as a browser would."""
-    async def visit() -> None:
+    async def visit_all() -> None:
         app = create_app(db_path)
         try:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://local") as web:
                 for visit_number in range(clicks):
-                    response = await web.get(path, headers={"User-Agent": f"browser-{visit_number}",
-                                                            "X-Forwarded-For": f"10.0.0.{visit_number + 1}"})
+                    response = await visit(web, path, ip=f"10.0.0.{visit_number + 1}",
+                                           agent=f"browser-{visit_number}")
                     assert response.status_code in (301, 307), response.text
         finally:
             app.state.store.close()
-    asyncio.run(visit())
+    asyncio.run(visit_all())
 
 
 TWIN_MANIFEST = """\

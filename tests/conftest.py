@@ -17,9 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from click.testing import CliRunner, Result
 from starlette.applications import Starlette
 
 from reconciler.apishapes import AUTH_HEADER
+from reconciler.cli import cli
 from reconciler.server.app import create_app
 from reconciler.server.db import register_account
 
@@ -57,6 +59,14 @@ async def asgi_client(app: Starlette, api_key: str) -> AsyncIterator[httpx.Async
     async with httpx.AsyncClient(transport=transport, base_url="http://local",
                                  headers={AUTH_HEADER: api_key}) as client:
         yield client
+
+
+def run_local(db_path: Path, *args: str, env: dict[str, str] | None = None,
+              stdin: str | None = None) -> Result:
+    """The CLI in-process on the local target `db_path`; an exception other than the
+    exit it chose fails the test (it would be a traceback for the user)."""
+    return CliRunner().invoke(cli, ["--local-db", str(db_path), *args], env=env, input=stdin,
+                              catch_exceptions=False)
 
 
 def free_port() -> int:

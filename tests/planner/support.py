@@ -20,6 +20,7 @@ from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.executor import fill
 from reconciler.plan import Plan
 from reconciler.server.app import create_app
+from tests.apply.support import account
 from tests.server.traffic_helpers import visit
 
 T = TypeVar("T")
@@ -28,13 +29,8 @@ T = TypeVar("T")
 def in_account(db_path: Path, api_key: str, work: Callable[[ClickMeterClient], Awaitable[T]]) -> T:
     """`work(client)` against the local server on `db_path`, from synchronous test code."""
     async def run() -> T:
-        app = create_app(db_path)
-        try:
-            async with ClickMeterClient("http://local", api_key, transport=httpx.ASGITransport(app=app),
-                                        backoff=0.01) as client:
-                return await work(client)
-        finally:
-            app.state.store.close()
+        async with account(db_path, api_key) as client:
+            return await work(client)
     return asyncio.run(run())
 
 

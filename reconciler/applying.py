@@ -38,6 +38,7 @@ class StalePlanError(ReconcilerError):
 
 
 def check_target(plan: Plan, options: GlobalOptions) -> None:
+    """Refuse a saved plan made for another account: its ids mean nothing here."""
     here = saved_target(options)
     if plan.target != here:
         raise StalePlanError(f"the plan was made for {plan.target!r}, not {here!r}; plan again")

@@ -19,7 +19,7 @@ Ref = int | dict[str, str]
 DATAPOINT_TYPES = {"link": api.TRACKING_LINK, "pixel": api.TRACKING_PIXEL}
 REDIRECTS = {"temporary": api.TEMPORARY_REDIRECT, "permanent": api.PERMANENT_REDIRECT}
 STATUSES = {"active": api.STATUS_ACTIVE, "paused": api.STATUS_PAUSED}
-PROTOCOLS = {"http": "Http", "https": "Https"}
+PROTOCOLS = {protocol.lower(): protocol for protocol in api.PROTOCOLS}
 
 # model field -> key at the datapoint's top level, and inside `typeTL`
 TOP_LEVEL_KEYS = {"name": "name", "title": "title", "notes": "notes", "favourite": "preferred",

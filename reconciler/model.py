@@ -19,7 +19,6 @@ PIXEL = "pixel"
 DATAPOINT_TYPES = (LINK, PIXEL)
 REDIRECTS = ("temporary", "permanent")
 STATUSES = ("active", "paused")
-MAX_CONVERSIONS = 5
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ The calls that carry the changes out are chosen by `reconciler.calls`.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from reconciler.calls import DatapointWork, References, build_operations
 from reconciler.errors import ReconcilerError
@@ -74,7 +74,7 @@ class LiveIndex:
 def plan_changes(desired: DesiredState, live: LiveState) -> Plan:
     """The changes that make `live` what `desired` declares, and the calls for them."""
     index = LiveIndex.of(live)
-    keyed = [(key, _with_settings_defaults(desired, spec)) for key, spec in sorted(desired.datapoints.items())]
+    keyed = sorted(desired.datapoints.items())  # settings defaults are already applied by the loader
     specs = [spec for _, spec in keyed]
     _check_references(desired, specs, index)
     refs = References(index)
@@ -118,18 +118,6 @@ def _safety(desired: DesiredState, matched: int, deletes: int, works: list[Datap
 def _where(spec: DatapointSpec | GroupSpec, field_name: str) -> str:
     location: Location | None = spec.locations.get(field_name) or spec.locations.get("")
     return f"{location}: " if location else ""
-
-
-def _with_settings_defaults(desired: DesiredState, spec: DatapointSpec) -> DatapointSpec:
-    """`settings.default_group` / `default_domain` for datapoints that do not say."""
-    settings = desired.settings
-    group = spec.group if spec.group is not None else settings.default_group
-    domain = spec.domain
-    if domain is None and spec.type == LINK:
-        domain = settings.default_domain
-    if group == spec.group and domain == spec.domain:
-        return spec
-    return replace(spec, group=group, domain=domain)
 
 
 def _check_references(desired: DesiredState, specs: list[DatapointSpec], index: LiveIndex) -> None:

@@ -16,13 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from reconciler.apishapes import DATE_FORMAT, TRACKING_LINK, TRACKING_PIXEL
+from reconciler.apishapes import DATE_FORMAT
 from reconciler.errors import ReconcilerError
 from reconciler.model import LINK, PIXEL, DatapointSpec, DesiredState
-
-WIRE_TYPE = {LINK: TRACKING_LINK, PIXEL: TRACKING_PIXEL}
-MODEL_TYPE = {wire: kind for kind, wire in WIRE_TYPE.items()}
-TYPE_FILTER = {LINK: "tl", PIXEL: "tp"}
+from reconciler.reader import TYPE_OF
 
 
 class StatsError(ReconcilerError):
@@ -89,7 +86,7 @@ class LiveFigures:
 def read_summary_row(result: Mapping[str, Any]) -> LiveFigures:
     """Shape one summary `AggregatedResult`; only id, name and type of its data are kept."""
     data = result.get("entityData") or {}
-    kind = MODEL_TYPE.get(data.get("type", ""))
+    kind = TYPE_OF.get(data.get("type", ""))
     if kind is None or not data.get("name"):
         raise StatsError(f"summary row {result.get('entityId')!r} carries no datapoint name and type")
     return LiveFigures(

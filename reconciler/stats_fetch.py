@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.apishapes import MAX_LIMIT
 from reconciler.model import DatapointSpec, DesiredState
+from reconciler.reader import TYPE_FILTER
 from reconciler.stats import (
-    TYPE_FILTER, DatapointStats, HitRow, LiveFigures, Period, ReportItem, Series, StatsError,
+    DatapointStats, HitRow, LiveFigures, Period, ReportItem, Series, StatsError,
     kinds_declared, match_declared, merge_series, read_hit, read_report_item, read_summary_row,
 )
 from reconciler.stats_options import Timeframe

@@ -11,14 +11,17 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
+from click.testing import CliRunner, Result
 from starlette.applications import Starlette
 
 from reconciler.apishapes import AUTH_HEADER
+from reconciler.cli import cli
 from reconciler.server.app import create_app
 from reconciler.server.db import register_account
 
@@ -58,6 +61,14 @@ async def asgi_client(app: Starlette, api_key: str) -> AsyncIterator[httpx.Async
         yield client
 
 
+def run_local(db_path: Path, *args: str, env: dict[str, str] | None = None,
+              stdin: str | None = None) -> Result:
+    """The CLI in-process on the local target `db_path`; an exception other than the
+    exit it chose fails the test (it would be a traceback for the user)."""
+    return CliRunner().invoke(cli, ["--local-db", str(db_path), *args], env=env, input=stdin,
+                              catch_exceptions=False)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 nobody listens on right now."""
     with socket.socket() as probe:
@@ -65,13 +76,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def live_server(db_path: Path, api_key: str) -> Iterator[str]:
-    """A real uvicorn server for `db_path` on 127.0.0.1 in a thread; yields its base URL."""
-    port = free_port()
-    config = uvicorn.Config(create_app(db_path), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
+@contextmanager
+def serving_app(app: Starlette, *, lifespan: str = "on", log_level: str = "warning") -> Iterator[str]:
+    """`app` served by a real uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(),
+                                           log_level=log_level, lifespan=lifespan))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -79,6 +88,15 @@ def live_server(db_path: Path, api_key: str) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the live server did not start")
         time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(db_path: Path, api_key: str) -> Iterator[str]:
+    """A real uvicorn server for `db_path` on 127.0.0.1 in a thread; yields its base URL."""
+    with serving_app(create_app(db_path)) as url:
+        yield url

@@ -144,7 +144,7 @@ async def datapoint_aggregated_list(request: Request) -> JSONAnswer:
     return JSONAnswer(list_answer(request, Scope.datapoint(datapoint_id), str(datapoint_id)))
 
 
-def group_filter(request: Request, account_id: int) -> Filter:
+def group_datapoints_filter(request: Request, account_id: int) -> Filter:
     """The statistics filters narrowed to the path's group; 404 unless it is the account's."""
     group_id = request.path_params["id"]
     with store_of(request).transaction() as db:
@@ -156,13 +156,13 @@ def group_filter(request: Request, account_id: int) -> Filter:
 
 async def group_aggregated(request: Request) -> JSONAnswer:
     account_id = account_of(request)
-    answer = aggregated_answer(request, Scope.matching(account_id, group_filter(request, account_id)))
+    answer = aggregated_answer(request, Scope.matching(account_id, group_datapoints_filter(request, account_id)))
     return JSONAnswer({"entityId": str(request.path_params["id"]), **answer})
 
 
 async def group_aggregated_list(request: Request) -> JSONAnswer:
     account_id = account_of(request)
-    return JSONAnswer(list_answer(request, Scope.matching(account_id, group_filter(request, account_id)),
+    return JSONAnswer(list_answer(request, Scope.matching(account_id, group_datapoints_filter(request, account_id)),
                                   str(request.path_params["id"])))
 
 
@@ -212,7 +212,7 @@ async def datapoints_summary(request: Request) -> JSONAnswer:
 
 async def group_summary(request: Request) -> JSONAnswer:
     account_id = account_of(request)
-    return JSONAnswer(summary_answer(request, account_id, group_filter(request, account_id)))
+    return JSONAnswer(summary_answer(request, account_id, group_datapoints_filter(request, account_id)))
 
 
 def statistics_routes() -> list[BaseRoute]:

@@ -12,34 +12,32 @@ import io
 import random
 import sqlite3
 from collections import Counter
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from reconciler.applying import execute_plan
+from reconciler.bodies import DATAPOINT_TYPES
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.executor import Outcome
 from reconciler.model import (
-    PIXEL, ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Location, Secret, Settings,
+    PIXEL, ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Secret, Settings,
 )
 from reconciler.plan import Plan
 from reconciler.planner import plan_changes
 from reconciler.reader import read_live_state
 from reconciler.server.app import create_app
-from tests.conftest import free_port
+from tests.conftest import serving_app
+from tests.planner.states import desired_state as planner_desired_state
 
 ENVIRON = {"LINK_PASSWORD": "open-sesame"}
 TARGET = "target: test account"
 GROUPS = ("spring", "summer", "autumn")
 TAGS = ("news", "promo", "q1")
 CONVERSIONS = ("signup", "buy", "lead")
-WIRE_TYPES = {"link": "TrackingLink", "pixel": "TrackingPixel"}
 
 
 class AnswersLostAfterWrites:
@@ -88,17 +86,8 @@ async def account(db_path: Path, api_key: str, lost_answers: float = 0.0, lost_a
 def serving(db_path: Path, **app_options: Any) -> Iterator[str]:
     """The server on `db_path` over loopback (uvicorn in a thread), `app_options` to `create_app`;
     yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(create_app(db_path, **app_options), host="127.0.0.1",
-                                           port=free_port(), log_level="critical"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{server.config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving_app(create_app(db_path, **app_options), log_level="critical") as url:
+        yield url
 
 
 async def plan_for(client: ClickMeterClient, desired: DesiredState) -> Plan:
@@ -113,11 +102,9 @@ async def apply_desired(client: ClickMeterClient, desired: DesiredState, **optio
 
 def desired_state(datapoints: list[DatapointSpec], groups: list[GroupSpec] = (),
                   conversions: list[ConversionSpec] = ()) -> DesiredState:
-    for line, spec in enumerate(datapoints, start=1):
-        spec.locations.setdefault("", Location("links.yaml", line, 3))
-    return DesiredState(settings=Settings(max_delete_percent=100, max_update_percent=100),
-                        groups={g.name: g for g in groups}, conversions={c.name: c for c in conversions},
-                        datapoints={d.name: d for d in datapoints}, digest="a" * 64)
+    """The planner tests' desired state, with the safety thresholds out of the way."""
+    return planner_desired_state(datapoints, groups, conversions,
+                                 Settings(max_delete_percent=100, max_update_percent=100))
 
 
 def random_desired(rng: random.Random, names: int = 8, most: int = 6) -> DesiredState:
@@ -190,6 +177,6 @@ def lost(before: Mapping[int, tuple[str, str]], desired: DesiredState, db_path: 
     pruned = {name for name, group in desired.groups.items() if group.prune}
     group_of = {row["id"]: row["name"] for row in rows(
         db_path, "SELECT d.id, g.name FROM datapoints d JOIN groups g ON g.id = d.group_id")}
-    declared = {(WIRE_TYPES[spec.type], name) for name, spec in desired.datapoints.items()}
+    declared = {(DATAPOINT_TYPES[spec.type], name) for name, spec in desired.datapoints.items()}
     return sorted(datapoint_id for datapoint_id, identity in before.items() if datapoint_id not in after
                   and (identity in declared or group_of.get(datapoint_id) not in pruned))

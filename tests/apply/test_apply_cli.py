@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from reconciler.cli import cli
 from tests.apply.support import live_datapoints, rows
+from tests.conftest import run_local
 
 PASSWORD = "pass-word-5678"
 CAMPAIGN = """\
@@ -44,12 +43,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return manifests
 
 
-def run(db_path: Path, *args: str, stdin: str | None = None) -> Result:
-    return CliRunner().invoke(cli, ["--local-db", str(db_path), *args], input=stdin, catch_exceptions=False)
-
-
 def test_apply_needs_a_confirmation_without_a_terminal(repo: Path, db_path: Path) -> None:
-    result = run(db_path, "apply", str(repo))
+    result = run_local(db_path, "apply", str(repo))
     assert result.exit_code == 1
     assert "error: apply needs a confirmation: run it on a terminal, or pass --auto-approve" in result.output
     assert live_datapoints(db_path) == {}
@@ -58,7 +53,7 @@ def test_apply_needs_a_confirmation_without_a_terminal(repo: Path, db_path: Path
 def test_auto_approved_apply_converges_and_logs_every_call_without_secrets(repo: Path, db_path: Path,
                                                                           tmp_path: Path) -> None:
     log = tmp_path / "apply.jsonl"
-    result = run(db_path, "apply", str(repo), "--auto-approve", "--log", str(log))
+    result = run_local(db_path, "apply", str(repo), "--auto-approve", "--log", str(log))
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"target: local ({db_path})")
     assert result.output.rstrip().endswith("converged")
@@ -69,24 +64,24 @@ def test_auto_approved_apply_converges_and_logs_every_call_without_secrets(repo:
         ("POST /groups", 1, "done"), ("POST /conversions", 1, "done"), ("PUT /datapoints/batch", 2, "done")]
     assert all(isinstance(e["duration_ms"], float) for e in entries)
     assert PASSWORD not in log.read_text() + result.output
-    again = run(db_path, "apply", str(repo), "--auto-approve")
+    again = run_local(db_path, "apply", str(repo), "--auto-approve")
     assert again.exit_code == 0 and "Nothing to apply." in again.output
 
 
 def test_paths_and_a_saved_plan_exclude_each_other(repo: Path, db_path: Path, tmp_path: Path) -> None:
     saved = tmp_path / "plan.json"
-    run(db_path, "plan", str(repo), "--out", str(saved))
-    result = run(db_path, "apply", str(repo), "--plan", str(saved))
+    run_local(db_path, "plan", str(repo), "--out", str(saved))
+    result = run_local(db_path, "apply", str(repo), "--plan", str(saved))
     assert result.exit_code == 1 and "give manifest PATHS or --plan FILE" in result.output
 
 
 def test_a_saved_plan_applied_twice_creates_nothing_twice(repo: Path, db_path: Path, tmp_path: Path) -> None:
     saved = tmp_path / "plan.json"
-    assert run(db_path, "plan", str(repo), "--out", str(saved)).exit_code == 0
-    first = run(db_path, "apply", "--plan", str(saved))
+    assert run_local(db_path, "plan", str(repo), "--out", str(saved)).exit_code == 0
+    first = run_local(db_path, "apply", "--plan", str(saved))
     assert first.exit_code == 0 and first.output.rstrip().endswith("converged"), first.output
     created = live_datapoints(db_path)
-    second = run(db_path, "apply", "--plan", str(saved))
+    second = run_local(db_path, "apply", "--plan", str(saved))
     assert second.exit_code == 0, second.output
     assert "Apply: 4 done (4 already as planned), 0 failed" in second.output and second.output.rstrip().endswith("converged")
     assert live_datapoints(db_path) == created
@@ -96,14 +91,14 @@ def test_a_saved_plan_applied_twice_creates_nothing_twice(repo: Path, db_path: P
 
 
 def test_a_stale_saved_plan_is_refused_naming_what_changed(repo: Path, db_path: Path, tmp_path: Path) -> None:
-    assert run(db_path, "apply", str(repo), "--auto-approve").exit_code == 0
+    assert run_local(db_path, "apply", str(repo), "--auto-approve").exit_code == 0
     (repo / "campaign.yaml").write_text(CAMPAIGN.replace("value: 12.5", "value: 20"))
     saved = tmp_path / "plan.json"
-    run(db_path, "plan", str(repo), "--out", str(saved))
+    run_local(db_path, "plan", str(repo), "--out", str(saved))
     (repo / "campaign.yaml").write_text(CAMPAIGN.replace("value: 12.5", "value: 30")
                                         .replace("/sale", "/other"))
-    assert run(db_path, "apply", str(repo), "--auto-approve").exit_code == 0  # someone else's change
-    result = run(db_path, "apply", "--plan", str(saved))
+    assert run_local(db_path, "apply", str(repo), "--auto-approve").exit_code == 0  # someone else's change
+    result = run_local(db_path, "apply", "--plan", str(saved))
     assert result.exit_code == 1
     assert "error: the saved plan is stale: conversion signup (id" in result.output
     assert "changed since the plan was made" in result.output
@@ -112,9 +107,9 @@ def test_a_stale_saved_plan_is_refused_naming_what_changed(repo: Path, db_path: 
 
 def test_a_saved_plan_for_another_target_is_refused(repo: Path, db_path: Path, tmp_path: Path) -> None:
     saved = tmp_path / "plan.json"
-    run(db_path, "plan", str(repo), "--out", str(saved))
+    run_local(db_path, "plan", str(repo), "--out", str(saved))
     other = tmp_path / "other.db"
-    result = run(other, "apply", "--plan", str(saved))
+    result = run_local(other, "apply", "--plan", str(saved))
     assert result.exit_code == 1
     assert f"the plan was made for 'target: local ({db_path})', not 'target: local ({other})'" in result.output
     assert not other.exists()  # refused before the target was even opened
@@ -124,28 +119,28 @@ def test_deletes_beyond_the_threshold_need_force(repo: Path, db_path: Path) -> N
     links = "".join(f"  - name: link-{n}\n    url: https://shop.example.com/{n}\n    group: spring\n"
                     for n in range(10))
     (repo / "links.yaml").write_text("datapoints:\n" + links)
-    assert run(db_path, "apply", str(repo), "--auto-approve").exit_code == 0
+    assert run_local(db_path, "apply", str(repo), "--auto-approve").exit_code == 0
     (repo / "links.yaml").write_text("datapoints:\n" + links.split("  - name: link-5")[0])
-    refused = run(db_path, "apply", str(repo), "--auto-approve")
+    refused = run_local(db_path, "apply", str(repo), "--auto-approve")
     assert refused.exit_code == 1 and "error: apply refused: the plan would delete 5 of 12" in refused.output
     assert len(live_datapoints(db_path)) == 12
-    forced = run(db_path, "apply", str(repo), "--auto-approve", "--force")
+    forced = run_local(db_path, "apply", str(repo), "--auto-approve", "--force")
     assert forced.exit_code == 0 and forced.output.rstrip().endswith("converged")
     assert len(live_datapoints(db_path)) == 7
 
 
 def test_a_saved_plan_of_updates_and_deletes_applied_twice_finds_them_done(repo: Path, db_path: Path,
                                                                            tmp_path: Path) -> None:
-    assert run(db_path, "apply", str(repo), "--auto-approve").exit_code == 0
+    assert run_local(db_path, "apply", str(repo), "--auto-approve").exit_code == 0
     (repo / "campaign.yaml").write_text(
         CAMPAIGN.replace("max_delete_percent: 30", "max_delete_percent: 100\n  max_update_percent: 100")
         .replace("/sale", "/sale-v2").replace("tags: [news]", "tags: [spring]")
         .split("  - name: beacon")[0])
     saved = tmp_path / "plan.json"
-    run(db_path, "plan", str(repo), "--out", str(saved))
-    first = run(db_path, "apply", "--plan", str(saved))
+    run_local(db_path, "plan", str(repo), "--out", str(saved))
+    first = run_local(db_path, "apply", "--plan", str(saved))
     assert first.exit_code == 0 and first.output.rstrip().endswith("converged"), first.output
-    second = run(db_path, "apply", "--plan", str(saved))
+    second = run_local(db_path, "apply", "--plan", str(saved))
     assert second.exit_code == 0, second.output
     assert "(5 already as planned), 0 failed" in second.output and second.output.rstrip().endswith("converged")
     assert sorted(live_datapoints(db_path).values()) == [("TrackingLink", "sale")]
@@ -155,10 +150,10 @@ def test_a_saved_plan_of_updates_and_deletes_applied_twice_finds_them_done(repo:
 def test_a_saved_plan_whose_new_name_was_taken_meanwhile_is_refused(repo: Path, db_path: Path,
                                                                     tmp_path: Path) -> None:
     saved = tmp_path / "plan.json"
-    run(db_path, "plan", str(repo), "--out", str(saved))
+    run_local(db_path, "plan", str(repo), "--out", str(saved))
     (repo / "campaign.yaml").write_text(CAMPAIGN.replace("/sale", "/elsewhere"))
-    assert run(db_path, "apply", str(repo), "--auto-approve").exit_code == 0  # someone else made "sale"
-    result = run(db_path, "apply", "--plan", str(saved))
+    assert run_local(db_path, "apply", str(repo), "--auto-approve").exit_code == 0  # someone else made "sale"
+    result = run_local(db_path, "apply", "--plan", str(saved))
     assert result.exit_code == 1
     assert "error: the saved plan is stale: datapoint sale now exists (id" in result.output
     assert rows(db_path, "SELECT url FROM datapoints WHERE name = 'sale'")[0]["url"] == \
@@ -169,7 +164,7 @@ def test_a_saved_plan_whose_new_name_was_taken_meanwhile_is_refused(repo: Path, 
 def test_a_hand_edited_saved_plan_is_refused_in_one_line(repo: Path, db_path: Path, tmp_path: Path,
                                                          edit: str) -> None:
     saved = tmp_path / "plan.json"
-    run(db_path, "plan", str(repo), "--out", str(saved))
+    run_local(db_path, "plan", str(repo), "--out", str(saved))
     document = json.loads(saved.read_text())
     if edit == "drop the name":
         del document["operations"][-1]["body"]["List"][0]["name"]
@@ -178,7 +173,7 @@ def test_a_hand_edited_saved_plan_is_refused_in_one_line(repo: Path, db_path: Pa
         document["operations"][0]["path"] = "/datapoints/{id}/favourite"
         expected = "error: the plan holds a call apply does not know: POST /datapoints/{id}/favourite"
     saved.write_text(json.dumps(document))
-    result = run(db_path, "apply", "--plan", str(saved))
+    result = run_local(db_path, "apply", "--plan", str(saved))
     assert result.exit_code == 1 and result.output.splitlines()[-1] == expected
     assert live_datapoints(db_path) == {}
 
@@ -186,9 +181,9 @@ def test_a_hand_edited_saved_plan_is_refused_in_one_line(repo: Path, db_path: Pa
 def test_a_saved_plan_whose_password_variable_is_unset_is_refused_before_any_write(
         repo: Path, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     saved = tmp_path / "plan.json"
-    assert run(db_path, "plan", str(repo), "--out", str(saved)).exit_code == 0
+    assert run_local(db_path, "plan", str(repo), "--out", str(saved)).exit_code == 0
     monkeypatch.delenv("SALE_PASSWORD")
-    result = run(db_path, "apply", "--plan", str(saved))
+    result = run_local(db_path, "apply", "--plan", str(saved))
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == (
         "error: environment variable SALE_PASSWORD is not set (or empty); export it with the password of "
@@ -196,7 +191,7 @@ def test_a_saved_plan_whose_password_variable_is_unset_is_refused_before_any_wri
     assert live_datapoints(db_path) == {}
     assert rows(db_path, "SELECT id FROM groups") == [] and rows(db_path, "SELECT id FROM conversions") == []
     monkeypatch.setenv("SALE_PASSWORD", PASSWORD)
-    applied = run(db_path, "apply", "--plan", str(saved))
+    applied = run_local(db_path, "apply", "--plan", str(saved))
     assert applied.exit_code == 0 and applied.output.rstrip().endswith("converged"), applied.output
 
 
@@ -208,14 +203,14 @@ def test_a_saved_plan_names_its_local_database_by_absolute_path(repo: Path, tmp_
     saved = tmp_path / "plan.json"
     monkeypatch.chdir(here)
     relative = Path(".clickmeter/local.db")
-    assert run(relative, "plan", str(repo), "--out", str(saved)).exit_code == 0
+    assert run_local(relative, "plan", str(repo), "--out", str(saved)).exit_code == 0
     monkeypatch.chdir(elsewhere)  # the same relative path is another account here
-    refused = run(relative, "apply", "--plan", str(saved))
+    refused = run_local(relative, "apply", "--plan", str(saved))
     assert refused.exit_code == 1
     assert (f"the plan was made for 'target: local ({here / relative})', "
             f"not 'target: local ({elsewhere / relative})'") in refused.output
     assert not (elsewhere / relative).exists()
     monkeypatch.chdir(here)
-    applied = run(Path("./.clickmeter/../.clickmeter/local.db"), "apply", "--plan", str(saved))
+    applied = run_local(Path("./.clickmeter/../.clickmeter/local.db"), "apply", "--plan", str(saved))
     assert applied.exit_code == 0 and applied.output.rstrip().endswith("converged"), applied.output
     assert sorted(live_datapoints(here / relative).values()) == [("TrackingLink", "sale"), ("TrackingPixel", "beacon")]

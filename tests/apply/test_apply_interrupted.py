@@ -17,10 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from reconciler.cli import cli
 from tests.apply.support import duplicates, live_datapoints, rows, serving
+from tests.conftest import run_local
 
 LINKS = 40
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -39,17 +38,13 @@ def slow_server(db_path: Path, api_key: str) -> Iterator[str]:
         yield url
 
 
-def local(db_path: Path, *args: str) -> object:
-    return CliRunner().invoke(cli, ["--local-db", str(db_path), *args], catch_exceptions=False)
-
-
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_killed_apply_stops_cleanly_and_a_rerun_converges(slow_server: str, db_path: Path, api_key: str,
                                                           tmp_path: Path, stop_signal: int) -> None:
     manifests = tmp_path / "manifests"
     manifests.mkdir()
     (manifests / "links.yaml").write_text(manifest(tagged=False))
-    assert local(db_path, "apply", str(manifests), "--auto-approve").exit_code == 0
+    assert run_local(db_path, "apply", str(manifests), "--auto-approve").exit_code == 0
     before = live_datapoints(db_path)
     (manifests / "links.yaml").write_text(manifest(tagged=True))  # 1 tag create + one patch per link
     log = tmp_path / "apply.jsonl"
@@ -72,12 +67,12 @@ def test_killed_apply_stops_cleanly_and_a_rerun_converges(slow_server: str, db_p
 
     untagged = {row["name"] for row in rows(db_path, "SELECT name FROM datapoints WHERE id NOT IN "
                                                      "(SELECT datapoint_id FROM datapoint_tags)")}
-    remainder = json.loads(local(db_path, "plan", str(manifests), "--format", "json").output)
+    remainder = json.loads(run_local(db_path, "plan", str(manifests), "--format", "json").output)
     assert 0 < len(untagged) < LINKS
     assert {c["name"] for c in remainder["changes"]} == untagged
     assert {c["action"] for c in remainder["changes"]} == {"update"}
 
-    rerun = local(db_path, "apply", str(manifests), "--auto-approve")
+    rerun = run_local(db_path, "apply", str(manifests), "--auto-approve")
     assert rerun.exit_code == 0 and rerun.output.rstrip().endswith("converged")
     assert live_datapoints(db_path) == before and duplicates(db_path) == []
     assert rows(db_path, "SELECT COUNT(*) AS n FROM datapoint_tags")[0]["n"] == LINKS

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from click.testing import CliRunner, Result
 
-from reconciler.cli import cli
 from tests.apply.support import rows
+from tests.conftest import run_local
 from tests.planner.support import drift_one_twin, seed_twin_links
-
-
-def run(db_path: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--local-db", str(db_path), *args], catch_exceptions=False)
 
 
 def twin_rows(db_path: Path) -> list[tuple[int, str, str, str]]:
@@ -28,15 +23,15 @@ def test_a_saved_plan_for_one_drifted_twin_converges(db_path: Path, api_key: str
     first, second = seed_twin_links(db_path, api_key, manifests)
     drift_one_twin(db_path, api_key, second)
     assert twin_rows(db_path) == [(first, "sale", "first", "news"), (second, "sale", "edited", "")]
-    assert run(db_path, "plan", str(manifests), "--out", str(saved)).exit_code == 0
+    assert run_local(db_path, "plan", str(manifests), "--out", str(saved)).exit_code == 0
 
-    applied = run(db_path, "apply", "--plan", str(saved))
+    applied = run_local(db_path, "apply", "--plan", str(saved))
     assert applied.exit_code == 0, applied.output
     assert "Apply: 2 done, 0 failed, 0 skipped, 0 not started." in applied.output
     assert applied.output.rstrip().endswith("converged")
     assert twin_rows(db_path) == [(first, "sale", "first", "news"), (second, "sale", "second", "news")]
-    assert run(db_path, "plan", str(manifests), "--detailed-exitcode").exit_code == 0
+    assert run_local(db_path, "plan", str(manifests), "--detailed-exitcode").exit_code == 0
 
-    again = run(db_path, "apply", "--plan", str(saved))
+    again = run_local(db_path, "apply", "--plan", str(saved))
     assert again.exit_code == 0, again.output
     assert "Apply: 2 done (2 already as planned), 0 failed" in again.output

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,21 +15,15 @@ from typing import IO, Any
 import httpx
 
 from reconciler.apishapes import AUTH_HEADER
+from tests.conftest import free_port
 
 REPOSITORY = Path(__file__).parents[2]
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 that nobody listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager
 def served(db_path: Path, api_key: str, *options: str) -> Iterator[str]:
     """`clickmeter-reconciler serve` in a subprocess on a free port; yields its base URL."""
-    port = closed_port()
+    port = free_port()
     command = [sys.executable, "-m", "reconciler", "serve", "--host", "127.0.0.1", "--port", str(port),
                "--db", str(db_path), "--api-key", api_key, *options]
     url = f"http://127.0.0.1:{port}"

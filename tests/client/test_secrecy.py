@@ -7,13 +7,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from client_support import closed_port, served
+from client_support import served
 from starlette.applications import Starlette
 
 from reconciler.apishapes import AUTH_HEADER
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.errors import ApiError, TransportError
 from reconciler.errors import ReconcilerError
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -48,7 +49,7 @@ async def test_key_is_absent_from_errors_reprs_and_logs(app: Starlette, api_key:
         errors = await failures_of(client)
         assert len(errors) == 5
         assert_hidden(api_key, repr(client), str(client.calls), *map(str, errors), *map(repr, errors))
-    async with ClickMeterClient(f"http://127.0.0.1:{closed_port()}", api_key, backoff=0.001,
+    async with ClickMeterClient(f"http://127.0.0.1:{free_port()}", api_key, backoff=0.001,
                                 max_retries=1) as unreachable:
         with pytest.raises(TransportError) as lost:
             await unreachable.create_tag("x")

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from client_support import closed_port, served
+from client_support import served
 
 from reconciler.cli import GlobalOptions
 from reconciler.clickmeter.errors import TargetError
 from reconciler.clickmeter.target import describe_target, open_client
 from tests.apply.support import serving
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -58,7 +59,7 @@ async def test_url_target_without_a_key_is_one_line(monkeypatch: pytest.MonkeyPa
 
 async def test_unreachable_url_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLICKMETER_API_KEY", "some-key")
-    url = f"http://127.0.0.1:{closed_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(TargetError) as unreachable:
         async with open_client(options(url), backoff=0.01):
             pass

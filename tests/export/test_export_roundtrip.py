@@ -7,6 +7,7 @@ Accounts are built through the API client on the local target's database;
 from __future__ import annotations
 
 import asyncio
+import json
 import tempfile
 from pathlib import Path
 
@@ -24,15 +25,12 @@ from reconciler.cli import cli
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.manifests import load_manifests
 from reconciler.model import LINK, DesiredState, LiveState
+from tests.conftest import run_local
 
 # What a datapoint is when a manifest leaves the field out (the API's defaults).
 LEFT_OUT = {"title": None, "notes": None, "group": None, "tags": frozenset(), "conversions": frozenset(),
             "retargeting": frozenset(), "favourite": False, "status": "active"}
 LEFT_OUT_OF_LINKS = {"domain": SYSTEM_DOMAIN, "redirect": "temporary"}
-
-
-def run_cli(db_path: Path, *args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(cli, ["--local-db", str(db_path), *args], env=env)
 
 
 def read_tree(root: Path) -> dict[str, bytes]:
@@ -52,9 +50,9 @@ def password_env(out: Path) -> dict[str, str]:
 
 def export_and_plan(db_path: Path, out: Path) -> Result:
     """`export` to `out`, then `plan --detailed-exitcode` of it with the passwords set."""
-    exported = run_cli(db_path, "export", "--out", str(out))
+    exported = run_local(db_path, "export", "--out", str(out))
     assert exported.exit_code == 0, exported.output
-    return run_cli(db_path, "plan", str(out), "--detailed-exitcode", env=password_env(out))
+    return run_local(db_path, "plan", str(out), "--detailed-exitcode", env=password_env(out))
 
 
 def assert_describes(desired: DesiredState, live: LiveState) -> None:
@@ -113,7 +111,7 @@ def test_export_of_an_unchanged_account_plans_no_changes_and_is_byte_stable(acco
         assert planned.exit_code == 0, planned.output
         assert_describes(load_manifests([str(root / "first")]), asyncio.run(read_local(db_path)))
 
-        again = run_cli(db_path, "export", "--out", str(root / "second"))
+        again = run_local(db_path, "export", "--out", str(root / "second"))
         assert again.exit_code == 0, again.output
         assert read_tree(root / "first") == read_tree(root / "second")
 
@@ -126,7 +124,7 @@ def test_entries_keep_what_differs_from_the_api_defaults_and_nothing_else(tmp_pa
                       redirect="PermanentRedirect", paused=True, favourite=True),
         DatapointSpec("px", TRACKING_PIXEL)])))
     out = tmp_path / "out"
-    assert run_cli(db_path, "export", "--out", str(out)).exit_code == 0
+    assert run_local(db_path, "export", "--out", str(out)).exit_code == 0
 
     assert yaml.safe_load((out / "ungrouped.yaml").read_text("utf-8")) == {"datapoints": [
         {"name": "elsewhere", "url": "https://a.example/", "domain": "d0.example.test", "redirect": "permanent",
@@ -160,7 +158,7 @@ def test_output_names_the_target_first_then_files_and_variables(tmp_path: Path) 
                                          password=True)])
     asyncio.run(seed_local(db_path, account))
 
-    result = run_cli(db_path, "export", "--out", str(tmp_path / "out"))
+    result = run_local(db_path, "export", "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == f"target: local ({db_path})"
@@ -194,13 +192,13 @@ def test_a_non_empty_directory_is_refused_without_force(tmp_path: Path) -> None:
     out.mkdir()
     (out / "mine.yaml").write_text("datapoints: []\n")
 
-    refused = run_cli(db_path, "export", "--out", str(out))
+    refused = run_local(db_path, "export", "--out", str(out))
     assert refused.exit_code == 1
     assert refused.stderr == (f"error: export --out {out}: the directory is not empty "
                               "(pass --force to write into it)\n")
     assert read_tree(out) == {"mine.yaml": b"datapoints: []\n"}
 
-    forced = run_cli(db_path, "export", "--out", str(out), "--force")
+    forced = run_local(db_path, "export", "--out", str(out), "--force")
     assert forced.exit_code == 0, forced.output
     assert set(read_tree(out)) == {"mine.yaml", "ungrouped.yaml", "manifest.schema.json"}
     assert f"warning: {out / 'mine.yaml'} was not written by this export; plan still reads it" in forced.stderr
@@ -210,10 +208,10 @@ def test_forced_re_export_into_its_own_output_changes_nothing(tmp_path: Path) ->
     db_path = tmp_path / "local.db"
     asyncio.run(seed_local(db_path, EVERYTHING))
     out = tmp_path / "out"
-    assert run_cli(db_path, "export", "--out", str(out)).exit_code == 0
+    assert run_local(db_path, "export", "--out", str(out)).exit_code == 0
     first = read_tree(out)
 
-    again = run_cli(db_path, "export", "--out", str(out), "--force")
+    again = run_local(db_path, "export", "--out", str(out), "--force")
     assert again.exit_code == 0, again.output
     assert again.stderr == ""
     assert read_tree(out) == first
@@ -222,7 +220,7 @@ def test_forced_re_export_into_its_own_output_changes_nothing(tmp_path: Path) ->
 def test_an_out_path_that_is_a_file_is_one_line(tmp_path: Path) -> None:
     taken = tmp_path / "taken"
     taken.write_text("mine")
-    result = run_cli(tmp_path / "local.db", "export", "--out", str(taken))
+    result = run_local(tmp_path / "local.db", "export", "--out", str(taken))
     assert result.exit_code == 1
     assert result.stderr == f"error: export --out {taken}: not a directory\n"
     assert taken.read_text() == "mine"
@@ -236,7 +234,7 @@ def test_a_file_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
     out.mkdir()
     (out / "groups").write_text("a file where the export wants a folder")
 
-    result = run_cli(db_path, "export", "--out", str(out), "--force")
+    result = run_local(db_path, "export", "--out", str(out), "--force")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [f"error: export: cannot write {out / 'groups' / 'spring.yaml'}: File exists"]
 
@@ -254,17 +252,17 @@ def test_group_filter_exports_those_groups_only_and_plans_clean(tmp_path: Path) 
     asyncio.run(seed_local(db_path, AccountSpec([], [], conversions, ["spare"], groups, datapoints)))
     out = tmp_path / "out"
 
-    result = run_cli(db_path, "export", "--out", str(out), "--group", "Spring")
+    result = run_local(db_path, "export", "--out", str(out), "--group", "Spring")
     assert result.exit_code == 0, result.output
     assert set(read_tree(out)) == {"groups/spring.yaml", "conversions.yaml", "manifest.schema.json"}
     assert yaml.safe_load((out / "conversions.yaml").read_text("utf-8")) == {
         "conversions": [{"name": "signup", "value": 1.5, "protocol": "https"}]}
-    planned = run_cli(db_path, "plan", str(out), "--detailed-exitcode")
+    planned = run_local(db_path, "plan", str(out), "--detailed-exitcode")
     assert planned.exit_code == 0, planned.output
 
 
 def test_unknown_group_is_one_line_naming_it(tmp_path: Path) -> None:
-    result = run_cli(tmp_path / "local.db", "export", "--out", str(tmp_path / "out"), "--group", "Nope")
+    result = run_local(tmp_path / "local.db", "export", "--out", str(tmp_path / "out"), "--group", "Nope")
     assert result.exit_code == 1
     assert result.stderr == "error: export --group: no live group named 'Nope'\n"
     assert not (tmp_path / "out").exists()
@@ -281,7 +279,7 @@ def test_names_not_unique_live_are_exported_with_id_pins_and_a_warning(tmp_path:
     seed_twins(tmp_path / "local.db")
     out = tmp_path / "out"
 
-    exported = run_cli(tmp_path / "local.db", "export", "--out", str(out))
+    exported = run_local(tmp_path / "local.db", "export", "--out", str(out))
     assert exported.exit_code == 0, exported.output
     assert exported.stderr == "warning: datapoint name 'twin' is not unique live (ids 1, 2): exported with id pins\n"
     entries = yaml.safe_load((out / "ungrouped.yaml").read_text("utf-8"))["datapoints"]
@@ -297,11 +295,11 @@ def test_a_pinned_name_whose_twin_is_in_another_group_plans_clean(tmp_path: Path
     asyncio.run(seed_local(db_path, AccountSpec(["d0.example.test"], [], [], [], groups, twins)))
     out = tmp_path / "out"
 
-    exported = run_cli(db_path, "export", "--out", str(out), "--group", "B")
+    exported = run_local(db_path, "export", "--out", str(out), "--group", "B")
     assert exported.exit_code == 0, exported.output
     assert yaml.safe_load((out / "groups" / "b.yaml").read_text("utf-8"))["datapoints"] == [
         {"name": "twin", "id": 2, "url": "https://a.example/2", "domain": "d0.example.test"}]
-    planned = run_cli(db_path, "plan", str(out), "--detailed-exitcode")
+    planned = run_local(db_path, "plan", str(out), "--detailed-exitcode")
     assert planned.exit_code == 0, planned.output
 
 
@@ -314,9 +312,13 @@ def test_pinned_twins_plan_clean(tmp_path: Path) -> None:
         "twin#1": (1, "https://a.example/1"), "twin#2": (2, "https://a.example/2")}
 
 
-@pytest.mark.parametrize("drift", [{"notes": "after"}, {"title": "after"},
-                                   {"typeTL": {"url": "https://b.example/"}}])
-def test_plan_of_an_export_sees_live_drift_after_it(tmp_path: Path, drift: dict[str, object]) -> None:
+@pytest.mark.parametrize(("drift", "diff"), [
+    ({"notes": "after"}, ("notes", "after", "before")),
+    ({"title": "after"}, ("title", "after", "before")),
+    ({"typeTL": {"url": "https://b.example/"}}, ("url", "https://b.example/", "https://a.example/")),
+])
+def test_plan_of_an_export_sees_live_drift_after_it(tmp_path: Path, drift: dict[str, object],
+                                                     diff: tuple[str, str, str]) -> None:
     """The clean plans above are not vacuous: a live change to an exported field shows up.
 
     (Fields at their defaults are left out of the export, so they stay "as live".)
@@ -325,8 +327,11 @@ def test_plan_of_an_export_sees_live_drift_after_it(tmp_path: Path, drift: dict[
     asyncio.run(seed_local(db_path, AccountSpec([], [], [], [], [], [
         DatapointSpec("watched", TRACKING_LINK, url="https://a.example/", title="before", notes="before")])))
     out = tmp_path / "out"
-    assert run_cli(db_path, "export", "--out", str(out)).exit_code == 0
+    assert run_local(db_path, "export", "--out", str(out)).exit_code == 0
     asyncio.run(update_local(db_path, 1, drift))
 
-    planned = run_cli(db_path, "plan", str(out), "--detailed-exitcode")
+    planned = run_local(db_path, "plan", str(out), "--detailed-exitcode", "--format", "json")
     assert planned.exit_code == 2, planned.output
+    [change] = json.loads(planned.output)["changes"]
+    assert (change["action"], change["name"]) == ("update", "watched")
+    assert [(d["field"], d["before"], d["after"]) for d in change["diffs"]] == [diff]

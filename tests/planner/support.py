@@ -1,9 +1,10 @@
-"""Talking to the real local server from planner tests (no apply exists yet).
+"""Talking to the real local server from planner tests.
 
 `in_account` runs a coroutine against the in-process app for a database and key;
-`run_operations` sends a plan's operations exactly as written (placeholders
-filled the way the saved-plan format says), which proves the operations work
-against the server, and sets up accounts for the tests.
+`run_operations` sends a plan's operations exactly as written, one after the
+other and without the executor's retries or re-reads (only its placeholder
+filling), which proves the operations work against the server, and sets up
+accounts for the tests.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 
 from reconciler.clickmeter.client import ClickMeterClient
+from reconciler.executor import fill
 from reconciler.plan import Plan
 from reconciler.server.app import create_app
+from tests.apply.support import account
+from tests.server.traffic_helpers import visit
 
 T = TypeVar("T")
 
@@ -25,35 +29,18 @@ T = TypeVar("T")
 def in_account(db_path: Path, api_key: str, work: Callable[[ClickMeterClient], Awaitable[T]]) -> T:
     """`work(client)` against the local server on `db_path`, from synchronous test code."""
     async def run() -> T:
-        app = create_app(db_path)
-        try:
-            async with ClickMeterClient("http://local", api_key, transport=httpx.ASGITransport(app=app),
-                                        backoff=0.01) as client:
-                return await work(client)
-        finally:
-            app.state.store.close()
+        async with account(db_path, api_key) as client:
+            return await work(client)
     return asyncio.run(run())
-
-
-def _filled(value: Any, ids: dict[str, int], environ: Mapping[str, str]) -> Any:
-    if isinstance(value, dict):
-        if set(value) == {"$ref"}:
-            return ids[value["$ref"]]
-        if set(value) == {"$secret"}:
-            return environ[value["$secret"]]
-        return {key: _filled(item, ids, environ) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_filled(item, ids, environ) for item in value]
-    return value
 
 
 async def run_operations(client: ClickMeterClient, plan: Plan, environ: Mapping[str, str] = {}) -> dict[str, int]:
     """Every operation in order; each must succeed whole. Returns `kind:name -> new id`."""
     ids: dict[str, int] = {}
     for operation in plan.operations:
-        path = operation.path.format(**_filled(operation.params, ids, environ))
+        path = operation.path.format(**fill(operation.params, ids, environ))
         answer = await client.call("plan-operation", operation.method, path,
-                                   body=_filled(operation.body, ids, environ), idempotent=False)
+                                   body=fill(operation.body, ids, environ), idempotent=False)
         results = answer.get("results") if isinstance(answer, dict) else None
         if results is not None:
             assert [r["status"] for r in results] == ["ok"] * len(operation.items), results
@@ -66,17 +53,17 @@ async def run_operations(client: ClickMeterClient, plan: Plan, environ: Mapping[
 
 def record_clicks(db_path: Path, path: str, clicks: int) -> None:
     """Visit a link's short path (`/{domain}/{name}`) on the local server as a browser would."""
-    async def visit() -> None:
+    async def visit_all() -> None:
         app = create_app(db_path)
         try:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://local") as web:
                 for visit_number in range(clicks):
-                    response = await web.get(path, headers={"User-Agent": f"browser-{visit_number}",
-                                                            "X-Forwarded-For": f"10.0.0.{visit_number + 1}"})
+                    response = await visit(web, path, ip=f"10.0.0.{visit_number + 1}",
+                                           agent=f"browser-{visit_number}")
                     assert response.status_code in (301, 307), response.text
         finally:
             app.state.store.close()
-    asyncio.run(visit())
+    asyncio.run(visit_all())
 
 
 TWIN_MANIFEST = """\

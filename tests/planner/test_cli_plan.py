@@ -17,6 +17,7 @@ from click.testing import CliRunner, Result
 from reconciler.cli import GlobalOptions, cli
 from reconciler.pipeline import build_plan
 from reconciler.reader import read_live_state
+from tests.conftest import run_local
 from tests.planner.support import in_account, record_clicks, run_operations
 
 PASSWORD = "open-sesame-1234"
@@ -61,7 +62,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def plan(db_path: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--local-db", str(db_path), "plan", *args], catch_exceptions=False)
+    return run_local(db_path, "plan", *args)
 
 
 def converge(db_path: Path, api_key: str, manifests: Path) -> dict[str, int]:
@@ -226,7 +227,7 @@ def test_the_same_inputs_give_byte_identical_json(db_path: Path, api_key: str, r
 
 def test_a_reference_to_nothing_names_the_manifest_line(db_path: Path, api_key: str, repo: Path) -> None:
     (repo / "campaign.yaml").write_text(CAMPAIGN.replace("conversions: [signup]", "conversions: [nowhere]"))
-    result = CliRunner().invoke(cli, ["--local-db", str(db_path), "plan", str(repo)])
+    result = run_local(db_path, "plan", str(repo))
     assert result.exit_code == 1
     assert re.fullmatch(rf"error: {re.escape(str(repo))}/campaign\.yaml:18:18: datapoint sale: conversions: "
                         r"conversion 'nowhere' is neither declared nor live\n", result.output)
@@ -272,7 +273,7 @@ def test_a_live_name_on_two_datapoints_is_an_error_naming_both_ids(db_path: Path
             for second in (False, True)]
         return [m["id"] for m in made]
     first, second = in_account(db_path, api_key, twins)
-    result = CliRunner().invoke(cli, ["--local-db", str(db_path), "plan", str(repo)])
+    result = run_local(db_path, "plan", str(repo))
     assert result.exit_code == 1
     assert result.output == (f"error: live link name 'sale' matches more than one datapoint "
                              f"(ids {first} and {second}); pin one with `id:`\n")
@@ -287,7 +288,7 @@ def test_json_output_follows_the_plan_schema(db_path: Path, api_key: str, repo: 
 
 def test_an_unwritable_out_file_is_one_line(db_path: Path, api_key: str, repo: Path, tmp_path: Path) -> None:
     target = tmp_path / "missing-dir" / "plan.json"
-    result = CliRunner().invoke(cli, ["--local-db", str(db_path), "plan", str(repo), "--out", str(target)])
+    result = run_local(db_path, "plan", str(repo), "--out", str(target))
     assert result.exit_code == 1
     assert result.output == f"error: --out {target}: cannot write the plan (No such file or directory)\n"
 

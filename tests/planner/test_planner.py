@@ -186,15 +186,6 @@ def test_only_prune_groups_lose_undeclared_datapoints() -> None:
     assert plan.at_risk_ids() == [4]
 
 
-def test_settings_defaults_apply_to_datapoints_that_do_not_say() -> None:
-    settings = Settings(default_group="main", default_domain="go.clickmeter.test")
-    desired = desired_state([link("a"), link("b", group="other")],
-                            groups=[GroupSpec("main"), GroupSpec("other")], settings=settings)
-    plan = plan_changes(desired, live_like(desired_state([], groups=[GroupSpec("main"), GroupSpec("other")])))
-    bodies = plan.operations[0].body["List"]
-    assert [(b["groupId"], b["typeTL"]["domainId"]) for b in bodies] == [(1, 1), (2, 1)]
-
-
 def test_thresholds_refuse_without_force_once_ten_are_managed() -> None:
     names = [f"dp{i}" for i in range(10)]
     groups = [GroupSpec("owned", prune=True)]

@@ -6,6 +6,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+import click
 import jsonschema
 
 from reconciler.model import DatapointSpec, GroupSpec, Secret
@@ -43,8 +44,14 @@ def test_text_names_the_target_first_and_ends_with_the_summary() -> None:
     assert "\x1b[" not in text
 
 
-def test_colour_only_when_asked() -> None:
-    assert "\x1b[32m" in PlanText(color=True).render(risky_plan())
+def test_colour_only_when_asked_and_only_adds_escapes() -> None:
+    coloured = PlanText(color=True).render(risky_plan())
+    assert click.unstyle(coloured) == PlanText().render(risky_plan())
+    lines = coloured.splitlines()
+    assert "\x1b[32m\x1b[1m +\x1b[0m link fresh  [manifests/links.yaml:2:5]" in lines
+    assert "\x1b[33m\x1b[1m ~\x1b[0m link sale (id 3)  [manifests/links.yaml:1:5]" in lines
+    assert "\x1b[31m\x1b[1m -\x1b[0m link gone (id 2)" in lines
+    assert "      \x1b[31m\x1b[22m! 5 clicks in the last 30 days, deleted\x1b[0m" in lines
 
 
 def test_markdown_puts_destructive_changes_first_with_their_clicks() -> None:

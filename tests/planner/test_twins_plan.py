@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from reconciler.cli import cli
+from tests.conftest import run_local
 from tests.planner.support import drift_one_twin, seed_twin_links
 
 
 def plan_json(db_path: Path, manifests: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--local-db", str(db_path), "plan", str(manifests), "--format", "json", *args])
+    return run_local(db_path, "plan", str(manifests), "--format", "json", *args)
 
 
 def test_pinned_twins_in_step_with_the_account_plan_no_changes(db_path: Path, api_key: str, tmp_path: Path) -> None:

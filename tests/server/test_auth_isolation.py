@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from openapi_check import failing_properties, failures_of
 from reconciler.apishapes import AUTH_HEADER
 from reconciler.server.db import register_account
-from server_helpers import counted, created_id, link_body, listed_ids
+from server_helpers import counted, created_id, datapoint, link_body, listed_ids
 
 pytestmark = pytest.mark.anyio
 
@@ -40,6 +40,7 @@ async def test_key_never_echoed_in_errors(app: Starlette) -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://local",
                                  headers={AUTH_HEADER: "secret-guess-123"}) as client:
         response = await client.get("/datapoints")
+    assert failing_properties(response, 401) == {AUTH_HEADER}
     assert "secret-guess-123" not in response.text
 
 
@@ -72,9 +73,13 @@ async def test_accounts_are_isolated(asgi_client: httpx.AsyncClient,
 
 async def test_same_names_in_two_accounts(asgi_client: httpx.AsyncClient,
                                           other_client: httpx.AsyncClient) -> None:
-    for client in (asgi_client, other_client):
-        await created_id(client, "/groups", {"name": "shared"})
-        await created_id(client, "/datapoints", link_body("shared"))
+    created = [(await created_id(client, "/groups", {"name": "shared"}),
+                await created_id(client, "/datapoints", link_body("shared")))
+               for client in (asgi_client, other_client)]
+    for client, (group_id, datapoint_id) in zip((asgi_client, other_client), created):
+        assert await listed_ids(client, "/groups") == [group_id]
+        assert await listed_ids(client, "/datapoints") == [datapoint_id]
+        assert (await datapoint(client, datapoint_id))["name"] == "shared"
 
 
 async def test_references_to_another_accounts_entities_are_refused(

@@ -58,6 +58,9 @@ async def test_a_restart_keeps_all_data(db_path: Path, api_key: str) -> None:
         after = [(await client.get(f"/datapoints/{item['result']['id']}")).json() for item in created]
         assert (await client.get("/datapoints/count")).json() == {"count": 2}
         assert (await client.get(f"/groups/{group_id}")).json()["name"] == "g"
+    assert [(d["name"], d["status"]) for d in before] == [("l0", "Active"), ("l1", "Active"), ("l2", "Deleted")]
+    assert [([t["name"] for t in d["tags"]], d["firstConversionId"], [s["name"] for s in d["typeTL"]["scripts"]])
+            for d in before] == [(["t"], conversion_id, ["r"])] * 3
     assert after == before
 
 

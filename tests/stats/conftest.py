@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.manifests import load_manifests
 from reconciler.model import DesiredState
 from reconciler.server.app import create_app
-from tests.conftest import free_port
+from tests.conftest import serving_app
 from tests.server.traffic_helpers import SettableClock
 from tests.stats.scenario import MANIFEST, TODAY_NOON, seed_scenario
 
@@ -62,14 +59,7 @@ async def stats_client(clocked_app: Starlette, api_key: str) -> AsyncIterator[Cl
 
 @pytest.fixture
 def clocked_server(clocked_app: Starlette) -> Iterator[str]:
-    """The clocked app served by uvicorn on 127.0.0.1, for the CLI's URL target."""
-    server = uvicorn.Server(uvicorn.Config(clocked_app, host="127.0.0.1", port=free_port(),
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "the clocked server did not start"
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{server.config.port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    """The clocked app served by uvicorn on 127.0.0.1, for the CLI's URL target; no lifespan, so
+    the in-process fixtures may keep using its database afterwards."""
+    with serving_app(clocked_app, lifespan="off") as url:
+        yield url

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from reconciler.cli import cli
+from tests.conftest import run_local
 from tests.planner.support import seed_twin_links
 
 
 def stats(db_path: Path, manifests: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--local-db", str(db_path), "stats", str(manifests), *args])
+    return run_local(db_path, "stats", str(manifests), *args)
 
 
 def test_each_twin_is_a_row_of_its_own_id(db_path: Path, api_key: str, tmp_path: Path) -> None:

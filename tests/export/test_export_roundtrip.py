@@ -176,12 +176,12 @@ def test_an_export_with_passwords_plans_clean_before_their_variables_are_set(tmp
     asyncio.run(seed_local(db_path, AccountSpec([], [], [], [], [], [
         DatapointSpec("locked", TRACKING_LINK, url="https://a.example/", password=True)])))
     out = tmp_path / "out"
-    assert run_cli(db_path, "export", "--out", str(out)).exit_code == 0
-    planned = run_cli(db_path, "plan", str(out), "--detailed-exitcode")
+    assert run_local(db_path, "export", "--out", str(out)).exit_code == 0
+    planned = run_local(db_path, "plan", str(out), "--detailed-exitcode")
     assert planned.exit_code == 0, planned.output
     assert "password of 'locked' not managed: environment variable CLICKMETER_PASSWORD_LOCKED is not set" \
         in planned.output
-    changed = run_cli(db_path, "plan", str(out), "--detailed-exitcode", env={"CLICKMETER_PASSWORD_LOCKED": "new"})
+    changed = run_local(db_path, "plan", str(out), "--detailed-exitcode", env={"CLICKMETER_PASSWORD_LOCKED": "new"})
     assert changed.exit_code == 2 and "password: (sensitive) (changed)" in changed.output
 
 

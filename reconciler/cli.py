@@ -225,28 +225,11 @@ def apply_command(options: GlobalOptions, paths: tuple[str, ...], plan_file: str
 @reports_errors
 def export_command(options: GlobalOptions, out_dir: str, groups: tuple[str, ...], force: bool) -> None:
     """Write the live account as manifests that plan back to no changes."""
-    import asyncio  # the export's modules load only when an export is asked for
-    from pathlib import Path
+    from reconciler.clickmeter.target import describe_target
+    from reconciler.pipeline import export_account
 
-    from reconciler.clickmeter.target import describe_target, open_client
-    from reconciler.export import (
-        check_output_dir, export_manifests, report_lines, stale_manifests, write_export,
-    )
-    from reconciler.model import LiveState
-    from reconciler.reader import read_live_state
-
-    async def read_whole_account() -> LiveState:
-        """The whole account: `--group` filters afterwards, since id pins need every live name."""
-        async with open_client(options) as client:
-            return await read_live_state(client)
-
-    out = Path(out_dir)
     click.echo(describe_target(options))
-    check_output_dir(out, force)
-    result = export_manifests(asyncio.run(read_whole_account()), groups or None)
-    stale = stale_manifests(out, result.files) if out.is_dir() else []
-    written = write_export(out, result.files)
-    lines, warnings = report_lines(out, written, result, stale)
+    lines, warnings = export_account(options, out_dir, groups, force)
     click.echo("\n".join(lines))
     if warnings:
         click.echo("\n".join(warnings), err=True)

@@ -1,8 +1,9 @@
-"""`plan` end to end: manifests, secrets, live state, the plan, then the risk.
+"""`plan` and `export` end to end, so that the commands only parse, call and print.
 
 The order matters: everything that can fail offline (manifests, missing
-environment variables) fails before the first API call, and recent clicks are
-read only for the links the plan would delete or re-point.
+environment variables, a refused output directory) fails before the first API
+call, and recent clicks are read only for the links the plan would delete or
+re-point.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.clickmeter.target import describe_target, open_client
-from reconciler.manifests import load_manifests, resolve_secrets
 from reconciler.errors import ReconcilerError
+from reconciler.export import check_output_dir, export_manifests, report_lines, stale_manifests, write_export
+from reconciler.manifests import load_manifests, resolve_secrets
+from reconciler.model import LiveState
 from reconciler.plan import Plan, PlanFileError
 from reconciler.planner import plan_changes
 from reconciler.reader import read_live_state, read_recent_clicks
@@ -47,6 +50,24 @@ def build_plan(options: GlobalOptions, paths: Sequence[str]) -> Plan:
 
     plan = asyncio.run(against_target())
     return dataclasses.replace(plan, target=target, notes=tuple(notes))
+
+
+def export_account(options: GlobalOptions, out_dir: str, groups: Sequence[str],
+                   force: bool) -> tuple[list[str], list[str]]:
+    """Write the live account (or `groups` of it) as manifests under `out_dir`; the lines
+    to print on stdout and the warnings for stderr."""
+    out = Path(out_dir)
+    check_output_dir(out, force)
+
+    async def read_whole_account() -> LiveState:
+        """The whole account: `groups` filters afterwards, since id pins need every live name."""
+        async with open_client(options) as client:
+            return await read_live_state(client)
+
+    result = export_manifests(asyncio.run(read_whole_account()), groups or None)
+    stale = stale_manifests(out, result.files) if out.is_dir() else []
+    written = write_export(out, result.files)
+    return report_lines(out, written, result, stale)
 
 
 def write_plan(plan: Plan, path: str) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from reconciler.calls import DatapointWork, References, build_operations
 from reconciler.errors import ReconcilerError
+from reconciler.matching import live_candidates
 from reconciler.model import (
     LINK, DatapointSpec, DesiredState, GroupSpec, LiveDatapoint, LiveState, Location, Secret,
 )
@@ -62,13 +63,6 @@ class LiveIndex:
         twins = len(self.datapoints.get((datapoint.type, datapoint.name), ())) > 1
         return f"datapoint:{datapoint.name}#{datapoint.id}" if twins else f"datapoint:{datapoint.name}"
 
-    def unique_datapoint(self, datapoint_type: str, name: str) -> LiveDatapoint | None:
-        found = self.datapoints.get((datapoint_type, name), [])
-        if len(found) > 1:
-            ids = " and ".join(str(d.id) for d in found)
-            raise PlanningError(f"live {datapoint_type} name {name!r} matches more than one "
-                                f"datapoint (ids {ids}); pin one with `id:`")
-        return found[0] if found else None
 
 
 def plan_changes(desired: DesiredState, live: LiveState) -> Plan:
@@ -226,18 +220,15 @@ def _match_datapoints(keyed: list[tuple[str, DatapointSpec]], index: LiveIndex) 
 
 
 def _find_live(spec: DatapointSpec, index: LiveIndex) -> LiveDatapoint | None:
-    if spec.id is not None:
-        live = index.live.datapoints.get(spec.id)
-        if live is None or live.type != spec.type:
-            raise PlanningError(f"{_where(spec, 'id')}datapoint {spec.name}: id {spec.id} is not "
-                                f"a live {spec.type}")
-        return live
-    live = index.unique_datapoint(spec.type, spec.name)
-    for old_name in spec.renamed_from:
-        if live is not None:
-            break
-        live = index.unique_datapoint(spec.type, old_name)
-    return live
+    name, found = live_candidates(spec, index.live.datapoints, index.datapoints)
+    if spec.id is not None and (not found or found[0].type != spec.type):
+        raise PlanningError(f"{_where(spec, 'id')}datapoint {spec.name}: id {spec.id} is not "
+                            f"a live {spec.type}")
+    if len(found) > 1:
+        ids = " and ".join(str(d.id) for d in found)
+        raise PlanningError(f"live {spec.type} name {name!r} matches more than one "
+                            f"datapoint (ids {ids}); pin one with `id:`")
+    return found[0] if found else None
 
 
 def _datapoint_work(key: str, spec: DatapointSpec, live: LiveDatapoint | None) -> DatapointWork:

@@ -18,6 +18,7 @@ from typing import Any
 
 from reconciler.apishapes import DATE_FORMAT
 from reconciler.errors import ReconcilerError
+from reconciler.matching import live_candidates
 from reconciler.model import LINK, PIXEL, DatapointSpec, DesiredState
 from reconciler.reader import TYPE_OF
 
@@ -151,7 +152,7 @@ def kinds_declared(specs: Iterable[DatapointSpec]) -> list[str]:
 
 
 def match_declared(specs: Iterable[DatapointSpec], live: Iterable[LiveFigures]) -> list[DatapointStats]:
-    """Pair each declared datapoint with its live row, as the planner does.
+    """Pair each declared datapoint with its live row by the planner's rule (`reconciler.matching`).
 
     A pinned `id` wins; then the name and type; then a `renamed_from` name (the
     rename is not applied yet, but the link and its statistics are the same).
@@ -161,26 +162,19 @@ def match_declared(specs: Iterable[DatapointSpec], live: Iterable[LiveFigures]) 
     by_name: dict[tuple[str, str], list[LiveFigures]] = {}
     for row in live:
         by_id[row.id] = row
-        by_name.setdefault((row.name, row.kind), []).append(row)
-    matched = []
-    for spec in specs:
-        row = by_id.get(spec.id) if spec.id is not None else _by_names(spec, by_name)
-        if row is None:
-            matched.append(DatapointStats(spec.name, spec.type, None, Figures(), None))
-        else:
-            matched.append(DatapointStats(spec.name, spec.type, row.id, row.figures, row.last_hit))
-    return matched
+        by_name.setdefault((row.kind, row.name), []).append(row)
+    return [_stats_of(spec, by_id, by_name) for spec in specs]
 
 
-def _by_names(spec: DatapointSpec, by_name: Mapping[tuple[str, str], list[LiveFigures]]) -> LiveFigures | None:
-    for name in (spec.name, *spec.renamed_from):
-        rows = by_name.get((name, spec.type), [])
-        if len(rows) > 1:
-            ids = ", ".join(str(row.id) for row in rows)
-            raise StatsError(f"datapoint {spec.name!r}: live name {name!r} matches ids {ids}")
-        if rows:
-            return rows[0]
-    return None
+def _stats_of(spec: DatapointSpec, by_id: Mapping[int, LiveFigures],
+              by_name: Mapping[tuple[str, str], list[LiveFigures]]) -> DatapointStats:
+    name, rows = live_candidates(spec, by_id, by_name)
+    if len(rows) > 1:
+        ids = ", ".join(str(row.id) for row in rows)
+        raise StatsError(f"datapoint {spec.name!r}: live name {name!r} matches ids {ids}")
+    if not rows:
+        return DatapointStats(spec.name, spec.type, None, Figures(), None)
+    return DatapointStats(spec.name, spec.type, rows[0].id, rows[0].figures, rows[0].last_hit)
 
 
 def build_report(rows: list[DatapointStats], sort: str = "clicks") -> StatsReport:

@@ -96,7 +96,7 @@ def main() -> None:
     cli(prog_name="clickmeter-reconciler")
 
 
-# ---- commands: validate (manifests) ----
+# ---- validate ----
 
 
 @cli.command()
@@ -129,7 +129,7 @@ def _counted(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-# ---- commands: plan (planner) ----
+# ---- plan ----
 
 
 PLAN_FORMATS = ("text", "json", "markdown")
@@ -162,7 +162,7 @@ def plan_command(options: GlobalOptions, paths: tuple[str, ...], out: str | None
         sys.exit(2)
 
 
-# ---- commands: apply (executor) ----
+# ---- apply ----
 
 
 @cli.command("apply")
@@ -212,7 +212,7 @@ def apply_command(options: GlobalOptions, paths: tuple[str, ...], plan_file: str
         sys.exit(1)
 
 
-# ---- commands: export ----
+# ---- export ----
 
 
 @cli.command("export")
@@ -235,7 +235,7 @@ def export_command(options: GlobalOptions, out_dir: str, groups: tuple[str, ...]
         click.echo("\n".join(warnings), err=True)
 
 
-# ---- commands: stats ----
+# ---- stats ----
 
 
 @cli.command()
@@ -286,7 +286,7 @@ def stats(options: GlobalOptions, paths: tuple[str, ...], **chosen: Any) -> None
                       bars=sys.stdout.isatty()), nl=False)
 
 
-# ---- commands: serve (server) ----
+# ---- serve ----
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,

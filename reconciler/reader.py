@@ -25,15 +25,17 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from reconciler import apishapes as wire
+from reconciler.bodies import DATAPOINT_TYPES, REDIRECTS
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.errors import ReconcilerError
 from reconciler.model import (
     LINK, PIXEL, LiveConversion, LiveDatapoint, LiveGroup, LiveNamed, LiveState, Secret,
 )
 
-TYPE_OF = {wire.TRACKING_LINK: LINK, wire.TRACKING_PIXEL: PIXEL}
+# wire value -> model value: the reverse of the tables request bodies are written with
+TYPE_OF = {wire_type: model_type for model_type, wire_type in DATAPOINT_TYPES.items()}
+REDIRECT_OF = {wire_redirect: model_redirect for model_redirect, wire_redirect in REDIRECTS.items()}
 TYPE_FILTER = {LINK: "tl", PIXEL: "tp"}
-REDIRECT_OF = {wire.PERMANENT_REDIRECT: "permanent", wire.TEMPORARY_REDIRECT: "temporary"}
 REQUIRED_FIELDS = ("id", "name", "type", "status")
 NO_NAMES: frozenset[str] = frozenset()  # shared: an empty frozenset costs 216 bytes, three per datapoint
 

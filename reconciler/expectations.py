@@ -19,7 +19,7 @@ from reconciler import apishapes as wire
 from reconciler.errors import ReconcilerError
 from reconciler.model import LiveState, Secret
 from reconciler.plan import Operation
-from reconciler.reader import REDIRECT_OF, TYPE_OF
+from reconciler.reader import datapoint_fields
 
 BATCH_KEYS = ("List", "Entities", "PatchRequests")
 COLLECTIONS = {"datapoint": "datapoints", "group": "groups", "conversion": "conversions", "tag": "tags",
@@ -58,11 +58,13 @@ class Names:
             self._by_name[kind] = index
         return self._by_name[kind].get(name, [])
 
-    def name_of(self, kind: str, reference: Any) -> str:
+    def name_of(self, kind: str, reference: Any, wire_name: str | None = None) -> str:
         if isinstance(reference, dict) and "$ref" in reference:
             return str(reference["$ref"]).split(":", 1)[1]
         found = getattr(self.live, COLLECTIONS[kind]).get(int(reference))
-        return found.name if found is not None else f"(unknown {kind} id {reference})"
+        if found is not None:
+            return found.name
+        return wire_name or f"(unknown {kind} id {reference})"
 
     def names_of(self, kind: str, references: list[Any] | None) -> frozenset[str]:
         """Names of `[{"id"}]` / `[{"name"}]` entries (a create may give tags by name)."""
@@ -79,36 +81,6 @@ class Names:
         if isinstance(value, dict) and "$secret" in value:
             return Secret(self.environ.get(value["$secret"], ""), env=value["$secret"])
         return Secret(str(value))
-
-
-def datapoint_fields(body: dict[str, Any], names: Names) -> dict[str, Any]:
-    """A Datapoint body's fields as the model (`LiveDatapoint`) spells them."""
-    fields: dict[str, Any] = {key: body[key] for key in ("name", "title", "notes") if key in body}
-    if "type" in body:
-        fields["type"] = TYPE_OF.get(body["type"], body["type"])
-    if "preferred" in body:
-        fields["favourite"] = bool(body["preferred"])
-    if "status" in body:
-        fields["status"] = str(body["status"]).lower()
-    if "groupId" in body:
-        fields["group"] = None if body["groupId"] is None else names.name_of("group", body["groupId"])
-    if "tags" in body:
-        fields["tags"] = names.names_of("tag", body["tags"])
-    slots = [body[slot] for slot in wire.CONVERSION_ID_FIELDS if body.get(slot)]
-    if slots:
-        fields["conversions"] = frozenset(names.name_of("conversion", slot) for slot in slots)
-    link = body.get("typeTL") or {}
-    if "url" in link:
-        fields["url"] = link["url"]
-    if "domainId" in link:
-        fields["domain"] = names.name_of("domain", link["domainId"])
-    if "redirectType" in link:
-        fields["redirect"] = REDIRECT_OF.get(link["redirectType"], link["redirectType"])
-    if "password" in link:
-        fields["password"] = names.secret(link["password"])
-    if "scripts" in link:
-        fields["retargeting"] = names.names_of("retargeting", link["scripts"])
-    return fields
 
 
 def group_fields(body: dict[str, Any], names: Names) -> dict[str, Any]:

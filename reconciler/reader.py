@@ -22,19 +22,22 @@ import sys
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from reconciler import apishapes as wire
+from reconciler.bodies import DATAPOINT_TYPES, REDIRECTS
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.errors import ReconcilerError
 from reconciler.model import (
     LINK, PIXEL, LiveConversion, LiveDatapoint, LiveGroup, LiveNamed, LiveState, Secret,
 )
 
-TYPE_OF = {wire.TRACKING_LINK: LINK, wire.TRACKING_PIXEL: PIXEL}
+# wire value -> model value: the reverse of the tables request bodies are written with
+TYPE_OF = {wire_type: model_type for model_type, wire_type in DATAPOINT_TYPES.items()}
+REDIRECT_OF = {wire_redirect: model_redirect for model_redirect, wire_redirect in REDIRECTS.items()}
 TYPE_FILTER = {LINK: "tl", PIXEL: "tp"}
-REDIRECT_OF = {wire.PERMANENT_REDIRECT: "permanent", wire.TEMPORARY_REDIRECT: "temporary"}
 REQUIRED_FIELDS = ("id", "name", "type", "status")
+SET_FIELDS = ("tags", "conversions", "retargeting")
 NO_NAMES: frozenset[str] = frozenset()  # shared: an empty frozenset costs 216 bytes, three per datapoint
 
 
@@ -202,8 +205,56 @@ def _check_complete(what: str, read: int, counted: int) -> None:
             "run the command again")
 
 
+class ReferenceNames(Protocol):
+    """Names for a wire `Datapoint`'s references: the reader's learn them from answers,
+    apply's (`expectations.Names`) resolve a request body's `$ref`/`$secret` placeholders."""
+
+    def name_of(self, kind: str, reference: Any, wire_name: str | None = None) -> str | None: ...
+
+    def names_of(self, kind: str, references: list[Any] | None) -> frozenset[str]: ...
+
+    def secret(self, value: Any) -> Secret | None: ...
+
+
+def datapoint_fields(data: dict[str, Any], names: ReferenceNames) -> dict[str, Any]:
+    """The `LiveDatapoint` fields a wire `Datapoint` (an answer or a request body) holds.
+
+    Only keys present become fields, so an update body gives just what it changes.
+    """
+    fields: dict[str, Any] = {key: data[key] for key in ("name", "title", "notes") if key in data}
+    if "type" in data:
+        fields["type"] = TYPE_OF.get(data["type"], data["type"])
+    if "preferred" in data:
+        fields["favourite"] = bool(data["preferred"])
+    if "status" in data:
+        fields["status"] = sys.intern(str(data["status"]).lower())
+    if "groupId" in data:
+        group_id = data["groupId"]
+        fields["group"] = None if group_id is None else names.name_of("group", group_id, data.get("groupName"))
+    if "tags" in data:
+        fields["tags"] = names.names_of("tag", data["tags"])
+    slots = [(data[id_field], data.get(name_field))
+             for id_field, name_field in zip(wire.CONVERSION_ID_FIELDS, wire.CONVERSION_NAME_FIELDS)
+             if data.get(id_field)]
+    if slots:
+        fields["conversions"] = frozenset(names.name_of("conversion", conversion_id, wire_name) or str(conversion_id)
+                                          for conversion_id, wire_name in slots)
+    link = data.get("typeTL") or {}
+    if "url" in link:
+        fields["url"] = link["url"]
+    if "domainId" in link:
+        fields["domain"] = None if link["domainId"] is None else names.name_of("domain", link["domainId"])
+    if "redirectType" in link:
+        fields["redirect"] = REDIRECT_OF.get(link["redirectType"], link["redirectType"])
+    if "password" in link:
+        fields["password"] = names.secret(link["password"])
+    if "scripts" in link:
+        fields["retargeting"] = names.names_of("retargeting", link["scripts"])
+    return fields
+
+
 class _Names:
-    """Live ids to names, for the references a datapoint holds.
+    """Live ids to names while reading, for the references a datapoint holds.
 
     Tag and script names are learnt from the references themselves (which
     carry `{id, name}`), so only tags and scripts nobody refers to need a get.
@@ -220,42 +271,25 @@ class _Names:
         self._sets: dict[frozenset[str], frozenset[str]] = {NO_NAMES: NO_NAMES}
 
     def datapoint(self, data: dict[str, Any]) -> LiveDatapoint:
-        """A wire `Datapoint` as a `LiveDatapoint`, references by name."""
-        link = data.get("typeTL") or {}
-        password = link.get("password")
-        return LiveDatapoint(
-            id=int(data["id"]),
-            name=data["name"],
-            type=TYPE_OF.get(data["type"], data["type"]),
-            url=link.get("url"),
-            title=data.get("title"),
-            domain=self.domains.get(link.get("domainId")),
-            redirect=REDIRECT_OF.get(link.get("redirectType")),
-            group=self._group(data),
-            tags=self._shared(_named_refs(data.get("tags"), self.tags)),
-            conversions=self._shared(frozenset(self._conversions(data))),
-            retargeting=self._shared(_named_refs(link.get("scripts"), self.scripts)),
-            favourite=bool(data.get("preferred")),
-            notes=data.get("notes"),
-            status=sys.intern(str(data["status"]).lower()),
-            password=Secret(password) if password else None,
-            created=data.get("creationDate"),
-        )
+        """A wire `Datapoint` answer as a `LiveDatapoint`, references by name."""
+        fields = datapoint_fields(data, self)
+        for name_set in SET_FIELDS:
+            fields[name_set] = self._shared(fields.get(name_set, NO_NAMES))
+        return LiveDatapoint(id=int(data["id"]), created=data.get("creationDate"), **fields)
+
+    def name_of(self, kind: str, reference: Any, wire_name: str | None = None) -> str | None:
+        """The live name of `kind` id `reference`, else the name the answer carried."""
+        known = {"group": self.groups, "conversion": self.conversions, "domain": self.domains}[kind]
+        return known.get(int(reference)) or wire_name
+
+    def names_of(self, kind: str, references: list[Any] | None) -> frozenset[str]:
+        return _named_refs(references, {"tag": self.tags, "retargeting": self.scripts}[kind])
+
+    def secret(self, value: Any) -> Secret | None:
+        return Secret(value) if value else None
 
     def _shared(self, names: frozenset[str]) -> frozenset[str]:
         return self._sets.setdefault(names, names)
-
-    def _group(self, data: dict[str, Any]) -> str | None:
-        group_id = data.get("groupId")
-        if group_id is None:
-            return None
-        return self.groups.get(int(group_id), data.get("groupName"))
-
-    def _conversions(self, data: dict[str, Any]) -> Iterable[str]:
-        for id_field, name_field in zip(wire.CONVERSION_ID_FIELDS, wire.CONVERSION_NAME_FIELDS):
-            conversion_id = data.get(id_field)
-            if conversion_id:
-                yield self.conversions.get(int(conversion_id)) or data.get(name_field) or str(conversion_id)
 
 
 def _named_refs(refs: list[dict[str, Any]] | None, by_id: dict[int, str]) -> frozenset[str]:

@@ -85,18 +85,18 @@ def stale_objects(plan: Plan, live: LiveState, environ: Mapping[str, str]) -> li
             effects.setdefault((expectation.kind, expectation.ident), []).append(
                 expectation.residual(names) is None)
     stale = []
-    for print_ in plan.fingerprints:
-        applied = effects.get((print_.kind, print_.id if print_.id is not None else print_.name))
-        if print_.id is None:
-            present = [obj.id for obj in names.named(print_.kind, print_.name)]
+    for recorded in plan.fingerprints:
+        applied = effects.get((recorded.kind, recorded.id if recorded.id is not None else recorded.name))
+        if recorded.id is None:
+            present = [obj.id for obj in names.named(recorded.kind, recorded.name)]
             if present and applied is not None and not all(applied):  # a tag folded into bodies has none
-                stale.append(f"{print_.kind} {print_.name} now exists (id {', '.join(map(str, present))})")
+                stale.append(f"{recorded.kind} {recorded.name} now exists (id {', '.join(map(str, present))})")
             continue
-        current = getattr(live, COLLECTIONS[print_.kind]).get(print_.id)
-        if current is not None and fingerprint(current) == print_.sha256 or applied and all(applied):
+        current = getattr(live, COLLECTIONS[recorded.kind]).get(recorded.id)
+        if (current is not None and fingerprint(current) == recorded.sha256) or (applied and all(applied)):
             continue
         change = "no longer exists" if current is None else "changed since the plan was made"
-        stale.append(f"{print_.kind} {print_.name} (id {print_.id}) {change}")
+        stale.append(f"{recorded.kind} {recorded.name} (id {recorded.id}) {change}")
     return stale
 
 

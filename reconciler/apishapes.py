@@ -1,8 +1,11 @@
 """The ClickMeter v2 wire format: the one thing the server and the client share.
 
-Names and enum values are exactly as `openapi.json` gives them. The server
-answers only in these forms (while accepting looser input); the client sends
-only these forms.
+Names are as `openapi.json` gives them; values are as the live service sends
+them (`../shared/clickmeter/REAL-API.md`, recorded exchanges): enums are
+numbers in entity answers and in every published client's requests, in the
+order `openapi.json` lists their names; statistics rows name the datapoint
+type as text. Where the recordings and `openapi.json` disagree, the
+recordings win.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ DAY_FORMAT = "%Y%m%d"  # fromDay / toDay / createdAfter / createdBefore
 
 DEFAULT_LIMIT = 20  # offset/limit paging default, as the spec gives it
 MAX_LIMIT = 100  # the largest page any list or summary endpoint returns
-MAX_BATCH = 100  # the most items one batch body (List, Entities, PatchRequests) may carry
+MAX_BATCH = 25  # the most items one batch body (List, Entities, PatchRequests) may carry (REAL-API 13)
 
 TRACKING_LINK = "TrackingLink"
 TRACKING_PIXEL = "TrackingPixel"
@@ -31,6 +34,17 @@ STATUS_DELETED = "Deleted"
 
 PROTOCOLS = ("Http", "Https")
 DOMAIN_TYPES = ("System", "Go", "Dedicated", "Personal")
+DATAPOINT_STATUSES = (STATUS_ACTIVE, STATUS_PAUSED, STATUS_ABUSE, STATUS_DELETED)
+
+# enum name -> the number the live service sends and every published client sends
+TYPE_CODES = {name: code for code, name in enumerate(DATAPOINT_TYPES)}  # TrackingLink 0, TrackingPixel 1
+STATUS_CODES = {name: code for code, name in enumerate(DATAPOINT_STATUSES)}  # Active 0 ... Deleted 3
+REDIRECT_CODES = {PERMANENT_REDIRECT: 301, TEMPORARY_REDIRECT: 307}  # the HTTP status itself
+PROTOCOL_CODES = {name: code for code, name in enumerate(PROTOCOLS)}
+DOMAIN_TYPE_CODES = {name: code for code, name in enumerate(DOMAIN_TYPES)}
+
+NAME_USED_STATUS = 403  # a name already used (or once used by a deleted datapoint)
+NAME_USED_CODE = "0013"
 
 # A datapoint holds at most five conversions, one per slot.
 CONVERSION_SLOTS = ("first", "second", "third", "fourth", "fifth")

@@ -35,8 +35,8 @@ def test_batches_are_chunked_and_new_ids_threaded_into_later_calls(db_path: Path
     assert outcome.succeeded and outcome.verified
     calls = [json.loads(line) for line in log.getvalue().splitlines()]
     assert [(c["operation"], c["items"]) for c in calls] == [
-        ("POST /groups", 1), ("POST /conversions", 1), ("PUT /datapoints/batch", 100),
-        ("PUT /datapoints/batch", 100), ("PUT /datapoints/batch", 52)]
+        ("POST /groups", 1), ("POST /conversions", 1),
+        *[("PUT /datapoints/batch", 25)] * 10, ("PUT /datapoints/batch", 2)]
     group_id = rows(db_path, "SELECT id FROM groups WHERE name = 'big'")[0]["id"]
     in_group = rows(db_path, "SELECT COUNT(*) AS n FROM datapoints WHERE group_id = ?", group_id)[0]["n"]
     linked = rows(db_path, "SELECT COUNT(*) AS n FROM datapoint_conversions dc JOIN conversions c "

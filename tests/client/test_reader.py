@@ -193,8 +193,10 @@ async def clocked(db_path: Path, api_key: str, clock: Clock) -> AsyncIterator[tu
 
 async def test_recent_clicks_in_bulk(clocked: tuple[Starlette, ClickMeterClient], clock: Clock) -> None:
     app, client = clocked
-    created = await client.create_datapoints_batch([link(f"r{i}") for i in range(MAX_BATCH)])
-    created += await client.create_datapoints_batch([link(f"s{i}") for i in range(50)])
+    names = [f"r{i}" for i in range(100)] + [f"s{i}" for i in range(50)]
+    created = []
+    for start in range(0, len(names), MAX_BATCH):
+        created += await client.create_datapoints_batch([link(name) for name in names[start:start + MAX_BATCH]])
     ids = [item["result"]["id"] for item in created]
     await click(app, clock, "r0", 0, 1, 2, 45)
     await click(app, clock, "s20", 5)

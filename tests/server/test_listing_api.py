@@ -9,7 +9,7 @@ import pytest
 from starlette.applications import Starlette
 
 from openapi_check import failing_properties
-from reconciler.apishapes import AUTH_HEADER, MAX_LIMIT
+from reconciler.apishapes import AUTH_HEADER, MAX_BATCH, MAX_LIMIT
 from reconciler.server.app import create_app
 from server_helpers import counted, created_id, link_body, listed_ids, pixel_body
 
@@ -80,8 +80,9 @@ async def test_created_after_and_before(db_path, api_key: str) -> None:
 
 
 async def test_paging_edges(asgi_client: httpx.AsyncClient) -> None:
-    batch = {"List": [link_body(f"link-{n:03}") for n in range(MAX_LIMIT)]}
-    await asgi_client.put("/datapoints/batch", json=batch)
+    for start in range(0, MAX_LIMIT, MAX_BATCH):
+        batch = {"List": [link_body(f"link-{n:03}") for n in range(start, start + MAX_BATCH)]}
+        await asgi_client.put("/datapoints/batch", json=batch)
     await created_id(asgi_client, "/datapoints", link_body("last"))
     everything = await listed_ids(asgi_client, "/datapoints", limit=MAX_LIMIT)
 

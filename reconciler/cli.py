@@ -246,11 +246,13 @@ def export_command(options: GlobalOptions, out_dir: str, groups: tuple[str, ...]
 @click.option("--to", "to_day", metavar="YYYYMMDD", help="Last day of a custom timeframe.")
 @click.option("--group", metavar="NAME", help="Only the datapoints declared in this group.")
 @click.option("--format", "output_format", default="table", show_default=True, metavar="FORMAT",
-              help="table, csv or json.")
+              help="table, csv, json, or a whole report: html (one self-contained page) or "
+                   "markdown (a GitHub comment).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the output to FILE, not stdout.")
 @click.option("--sort", metavar="KEY", help="clicks (default), uniques, conversions or name.")
 @click.option("--by", metavar="PERIOD", help="A time series by day, week or month.")
 @click.option("--stale", metavar="DAYS",
-              help="Declared datapoints with no clicks or views for DAYS days.")
+              help="Declared datapoints with no clicks or views for DAYS days (reports: default 30).")
 @click.option("--hits", metavar="NAME", help="The latest events of one declared datapoint.")
 @click.option("--filter", "hit_filter", metavar="KIND",
               help="With --hits: spiders, uniques, nonuniques or conversions.")
@@ -260,30 +262,31 @@ def export_command(options: GlobalOptions, out_dir: str, groups: tuple[str, ...]
               help="With --report: browsers, countries, referrers, platforms, languages, ...")
 @click.pass_obj
 @reports_errors
-def stats(options: GlobalOptions, paths: tuple[str, ...], **chosen: Any) -> None:
+def stats(options: GlobalOptions, paths: tuple[str, ...], out: str | None, **chosen: Any) -> None:
     """How the declared datapoints perform: clicks, uniques, conversions, last hit."""
     import asyncio
     from datetime import datetime, timezone
 
     from reconciler.clickmeter.target import describe_target, open_client
     from reconciler.manifests import load_manifests
-    from reconciler.render.stats import render
+    from reconciler.stats_command import collect_text, write_output
     from reconciler.stats_options import parse_request
-    from reconciler.stats_command import collect_stats
 
     request = parse_request(**chosen)
     target = describe_target(options)
     desired = load_manifests(paths)
 
-    async def collect() -> Any:
+    async def collect() -> str:
         async with open_client(options) as client:
-            return await collect_stats(client, desired, request, datetime.now(timezone.utc).date())
+            return await collect_text(client, desired, request, target, datetime.now(timezone.utc).date(),
+                                      bars=sys.stdout.isatty() and not out)
 
-    data, meta = asyncio.run(collect())
-    if request.output_format == "table":
-        click.echo(target)
-    click.echo(render(data, request.output_format, {"target": target, **meta},
-                      bars=sys.stdout.isatty()), nl=False)
+    text = asyncio.run(collect())
+    if out:
+        write_output(text, out)
+        click.echo(f"wrote {out} ({len(text.encode()):,} bytes)")
+    else:
+        click.echo(text, nl=False)
 
 
 # ---- serve ----

@@ -2,28 +2,58 @@
 
 One function per mode reads what it needs (`reconciler.stats_fetch`) and
 shapes it into a `Tabular` plus the JSON `meta`; `collect_stats` picks the
-mode. They share one signature so that the mode is a table lookup.
+mode. They share one signature so that the mode is a table lookup. The HTML
+and Markdown reports read an `Overview` (`reconciler.stats_overview`) instead.
+`collect_text` gives the command's output in the chosen format.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reconciler.model import DesiredState
-from reconciler.render.stats import Tabular
+from reconciler.render.stats import Tabular, render
+from reconciler.render.stats_html import StatsHtml
+from reconciler.render.stats_markdown import StatsMarkdown
 from reconciler.render.stats_views import hits_table, report_table, series_table, stale_table, summary_table
-from reconciler.stats import build_report, declared_in_scope, stale_rows
+from reconciler.stats import StatsError, build_report, declared_in_scope, stale_rows
 from reconciler.stats_fetch import (
     declared_spec, find_live_id, read_declared_stats, read_hits, read_report, read_series,
 )
 from reconciler.stats_options import StatsRequest
+from reconciler.stats_overview import collect_overview
 
 if TYPE_CHECKING:
     from reconciler.clickmeter.client import ClickMeterClient
 
 
 Collected = tuple[Tabular, dict[str, Any]]
+REPORTS = {"html": StatsHtml, "markdown": StatsMarkdown}
+
+
+async def collect_text(client: ClickMeterClient, desired: DesiredState, request: StatsRequest,
+                       target: str, today: date, *, bars: bool) -> str:
+    """The command's whole output: a report, or one mode as table (under the target line), CSV or JSON."""
+    if request.mode == "overview":
+        overview = await collect_overview(client, desired, request, target, today)
+        return REPORTS[request.output_format]().render(overview)
+    data, meta = await collect_stats(client, desired, request, today)
+    text = render(data, request.output_format, {"target": target, **meta}, bars=bars)
+    return f"{target}\n{text}" if request.output_format == "table" else text
+
+
+def write_output(text: str, path: str) -> None:
+    """`--out`: the file written whole or not at all."""
+    target = Path(path)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)
+    except OSError as error:
+        raise StatsError(f"--out {path}: cannot write the output ({error.strerror})") from None
 
 
 async def collect_stats(client: ClickMeterClient, desired: DesiredState, request: StatsRequest,

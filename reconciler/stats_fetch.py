@@ -51,11 +51,19 @@ async def read_declared_stats(client: ClickMeterClient, specs: list[DatapointSpe
 async def read_series(client: ClickMeterClient, specs: list[DatapointSpec], timeframe: Timeframe,
                       grouping: str) -> tuple[list[Period], int]:
     """The declared set's figures period by period, and how many declared datapoints are live."""
+    live = {kind: await read_live_figures(client, kind, timeframe) for kind in kinds_declared(specs)}
+    return await read_series_of_live(client, specs, live, timeframe, grouping)
+
+
+async def read_series_of_live(client: ClickMeterClient, specs: list[DatapointSpec],
+                              live_by_kind: Mapping[str, list[LiveFigures]], timeframe: Timeframe,
+                              grouping: str) -> tuple[list[Period], int]:
+    """`read_series` from summary rows already read for `timeframe` (one pass serves several series)."""
     group_by = {} if grouping == "day" else {"groupBy": grouping}
     series: list[Series] = []
     live_declared = 0
     for kind in kinds_declared(specs):
-        live = await read_live_figures(client, kind, timeframe)
+        live = live_by_kind.get(kind, [])
         matched = match_declared([spec for spec in specs if spec.type == kind], live)
         declared_ids = {row.id for row in matched if row.id is not None}
         live_declared += len(declared_ids)

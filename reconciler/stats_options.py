@@ -28,9 +28,12 @@ REPORT_TYPES = (
     "browsers", "browsersfamilies", "platforms", "cities", "countries", "keywords",
     "referrers", "convparameters", "destinations", "languages", "params",
 )
-OUTPUT_FORMATS = ("table", "csv", "json")
+OUTPUT_FORMATS = ("table", "csv", "json", "html", "markdown")
+REPORT_FORMATS = ("html", "markdown")
+"""Formats that show a whole overview (totals, series, top links, stale) in one page."""
 DEFAULT_TIMEFRAME = "last30"
 DEFAULT_HITS_LIMIT = 50
+DEFAULT_STALE_DAYS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +81,8 @@ def parse_timeframe(name: str, from_text: str | None, to_text: str | None) -> Ti
 
 @dataclass(frozen=True, slots=True)
 class StatsRequest:
-    """What one `stats` run shows: `mode` is summary, series, stale, hits or report."""
+    """What one `stats` run shows: `mode` is summary, series, stale, hits, report, or
+    overview (every view at once, for the HTML and Markdown reports)."""
 
     mode: str
     timeframe: Timeframe
@@ -125,6 +129,12 @@ def parse_request(*, timeframe: str | None, from_day: str | None, to_day: str | 
                   report: str | None, report_type: str | None) -> StatsRequest:
     """Check the options of one run (named as the command's parameters) together;
     any bad combination is one line."""
+    output_format = choose(output_format, OUTPUT_FORMATS, "--format") or "table"
+    if output_format in REPORT_FORMATS:
+        return parse_overview(output_format, timeframe=timeframe, from_day=from_day, to_day=to_day,
+                              group=group, by=by, stale=stale,
+                              others={"--sort": sort, "--hits": hits, "--filter": hit_filter,
+                                      "--limit": limit, "--report": report, "--type": report_type})
     chosen = [option for option, value in
               {"--by": by, "--stale": stale, "--hits": hits, "--report": report}.items()
               if value is not None]
@@ -147,7 +157,7 @@ def parse_request(*, timeframe: str | None, from_day: str | None, to_day: str | 
     return StatsRequest(
         mode=mode,
         timeframe=Timeframe("beginning") if mode == "stale" else parse_timeframe(name, from_day, to_day),
-        output_format=choose(output_format, OUTPUT_FORMATS, "--format") or "table",
+        output_format=output_format,
         group=group,
         sort=choose(sort, SORT_KEYS, "--sort") or "clicks",
         grouping=choose(by, SERIES_GROUPINGS, "--by"),
@@ -156,4 +166,23 @@ def parse_request(*, timeframe: str | None, from_day: str | None, to_day: str | 
         hit_filter=choose(hit_filter, HIT_FILTERS, "--filter"),
         hits_limit=parse_count(limit, "--limit") or DEFAULT_HITS_LIMIT,
         report_type=choose(report_type, REPORT_TYPES, "--type"),
+    )
+
+
+def parse_overview(output_format: str, *, timeframe: str | None, from_day: str | None,
+                   to_day: str | None, group: str | None, by: str | None, stale: str | None,
+                   others: dict[str, str | None]) -> StatsRequest:
+    """A report's options: the timeframe, `--group`, `--by` (default day) and `--stale`
+    (the idle days that make a link stale, default 30); the one-datapoint options do not apply."""
+    for option, value in others.items():
+        if value is not None:
+            raise StatsError(f"{option} does not apply to --format {output_format}")
+    name = choose(timeframe, TIMEFRAMES, "--timeframe") or DEFAULT_TIMEFRAME
+    return StatsRequest(
+        mode="overview",
+        timeframe=parse_timeframe(name, from_day, to_day),
+        output_format=output_format,
+        group=group,
+        grouping=choose(by, SERIES_GROUPINGS, "--by") or "day",
+        stale_days=parse_count(stale, "--stale") or DEFAULT_STALE_DAYS,
     )

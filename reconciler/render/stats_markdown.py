@@ -1,0 +1,84 @@
+"""A stats report for a GitHub comment or job summary: a Mermaid chart and tables.
+
+GitHub renders a ```` ```mermaid ```` block of `xychart-beta` as a chart, so the
+series needs no image. A comment holds at most 65,536 characters: the chart
+keeps the latest `CHART_PERIODS` periods and each table the rows that fit its
+share, saying what was left out, so that the report is always postable.
+"""
+
+from __future__ import annotations
+
+from reconciler.render.markdown import _cell as cell_text
+from reconciler.render.overview_views import (
+    chart_steps, conversions_table, describe_series, groups_table, headline, overview_stale_table,
+    set_series_table, top_links_table, total_cells,
+)
+from reconciler.render.stats import Tabular, format_cell
+from reconciler.render.svg_charts import nice_ceiling
+from reconciler.stats_overview import Overview
+
+COMMENT_LIMIT = 65_536
+CHART_PERIODS = 100
+
+
+def mermaid_text(text: str) -> str:
+    """Text inside a Mermaid string: its quotes would end it."""
+    return text.replace('"', "'").replace("\n", " ")
+
+
+def markdown_table(data: Tabular, budget: int) -> str:
+    """A `Tabular` as a Markdown table of at most `budget` characters: rows that do not
+    fit are left out, and a last line counts them."""
+    head = [f"**{cell_text(data.title)}**", "",
+            "| " + " | ".join(cell_text(column.title) for column in data.columns) + " |",
+            "|" + "|".join("---:" if column.numeric else "---" for column in data.columns) + "|"]
+    rows = [*data.rows, *([data.totals] if data.totals is not None else [])]
+    lines = ["| " + " | ".join(cell_text(format_cell(row.get(column.key))) for column in data.columns) + " |"
+             for row in rows]
+    notes = [cell_text(note) for note in data.notes]
+    kept, used = [], sum(len(line) + 1 for line in head + notes) + 80
+    for line in lines:
+        if used + len(line) + 1 > budget:
+            break
+        kept.append(line)
+        used += len(line) + 1
+    left_out = len(lines) - len(kept)
+    if not rows:
+        kept = ["| " + " | ".join(["(none)", *[""] * (len(data.columns) - 1)]) + " |"]
+    tail = [f"_{left_out} more row(s) left out to fit one comment: see `--format html`._"] if left_out else []
+    return "\n".join(head + kept + ([""] if notes or tail else []) + notes + tail) + "\n"
+
+
+class StatsMarkdown:
+    """`render(overview)`: Markdown within one comment's `COMMENT_LIMIT` characters."""
+
+    def render(self, overview: Overview) -> str:
+        top = "\n".join([f"### ClickMeter statistics ({cell_text(overview.target)})", "",
+                         f"{cell_text(headline(overview))}; as of {overview.today.isoformat()}", "",
+                         "| " + " | ".join(label for _, label, _ in total_cells(overview)) + " |",
+                         "|---:|---:|---:|---:|",
+                         "| " + " | ".join(shown for _, _, shown in total_cells(overview)) + " |", "",
+                         f"#### Clicks by {overview.grouping}", "", self.chart(overview), ""])
+        tables = [groups_table(overview) if len(overview.series) > 1 else set_series_table(overview),
+                  top_links_table(overview), conversions_table(overview), overview_stale_table(overview)]
+        share = (COMMENT_LIMIT - len(top) - 200) // len(tables)
+        return top + "\n" + "\n".join(markdown_table(table, share) for table in tables)
+
+    @staticmethod
+    def chart(overview: Overview) -> str:
+        """The declared set's series as an `xychart-beta`: clicks as bars, unique clicks as a line."""
+        line = overview.series[0]
+        steps = chart_steps(line, overview.grouping)
+        shown = steps[-CHART_PERIODS:]
+        top_value, _ = nice_ceiling(max((step.clicks for step in shown), default=0))
+        labels = ", ".join(f'"{step.label}"' for step in shown) or '"-"'
+        block = ["```mermaid", "xychart-beta",
+                 f'    title "Clicks (bars) and unique clicks (line): {mermaid_text(line.label)}"',
+                 f'    x-axis "{overview.grouping}" [{labels}]',
+                 f'    y-axis "clicks" 0 --> {top_value}',
+                 f"    bar [{', '.join(str(step.clicks) for step in shown) or '0'}]",
+                 f"    line [{', '.join(str(step.uniques) for step in shown) or '0'}]", "```", "",
+                 f"_{cell_text(describe_series(line, overview.grouping))}_"]
+        if len(shown) < len(steps):
+            block.append(f"_The chart shows the latest {len(shown)} of {len(steps)} periods._")
+        return "\n".join(block)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 
 Collected = tuple[Tabular, dict[str, Any]]
-REPORTS = {"html": StatsHtml, "markdown": StatsMarkdown}
+REPORTS: dict[str, type[StatsHtml | StatsMarkdown]] = {"html": StatsHtml, "markdown": StatsMarkdown}
 
 
 async def collect_text(client: ClickMeterClient, desired: DesiredState, request: StatsRequest,

@@ -4,6 +4,9 @@ the sentences that describe a chart to someone who cannot see it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from reconciler.render.stats import Column, Tabular, format_cell
 from reconciler.render.stats_views import FIGURE_COLUMNS, figure_cells, series_table, stale_table
 from reconciler.render.svg_charts import Step
@@ -54,7 +57,7 @@ def groups_table(overview: Overview) -> Tabular:
     columns = [Column("period", overview.grouping)]
     columns += [Column(f"series{index}", line.label, numeric=True)
                 for index, line in enumerate(overview.series)]
-    rows = [{"period": label_period(period.start, overview.grouping),
+    rows: list[Mapping[str, Any]] = [{"period": label_period(period.start, overview.grouping),
              **{f"series{index}": line.periods[step].figures.clicks
                 for index, line in enumerate(overview.series)}}
             for step, period in enumerate(overview.series[0].periods)]

@@ -85,8 +85,8 @@ class StatsHtml:
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
             f"<title>{escape(title)}</title>", f"<style>{STYLE}</style>", "</head>", "<body>",
             "<header><h1>ClickMeter statistics</h1>",
-            f'<p class="meta">{escape(headline(overview))}; {escape(overview.target)}; '
-            f"as of {overview.today.isoformat()}</p></header>",
+            (f'<p class="meta">{escape(headline(overview))}; {escape(overview.target)}; '
+             f"as of {overview.today.isoformat()}</p></header>"),
             *sections,
             f"<footer>clickmeter-reconciler {escape(__version__)}</footer>", "</body>", "</html>", ""])
 

@@ -46,8 +46,8 @@ def nice_ceiling(largest: float) -> tuple[int, int]:
 
 def _svg(chart_id: str, width: int, height: int, title: str, description: str, body: list[str]) -> str:
     return "\n".join([
-        f'<svg class="chart-svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
+        (f'<svg class="chart-svg" viewBox="0 0 {width} {height}" role="img" '
+         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">'),
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
         *body, "</svg>"])

@@ -16,7 +16,7 @@ from reconciler.render.overview_views import (
     set_series_table, top_links_table, total_cells,
 )
 from reconciler.render.stats import Tabular, format_cell
-from reconciler.render.svg_charts import bar_chart, time_chart
+from reconciler.render.svg_charts import WIDTH, bar_chart, time_chart
 from reconciler.stats_overview import Overview, SeriesLine
 
 STYLE = """
@@ -51,6 +51,7 @@ th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; } tfoot 
 summary { cursor: pointer; color: var(--muted); }
 """
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
+SMALL_CHART_WIDTH = 440
 
 
 def html_table(data: Tabular) -> str:
@@ -103,9 +104,11 @@ class StatsHtml:
 
     @staticmethod
     def _figure(index: int, line: SeriesLine, grouping: str) -> str:
+        """The set's chart (index 0) full width, each group's a small one."""
         steps = chart_steps(line, grouping)
         description = describe_series(line, grouping)
-        svg = time_chart(f"series{index}", f"Clicks by {grouping}: {line.label}", description, steps, grouping)
+        svg = time_chart(f"series{index}", f"Clicks by {grouping}: {line.label}", description, steps, grouping,
+                         width=SMALL_CHART_WIDTH if index else WIDTH)
         return (f'<figure class="chart" data-series="{escape(line.label)}" data-periods="{len(steps)}">'
                 f"<h4>{escape(line.label)}</h4>{svg}"
                 f'<figcaption><span class="key clicks"></span>clicks (bars)'

@@ -67,9 +67,11 @@ def _y_axis(top_value: int, step: int, height: int, plot_right: int) -> list[str
     return marks
 
 
-def time_chart(chart_id: str, title: str, description: str, steps: Sequence[Step], unit: str) -> str:
-    """Clicks as bars and unique clicks as a line with a point per period."""
-    height, plot_right = TIME_HEIGHT, WIDTH - RIGHT
+def time_chart(chart_id: str, title: str, description: str, steps: Sequence[Step], unit: str,
+               width: int = WIDTH) -> str:
+    """Clicks as bars and unique clicks as a line with a point per period; a narrower
+    `width` draws a small chart whose text stays readable when it is shown small."""
+    height, plot_right = TIME_HEIGHT, width - RIGHT
     top_value, tick = nice_ceiling(max((step.clicks for step in steps), default=0))
     band = (plot_right - LEFT) / max(len(steps), 1)
     base = height - BOTTOM
@@ -78,7 +80,7 @@ def time_chart(chart_id: str, title: str, description: str, steps: Sequence[Step
         return base - (base - TOP) * value / top_value
 
     body = _y_axis(top_value, tick, height, plot_right)
-    label_every = math.ceil(len(steps) / MOST_X_LABELS) or 1
+    label_every = math.ceil(len(steps) / (MOST_X_LABELS * width // WIDTH)) or 1
     points = []
     for index, step in enumerate(steps):
         x = LEFT + band * index
@@ -100,7 +102,7 @@ def time_chart(chart_id: str, title: str, description: str, steps: Sequence[Step
                 f'text-anchor="middle">{escape(unit)}</text>')
     body.append(f'<text class="axis-title" x="14" y="{(TOP + base) / 2:.0f}" text-anchor="middle" '
                 f'transform="rotate(-90 14 {(TOP + base) / 2:.0f})">clicks</text>')
-    return _svg(chart_id, WIDTH, height, title, description, body)
+    return _svg(chart_id, width, height, title, description, body)
 
 
 def bar_chart(chart_id: str, title: str, description: str, bars: Sequence[tuple[str, int]],

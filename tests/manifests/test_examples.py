@@ -48,11 +48,13 @@ def test_workflow_plans_pull_requests_applies_main_and_checks_drift() -> None:
     triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
     assert {"pull_request", "push", "schedule"} <= set(triggers)
     assert triggers["push"]["branches"] == ["main"]
-    runs = {name: " ".join(step.get("run", "") for step in job["steps"]) for name, job in workflow["jobs"].items()}
-    assert "validate ." in runs["plan"] and "plan . --format markdown" in runs["plan"]
-    assert "gh pr comment" in runs["plan"]
-    assert "apply . --auto-approve" in runs["apply"] and "refs/heads/main" in workflow["jobs"]["apply"]["if"]
-    assert "--detailed-exitcode" in runs["drift"]
+    commands = {name: [(step["with"]["command"], step["with"].get("args", "")) for step in job["steps"]
+                       if step.get("uses") == "./"]  # this repository's action (action.yml)
+                for name, job in workflow["jobs"].items()}
+    assert commands["plan"] == [("validate", ""), ("plan", "")]
+    assert workflow["jobs"]["plan"]["permissions"]["pull-requests"] == "write"  # the plan comment
+    assert commands["apply"] == [("apply", "")] and "refs/heads/main" in workflow["jobs"]["apply"]["if"]
+    assert ("plan", "--detailed-exitcode") in commands["drift"]
 
 
 def test_pre_commit_hook_runs_validate_on_yaml_changes() -> None:

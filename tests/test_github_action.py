@@ -146,3 +146,38 @@ def test_the_action_scripts_pass_shellcheck() -> None:
     checked = subprocess.run([binary, *sorted(map(str, (ROOT / "action").glob("*.sh")))],
                              capture_output=True, text=True)
     assert (checked.returncode, checked.stdout) == (0, "")
+
+
+FAKE_GH = """#!/usr/bin/env bash
+# gh as the comment step calls it: the call is logged; a listing answers $EXISTING.
+echo "$*" >> "$GH_LOG"
+case "$*" in
+  *--paginate*) [ -n "$EXISTING" ] && echo "$EXISTING" ;;
+  *--method\\ POST*) [ -z "$FAIL_POST" ] || exit 1 ;;
+esac
+exit 0
+"""
+
+
+@pytest.mark.parametrize(("existing", "fail_post", "expected", "message"), [
+    ("", "", "--method POST repos/o/r/issues/7/comments -F body=@{body}", "commented the plan on pull request #7"),
+    ("991", "", "--method PATCH repos/o/r/issues/comments/991 -F body=@{body}", "updated the plan comment 991"),
+    ("", "yes", "--method POST repos/o/r/issues/7/comments -F body=@{body}", "::warning::could not comment"),
+])
+def test_the_comment_is_created_once_then_updated(tmp_path: Path, existing: str, fail_post: str,
+                                                  expected: str, message: str) -> None:
+    """`action/comment.sh` against a stand-in `gh` (GitHub is not reachable from tests)."""
+    (tmp_path / "gh").write_text(FAKE_GH)
+    (tmp_path / "gh").chmod(0o755)
+    body = tmp_path / "comment.md"
+    body.write_text("<!-- clickmeter-reconciler plan: . -->\nthe plan\n")
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", "GH_LOG": str(tmp_path / "calls"),
+           "EXISTING": existing, "FAIL_POST": fail_post, "REPOSITORY": "o/r", "PULL_REQUEST": "7",
+           "BODY_FILE": str(body), "MARKER": "<!-- clickmeter-reconciler plan: . -->"}
+    ran = subprocess.run(["bash", str(ROOT / "action" / "comment.sh")], env=env, capture_output=True, text=True)
+    assert ran.returncode == 0  # a comment that cannot be written never fails the job
+    assert ran.stdout.startswith(message)
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert calls == ["api --paginate repos/o/r/issues/7/comments --jq "
+                     ".[] | select(.body | startswith(env.MARKER)) | .id",
+                     "api " + expected.format(body=body)]

@@ -61,7 +61,9 @@ def groups_table(overview: Overview) -> Tabular:
              **{f"series{index}": line.periods[step].figures.clicks
                 for index, line in enumerate(overview.series)}}
             for step, period in enumerate(overview.series[0].periods)]
-    return Tabular(title=f"clicks by {overview.grouping} and group", columns=columns, rows=rows)
+    totals = {"period": "total", **{f"series{index}": sum(period.figures.clicks for period in line.periods)
+                                    for index, line in enumerate(overview.series)}}
+    return Tabular(title=f"clicks by {overview.grouping} and group", columns=columns, rows=rows, totals=totals)
 
 
 def top_links_table(overview: Overview) -> Tabular:

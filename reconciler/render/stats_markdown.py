@@ -8,6 +8,9 @@ share, saying what was left out, so that the report is always postable.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from reconciler.render.markdown import _cell as cell_text
 from reconciler.render.overview_views import (
     chart_steps, conversions_table, describe_series, groups_table, headline, overview_stale_table,
@@ -27,26 +30,29 @@ def mermaid_text(text: str) -> str:
 
 
 def markdown_table(data: Tabular, budget: int) -> str:
-    """A `Tabular` as a Markdown table of at most `budget` characters: rows that do not
-    fit are left out, and a last line counts them."""
+    """A `Tabular` as a Markdown table of at most `budget` characters: the rows that do
+    not fit are left out (the totals row stays), and a last line counts them."""
+    def line(row: Mapping[str, Any]) -> str:
+        return "| " + " | ".join(cell_text(format_cell(row.get(column.key))) for column in data.columns) + " |"
+
     head = [f"**{cell_text(data.title)}**", "",
             "| " + " | ".join(cell_text(column.title) for column in data.columns) + " |",
             "|" + "|".join("---:" if column.numeric else "---" for column in data.columns) + "|"]
-    rows = [*data.rows, *([data.totals] if data.totals is not None else [])]
-    lines = ["| " + " | ".join(cell_text(format_cell(row.get(column.key))) for column in data.columns) + " |"
-             for row in rows]
+    foot = [line(data.totals)] if data.totals is not None else []
     notes = [cell_text(note) for note in data.notes]
-    kept, used = [], sum(len(line) + 1 for line in head + notes) + 80
-    for line in lines:
-        if used + len(line) + 1 > budget:
+    kept: list[str] = []
+    used = sum(len(text) + 1 for text in head + foot + notes) + 80
+    for row in data.rows:
+        text = line(row)
+        if used + len(text) + 1 > budget:
             break
-        kept.append(line)
-        used += len(line) + 1
-    left_out = len(lines) - len(kept)
-    if not rows:
+        kept.append(text)
+        used += len(text) + 1
+    left_out = len(data.rows) - len(kept)
+    if not data.rows:
         kept = ["| " + " | ".join(["(none)", *[""] * (len(data.columns) - 1)]) + " |"]
     tail = [f"_{left_out} more row(s) left out to fit one comment: see `--format html`._"] if left_out else []
-    return "\n".join(head + kept + ([""] if notes or tail else []) + notes + tail) + "\n"
+    return "\n".join(head + kept + foot + ([""] if notes or tail else []) + notes + tail) + "\n"
 
 
 class StatsMarkdown:

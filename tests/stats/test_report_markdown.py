@@ -66,6 +66,7 @@ def test_years_by_day_still_fit_one_comment(
     assert "_The chart shows the latest 100 of 2888 periods._" in result.stdout
     assert re.search(r"_\d+ more row\(s\) left out to fit one comment: see `--format html`._", result.stdout)
     assert "**top links by clicks: 2**" in result.stdout  # the later tables keep their share
+    assert "| total | 9 | 6 |" in result.stdout  # a cut table keeps its totals (the set, spring)
 
 
 def test_out_writes_the_file_and_an_unwritable_one_is_one_line(

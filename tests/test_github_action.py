@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,12 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 ACTION = ROOT / "action.yml"
 WORKFLOW = ROOT / "examples" / ".github" / "workflows" / "clickmeter.yml"
+SEARCH_PATH = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+"""The commands this Python's environment installed (actionlint, clickmeter-reconciler) come first."""
 
 
 def actionlint(project: Path) -> subprocess.CompletedProcess[str]:
-    binary = shutil.which("actionlint")
+    binary = shutil.which("actionlint", path=SEARCH_PATH)
     if binary is None:
         pytest.fail("actionlint is not installed: pip install -e '.[test]'")
     return subprocess.run([binary, "-oneline", "-no-color"], cwd=project, capture_output=True, text=True,
@@ -97,7 +100,8 @@ def run_action(tmp_path: Path, **inputs: str) -> tuple[dict[str, str], str]:
     outputs, summary = tmp_path / "outputs", tmp_path / "summary.md"
     env = {**os.environ, "COMMAND": "", "MANIFESTS": str(ROOT / "examples"), "TARGET": "local", "FORMAT": "",
            "ARGS": "", "PULL_REQUEST": "", **inputs,
-           "RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(summary)}
+           "RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(summary),
+           "PATH": SEARCH_PATH}
     env.pop("CLICKMETER_TARGET", None)
     ran = subprocess.run(["bash", str(ROOT / "action" / "run.sh")], env=env, cwd=tmp_path,
                          capture_output=True, text=True, timeout=120)

@@ -138,7 +138,7 @@ def test_apply_then_stats_puts_the_chart_in_the_job_summary(tmp_path: Path) -> N
     assert stats["exit-code"] == "0" and stats["output-file"].endswith("/clickmeter-stats/stats.md")
     assert "### clickmeter-reconciler apply" in summary  # the summary file collects every step
     assert "### ClickMeter statistics (target: local (.clickmeter/local.db))" in summary
-    assert "```mermaid\nxychart-beta\n" in summary
+    assert "```mermaid\n%%{init:" in summary and "\nxychart-beta\n" in summary
 
 
 def test_the_action_scripts_pass_shellcheck() -> None:

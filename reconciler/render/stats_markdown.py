@@ -3,7 +3,8 @@
 GitHub renders a ```` ```mermaid ```` block of `xychart-beta` as a chart, so the
 series needs no image. A comment holds at most 65,536 characters: the chart
 keeps the latest `CHART_PERIODS` periods and each table the rows that fit its
-share, saying what was left out, so that the report is always postable.
+share, saying what was left out, so that the report is always postable. An
+`init` directive widens the chart so that its labels do not overlap.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from reconciler.render.svg_charts import nice_ceiling
 from reconciler.stats_overview import Overview
 
 COMMENT_LIMIT = 65_536
-CHART_PERIODS = 100
+CHART_PERIODS = 40  # more labels than this overlap even at the widest
+MOST_CHART_WIDTH = 1200
 
 
 def mermaid_text(text: str) -> str:
@@ -72,19 +74,34 @@ class StatsMarkdown:
 
     @staticmethod
     def chart(overview: Overview) -> str:
-        """The declared set's series as an `xychart-beta`: clicks as bars, unique clicks as a line."""
+        """The declared set's series as an `xychart-beta`: clicks as bars, unique clicks as a line,
+        wide enough for its labels (the year they share goes to the axis title)."""
         line = overview.series[0]
         steps = chart_steps(line, overview.grouping)
         shown = steps[-CHART_PERIODS:]
         top_value, _ = nice_ceiling(max((step.clicks for step in shown), default=0))
-        labels = ", ".join(f'"{step.label}"' for step in shown) or '"-"'
-        block = ["```mermaid", "xychart-beta",
+        axis, labels = short_labels(overview.grouping, [step.label for step in shown])
+        width = min(MOST_CHART_WIDTH, max(700, 30 * len(shown)))
+        categories = ", ".join(f'"{label}"' for label in labels) or '"-"'
+        block = ["```mermaid",
+                 f'%%{{init: {{"xyChart": {{"width": {width}, "xAxis": {{"labelFontSize": 11}}}}}}}}%%',
+                 "xychart-beta",
                  f'    title "Clicks (bars) and unique clicks (line): {mermaid_text(line.label)}"',
-                 f'    x-axis "{overview.grouping}" [{labels}]',
+                 f'    x-axis "{axis}" [{categories}]',
                  f'    y-axis "clicks" 0 --> {top_value}',
                  f"    bar [{', '.join(str(step.clicks) for step in shown) or '0'}]",
                  f"    line [{', '.join(str(step.uniques) for step in shown) or '0'}]", "```", "",
                  f"_{cell_text(describe_series(line, overview.grouping))}_"]
         if len(shown) < len(steps):
-            block.append(f"_The chart shows the latest {len(shown)} of {len(steps)} periods._")
+            block.append(f"_The chart shows the latest {len(shown)} of {len(steps)} periods; "
+                         f"`--by week` or `--by month` shows more in one chart._")
         return "\n".join(block)
+
+
+def short_labels(grouping: str, labels: list[str]) -> tuple[str, list[str]]:
+    """The axis title and the labels, less the `YYYY-` they all share (`2026-11-27` -> `11-27`)."""
+    years = {label[:5] for label in labels}
+    if grouping == "month" or len(years) != 1:
+        return grouping, labels
+    year = years.pop()
+    return f"{grouping}, {year[:4]}", [label[5:] for label in labels]

@@ -24,7 +24,8 @@ def mermaid_chart(markdown: str) -> dict[str, re.Match[str]]:
     """The one ```mermaid block, checked statement by statement against the grammar above."""
     blocks = re.findall(r"^```mermaid\n(.*?)^```$", markdown, flags=re.M | re.S)
     assert len(blocks) == 1, blocks
-    first, *statements = blocks[0].splitlines()
+    directive, first, *statements = blocks[0].splitlines()
+    assert re.fullmatch(r'%%\{init: \{"xyChart": \{"width": \d+, "xAxis": \{"labelFontSize": 11\}\}\}\}%%', directive)
     assert first == "xychart-beta"
     assert len(statements) == len(XYCHART), statements
     found = {}
@@ -45,7 +46,8 @@ def test_the_chart_has_a_bar_and_a_point_per_day_on_a_fitting_axis(
     assert result.exit_code == 0, result.output
     chart = mermaid_chart(result.stdout)
     labels = re.findall(QUOTED, chart["x-axis"].group(1))
-    assert labels[0] == '"2026-11-01"' and labels[-1] == '"2026-11-27"' and len(labels) == 27
+    assert chart["x-axis"].group(0).startswith('    x-axis "day, 2026" [')
+    assert labels[0] == '"11-01"' and labels[-1] == '"11-27"' and len(labels) == 27
     clicks, uniques = numbers(chart["bar"]), numbers(chart["line"])
     assert (len(clicks), len(uniques)) == (27, 27)
     assert (sum(clicks), sum(uniques)) == (7, 6)
@@ -62,8 +64,8 @@ def test_years_by_day_still_fit_one_comment(
     assert result.exit_code == 0, result.output
     assert len(result.stdout) <= COMMENT_LIMIT
     chart = mermaid_chart(result.stdout)
-    assert len(numbers(chart["bar"])) == 100
-    assert "_The chart shows the latest 100 of 2888 periods._" in result.stdout
+    assert len(numbers(chart["bar"])) == 40
+    assert "_The chart shows the latest 40 of 2888 periods; `--by week`" in result.stdout
     assert re.search(r"_\d+ more row\(s\) left out to fit one comment: see `--format html`._", result.stdout)
     assert "**top links by clicks: 2**" in result.stdout  # the later tables keep their share
     assert "| total | 9 | 6 |" in result.stdout  # a cut table keeps its totals (the set, spring)

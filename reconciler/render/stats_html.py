@@ -119,12 +119,12 @@ class StatsHtml:
         figures = self._figure(0, overview.series[0], overview.grouping)
         groups = "".join(self._figure(index, line, overview.grouping)
                          for index, line in enumerate(overview.series) if index)
+        tables = html_table(set_series_table(overview))
         if groups:
             figures += f'<h3>By group</h3><div class="groups">{groups}</div>'
-
-        table = html_table(groups_table(overview) if len(overview.series) > 1 else set_series_table(overview))
+            tables += html_table(groups_table(overview))
         return (f'<section aria-labelledby="series"><h2 id="series">Clicks over time</h2>{figures}'
-                f"<details><summary>The figures as a table</summary>{table}</details></section>")
+                f"<details><summary>The figures as tables</summary>{tables}</details></section>")
 
     @staticmethod
     def _top_links(overview: Overview) -> str:

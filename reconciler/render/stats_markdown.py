@@ -67,7 +67,7 @@ class StatsMarkdown:
                          "|---:|---:|---:|---:|",
                          "| " + " | ".join(shown for _, _, shown in total_cells(overview)) + " |", "",
                          f"#### Clicks by {overview.grouping}", "", self.chart(overview), ""])
-        tables = [groups_table(overview) if len(overview.series) > 1 else set_series_table(overview),
+        tables = [set_series_table(overview), *([groups_table(overview)] if len(overview.series) > 1 else []),
                   top_links_table(overview), conversions_table(overview), overview_stale_table(overview)]
         share = (COMMENT_LIMIT - len(top) - 200) // len(tables)
         return top + "\n" + "\n".join(markdown_table(table, share) for table in tables)

@@ -22,7 +22,7 @@ XYCHART = [  # the statements of Mermaid's xychart grammar the report writes, in
 
 def mermaid_chart(markdown: str) -> dict[str, re.Match[str]]:
     """The one ```mermaid block, checked statement by statement against the grammar above."""
-    blocks = re.findall(r"^```mermaid\n(.*?)^```$", markdown, flags=re.M | re.S)
+    blocks = re.findall(r"^```mermaid\n(.*?)^```$", markdown, flags=re.MULTILINE | re.DOTALL)
     assert len(blocks) == 1, blocks
     directive, first, *statements = blocks[0].splitlines()
     assert re.fullmatch(r'%%\{init: \{"xyChart": \{"width": \d+, "xAxis": \{"labelFontSize": 11\}\}\}\}%%', directive)
@@ -80,5 +80,5 @@ def test_out_writes_the_file_and_an_unwritable_one_is_one_line(
                         "--out", str(tmp_path / "no-such-folder" / "stats.md"))
     assert refused.exit_code == 1
     assert refused.stderr.splitlines() == [
-        f"error: --out {tmp_path / 'no-such-folder' / 'stats.md'}: cannot write the output "
-        "(No such file or directory)"]
+        (f"error: --out {tmp_path / 'no-such-folder' / 'stats.md'}: cannot write the output "
+         "(No such file or directory)")]

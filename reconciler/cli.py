@@ -114,8 +114,8 @@ def validate(paths: tuple[str, ...]) -> None:
     try:
         desired = load_manifests(paths)
     except ManifestError as error:
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
+        for line in error.shown_lines():
+            click.echo(line, err=True)
         click.echo(f"invalid: {_counted(len(error.problems), 'problem')}", err=True)
         sys.exit(error.exit_code)
     pixels = sum(spec.type == "pixel" for spec in desired.datapoints.values())

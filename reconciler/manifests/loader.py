@@ -193,10 +193,11 @@ def _declarations(source: Source, data: bytes, problems: list[Problem]) -> FileD
                                 "a manifest must be a mapping of settings, defaults, groups, "
                                 "conversions, tags and datapoints"))
         return None
+    spoiled_paths = set(spoiled)
     found = [(path, problem) for path, problem in schema_problems(document, source.shown)
-             if not any(path[:len(bad)] == bad for bad in spoiled)]
+             if not any(path[:length] in spoiled_paths for length in range(len(path) + 1))]
     problems.extend(problem for _, problem in found)
-    return declarations(document, source.shown, [*spoiled, *(path for path, _ in found)])
+    return declarations(document, source.shown, spoiled_paths.union(path for path, _ in found))
 
 
 def _decode(shown: str, data: bytes, problems: list[Problem]) -> str | None:

@@ -75,10 +75,13 @@ def _explain(error: ValidationError, document: Any, file: str) -> Iterator[tuple
                 yield _problem(file, instance.key_marks[key], (*path, key), _unknown_key(key, allowed))
         return
     if kind == "uniqueItems" and isinstance(instance, LocatedList):
+        seen: set[Any] = set()
         for index, item in enumerate(instance):
-            if item in instance[:index]:
+            key = _unique_key(item)
+            if key in seen:
                 yield _problem(file, instance.item_marks[index], (*path, index),
                                f"duplicate item {_show(item, reveal)}")
+            seen.add(key)
         return
     if kind == "required" and isinstance(instance, dict):
         for key in error.validator_value:
@@ -86,6 +89,13 @@ def _explain(error: ValidationError, document: Any, file: str) -> Iterator[tuple
                 yield _problem(file, _locate(document, path), path, f"missing required key {key!r}")
         return
     yield _problem(file, _locate(document, path), path, _message(error, reveal))
+
+
+def _unique_key(item: Any) -> Any:
+    """What makes two list items equal to `uniqueItems` (1 and 1.0 alike, true and 1 not), hashable."""
+    if isinstance(item, (dict, list)):
+        return repr(item)
+    return (type(item) is bool, item)
 
 
 def _message(error: ValidationError, reveal: bool) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -45,8 +46,21 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             click.echo("error: interrupted", err=True)
             sys.exit(1)
+        except OSError as error:  # the terminal or a pipe failed under the command
+            _output_failed(error)
 
     return wrapper
+
+
+def _output_failed(error: OSError) -> None:
+    """One line on stderr if it still takes one, then exit 1 without Python's own complaint
+    about the broken stream at exit."""
+    with contextlib.suppress(OSError):
+        click.echo(f"error: cannot write the output: {error.strerror or error}", err=True)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    sys.exit(1)
 
 
 class ReconcilerGroup(click.Group):
@@ -146,7 +160,6 @@ PLAN_FORMATS = ("text", "json", "markdown")
 def plan_command(options: GlobalOptions, paths: tuple[str, ...], out: str | None, output_format: str,
                  detailed_exitcode: bool) -> None:
     """Show what apply would change to make the target match the manifests under PATHS."""
-    import os  # the planner's modules load only when a plan is asked for
 
     from reconciler.clickmeter.target import saved_target
     from reconciler.pipeline import build_plan, write_plan
@@ -179,7 +192,6 @@ def plan_command(options: GlobalOptions, paths: tuple[str, ...], out: str | None
 def apply_command(options: GlobalOptions, paths: tuple[str, ...], plan_file: str | None, auto_approve: bool,
                   force: bool, allow_active: bool, log_file: str | None) -> None:
     """Make the target match the manifests under PATHS (or execute a saved --plan), then verify."""
-    import os  # the executor's modules load only when apply runs
 
     from reconciler.applying import check_secrets, check_target, report_lines, run_apply
     from reconciler.pipeline import build_plan, read_plan

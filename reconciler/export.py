@@ -37,6 +37,7 @@ import yaml
 from reconciler.errors import ReconcilerError
 from reconciler.manifests.schema import SCHEMA_FILE, schema_text
 from reconciler.model import LINK, STATUSES, LiveConversion, LiveDatapoint, LiveGroup, LiveState
+from reconciler.safe_files import UnsafeWriteError, write_file
 
 CONVERSIONS_FILE = "conversions.yaml"
 TAGS_FILE = "tags.yaml"
@@ -350,13 +351,19 @@ def check_output_dir(out: Path, force: bool) -> None:
 
 
 def write_export(out: Path, files: dict[str, str]) -> list[Path]:
-    """Write `files` under `out` as UTF-8 with `\\n` line ends; the paths written, in order."""
+    """Write `files` under `out` as UTF-8 with `\\n` line ends; the paths written, in order.
+
+    Never through a symlink inside `out` (`safe_files`): `--force` writes into
+    a folder that may hold links to elsewhere.
+    """
     written = []
+    out.mkdir(parents=True, exist_ok=True)
     for relative, text in files.items():
         path = out / relative
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="\n")
+            write_file(path, text, base=out)
+        except UnsafeWriteError as error:
+            raise ExportError(f"export: {error}") from None
         except OSError as error:
             raise ExportError(f"export: cannot write {path}: {error.strerror}") from None
         written.append(path)

@@ -12,7 +12,6 @@ import asyncio
 import dataclasses
 import gc
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +25,7 @@ from reconciler.plan import Plan, PlanFileError
 from reconciler.planner import plan_changes
 from reconciler.reader import read_live_state, read_recent_clicks
 from reconciler.render import PlanJson
+from reconciler.safe_files import UnsafeWriteError, write_file
 
 if TYPE_CHECKING:  # the CLI imports this module
     from reconciler.cli import GlobalOptions
@@ -72,11 +72,10 @@ def export_account(options: GlobalOptions, out_dir: str, groups: Sequence[str],
 
 def write_plan(plan: Plan, path: str) -> None:
     """The saved plan, written whole or not at all (a half-written plan must never be applied)."""
-    target = Path(path)
-    partial = target.with_name(target.name + ".partial")
     try:
-        partial.write_text(PlanJson().render(plan), encoding="utf-8")
-        os.replace(partial, target)
+        write_file(Path(path), PlanJson().render(plan))
+    except UnsafeWriteError as error:
+        raise ReconcilerError(f"--out {path}: {error}") from None
     except OSError as error:
         raise ReconcilerError(f"--out {path}: cannot write the plan ({error.strerror})") from None
 

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 
 from reconciler.clickmeter.target import describe_target, open_client
 from reconciler.errors import ReconcilerError
-from reconciler.export import check_output_dir, export_manifests, report_lines, stale_manifests, write_export
+from reconciler.export import (
+    check_output_dir, export_manifests, refuse_invalid, report_lines, stale_manifests, write_export,
+)
 from reconciler.manifests import load_manifests, resolve_secrets
 from reconciler.model import LiveState
 from reconciler.plan import Plan, PlanFileError
@@ -65,6 +67,7 @@ def export_account(options: GlobalOptions, out_dir: str, groups: Sequence[str],
             return await read_live_state(client)
 
     result = export_manifests(asyncio.run(read_whole_account()), groups or None)
+    refuse_invalid(result.files)
     stale = stale_manifests(out, result.files) if out.is_dir() else []
     written = write_export(out, result.files)
     return report_lines(out, written, result, stale)

@@ -40,6 +40,17 @@ def load_manifests(paths: Sequence[str]) -> DesiredState:
     problems: list[Problem] = []
     sources = find_sources(paths, problems)
     contents = {source: data for source in sources if (data := read_source(source, problems)) is not None}
+    return _checked(sources, contents, problems)
+
+
+def load_texts(texts: dict[str, str]) -> DesiredState:
+    """Manifests held in memory (relative path -> text), checked as `load_manifests` checks files:
+    export proves what it is about to write would validate."""
+    sources = [Source(relative, relative) for relative in sorted(texts)]
+    return _checked(sources, {source: texts[source.relative].encode() for source in sources}, [])
+
+
+def _checked(sources: list[Source], contents: dict[Source, bytes], problems: list[Problem]) -> DesiredState:
     collecting = gc.isenabled()
     gc.disable()  # every value built here is kept: cyclic GC passes over them only cost time
     try:

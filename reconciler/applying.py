@@ -26,6 +26,7 @@ from reconciler.model import LiveState
 from reconciler.plan import Plan, fingerprint
 from reconciler.progress import Progress
 from reconciler.reader import read_live_state
+from reconciler.terminal import clipped
 
 if TYPE_CHECKING:  # the CLI imports this module
     from reconciler.cli import GlobalOptions
@@ -60,7 +61,7 @@ def check_secrets(plan: Plan, environ: Mapping[str, str] = os.environ) -> None:
                     missing.setdefault(variable, []).append(key)
     if missing:
         raise ReconcilerError("; ".join(
-            f"environment variable {variable} is not set (or empty); export it with the password of "
+            f"environment variable {clipped(variable)} is not set (or empty); export it with the password of "
             + ", ".join(keys) for variable, keys in missing.items()) + "; nothing was applied")
 
 

@@ -21,6 +21,7 @@ import click
 
 from reconciler import __version__
 from reconciler.errors import ReconcilerError
+from reconciler.terminal import MAX_LINE, clipped
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except ReconcilerError as error:
-            click.echo(f"error: {error}", err=True)
+            click.echo("error: " + "\n".join(clipped(line, MAX_LINE) for line in error.lines()), err=True)
             sys.exit(error.exit_code)
         except KeyboardInterrupt:
             click.echo("error: interrupted", err=True)
@@ -219,7 +220,7 @@ def apply_command(options: GlobalOptions, paths: tuple[str, ...], plan_file: str
         if click.prompt("Apply these changes? Only 'yes' is accepted", default="", show_default=False) != "yes":
             raise ReconcilerError("apply cancelled")
     outcome = run_apply(options, plan, saved=bool(plan_file), log_path=log_file)
-    click.echo("\n".join(report_lines(plan, outcome)))
+    click.echo("\n".join(clipped(line, MAX_LINE) for line in report_lines(plan, outcome)))
     if not outcome.succeeded:
         sys.exit(1)
 
@@ -242,9 +243,9 @@ def export_command(options: GlobalOptions, out_dir: str, groups: tuple[str, ...]
 
     click.echo(describe_target(options))
     lines, warnings = export_account(options, out_dir, groups, force)
-    click.echo("\n".join(lines))
+    click.echo("\n".join(clipped(line, MAX_LINE) for line in lines))
     if warnings:
-        click.echo("\n".join(warnings), err=True)
+        click.echo("\n".join(clipped(line, MAX_LINE) for line in warnings), err=True)
 
 
 # ---- stats ----

@@ -83,6 +83,20 @@ def write_plan(plan: Plan, path: str) -> None:
         raise ReconcilerError(f"--out {path}: cannot write the plan ({error.strerror})") from None
 
 
+MAX_PLAN_DEPTH = 64  # a plan written by `plan --out` nests about 8 levels
+
+
+def _depth_exceeds(document: object, limit: int) -> bool:
+    """Whether `document` nests lists and mappings more than `limit` levels (without recursing)."""
+    level: list[object] = [document]
+    for _ in range(limit):
+        level = [child for value in level if isinstance(value, (dict, list))
+                 for child in (value.values() if isinstance(value, dict) else value)]
+        if not level:
+            return False
+    return any(isinstance(value, (dict, list)) for value in level)
+
+
 def read_plan(path: str) -> Plan:
     """A saved plan, for `apply --plan`; one line if it cannot be read."""
     try:
@@ -91,6 +105,10 @@ def read_plan(path: str) -> Plan:
         raise PlanFileError(f"{path}: cannot read the plan ({error.strerror})") from None
     except ValueError as error:
         raise PlanFileError(f"{path}: not a plan: {error}") from None
+    except RecursionError:
+        raise PlanFileError(f"{path}: not a plan: nested more than {MAX_PLAN_DEPTH} levels deep") from None
+    if _depth_exceeds(document, MAX_PLAN_DEPTH):  # deeper still would exhaust the stack when applied
+        raise PlanFileError(f"{path}: not a plan: nested more than {MAX_PLAN_DEPTH} levels deep")
     try:
         return Plan.from_document(document)
     except PlanFileError as error:

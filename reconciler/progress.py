@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, Callable
 
+from reconciler.terminal import clipped
+
 BAR_WIDTH = 24
 PLAIN_LINE_INTERVAL = 1.0  # seconds between plain progress lines (the last one always shows)
 
@@ -74,7 +76,7 @@ class Progress:
             self._show("\r" + self.bar_line(now))
         elif now - self.last_line >= PLAIN_LINE_INTERVAL or self.calls_done >= self.total_calls:
             self._show(f"apply: {self.counts_text()}, {self.eta_text(now)}; "
-                       f"last: {record.operation}: {record.status}\n")
+                       f"last: {clipped(record.operation)}: {record.status}\n")
             self.last_line = now
 
     def finish(self) -> None:

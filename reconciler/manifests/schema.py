@@ -21,6 +21,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from reconciler.manifests.problems import Problem, field_path
 from reconciler.manifests.quickcheck import compile_quick_check
 from reconciler.manifests.yamldoc import DocPath, LocatedList, LocatedMap, Mark, location
+from reconciler.terminal import clipped
 
 SCHEMA_FILE = "manifest.schema.json"
 
@@ -140,7 +141,7 @@ def _describe(value: Any, reveal: bool) -> str:
     if isinstance(value, bool):
         return f"{str(value).lower()} (a boolean)"
     if isinstance(value, (int, float)):
-        return f"{value} (a number)"
+        return f"{clipped(value, 40)} (a number)"
     if isinstance(value, str):
         return _show(value, reveal)
     if isinstance(value, dict):

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import gc
 import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
 from reconciler.clickmeter.target import describe_target, open_client
 from reconciler.errors import ReconcilerError
@@ -22,8 +26,9 @@ from reconciler.export import (
     check_output_dir, export_manifests, refuse_invalid, report_lines, stale_manifests, write_export,
 )
 from reconciler.manifests import load_manifests, resolve_secrets
+from reconciler.manifests.schema import schema_text
 from reconciler.model import LiveState
-from reconciler.plan import Plan, PlanFileError
+from reconciler.plan import FORMAT_VERSION, Plan, PlanFileError
 from reconciler.planner import plan_changes
 from reconciler.reader import read_live_state, read_recent_clicks
 from reconciler.render import PlanJson
@@ -83,6 +88,12 @@ def write_plan(plan: Plan, path: str) -> None:
         raise ReconcilerError(f"--out {path}: cannot write the plan ({error.strerror})") from None
 
 
+@functools.cache
+def _plan_validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_text(PLAN_SCHEMA_FILE)))
+
+
+PLAN_SCHEMA_FILE = "plan.schema.json"
 MAX_PLAN_DEPTH = 64  # a plan written by `plan --out` nests about 8 levels
 
 
@@ -109,6 +120,11 @@ def read_plan(path: str) -> Plan:
         raise PlanFileError(f"{path}: not a plan: nested more than {MAX_PLAN_DEPTH} levels deep") from None
     if _depth_exceeds(document, MAX_PLAN_DEPTH):  # deeper still would exhaust the stack when applied
         raise PlanFileError(f"{path}: not a plan: nested more than {MAX_PLAN_DEPTH} levels deep")
+    if isinstance(document, dict) and document.get("format_version") == FORMAT_VERSION:
+        error = best_match(_plan_validator().iter_errors(document))
+        if error is not None:  # a hand-edited plan: refused whole, before anything reads into it
+            where = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in error.absolute_path)
+            raise PlanFileError(f"{path}: malformed plan: {where.lstrip('.') or 'document'}: {error.message}")
     try:
         return Plan.from_document(document)
     except PlanFileError as error:

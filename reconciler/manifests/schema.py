@@ -26,12 +26,12 @@ from reconciler.terminal import clipped
 SCHEMA_FILE = "manifest.schema.json"
 
 
-def schema_text() -> str:
-    """The schema as installed (package data `reconciler.schemas`), or from the source tree."""
+def schema_text(name: str = SCHEMA_FILE) -> str:
+    """A schema as installed (package data `reconciler.schemas`), or from the source tree."""
     try:
-        return resources.files("reconciler.schemas").joinpath(SCHEMA_FILE).read_text("utf-8")
+        return resources.files("reconciler.schemas").joinpath(name).read_text("utf-8")
     except ModuleNotFoundError:
-        return (pathlib.Path(__file__).resolve().parents[2] / "schemas" / SCHEMA_FILE).read_text("utf-8")
+        return (pathlib.Path(__file__).resolve().parents[2] / "schemas" / name).read_text("utf-8")
 
 
 @functools.cache

@@ -108,6 +108,16 @@ def _depth_exceeds(document: object, limit: int) -> bool:
     return any(isinstance(value, (dict, list)) for value in level)
 
 
+def _bad_placeholder(value: object) -> bool:
+    """Whether `value` holds a `$ref`/`$secret` that is not `{"$ref": text}` / `{"$secret": text}`."""
+    if isinstance(value, dict):
+        marked = {"$ref", "$secret"} & value.keys()
+        if marked:
+            return len(value) != 1 or not isinstance(value[marked.pop()], str)
+        return any(_bad_placeholder(item) for item in value.values())
+    return isinstance(value, list) and any(_bad_placeholder(item) for item in value)
+
+
 def read_plan(path: str) -> Plan:
     """A saved plan, for `apply --plan`; one line if it cannot be read."""
     try:
@@ -125,6 +135,10 @@ def read_plan(path: str) -> Plan:
         if error is not None:  # a hand-edited plan: refused whole, before anything reads into it
             where = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in error.absolute_path)
             raise PlanFileError(f"{path}: malformed plan: {where.lstrip('.') or 'document'}: {error.message}")
+        for number, operation in enumerate(document["operations"], start=1):
+            if _bad_placeholder(operation["params"]) or _bad_placeholder(operation["body"]):
+                raise PlanFileError(f"{path}: malformed plan: operation {number}: a $ref or $secret placeholder "
+                                    "must be the only key of its object and name a text")
     try:
         return Plan.from_document(document)
     except PlanFileError as error:

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Iterator
 
+from reconciler.clickmeter import wire
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.target import open_client, saved_target
 from reconciler.errors import ReconcilerError
@@ -51,8 +52,7 @@ def check_secrets(plan: Plan, environ: Mapping[str, str] = os.environ) -> None:
     """
     missing: dict[str, list[str]] = {}
     for operation in plan.operations:
-        body = operation.body if isinstance(operation.body, dict) else {}
-        parts = body.get("List") if isinstance(body.get("List"), list) else [operation.body]
+        parts = wire.batch_entries(operation.body) or [operation.body]
         keys = operation.items if len(operation.items) == len(parts) else (", ".join(operation.items),) * len(parts)
         for part, key in zip(parts, keys):
             for variable in _secret_variables(part):
@@ -136,7 +136,7 @@ async def execute_plan(client: ClickMeterClient, plan: Plan, *, saved: bool, str
                         stream=stream, is_terminal=stream.isatty(), log=log)
     executor = Executor(client, plan, progress, environ, stop)
     if saved:
-        live = await read_live_state(client)
+        live = await read_live_state(client, details=executor.details)
         stale = stale_objects(plan, live, environ)
         if stale:
             raise StalePlanError("the saved plan is stale: " + "; ".join(stale) + "; plan again")
@@ -144,7 +144,7 @@ async def execute_plan(client: ClickMeterClient, plan: Plan, *, saved: bool, str
     outcome = await executor.run()
     progress.finish()
     if not outcome.interrupted:
-        outcome.residuals = residuals(plan, await read_live_state(client), environ)
+        outcome.residuals = residuals(plan, await read_live_state(client, details=executor.details), environ)
         outcome.verified = True
     return outcome
 

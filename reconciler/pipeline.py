@@ -24,7 +24,7 @@ from reconciler.manifests import load_manifests, resolve_secrets
 from reconciler.model import LiveState
 from reconciler.plan import Plan, PlanFileError
 from reconciler.planner import plan_changes
-from reconciler.reader import read_live_state, read_recent_clicks
+from reconciler.reader import details_of, read_live_state, read_recent_clicks
 from reconciler.render import PlanJson
 
 if TYPE_CHECKING:  # the CLI imports this module
@@ -40,7 +40,7 @@ def build_plan(options: GlobalOptions, paths: Sequence[str]) -> Plan:
 
     async def against_target() -> Plan:
         async with open_client(options) as client:
-            live = await read_live_state(client)
+            live = await read_live_state(client, details=details_of(desired))
             gc.freeze()
             plan = plan_changes(desired, live)
             at_risk, days = plan.at_risk_ids(), desired.settings.protect_active_days

@@ -128,10 +128,10 @@ async def seed_datapoints(client: ClickMeterClient, count: int,
     async def create_batch(start: int) -> list[int]:
         batch = [body(index) for index in range(start, min(count, start + MAX_BATCH))]
         results = await client.create_datapoints_batch(batch)
-        failed = [item for item in results if item["status"] != "ok"]
+        failed = [item for item in results if not item.ok]
         if failed:
-            raise SystemExit(f"seeding failed in the batch from datapoint {start}: {failed[0]['errors']}")
-        return [item["result"]["id"] for item in results]
+            raise SystemExit(f"seeding failed in the batch from datapoint {start}: {failed[0].message}")
+        return [item.id for item in results]
 
     batches = await client.map_concurrently(create_batch, range(0, count, MAX_BATCH))
     return [datapoint_id for batch in batches for datapoint_id in batch]

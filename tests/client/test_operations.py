@@ -154,11 +154,11 @@ async def test_every_operation_answers_in_the_documented_shape(
     assert [row["id"] for row in report["data"]] == ["Firefox"]
 
     batch = await client.create_datapoints_batch([link("batch-a"), link("batch-b")])
-    batch_ids = [item["result"]["id"] for item in batch]
+    batch_ids = [item.id for item in batch]
     updated = await client.update_datapoints_batch([{"id": i, "title": "batched"} for i in batch_ids])
-    assert [item["status"] for item in updated] == ["ok", "ok"]
+    assert [item.ok for item in updated] == [True, True]
     deleted = await client.delete_datapoints_batch(batch_ids)
-    assert [item["status"] for item in deleted] == ["ok", "ok"]
+    assert [item.ok for item in deleted] == [True, True]
 
     await client.delete_datapoint(created["id"])
     assert (await client.get_datapoint(created["id"]))["status"] == "Deleted"
@@ -190,8 +190,8 @@ async def test_update_replaces_only_the_fields_sent(client: ClickMeterClient) ->
 async def test_batch_answers_item_by_item(client: ClickMeterClient) -> None:
     await client.create_datapoint(link("taken"))
     results = await client.create_datapoints_batch([link("fresh"), link("taken"), link("also-fresh")])
-    assert [item["status"] for item in results] == ["ok", "error", "ok"]
-    assert results[1]["errors"][0]["property"] == "name"
+    assert [item.ok for item in results] == [True, False, True]
+    assert results[1].message.lower().startswith("name")
     assert await client.count_datapoints() == 3
 
 

@@ -197,7 +197,7 @@ async def test_recent_clicks_in_bulk(clocked: tuple[Starlette, ClickMeterClient]
     created = []
     for start in range(0, len(names), MAX_BATCH):
         created += await client.create_datapoints_batch([link(name) for name in names[start:start + MAX_BATCH]])
-    ids = [item["result"]["id"] for item in created]
+    ids = [item.id for item in created]
     await click(app, clock, "r0", 0, 1, 2, 45)
     await click(app, clock, "s20", 5)
     client.calls.clear()

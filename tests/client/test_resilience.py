@@ -44,7 +44,7 @@ async def test_concurrency_is_bounded(app: Starlette, api_key: str) -> None:
     counter = InFlightCounter(httpx.ASGITransport(app=app))
     async with ClickMeterClient("http://local", api_key, transport=counter, concurrency=3) as client:
         created = await client.create_datapoints_batch([link(f"c{i}") for i in range(12)])
-        ids = [item["result"]["id"] for item in created]
+        ids = [item.id for item in created]
         answers = await asyncio.gather(*(client.get_datapoint(i) for i in ids))
         names = await client.map_concurrently(lambda i: client.get_datapoint(i), ids)
     assert [a["name"] for a in answers] == [n["name"] for n in names] == [f"c{i}" for i in range(12)]

@@ -132,7 +132,7 @@ async def seed_account(client: ClickMeterClient, account: AccountSpec) -> None:
               for dp in account.datapoints]
     for start in range(0, len(bodies), MAX_BATCH):
         for item in await client.create_datapoints_batch(bodies[start:start + MAX_BATCH]):
-            assert item["status"] == "ok", item["errors"]
+            assert item.ok, item.message
 
 
 def _datapoint_body(dp: DatapointSpec, domain_ids: dict[str, int | None], script_ids: dict[str, int],

@@ -43,8 +43,8 @@ async def run_operations(client: ClickMeterClient, plan: Plan, environ: Mapping[
                                    body=fill(operation.body, ids, environ), idempotent=False)
         results = answer.get("results") if isinstance(answer, dict) else None
         if results is not None:
-            assert [r["status"] for r in results] == ["ok"] * len(operation.items), results
-            ids.update((key, r["result"]["id"]) for key, r in zip(operation.items, results)
+            assert [r.ok for r in results] == [True] * len(operation.items), results
+            ids.update((key, r.id) for key, r in zip(operation.items, results)
                        if key in operation.creates)
         elif operation.creates:
             ids[operation.creates[0]] = answer["id"]

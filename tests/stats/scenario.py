@@ -90,8 +90,8 @@ async def create_datapoints(client: ClickMeterClient, signup_id: int) -> dict[st
              for name in LINKS]
     pixels = [{"type": "TrackingPixel", "name": name, "title": name} for name in PIXELS]
     results = await client.create_datapoints_batch(links + pixels)
-    assert all(result["status"] == "ok" for result in results), results
-    return {name: result["result"]["id"] for name, result in zip(LINKS + PIXELS, results)}
+    assert all(result.ok for result in results), results
+    return {name: result.id for name, result in zip(LINKS + PIXELS, results)}
 
 
 async def record_traffic(app: Starlette, clock: SettableClock, ids: dict[str, int], signup_id: int) -> None:

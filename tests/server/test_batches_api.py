@@ -25,13 +25,13 @@ async def test_create_batch_with_mixed_items(asgi_client: httpx.AsyncClient) -> 
 
     results = checked_batch(await asgi_client.put("/datapoints/batch", json={"List": items}))
 
-    assert [r["status"] for r in results] == ["ok", "error", "ok", "error", "error"]
+    assert [r["status"] for r in results] == ["Ok", "Error", "Ok", "Error", "Error"]
     assert results[0]["entityData"] == await datapoint(asgi_client, results[0]["result"]["id"])
     assert results[0]["entityData"]["firstConversionId"] == conversion_id
     assert {f["property"] for f in results[1]["errors"]} == {"typeTL.url"}
     assert {f["property"] for f in results[3]["errors"]} == {"firstConversionId"}
     assert {f["property"] for f in results[4]["errors"]} == {"name"}
-    assert all("result" not in r and "entityData" not in r for r in results if r["status"] == "error")
+    assert all("result" not in r and "entityData" not in r for r in results if r["status"] == "Error")
     assert await counted(asgi_client, "/datapoints/count") == 2
     assert await counted(asgi_client, "/tags/count") == 1
 
@@ -39,7 +39,7 @@ async def test_create_batch_with_mixed_items(asgi_client: httpx.AsyncClient) -> 
 async def test_update_batch_item_by_item(asgi_client: httpx.AsyncClient) -> None:
     first = await created_id(asgi_client, "/datapoints", link_body("first"))
     second = await created_id(asgi_client, "/datapoints", link_body("second"))
-    items = [{"id": first, "title": "renamed", "status": "Paused"},
+    items = [{"id": first, "title": "renamed", "status": 1},
              {"id": second, "name": "first"},
              {"id": 12345, "title": "nobody"},
              {"title": "no id"},
@@ -47,9 +47,9 @@ async def test_update_batch_item_by_item(asgi_client: httpx.AsyncClient) -> None
 
     results = checked_batch(await asgi_client.post("/datapoints/batch", json={"list": items}))
 
-    assert [r["status"] for r in results] == ["ok", "error", "error", "error", "ok"]
+    assert [r["status"] for r in results] == ["Ok", "Error", "Error", "Error", "Ok"]
     assert results[0]["entityData"]["title"] == "renamed"
-    assert results[0]["entityData"]["status"] == "Paused"
+    assert results[0]["entityData"]["status"] == 1
     assert {f["property"] for f in results[1]["errors"]} == {"name"}
     assert {f["property"] for f in results[2]["errors"]} == {"id"}
     assert (await datapoint(asgi_client, second))["name"] == "second"
@@ -63,8 +63,8 @@ async def test_delete_batch(asgi_client: httpx.AsyncClient) -> None:
     results = checked_batch(await asgi_client.request(
         "DELETE", "/datapoints/batch", json={"Entities": [{"id": gone}, {"id": gone}, {"id": 0}]}))
 
-    assert [r["status"] for r in results] == ["ok", "error", "error"]
-    assert results[0]["entityData"]["status"] == "Deleted"
+    assert [r["status"] for r in results] == ["Ok", "Error", "Error"]
+    assert results[0]["entityData"]["status"] == 3
     assert await listed_ids(asgi_client, "/datapoints") == [kept]
 
 
@@ -88,5 +88,5 @@ async def test_a_full_batch_is_accepted(asgi_client: httpx.AsyncClient) -> None:
 
     results = checked_batch(await asgi_client.put("/datapoints/batch", json={"List": items}))
 
-    assert {r["status"] for r in results} == {"ok"}
+    assert {r["status"] for r in results} == {"Ok"}
     assert await counted(asgi_client, "/datapoints/count") == MAX_BATCH

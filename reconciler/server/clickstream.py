@@ -171,7 +171,7 @@ def _count_into(item: dict[str, Any], hit: sqlite3.Row) -> None:
 def _parse_last_key(raw: str) -> tuple[str, int]:
     hit_time, _, hit_id = raw.partition("-")
     if len(hit_time) != 14 or not hit_time.isdigit() or not hit_id.isdigit():
-        raise bad_request("offset", "offset must be the lastKey of the previous page", raw)
+        raise bad_request("offset", "offset must be the lastKey of the previous page")
     return hit_time, int(hit_id)
 
 

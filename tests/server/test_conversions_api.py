@@ -103,7 +103,7 @@ async def test_batch_patch_item_by_item(asgi_client: httpx.AsyncClient) -> None:
     results = checked_batch(await asgi_client.put(
         f"/conversions/{conversion_id}/datapoints/batch/patch", json={"PatchRequests": requests}))
 
-    assert [r["status"] for r in results] == ["ok", "error", "error", "ok", "error"]
+    assert [r["status"] for r in results] == ["Ok", "Error", "Error", "Ok", "Error"]
     assert results[0]["result"] == {"id": first, "uri": f"/datapoints/{first}"}
     assert await listed_ids(asgi_client, f"/conversions/{conversion_id}/datapoints",
                             "/conversions/{conversionId}/datapoints") == [first, second]

@@ -59,7 +59,7 @@ def test_given_keys_are_accounts_and_are_not_printed(tmp_path: Path) -> None:
         answers = {key: httpx.get(f"{url}/datapoints/count", headers={AUTH_HEADER: key}).status_code
                    for key in ("key-one", "key-two", "key-three")}
         created = httpx.post(f"{url}/datapoints", headers={AUTH_HEADER: "key-one"}, json={
-            "type": "TrackingLink", "name": "spring", "typeTL": {"url": "https://shop.example.com/"}})
+            "type": 0, "name": "spring", "typeTL": {"url": "https://shop.example.com/"}})
         click = httpx.get(f"{url}/go.clickmeter.test/spring")
 
     assert answers == {"key-one": 200, "key-two": 200, "key-three": 401}

@@ -75,7 +75,7 @@ async def test_filters(client: httpx.AsyncClient) -> None:
     grouped = await created_id(client, "/datapoints", link_body("grouped-sale", groupId=group))
     starred = await created_id(client, "/datapoints", link_body("starred", preferred=True,
                                                                 tags=[{"name": "vip"}]))
-    paused = await created_id(client, "/datapoints", link_body("resting", status="Paused"))
+    paused = await created_id(client, "/datapoints", link_body("resting", status=1))
     pixel = await created_id(client, "/datapoints", pixel_body("opens"))
     deleted = await created_id(client, "/datapoints", link_body("gone"))
     await client.delete(f"/datapoints/{deleted}")

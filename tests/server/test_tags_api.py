@@ -104,7 +104,7 @@ async def test_tag_list_filters(asgi_client: httpx.AsyncClient) -> None:
     on_link = await created_id(asgi_client, "/tags", {"name": "on-link"})
     on_pixel = await created_id(asgi_client, "/tags", {"name": "on-pixel"})
     link = await created_id(asgi_client, "/datapoints", link_body("l", tags=[{"id": on_link}]))
-    await created_id(asgi_client, "/datapoints", {"type": "TrackingPixel", "name": "p",
+    await created_id(asgi_client, "/datapoints", {"type": 1, "name": "p",
                                                  "tags": [{"id": on_pixel}]})
 
     assert await listed_ids(asgi_client, "/tags", datapoints=str(link)) == [on_link]

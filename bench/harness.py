@@ -111,7 +111,7 @@ def in_process_client(db_path: Path, key: str, concurrency: int = 4) -> ClickMet
 
 def link_body(index: int) -> dict[str, Any]:
     """The plain tracking link `bench-{index}`, the datapoint most benchmarks seed."""
-    return {"type": "TrackingLink", "name": f"bench-{index}",
+    return {"type": 0, "name": f"bench-{index}",
             "typeTL": {"url": f"https://shop.example.com/item/{index}"}}
 
 

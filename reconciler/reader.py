@@ -16,8 +16,9 @@ password; `None` means all, as export needs).
 Lists include deleted entities (REAL-API 6): they are dropped, but the names
 of deleted datapoints are kept (`LiveState.deleted_datapoints`: a name once
 used can never be used again). Whether `/count` counts deleted entities is not
-known, so a read is complete when the count equals either the entries listed
-or the live ones; anything else is `LiveStateChangedError`, never a silent half.
+known, so a read is complete when the count, taken before and after the
+pages, is the same both times and equals either the entries listed or the
+live ones; anything else is `LiveStateChangedError`, never a silent half.
 """
 
 from __future__ import annotations
@@ -198,10 +199,11 @@ async def _read_datapoints(client: ClickMeterClient, names: _Names, count: Calla
         reading.expanded = False
         for kind in TYPE_FILTER.values():
             await _read_summary(client, names, reading, type=kind, **filters)
-    if counted not in (reading.listed, len(reading.live)):
+    recounted = await count()
+    if counted != recounted or counted not in (reading.listed, len(reading.live)):
         raise LiveStateChangedError(
             f"the account changed while it was read ({reading.listed} datapoints listed, "
-            f"{len(reading.live)} of them live, {counted} counted): run the command again")
+            f"{len(reading.live)} of them live, {counted} then {recounted} counted): run the command again")
     return reading
 
 

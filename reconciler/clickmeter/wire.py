@@ -224,9 +224,10 @@ def live_group(data: Any) -> LiveGroup:
 
 
 def live_conversion(data: Any) -> LiveConversion:
+    """A conversion answer; a missing `protocol` is its default, http (0)."""
     conversion = keyed(data)
     return LiveConversion(id=entity_id(conversion), name=conversion["name"], value=conversion.get("value"),
-                          protocol=conversion_protocol(conversion.get("protocol")),
+                          protocol=conversion_protocol(conversion.get("protocol", PROTOCOL_CODES["http"])),
                           description=conversion.get("description") or None)
 
 

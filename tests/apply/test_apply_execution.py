@@ -49,7 +49,7 @@ def test_a_failed_item_skips_its_dependents_and_a_rerun_finishes_the_rest(db_pat
         async with account(db_path, api_key) as client:
             plan = await plan_for(client, campaign(3))
             await client.create_group({"name": "big", "notes": "someone else's"})  # after the plan was made
-            await client.create_datapoint({"type": "TrackingLink", "name": "loose",
+            await client.create_datapoint({"type": 0, "name": "loose",
                                            "typeTL": {"url": "https://elsewhere.example.com/"}})
             first = await execute_plan(client, plan, saved=False, stream=io.StringIO(), environ=ENVIRON)
             second = await apply_desired(client, campaign(3))

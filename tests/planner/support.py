@@ -90,7 +90,7 @@ def seed_twin_links(db_path: Path, api_key: str, manifests: Path) -> tuple[int, 
         ids = []
         for number, where in ((1, {}), (2, {"domainId": domain})):
             made = await client.create_datapoint({
-                "type": "TrackingLink", "name": "sale", "notes": ("first", "second")[number - 1],
+                "type": 0, "name": "sale", "notes": ("first", "second")[number - 1],
                 "tags": [{"name": "news"}], "typeTL": {"url": f"https://shop.example.com/sale/{number}", **where}})
             ids.append(made["id"])
         return ids[0], ids[1]
@@ -103,7 +103,7 @@ def seed_twin_links(db_path: Path, api_key: str, manifests: Path) -> tuple[int, 
 def drift_one_twin(db_path: Path, api_key: str, datapoint_id: int) -> None:
     """Edit one twin out of band: new notes, and its tag 'news' taken away."""
     async def drift(client: ClickMeterClient) -> None:
-        await client.update_datapoint(datapoint_id, {"type": "TrackingLink", "notes": "edited"})
+        await client.update_datapoint(datapoint_id, {"type": 0, "notes": "edited"})
         (news,) = await client.list_tags()  # the account's only tag
         assert (await client.get_tag(news["id"]))["name"] == "news"
         await client.patch_tag_datapoint(news["id"], "remove", datapoint_id)

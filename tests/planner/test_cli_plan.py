@@ -106,8 +106,8 @@ DRIFTS = {
             'url: "https://elsewhere.example.com/" -> "https://shop.example.com/sale"'),
     "notes": ({"notes": "edited"}, 'notes: "edited" -> "April"'),
     "favourite": ({"preferred": False}, "favourite: false -> true"),
-    "pause": ({"status": "Paused"}, 'status: "paused" -> "active"'),
-    "redirect": ({"typeTL": {"redirectType": "TemporaryRedirect"}}, 'redirect: "temporary" -> "permanent"'),
+    "pause": ({"status": 1}, 'status: "paused" -> "active"'),
+    "redirect": ({"typeTL": {"redirectType": 307}}, 'redirect: "temporary" -> "permanent"'),
     "password": ({"typeTL": {"password": "guessed"}}, "password: (sensitive) (changed)"),
     "group move": ({"groupId": "autumn"}, 'group: "autumn" -> "spring"'),
 }
@@ -124,7 +124,7 @@ def test_each_out_of_band_field_edit_is_exactly_that_diff(db_path: Path, api_key
         sale = next(d for d in live.datapoints.values() if d.name == "sale")
         if "groupId" in edit:
             edit["groupId"] = next(g.id for g in live.groups.values() if g.name == edit["groupId"])
-        await client.update_datapoint(sale.id, {"type": "TrackingLink", **edit})
+        await client.update_datapoint(sale.id, {"type": 0, **edit})
         return sale.id
     sale_id = in_account(db_path, api_key, edit_sale)
     result = plan(db_path, str(repo), "--detailed-exitcode")
@@ -198,7 +198,7 @@ def test_only_prune_groups_lose_undeclared_datapoints(db_path: Path, api_key: st
         live = await read_live_state(client)
         autumn = next(g.id for g in live.groups.values() if g.name == "autumn")
         for name, group in (("stray-spring", ids["group:spring"]), ("stray-autumn", autumn), ("loose", None)):
-            await client.create_datapoint({"type": "TrackingLink", "name": name, "groupId": group,
+            await client.create_datapoint({"type": 0, "name": name, "groupId": group,
                                            "typeTL": {"url": "https://shop.example.com/x"}})
     in_account(db_path, api_key, add_strays)
     result = plan(db_path, str(repo))
@@ -268,7 +268,7 @@ def test_a_live_name_on_two_datapoints_is_an_error_naming_both_ids(db_path: Path
                                                                   repo: Path) -> None:
     async def twins(client):
         domain = (await client.create_domain({"name": "go.example.test"}))["id"]
-        made = [await client.create_datapoint({"type": "TrackingLink", "name": "sale", "typeTL": {
+        made = [await client.create_datapoint({"type": 0, "name": "sale", "typeTL": {
             "url": "https://shop.example.com/sale", **({"domainId": domain} if second else {})}})
             for second in (False, True)]
         return [m["id"] for m in made]

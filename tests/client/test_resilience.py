@@ -142,7 +142,7 @@ async def test_answers_lost_after_the_write(app: Starlette, api_key: str, db_pat
             await client.create_datapoint(link("made-once"))
         (made,) = await client.list_datapoints()
         lossy.lossy.add("POST")  # the update loses its answer too
-        await client.update_datapoint(made["id"], {"title": "retried"})
+        await client.update_datapoint(made["id"], link("made-once", title="retried"))
         await client.delete_datapoint(made["id"])  # the retry finds it gone: done, not an error
         gone = await client.get_datapoint(made["id"])
     assert (gone["title"], gone["status"]) == ("retried", 3)

@@ -17,11 +17,17 @@ from urllib.parse import quote
 from hypothesis import strategies as st
 
 from reconciler.apishapes import (
-    CONVERSION_ID_FIELDS, MAX_BATCH, REDIRECT_CODES, TRACKING_LINK, TRACKING_PIXEL, TYPE_CODES,
+    CONVERSION_ID_FIELDS,
+    MAX_BATCH,
+    REDIRECT_CODES,
+    TRACKING_LINK,
+    TRACKING_PIXEL,
+    TYPE_CODES,
 )
 from reconciler.cli import GlobalOptions
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.target import open_client
+from reconciler.clickmeter.wire import whole_update
 from reconciler.model import LiveState
 from reconciler.reader import read_live_state
 
@@ -171,7 +177,7 @@ async def seed_local(db_path: Path, account: AccountSpec) -> None:
 async def update_local(db_path: Path, datapoint_id: int, fields: dict[str, Any]) -> None:
     """Change one datapoint out of band, as someone in the web UI would."""
     async with open_client(local_options(db_path)) as client:
-        await client.update_datapoint(datapoint_id, fields)
+        await client.update_datapoint(datapoint_id, whole_update(await client.get_datapoint(datapoint_id), fields))
 
 
 async def read_local(db_path: Path) -> LiveState:

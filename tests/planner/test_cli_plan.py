@@ -18,7 +18,7 @@ from reconciler.cli import GlobalOptions, cli
 from reconciler.pipeline import build_plan
 from reconciler.reader import read_live_state
 from tests.conftest import run_local
-from tests.planner.support import in_account, record_clicks, run_operations
+from tests.planner.support import edit_datapoint, in_account, record_clicks, run_operations
 
 PASSWORD = "open-sesame-1234"
 CAMPAIGN = """\
@@ -124,7 +124,7 @@ def test_each_out_of_band_field_edit_is_exactly_that_diff(db_path: Path, api_key
         sale = next(d for d in live.datapoints.values() if d.name == "sale")
         if "groupId" in edit:
             edit["groupId"] = next(g.id for g in live.groups.values() if g.name == edit["groupId"])
-        await client.update_datapoint(sale.id, {"type": 0, **edit})
+        await edit_datapoint(client, sale.id, edit)
         return sale.id
     sale_id = in_account(db_path, api_key, edit_sale)
     result = plan(db_path, str(repo), "--detailed-exitcode")

@@ -39,7 +39,7 @@ def test_empty_account_creates_everything_in_dependency_order() -> None:
                            ("PUT", "/datapoints/batch", 2)]
     sale = plan.operations[-1].body["list"][1]
     assert sale == {"type": 0, "name": "spring-sale", "groupId": {"$ref": "group:spring"},
-                    "typeTL": {"url": "https://shop.example.com/spring-sale"},
+                    "typeTL": {"url": "https://shop.example.com/spring-sale", "domainId": 1},
                     "tags": [{"name": "news"}, {"name": "spring"}],
                     "firstConversionId": {"$ref": "conversion:buy"},
                     "secondConversionId": {"$ref": "conversion:signup"}}
@@ -231,7 +231,8 @@ def test_fingerprints_cover_touched_objects_and_the_names_created() -> None:
     live = live_like(desired_state([link("a"), link("untouched")], groups=[GroupSpec("g")]))
     plan = plan_changes(desired, live)
     assert [(f.kind, f.name, f.id, f.sha256 is None) for f in plan.fingerprints] == [
-        ("datapoint", "a", 2, False), ("datapoint", "b", None, True)]
+        ("datapoint", "a", 2, False), ("datapoint", "b", None, True),
+        ("domain", "go.clickmeter.test", 1, False)]  # b's create names the default domain by id
     moved = dataclasses.replace(live.datapoints[2], notes="edited since")
     live.datapoints[2] = moved
     assert plan_changes(desired, live).fingerprints[0].sha256 != plan.fingerprints[0].sha256

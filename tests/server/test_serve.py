@@ -121,7 +121,7 @@ def test_throttling_over_http_answers_429_then_recovers(tmp_path: Path) -> None:
             recovered = client.get("/datapoints/count")
 
     assert (first.status_code, refused.status_code, recovered.status_code) == (200, 429, 200)
-    assert refused.json()[0]["code"] == "too_many_requests"
+    assert refused.json()["errors"][0]["code"] == "too_many_requests"
 
 
 def test_faults_over_http_are_5xx_answers_and_dropped_connections(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ async def seeded(client: httpx.AsyncClient) -> dict[str, int]:
            "conversion": await created_id(client, "/conversions", {"name": "c"}),
            "script": await created_id(client, "/retargeting", {"name": "s"})}
     ids["tag"] = await created_id(client, "/tags", {"name": "t"})
+    await client.put(f"/tags/{ids['tag']}/groups/patch", json={"action": "add", "id": ids["group"]})
     ids["link"] = await created_id(client, "/datapoints", link_body(
         "l", groupId=ids["group"], tags=[{"id": ids["tag"]}], firstConversionId=ids["conversion"],
         typeTL={"scripts": [{"id": ids["script"]}]}))
@@ -49,7 +50,8 @@ def lists(ids: dict[str, int]) -> dict[str, str]:
         f"/conversions/{ids['conversion']}/datapoints": "/datapoints/{}",
         f"/tags/{ids['tag']}/datapoints": "/datapoints/{}",
         f"/retargeting/{ids['script']}/datapoints": "/datapoints/{}",
-        "/groups": "/groups/{}", "/conversions": "/conversions/{}", "/tags": "/tags/{}",
+        "/groups": "/groups/{}", f"/tags/{ids['tag']}/groups": "/groups/{}",
+        "/conversions": "/conversions/{}", "/tags": "/tags/{}",
         "/retargeting": "/retargeting/{}", "/domains": "/domains/{}",
     }
 
@@ -79,7 +81,8 @@ async def test_lists_include_deleted_entities_marked_as_recorded(asgi_client: ht
     active = await asgi_client.get("/datapoints", params={"status": "active"})
     assert [d["id"] for d in active.json()["entities"]] == [ids["link"]]
     tag = (await asgi_client.get(f"/tags/{ids['tag']}")).json()
-    assert tag == {"id": ids["tag"], "name": "t", "datapoints": [ids["link"], ids["gone"]], "groups": []}
+    assert tag == {"id": ids["tag"], "name": "t", "datapoints": [ids["link"], ids["gone"]],
+                   "groups": [ids["group"]]}
 
 
 async def test_a_pages_entities_each_have_their_own_associations(asgi_client: httpx.AsyncClient) -> None:

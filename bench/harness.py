@@ -111,7 +111,7 @@ def in_process_client(db_path: Path, key: str, concurrency: int = 4) -> ClickMet
 
 def link_body(index: int) -> dict[str, Any]:
     """The plain tracking link `bench-{index}`, the datapoint most benchmarks seed."""
-    return {"type": "TrackingLink", "name": f"bench-{index}",
+    return {"type": 0, "name": f"bench-{index}",
             "typeTL": {"url": f"https://shop.example.com/item/{index}"}}
 
 
@@ -128,7 +128,7 @@ async def seed_datapoints(client: ClickMeterClient, count: int,
     async def create_batch(start: int) -> list[int]:
         batch = [body(index) for index in range(start, min(count, start + MAX_BATCH))]
         results = await client.create_datapoints_batch(batch)
-        failed = [item for item in results if item["status"] != "ok"]
+        failed = [item for item in results if item["status"].lower() != "ok"]
         if failed:
             raise SystemExit(f"seeding failed in the batch from datapoint {start}: {failed[0]['errors']}")
         return [item["result"]["id"] for item in results]

@@ -98,7 +98,8 @@ def reject_text_enums(value: Any, where: str) -> None:
     if not isinstance(value, dict):
         return
     for key, item in value.items():
-        prop = f"{where}.{SPELLINGS.get(key, key)}" if where else SPELLINGS.get(key, key)
+        label: str = SPELLINGS.get(key, key)
+        prop = f"{where}.{label}" if where else label
         if key in TEXT_ENUMS and isinstance(item, str):
             name, names = TEXT_ENUMS[key]
             if item.strip().lower() in {n.lower() for n in names}:

@@ -165,15 +165,15 @@ def test_ctrl_c_during_plan_is_one_line_and_exit_1(tmp_path: Path) -> None:
 
 def test_variant_switches_over_http(tmp_path: Path) -> None:
     switches = ("--no-expand", "--updates", "merge", "--text-enums", "accept", "--counts", "without-deleted")
-    with serving(tmp_path / "local.db", "--api-key", "k", *switches) as (url, _):
-        with httpx.Client(base_url=url, headers={AUTH_HEADER: "k"}) as client:
-            created = client.post("/datapoints", json={
-                "type": "TrackingLink", "name": "a", "title": "kept", "typeTL": {"url": "https://a.example/"}})
-            client.post(f"/datapoints/{created.json()['id']}", json={"notes": "merged"})
-            stored = client.get(f"/datapoints/{created.json()['id']}").json()
-            client.delete(f"/datapoints/{created.json()['id']}")
-            count = client.get("/datapoints/count").json()
-            listed = client.get("/datapoints", params={"_expand": "true"}).json()
+    with serving(tmp_path / "local.db", "--api-key", "k", *switches) as (url, _), \
+            httpx.Client(base_url=url, headers={AUTH_HEADER: "k"}) as client:
+        created = client.post("/datapoints", json={
+            "type": "TrackingLink", "name": "a", "title": "kept", "typeTL": {"url": "https://a.example/"}})
+        client.post(f"/datapoints/{created.json()['id']}", json={"notes": "merged"})
+        stored = client.get(f"/datapoints/{created.json()['id']}").json()
+        client.delete(f"/datapoints/{created.json()['id']}")
+        count = client.get("/datapoints/count").json()
+        listed = client.get("/datapoints", params={"_expand": "true"}).json()
 
     assert (created.status_code, stored["title"], stored["notes"]) == (200, "kept", "merged")
     assert count == {"count": 0}

@@ -98,7 +98,7 @@ def reject_text_enums(value: Any, where: str) -> None:
     if not isinstance(value, dict):
         return
     for key, item in value.items():
-        label: str = SPELLINGS.get(key, key)
+        label = SPELLINGS[key] if key in SPELLINGS else str(key)
         prop = f"{where}.{label}" if where else label
         if key in TEXT_ENUMS and isinstance(item, str):
             name, names = TEXT_ENUMS[key]

@@ -17,26 +17,13 @@ from collections.abc import Callable
 from typing import Any
 
 from reconciler.apishapes import (
-    CONVERSION_ID_FIELDS,
-    CONVERSION_NAME_FIELDS,
-    REDIRECT_CODES,
-    STATUS_ACTIVE,
-    STATUS_CODES,
-    STATUS_DELETED,
-    TEMPORARY_REDIRECT,
-    TRACKING_LINK,
-    TYPE_CODES,
+    CONVERSION_ID_FIELDS, CONVERSION_NAME_FIELDS, REDIRECT_CODES, STATUS_ACTIVE, STATUS_CODES,
+    STATUS_DELETED, TEMPORARY_REDIRECT, TRACKING_LINK, TYPE_CODES,
 )
 from reconciler.server.datapoint_bodies import DatapointInput, Reference
 from reconciler.server.db import insert_row, update_row
 from reconciler.server.requests import FailureCollector
-from reconciler.server.responses import (
-    ApiError,
-    bad_request,
-    failure,
-    name_used,
-    not_found,
-)
+from reconciler.server.responses import ApiError, bad_request, failure, name_used, not_found
 
 LINK_ONLY_COLUMNS = ("url", "redirect_type", "password")
 # what a create leaves unsaid (and a replacing update resets)

@@ -16,16 +16,8 @@ from typing import Any
 from starlette.requests import Request
 
 from reconciler.apishapes import (
-    DATAPOINT_STATUSES,
-    DATAPOINT_TYPES,
-    DATE_FORMAT,
-    DAY_FORMAT,
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    PATCH_ADD,
-    PATCH_REMOVE,
-    PROTOCOLS,
-    REDIRECT_TYPES,
+    DATAPOINT_STATUSES, DATAPOINT_TYPES, DATE_FORMAT, DAY_FORMAT, DEFAULT_LIMIT, MAX_LIMIT,
+    PATCH_ADD, PATCH_REMOVE, PROTOCOLS, REDIRECT_TYPES,
 )
 from reconciler.server.context import variant_of
 from reconciler.server.responses import ApiError, bad_request, failure

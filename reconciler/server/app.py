@@ -42,13 +42,7 @@ from reconciler.server.db import Store
 from reconciler.server.domains import domain_routes
 from reconciler.server.faults import FaultInjection
 from reconciler.server.groups import group_routes
-from reconciler.server.responses import (
-    ApiError,
-    JSONAnswer,
-    error_answer,
-    errors_body,
-    failure,
-)
+from reconciler.server.responses import ApiError, JSONAnswer, error_answer, errors_body, failure
 from reconciler.server.retargeting import retargeting_routes
 from reconciler.server.statistics import statistics_routes
 from reconciler.server.tags import tag_routes

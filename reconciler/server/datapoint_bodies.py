@@ -13,20 +13,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reconciler.apishapes import (
-    CONVERSION_ID_FIELDS,
-    DATAPOINT_TYPES,
-    REDIRECT_TYPES,
-    STATUS_ACTIVE,
-    STATUS_PAUSED,
+    CONVERSION_ID_FIELDS, DATAPOINT_TYPES, REDIRECT_TYPES, STATUS_ACTIVE, STATUS_PAUSED,
     TRACKING_LINK,
 )
 from reconciler.server.requests import (
-    FailureCollector,
-    optional_text,
-    parse_bool,
-    parse_enum,
-    parse_id,
-    required_name,
+    FailureCollector, optional_text, parse_bool, parse_enum, parse_id, required_name,
 )
 from reconciler.server.responses import bad_request, failure
 

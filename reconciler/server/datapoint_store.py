@@ -17,26 +17,13 @@ from collections.abc import Callable
 from typing import Any
 
 from reconciler.apishapes import (
-    CONVERSION_ID_FIELDS,
-    CONVERSION_NAME_FIELDS,
-    REDIRECT_CODES,
-    STATUS_ACTIVE,
-    STATUS_CODES,
-    STATUS_DELETED,
-    TEMPORARY_REDIRECT,
-    TRACKING_LINK,
-    TYPE_CODES,
+    CONVERSION_ID_FIELDS, CONVERSION_NAME_FIELDS, REDIRECT_CODES, STATUS_ACTIVE, STATUS_CODES,
+    STATUS_DELETED, TEMPORARY_REDIRECT, TRACKING_LINK, TYPE_CODES,
 )
 from reconciler.server.datapoint_bodies import DatapointInput, Reference
 from reconciler.server.db import insert_row, update_row
 from reconciler.server.requests import FailureCollector
-from reconciler.server.responses import (
-    ApiError,
-    bad_request,
-    failure,
-    name_used,
-    not_found,
-)
+from reconciler.server.responses import ApiError, bad_request, failure, name_used, not_found
 
 LINK_ONLY_COLUMNS = ("url", "redirect_type", "password")
 # what a create leaves unsaid (and a replacing update resets)
@@ -264,11 +251,11 @@ def _check_references(db: sqlite3.Connection, account_id: int, columns: dict[str
     if columns.get("domain_id") is not None and db.execute(
             "SELECT 1 FROM domains WHERE id = ? AND account_id = ?",
             (columns["domain_id"], account_id)).fetchone() is None:
-        failures.append(failure("typeTL.domainId", "no such domain"))
+        failures.append(failure("typeTL.domainId", f"no such domain: {columns['domain_id']}"))
     if columns.get("group_id") is not None and db.execute(
             "SELECT 1 FROM groups WHERE id = ? AND account_id = ? AND deleted = 0",
             (columns["group_id"], account_id)).fetchone() is None:
-        failures.append(failure("groupId", "no such group"))
+        failures.append(failure("groupId", f"no such group: {columns['group_id']}"))
     if failures:
         raise ApiError(400, failures)
 
@@ -294,7 +281,7 @@ def _conversion_slots(db: sqlite3.Connection, account_id: int,
             failures.append(failure(prop, "the same conversion twice", "duplicate"))
         elif db.execute("SELECT 1 FROM conversions WHERE id = ? AND account_id = ? AND deleted = 0",
                         (conversion_id, account_id)).fetchone() is None:
-            failures.append(failure(prop, "no such conversion"))
+            failures.append(failure(prop, f"no such conversion: {conversion_id}"))
         seen.add(conversion_id)
     if failures:
         raise ApiError(400, failures)
@@ -305,7 +292,7 @@ def _resolve_tags(db: sqlite3.Connection, account_id: int, refs: list[Reference]
     for ref in refs:
         if ref.id is not None and db.execute("SELECT 1 FROM tags WHERE id = ? AND account_id = ?",
                                              (ref.id, account_id)).fetchone() is None:
-            raise ApiError(400, [failure(f"{ref.prop}.id", "no such tag")])
+            raise ApiError(400, [failure(f"{ref.prop}.id", f"no such tag: {ref.id}")])
     by_name = resolve_tag_names(db, account_id, [ref.name for ref in refs if ref.name is not None])
     return [ref.id for ref in refs if ref.id is not None] + by_name
 
@@ -320,7 +307,7 @@ def _resolve_scripts(db: sqlite3.Connection, account_id: int, refs: list[Referen
             row = db.execute("SELECT id FROM retargeting_scripts WHERE name = ? AND account_id = ?",
                              (ref.name, account_id)).fetchone()
         if row is None:
-            raise ApiError(400, [failure(ref.prop, "no such retargeting script")])
+            raise ApiError(400, [failure(ref.prop, f"no such retargeting script: {ref.id or ref.name}")])
         ids.append(row["id"])
     return list(dict.fromkeys(ids))
 

@@ -1,7 +1,9 @@
 """Group routes: list, count, get, create, update, delete, and a group's datapoints.
 
-A group name is unique per account among non-deleted groups. Deleting a group
-marks it deleted (still readable by id) and leaves its datapoints ungrouped.
+A group name is unique per account among non-deleted groups (403). Deleting a
+group marks it deleted (still readable by id, and listed) and deletes its
+datapoints, which keep their group (REAL-API 18; the recorded deleted group's
+links are all status 3 and still name it).
 Tags given on create are attached; afterwards they change only through
 `PUT /tags/{tagId}/groups/patch`.
 """
@@ -12,6 +14,8 @@ import sqlite3
 from typing import Any
 
 from starlette.requests import Request
+
+from reconciler.apishapes import STATUS_DELETED
 from starlette.routing import BaseRoute, Route
 
 from reconciler.server.context import account_of, now_of, store_of
@@ -20,18 +24,10 @@ from reconciler.server.datapoint_store import create_datapoint, resolve_tag_name
 from reconciler.server.datapoints import scoped_datapoint_routes
 from reconciler.server.entities import NamedEntity, entity_routes, own_row
 from reconciler.server.listing import (
-    Filter,
-    add_created_range,
-    add_deleted_status,
-    add_text_search,
+    Filter, add_created_range, add_deleted_status, add_text_search,
 )
 from reconciler.server.requests import (
-    FailureCollector,
-    optional_text,
-    parse_bool,
-    query_text,
-    read_object,
-    required_name,
+    FailureCollector, optional_text, parse_bool, query_text, read_object, required_name,
 )
 from reconciler.server.responses import JSONAnswer, bad_request, entity_uri
 
@@ -108,7 +104,7 @@ GROUPS = NamedEntity(
     table="groups", alias="g", collection="groups", kind="group", parse=parse_group,
     render=render_group, soft_delete=True, after_create=attach_tags,
     defaults={"notes": None, "preferred": False, "is_public": False},
-    on_delete=("UPDATE datapoints SET group_id = NULL WHERE group_id = ?",))
+    on_delete=(f"UPDATE datapoints SET status = '{STATUS_DELETED}' WHERE group_id = ?",))
 
 
 async def create_in_group(request: Request) -> JSONAnswer:

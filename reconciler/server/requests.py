@@ -16,16 +16,8 @@ from typing import Any
 from starlette.requests import Request
 
 from reconciler.apishapes import (
-    DATAPOINT_STATUSES,
-    DATAPOINT_TYPES,
-    DATE_FORMAT,
-    DAY_FORMAT,
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    PATCH_ADD,
-    PATCH_REMOVE,
-    PROTOCOLS,
-    REDIRECT_TYPES,
+    DATAPOINT_STATUSES, DATAPOINT_TYPES, DATE_FORMAT, DAY_FORMAT, DEFAULT_LIMIT, MAX_LIMIT,
+    PATCH_ADD, PATCH_REMOVE, PROTOCOLS, REDIRECT_TYPES,
 )
 from reconciler.server.context import variant_of
 from reconciler.server.responses import ApiError, bad_request, failure
@@ -98,7 +90,8 @@ def reject_text_enums(value: Any, where: str) -> None:
     if not isinstance(value, dict):
         return
     for key, item in value.items():
-        prop = f"{where}.{SPELLINGS.get(key, key)}" if where else SPELLINGS.get(key, key)
+        label = SPELLINGS[key] if key in SPELLINGS else str(key)
+        prop = f"{where}.{label}" if where else label
         if key in TEXT_ENUMS and isinstance(item, str):
             name, names = TEXT_ENUMS[key]
             if item.strip().lower() in {n.lower() for n in names}:

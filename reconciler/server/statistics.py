@@ -35,39 +35,15 @@ from reconciler.server.datapoint_store import fetch_datapoints
 from reconciler.server.entities import own_row
 from reconciler.server.groups import group_filter, group_tags
 from reconciler.server.hit_totals import (
-    ANSWER_KEYS,
-    BY_DATAPOINT,
-    BY_DAY,
-    BY_HOUR,
-    WHOLE_WINDOW,
-    Scope,
-    Totals,
-    bucketed_totals,
-    first_hit_time,
-    rows_sorted_by_totals,
-    sum_totals,
+    ANSWER_KEYS, BY_DATAPOINT, BY_DAY, BY_HOUR, WHOLE_WINDOW, Scope, Totals, bucketed_totals,
+    first_hit_time, rows_sorted_by_totals, sum_totals,
 )
 from reconciler.server.listing import (
-    Filter,
-    count_rows,
-    datapoint_filter,
-    datapoint_order,
-    page_ids,
+    Filter, count_rows, datapoint_filter, datapoint_order, page_ids,
 )
-from reconciler.server.requests import (
-    paging,
-    parse_enum,
-    parse_id,
-    query_bool,
-    query_text,
-)
+from reconciler.server.requests import paging, parse_enum, parse_id, query_bool, query_text
 from reconciler.server.responses import JSONAnswer, bad_request
-from reconciler.server.timeframes import (
-    Window,
-    periods,
-    requested_grouping,
-    requested_window,
-)
+from reconciler.server.timeframes import Window, periods, requested_grouping, requested_window
 
 HOURLY_TIMEFRAMES = ("today", "yesterday")
 STAT_SORTS = {key.lower(): name for name, key in ANSWER_KEYS.items()} | {"lasthitdate": "last_hit"}

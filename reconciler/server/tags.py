@@ -19,23 +19,12 @@ from reconciler.server.context import account_of, store_of
 from reconciler.server.datapoint_store import writable_datapoint
 from reconciler.server.datapoints import scoped_datapoint_routes
 from reconciler.server.entities import (
-    Listing,
-    RowChange,
-    change_one,
-    check_unique_name,
-    list_and_count_routes,
-    own_row,
-    rows_by_id,
+    Listing, RowChange, change_one, check_unique_name, list_and_count_routes, own_row, rows_by_id,
 )
-from reconciler.server.groups import live_group
-from reconciler.server.listing import Filter, like_pattern
+from reconciler.server.groups import live_group, render_group
+from reconciler.server.listing import Filter, add_deleted_status, like_pattern
 from reconciler.server.requests import (
-    parse_enum,
-    parse_id,
-    parse_patch,
-    query_text,
-    read_object,
-    required_name,
+    parse_enum, parse_id, parse_patch, query_text, read_object, required_name,
 )
 from reconciler.server.responses import JSONAnswer, entity_uri
 
@@ -155,6 +144,25 @@ def _link_routes(kind: str, link_table: str, column: str) -> list[BaseRoute]:
             Route(f"/tags/{{tag_id:int}}/{kind}", unlink_all, methods=["DELETE"])]
 
 
+def tagged_groups(request: Request, account_id: int) -> Filter:
+    """The groups the path's tag marks (gem:tagtest_test_groups), deleted ones too; 404 unless ours."""
+    tag_id = request.path_params["tag_id"]
+    with store_of(request).transaction() as db:
+        own_tag(db, account_id, tag_id)
+    found = Filter()
+    found.add("g.account_id = ?", account_id)
+    found.add("g.id IN (SELECT group_id FROM group_tags WHERE tag_id = ?)", tag_id)
+    add_deleted_status(found, request, "g.deleted")
+    return found
+
+
+def expand_groups(db: sqlite3.Connection, account_id: int, ids: list[int]) -> list[dict[str, Any]]:
+    return [render_group(db, row) for row in rows_by_id(db, "groups", ids)]
+
+
+TAGGED_GROUPS = Listing("groups", "groups g", expand_groups, "g.deleted = 0")
+
+
 def tag_routes() -> list[BaseRoute]:
     """The `/tags` routes."""
     return [
@@ -165,6 +173,7 @@ def tag_routes() -> list[BaseRoute]:
         Route("/tags/{tag_id:int}/name", rename_tag, methods=["PUT"]),
         *_link_routes("datapoints", "datapoint_tags", "datapoint_id"),
         *_link_routes("groups", "group_tags", "group_id"),
+        *list_and_count_routes("/tags/{tag_id:int}/groups", TAGGED_GROUPS, tagged_groups, "g.id"),
         *scoped_datapoint_routes("/tags/{scope_id:int}", "tag", TAG_OWNER_SQL,
                                  "d.id IN (SELECT datapoint_id FROM datapoint_tags WHERE tag_id = ?)"),
     ]

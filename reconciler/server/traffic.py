@@ -34,12 +34,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from reconciler.apishapes import (
-    PERMANENT_REDIRECT,
-    STATUS_ACTIVE,
-    TRACKING_LINK,
-    TRACKING_PIXEL,
-)
+from reconciler.apishapes import PERMANENT_REDIRECT, STATUS_ACTIVE, TRACKING_LINK, TRACKING_PIXEL
 from reconciler.server.context import now_of, store_of
 from reconciler.server.db import insert_row
 from reconciler.server.responses import ApiError, bad_request, failure, not_found

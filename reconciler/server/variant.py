@@ -10,7 +10,7 @@ the service as ClickMeter's own plugin and the recordings suggest it is.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Literal
+from typing import Any, Literal
 
 UpdateMode = Literal["replace", "merge"]
 UPDATE_MODES: tuple[UpdateMode, ...] = ("replace", "merge")
@@ -61,19 +61,21 @@ _SPELLINGS = {
 }
 
 
-def _switch(key: str, value: str) -> dict[str, object]:
+# a variant string's switch -> (the field it sets, its values -> the field's value)
+SWITCHES: dict[str, tuple[str, dict[str, Any]]] = {
+    "expand": ("expand", {"": True}),
+    "no-expand": ("expand", {"": False}),
+    "updates": ("updates", {mode: mode for mode in UPDATE_MODES}),
+    "text-enums": ("text_enums", {"accept": True, "reject": False}),
+    "counts": ("counts_deleted", {"with-deleted": True, "without-deleted": False}),
+}
+KNOWN = "no-expand, updates=replace|merge, text-enums=accept|reject, counts=with-deleted|without-deleted"
+
+
+def _switch(key: str, value: str) -> dict[str, Any]:
     """The field one `key[=value]` part sets; VariantError naming the part otherwise."""
-    choices: dict[str, dict[str, object]] = {
-        "expand": {"": True}, "no-expand": {"": False},
-        "updates": {mode: mode for mode in UPDATE_MODES},
-        "text-enums": {"accept": True, "reject": False},
-        "counts": {"with-deleted": True, "without-deleted": False},
-    }
-    names = {"expand": "expand", "no-expand": "expand", "updates": "updates",
-             "text-enums": "text_enums", "counts": "counts_deleted"}
-    if key not in choices or value not in choices[key]:
-        known = "no-expand, updates=replace|merge, text-enums=accept|reject, " \
-                "counts=with-deleted|without-deleted"
-        raise VariantError(f"unknown service variant switch {key + ('=' + value if value else '')!r} "
-                           f"(known: {known})")
-    return {names[key]: choices[key][value]}
+    field_name, values = SWITCHES.get(key, ("", {}))
+    if value not in values:
+        part = f"{key}={value}" if value else key
+        raise VariantError(f"unknown service variant switch {part!r} (known: {KNOWN})")
+    return {field_name: values[value]}

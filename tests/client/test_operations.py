@@ -170,7 +170,8 @@ async def test_every_operation_answers_in_the_documented_shape(
 
     batch = await client.create_datapoints_batch([link("batch-a"), link("batch-b")])
     batch_ids = [item.id for item in batch]
-    updated = await client.update_datapoints_batch([{"id": i, "title": "batched"} for i in batch_ids])
+    updated = await client.update_datapoints_batch([whole_update(await client.get_datapoint(i), {"title": "batched"})
+                                                    for i in batch_ids])
     assert [item.ok for item in updated] == [True, True]
     deleted = await client.delete_datapoints_batch(batch_ids)
     assert [item.ok for item in deleted] == [True, True]

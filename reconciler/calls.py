@@ -111,7 +111,7 @@ def _batches(method: str, rows: list[tuple[str, Any]], wrap: Any, creates: bool 
     return operations
 
 
-def _object_calls(kind: str, work: list[tuple[Any, Any, list[FieldDiff]]], body: Any,
+def _object_calls(kind: str, work: list[tuple[Any, Any, list[FieldDiff]]], create_body: Any, body: Any,
                   collection: str, param: str) -> list[Operation]:
     """Create or update groups / conversions, one call each."""
     operations = []
@@ -119,7 +119,7 @@ def _object_calls(kind: str, work: list[tuple[Any, Any, list[FieldDiff]]], body:
         key = f"{kind}:{spec.name}"
         if live is None:
             values = {"name": spec.name} | {d.field: getattr(spec, d.field) for d in diffs}
-            operations.append(Operation("POST", collection, {}, body(values), (key,), (key,)))
+            operations.append(Operation("POST", collection, {}, create_body(values), (key,), (key,)))
             continue
         changed = {d.field: getattr(spec, d.field) for d in diffs if d.field != "tags"}
         if changed:
@@ -196,8 +196,9 @@ def build_operations(refs: References, new_tags: list[str], group_work: list, co
     """All calls of a plan, in execution order."""
     operations = [Operation("POST", "/tags", {}, wire.tag_body(name), (f"tag:{name}",), (f"tag:{name}",))
                   for name in _tags_to_create(new_tags, group_work, works)]
-    operations += _object_calls("group", group_work, wire.group_body, "/groups", "id")
-    operations += _object_calls("conversion", conversion_work, wire.conversion_body, "/conversions",
+    operations += _object_calls("group", group_work, wire.group_create_body, wire.group_body, "/groups", "id")
+    operations += _object_calls("conversion", conversion_work, wire.conversion_body, wire.conversion_body,
+                                "/conversions",
                                 "conversionId")
     operations += _group_tag_patches(group_work, refs)
     creates = [(w.key, _create_body(w, refs)) for w in works if w.live is None]

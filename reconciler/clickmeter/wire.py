@@ -380,6 +380,11 @@ def group_body(values: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def group_create_body(values: dict[str, Any]) -> dict[str, Any]:
+    """A new group: `preferred` always sent, as the recorded clients do (REAL-API 15)."""
+    return {"name": values["name"], "preferred": bool(values.get("favourite"))} | group_body(values)
+
+
 def conversion_body(values: dict[str, Any]) -> dict[str, Any]:
     """A conversion; `values` by model name (`name`, `value`, `protocol`, `description`)."""
     body = {}

@@ -214,5 +214,5 @@ class LiveState:
     tags: dict[int, LiveNamed] = field(default_factory=dict)
     domains: dict[int, LiveNamed] = field(default_factory=dict)
     retargeting: dict[int, LiveNamed] = field(default_factory=dict)
-    # (domain, name) of deleted datapoints: such a name can never be used again on its domain
-    deleted_datapoints: set[tuple[str | None, str]] = field(default_factory=set)
+    # (type, domain, name) of deleted datapoints: such a name can never be used again on its domain
+    deleted_datapoints: set[tuple[str, str | None, str]] = field(default_factory=set)

@@ -144,8 +144,8 @@ def _check_deleted_names(works: list[DatapointWork], index: LiveIndex) -> None:
         if work.change is None or work.change.action not in (CREATE, RENAME):
             continue
         spec = work.spec
-        domain = spec.domain or (default if spec.type == LINK else None)
-        if (domain, spec.name) in deleted or (None, spec.name) in deleted:
+        domain = spec.domain or default
+        if (spec.type, domain, spec.name) in deleted or (spec.type, None, spec.name) in deleted:
             raise PlanningError(f"{_where(spec, 'name')}datapoint {spec.name}: name: {spec.name!r} was used by a "
                                 f"deleted datapoint{f' on {domain}' if domain else ''}; deleted datapoints' "
                                 "names cannot be reused; pick another name")

@@ -166,7 +166,7 @@ class _Reading:
     whether they came whole (`_expand` honoured) or from summary rows."""
 
     live: dict[int, LiveDatapoint] = field(default_factory=dict)
-    deleted: set[tuple[str | None, str]] = field(default_factory=set)
+    deleted: set[tuple[str, str | None, str]] = field(default_factory=set)
     listed: int = 0
     expanded: bool = True
 
@@ -181,7 +181,7 @@ class _Reading:
         self.listed += 1
         datapoint = names.datapoint(data)
         if datapoint.status == wire.DELETED or wire.is_deleted(data):
-            self.deleted.add((datapoint.domain, datapoint.name))
+            self.deleted.add((datapoint.type, datapoint.domain, datapoint.name))
         else:
             self.live[datapoint.id] = datapoint
 

@@ -75,7 +75,7 @@ async def test_reads_every_field_and_association(client: ClickMeterClient, servi
     opens = state.datapoints[ids["view"]]
     assert (opens.type, opens.title, opens.group, opens.url) == ("pixel", "Opens", "spring", None)
     assert set(state.datapoints) == {ids["full"], ids["bare"], ids["view"]}, "deleted ones are left out"
-    assert state.deleted_datapoints == {("go.clickmeter.test", "gone")}, "but their names are remembered"
+    assert state.deleted_datapoints == {("link", "go.clickmeter.test", "gone")}, "but their names are remembered"
 
     assert state.groups == {ids["group"]: LiveGroup(ids["group"], "spring", "Spring campaign", True,
                                                     frozenset({"seasonal"}))}

@@ -170,7 +170,8 @@ def test_tag_and_conversion_set_drift_is_exactly_that_diff(db_path: Path, api_ke
     assert document["summary"]["calls"] == 1
 
 
-def test_an_out_of_band_deletion_plans_the_datapoint_again(db_path: Path, api_key: str, repo: Path) -> None:
+def test_an_out_of_band_deletion_is_a_plan_error_since_the_name_cannot_be_reused(
+        db_path: Path, api_key: str, repo: Path) -> None:
     converge(db_path, api_key, repo)
 
     async def delete_beacon(client):
@@ -178,8 +179,14 @@ def test_an_out_of_band_deletion_plans_the_datapoint_again(db_path: Path, api_ke
         await client.delete_datapoint(next(d.id for d in live.datapoints.values() if d.name == "beacon"))
     in_account(db_path, api_key, delete_beacon)
     result = plan(db_path, str(repo), "--detailed-exitcode")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        f"error: {repo}/campaign.yaml:23:11: datapoint beacon: name: 'beacon' was used by a deleted datapoint on "
+        "go.clickmeter.test; deleted datapoints' names cannot be reused; pick another name")
+    (repo / "campaign.yaml").write_text(CAMPAIGN.replace("name: beacon", "name: beacon-2"))
+    result = plan(db_path, str(repo), "--detailed-exitcode")
     assert result.exit_code == 2
-    assert changes_section(result.output)[0] == f" + pixel beacon  [{repo}/campaign.yaml:23:5]"
+    assert changes_section(result.output)[0] == f" + pixel beacon-2  [{repo}/campaign.yaml:23:5]"
 
 
 def test_renamed_from_renames_the_live_link(db_path: Path, api_key: str, repo: Path) -> None:

@@ -266,3 +266,17 @@ def test_a_saved_plan_reads_back_from_its_file(tmp_path) -> None:
     write_plan(plan, str(tmp_path / "plan.json"))
     assert read_plan(str(tmp_path / "plan.json")) == plan
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+
+
+def test_a_name_once_used_by_a_deleted_datapoint_is_a_plan_error_at_its_line() -> None:
+    desired = desired_state([link("kept"), link("reused")])
+    live = live_like(desired_state([link("kept")]))
+    live.deleted_datapoints = {("link", "go.clickmeter.test", "reused"), ("link", "elsewhere.example", "kept-elsewhere"),
+                               ("pixel", "go.clickmeter.test", "kept-elsewhere")}
+    with pytest.raises(PlanningError) as raised:
+        plan_changes(desired, live)
+    assert str(raised.value) == (
+        "manifests/links.yaml:2:5: datapoint reused: name: 'reused' was used by a deleted datapoint on "
+        "go.clickmeter.test; deleted datapoints' names cannot be reused; pick another name")
+    other_domain = desired_state([link("kept"), link("kept-elsewhere")])
+    assert [c.name for c in plan_changes(other_domain, live).changes] == ["kept-elsewhere"]  # domain and type differ

@@ -129,8 +129,11 @@ def waves(operations: tuple[Operation, ...]) -> list[list[int]]:
 
 
 def plan_details(plan: Plan) -> set[str | int]:
-    """The datapoints whose re-read must show every field (`reader.details_of_bodies`)."""
-    return details_of_bodies(body for operation in plan.operations for _, body in operation_items(operation))
+    """The datapoints whose reads must show every field: those a body sets a redirect or password
+    of (`reader.details_of_bodies`) and those the plan fingerprints (so that a saved plan's
+    fingerprints compare like with like when lists are not expanded)."""
+    found = details_of_bodies(body for operation in plan.operations for _, body in operation_items(operation))
+    return found | {f.id if f.id is not None else f.name for f in plan.fingerprints if f.kind == "datapoint"}
 
 
 def check_operations(plan: Plan, environ: Mapping[str, str]) -> None:

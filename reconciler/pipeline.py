@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.clickmeter.target import describe_target, open_client
 from reconciler.errors import ReconcilerError
+from reconciler.executor import plan_details
 from reconciler.export import check_output_dir, export_manifests, report_lines, stale_manifests, write_export
 from reconciler.manifests import load_manifests, resolve_secrets
 from reconciler.model import LiveState
@@ -40,9 +41,13 @@ def build_plan(options: GlobalOptions, paths: Sequence[str]) -> Plan:
 
     async def against_target() -> Plan:
         async with open_client(options) as client:
-            live = await read_live_state(client, details=details_of(desired))
+            details = details_of(desired)
+            live = await read_live_state(client, details=details)
             gc.freeze()
             plan = plan_changes(desired, live)
+            if live.partial_datapoints and not plan_details(plan) <= details:  # fingerprint what apply reads
+                live = await read_live_state(client, details=details | plan_details(plan))
+                plan = plan_changes(desired, live)
             at_risk, days = plan.at_risk_ids(), desired.settings.protect_active_days
             if at_risk and days > 0:  # protect_active_days: 0 turns the protection off
                 plan = plan.with_recent_clicks(await read_recent_clicks(client, at_risk, days))

@@ -113,6 +113,7 @@ async def read_live_state(client: ClickMeterClient, groups: Collection[str] | No
         _complete_names(client, scripts, names.scripts, client.get_retargeting))
     state.datapoints = reading.live
     state.deleted_datapoints = reading.deleted
+    state.partial_datapoints = not reading.expanded
     return state
 
 

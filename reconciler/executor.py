@@ -133,7 +133,7 @@ def plan_details(plan: Plan) -> set[str | int]:
     of (`reader.details_of_bodies`) and those the plan fingerprints (so that a saved plan's
     fingerprints compare like with like when lists are not expanded)."""
     found = details_of_bodies(body for operation in plan.operations for _, body in operation_items(operation))
-    return found | {f.id if f.id is not None else f.name for f in plan.fingerprints if f.kind == "datapoint"}
+    return found | {f.id for f in plan.fingerprints if f.kind == "datapoint" and f.id is not None}
 
 
 def check_operations(plan: Plan, environ: Mapping[str, str]) -> None:

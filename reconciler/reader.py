@@ -210,14 +210,14 @@ async def _read_datapoints(client: ClickMeterClient, names: _Names, count: Calla
 
 async def _rest_of_pages(client: ClickMeterClient, page_at: Page, first: list[Any], hint: int) -> list[Any]:
     """`first` and the pages after it: those `hint` promises concurrently, then one by one
-    until a short page (a count need not match a list's length)."""
+    until a short page (a count need not match a list's length) or as many entries as `hint`."""
     if len(first) < api.MAX_LIMIT:
         return first
     offsets = range(api.MAX_LIMIT, max(hint, api.MAX_LIMIT), api.MAX_LIMIT)
     pages = await client.map_concurrently(page_at, offsets)
     entries = first + [entry for page in pages for entry in page]
     last, offset = (pages[-1] if pages else first), api.MAX_LIMIT * (len(offsets) + 1)
-    while len(last) == api.MAX_LIMIT:
+    while len(last) == api.MAX_LIMIT and len(entries) != hint:
         last = await page_at(offset)
         entries += last
         offset += api.MAX_LIMIT
@@ -343,7 +343,7 @@ async def read_fresh(client: ClickMeterClient, kind: str, ids: Collection[int]) 
     """The live entities `ids` of `kind` as the wire has them (deleted or missing ones left out),
     for whole-body updates: one GET each, or the expanded datapoint pages when those are fewer."""
     wanted = set(ids)
-    if kind == "datapoint" and len(wanted) > api.MAX_LIMIT:
+    if kind == "datapoint" and len(wanted) > 3:  # else the count and a first page cost as much as GETs
         counted, first = await asyncio.gather(client.count_datapoints(),
                                               client.list_datapoints(offset=0, limit=api.MAX_LIMIT, **EXPAND))
         if math.ceil(counted / api.MAX_LIMIT) < len(wanted) and all(wire.is_whole(e) for e in first):

@@ -48,7 +48,7 @@ DOMAIN_KINDS = {code: name.lower() for name, code in api.DOMAIN_TYPE_CODES.items
 DELETED = "deleted"
 
 # keys an answer carries that a write must not send back (derived or server-owned)
-READ_ONLY_KEYS = frozenset({"trackingcode", "groupname", "creationdate", "uri", "deleted", "code",
+READ_ONLY_KEYS = frozenset({"trackingcode", "groupname", "creationdate", "uri", "deleted",
                             "linkscount", "isprivateshared", "firsturl"}
                            | {name.lower() for name in api.CONVERSION_NAME_FIELDS})
 

@@ -189,7 +189,7 @@ def test_group_conversion_and_tag_writes_have_the_recorded_shape() -> None:
     conversion_update = wire.whole_update(answer("conversiontest_test_find"),
                                           bodies[("POST", "/conversions/{conversionId}")][0])
     assert same_shape(request("conversiontest_test_save"), conversion_update, whole=True) == []
-    assert "code" not in conversion_update and conversion_update["value"] == 2.0
+    assert (conversion_update["code"], conversion_update["value"]) == ("DA3D49AB57DA48F1A74DF962D416BA9F", 2.0)
 
 
 def test_patches_have_the_recorded_shape() -> None:

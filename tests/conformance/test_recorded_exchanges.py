@@ -19,7 +19,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from recordings import Exchange, exchanges, shape_problems
 
 from reconciler.server.variant import ServiceVariant

@@ -1,7 +1,8 @@
 """The local server answers every recorded request the product could make with the recorded shape.
 
 For each exchange in `tests/recorded/gem-2015.json` that concerns what the
-product reads or writes, a fresh local server (the default service variant) is
+product reads or writes, and for each service variant (`VARIANTS`: the
+recorded requests do not depend on any switch), a fresh local server is
 seeded through its API to the state the recording implies (`WORLD`, a part per
 exchange in `SEEDS`), the recorded request is sent with the recorded ids
 mapped to the seeded ones, and the answer must have the recorded status and
@@ -18,8 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
-
 from recordings import Exchange, exchanges, shape_problems
+
+from reconciler.server.variant import ServiceVariant
 
 pytestmark = pytest.mark.anyio
 
@@ -221,6 +223,11 @@ def id_problems(recorded: Any, ours: Any, ids: dict[int, int]) -> list[str]:
     return []
 
 
+VARIANTS = [ServiceVariant.parse(text) for text in (
+    "default", "no-expand", "updates=merge", "text-enums=accept", "counts=without-deleted")]
+
+
+@pytest.mark.parametrize("service_variant", VARIANTS, ids=ServiceVariant.describe)
 @pytest.mark.parametrize("exchange", IN_SCOPE, ids=lambda e: e.name)
 async def test_recorded_request_gets_the_recorded_shape(asgi_client: httpx.AsyncClient,
                                                         exchange: Exchange) -> None:

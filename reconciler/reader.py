@@ -27,6 +27,7 @@ import asyncio
 import math
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -103,9 +104,8 @@ async def read_live_state(client: ClickMeterClient, groups: Collection[str] | No
     else:
         reading = _Reading()
         for group_id in _group_ids(state.groups, groups):
-            reading |= await _read_datapoints(
-                client, names, lambda g=group_id: client.count_group_datapoints(g),
-                lambda *a, g=group_id, **f: client.list_group_datapoints(g, *a, **f), {"groupId": group_id})
+            reading |= await _read_datapoints(client, names, partial(client.count_group_datapoints, group_id),
+                                              partial(client.list_group_datapoints, group_id), {"groupId": group_id})
     if not reading.expanded:
         await _complete_from_lists(client, names, reading, state, details)
     state.tags, state.retargeting = await asyncio.gather(

@@ -387,7 +387,7 @@ def group_create_body(values: dict[str, Any]) -> dict[str, Any]:
 
 def conversion_body(values: dict[str, Any]) -> dict[str, Any]:
     """A conversion; `values` by model name (`name`, `value`, `protocol`, `description`)."""
-    body = {}
+    body: dict[str, Any] = {}
     for field in ("name", "value", "protocol", "description"):
         if field in values:
             body[field] = PROTOCOL_CODES[values[field]] if field == "protocol" else values[field]

@@ -21,7 +21,7 @@ from reconciler.clickmeter import wire
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.target import open_client, saved_target
 from reconciler.errors import ReconcilerError
-from reconciler.executor import ALREADY_DONE, DONE, FAILED, PENDING, SKIPPED, Executor, Outcome
+from reconciler.executor import ALREADY_DONE, DONE, FAILED, PENDING, SKIPPED, Executor, Outcome, plan_details
 from reconciler.expectations import COLLECTIONS, Names, expectations
 from reconciler.model import LiveState
 from reconciler.plan import Plan, fingerprint
@@ -136,7 +136,7 @@ async def execute_plan(client: ClickMeterClient, plan: Plan, *, saved: bool, str
                         stream=stream, is_terminal=stream.isatty(), log=log)
     executor = Executor(client, plan, progress, environ, stop)
     if saved:
-        live = await read_live_state(client, details=executor.details)
+        live = await read_live_state(client, details=plan_details(plan))
         stale = stale_objects(plan, live, environ)
         if stale:
             raise StalePlanError("the saved plan is stale: " + "; ".join(stale) + "; plan again")

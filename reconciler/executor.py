@@ -128,12 +128,15 @@ def waves(operations: tuple[Operation, ...]) -> list[list[int]]:
     return grouped
 
 
+def bodies_details(plan: Plan) -> set[str | int]:
+    """The datapoints a plan's bodies set a redirect or password of: a re-read must see those."""
+    return details_of_bodies(body for operation in plan.operations for _, body in operation_items(operation))
+
+
 def plan_details(plan: Plan) -> set[str | int]:
-    """The datapoints whose reads must show every field: those a body sets a redirect or password
-    of (`reader.details_of_bodies`) and those the plan fingerprints (so that a saved plan's
-    fingerprints compare like with like when lists are not expanded)."""
-    found = details_of_bodies(body for operation in plan.operations for _, body in operation_items(operation))
-    return found | {f.id for f in plan.fingerprints if f.kind == "datapoint" and f.id is not None}
+    """`bodies_details` and the datapoints the plan fingerprints, so that a saved plan's
+    fingerprints compare like with like when lists are not expanded."""
+    return bodies_details(plan) | {f.id for f in plan.fingerprints if f.kind == "datapoint" and f.id is not None}
 
 
 def check_operations(plan: Plan, environ: Mapping[str, str]) -> None:
@@ -159,7 +162,7 @@ class Executor:
         self.stop = stop or asyncio.Event()
         self.ids: dict[str, int] = {}
         check_operations(plan, environ)
-        self.details = plan_details(plan)
+        self.details = bodies_details(plan)
         self.items = [Item(index, position, key, body)
                       for index, operation in enumerate(plan.operations)
                       for position, (key, body) in enumerate(operation_items(operation))]

@@ -22,7 +22,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.executor import plan_details
 from reconciler.export import check_output_dir, export_manifests, report_lines, stale_manifests, write_export
 from reconciler.manifests import load_manifests, resolve_secrets
-from reconciler.model import LiveState
+from reconciler.model import DesiredState, LiveState
 from reconciler.plan import Plan, PlanFileError
 from reconciler.planner import plan_changes
 from reconciler.reader import details_of, read_live_state, read_recent_clicks
@@ -30,6 +30,7 @@ from reconciler.render import PlanJson
 
 if TYPE_CHECKING:  # the CLI imports this module
     from reconciler.cli import GlobalOptions
+    from reconciler.clickmeter.client import ClickMeterClient
 
 
 def build_plan(options: GlobalOptions, paths: Sequence[str]) -> Plan:
@@ -41,13 +42,7 @@ def build_plan(options: GlobalOptions, paths: Sequence[str]) -> Plan:
 
     async def against_target() -> Plan:
         async with open_client(options) as client:
-            details = details_of(desired)
-            live = await read_live_state(client, details=details)
-            gc.freeze()
-            plan = plan_changes(desired, live)
-            if live.partial_datapoints and not plan_details(plan) <= details:  # fingerprint what apply reads
-                live = await read_live_state(client, details=details | plan_details(plan))
-                plan = plan_changes(desired, live)
+            plan = await read_and_plan(client, desired)
             at_risk, days = plan.at_risk_ids(), desired.settings.protect_active_days
             if at_risk and days > 0:  # protect_active_days: 0 turns the protection off
                 plan = plan.with_recent_clicks(await read_recent_clicks(client, at_risk, days))
@@ -55,6 +50,19 @@ def build_plan(options: GlobalOptions, paths: Sequence[str]) -> Plan:
 
     plan = asyncio.run(against_target())
     return dataclasses.replace(plan, target=target, notes=tuple(notes))
+
+
+async def read_and_plan(client: ClickMeterClient, desired: DesiredState) -> Plan:
+    """Read what the plan needs and plan. When lists are not expanded, the datapoints the
+    plan touches are read again in detail, so that its fingerprints are what apply reads."""
+    details = details_of(desired)
+    live = await read_live_state(client, details=details)
+    gc.freeze()
+    plan = plan_changes(desired, live)
+    if live.partial_datapoints and not plan_details(plan) <= details:
+        live = await read_live_state(client, details=details | plan_details(plan))
+        plan = plan_changes(desired, live)
+    return plan
 
 
 def export_account(options: GlobalOptions, out_dir: str, groups: Sequence[str],

@@ -95,3 +95,12 @@ def test_the_walkthrough_and_an_adopted_account_under_every_service(served: str,
     assert run(served, api_key, "export", "--out", str(everything)).exit_code == 0
     round_trip = run(served, api_key, "plan", str(everything), "--detailed-exitcode", env=password_env(everything))
     assert round_trip.exit_code == 0, round_trip.output
+
+    (edited,) = [path for path in everything.rglob("*.yaml") if "title: kept" in path.read_text()]
+    edited.write_text(edited.read_text().replace("title: kept", "title: kept, retitled"))
+    saved = tmp_path / "retitle.json"
+    env = password_env(everything)
+    assert run(served, api_key, "plan", str(everything), "--out", str(saved), env=env).exit_code == 0
+    applied = run(served, api_key, "apply", "--plan", str(saved), env=env)  # fingerprints as apply reads them
+    assert applied.exit_code == 0 and applied.output.splitlines()[-1] == "converged", applied.output
+    assert run(served, api_key, "plan", str(everything), "--detailed-exitcode", env=env).exit_code == 0

@@ -97,7 +97,10 @@ def test_the_walkthrough_and_an_adopted_account_under_every_service(served: str,
     assert round_trip.exit_code == 0, round_trip.output
 
     (edited,) = [path for path in everything.rglob("*.yaml") if "title: kept" in path.read_text()]
-    edited.write_text(edited.read_text().replace("title: kept", "title: kept, retitled"))
+    retitled = edited.read_text().replace("title: kept\n  domain: s87.example\n  redirect: permanent\n",
+                                          "title: kept, retitled\n  domain: s87.example\n")
+    assert "retitled" in retitled  # and its redirect no longer declared: not read in detail to plan
+    edited.write_text(retitled)
     saved = tmp_path / "retitle.json"
     env = password_env(everything)
     assert run(served, api_key, "plan", str(everything), "--out", str(saved), env=env).exit_code == 0

@@ -25,7 +25,7 @@ from reconciler.manifests import load_manifests, resolve_secrets
 from reconciler.model import DesiredState, LiveState
 from reconciler.plan import Plan, PlanFileError
 from reconciler.planner import plan_changes
-from reconciler.reader import details_of, read_live_state, read_recent_clicks
+from reconciler.reader import details_of, read_details, read_live_state, read_recent_clicks
 from reconciler.render import PlanJson
 
 if TYPE_CHECKING:  # the CLI imports this module
@@ -54,13 +54,15 @@ def build_plan(options: GlobalOptions, paths: Sequence[str]) -> Plan:
 
 async def read_and_plan(client: ClickMeterClient, desired: DesiredState) -> Plan:
     """Read what the plan needs and plan. When lists are not expanded, the datapoints the
-    plan touches are read again in detail, so that its fingerprints are what apply reads."""
+    plan touches are then fetched whole, so that its fingerprints are what apply reads."""
     details = details_of(desired)
     live = await read_live_state(client, details=details)
     gc.freeze()
     plan = plan_changes(desired, live)
-    if live.partial_datapoints and not plan_details(plan) <= details:
-        live = await read_live_state(client, details=details | plan_details(plan))
+    touched = {i for i in plan_details(plan) if isinstance(i, int) and i not in details
+               and live.datapoints.get(i) is not None and live.datapoints[i].name not in details}
+    if live.partial_datapoints and touched:
+        await read_details(client, live, touched)
         plan = plan_changes(desired, live)
     return plan
 

@@ -259,10 +259,23 @@ async def _complete_from_lists(client: ClickMeterClient, names: _Names, reading:
         datapoint.favourite = datapoint.id in favourites
         for kind in ("conversions", "retargeting"):
             setattr(datapoint, kind, names.shared(frozenset(members.get(datapoint.id, {}).get(kind, ()))))
-    wanted = sorted(i for i, d in live.items() if details is None or d.name in details or i in details)
-    for data in await client.map_concurrently(client.get_datapoint, wanted):
+    await _fetch_whole(client, names, live, [i for i, d in live.items()
+                                             if details is None or d.name in details or i in details])
+
+
+async def _fetch_whole(client: ClickMeterClient, names: _Names, live: dict[int, LiveDatapoint],
+                       ids: Collection[int]) -> None:
+    for data in await client.map_concurrently(client.get_datapoint, sorted(ids)):
         if not wire.is_deleted(data):
             live[wire.entity_id(data)] = names.datapoint(data)
+
+
+async def read_details(client: ClickMeterClient, state: LiveState, ids: Collection[int]) -> None:
+    """Complete datapoints of a state read from summary rows with a GET each (redirect, password)."""
+    names = _Names(state)
+    names.tags = {i: tag.name for i, tag in state.tags.items()}
+    names.scripts = {i: script.name for i, script in state.retargeting.items()}
+    await _fetch_whole(client, names, state.datapoints, [i for i in ids if i in state.datapoints])
 
 
 async def _listed_ids(client: ClickMeterClient, list_page: Callable[..., Any], *args: Any,

@@ -198,3 +198,21 @@ def test_patches_have_the_recorded_shape() -> None:
     assert shape_problems(request("tagtest_test_datapoint"), bodies[("PUT", "/tags/{tagId}/datapoints/patch")][0]) == []
     assert shape_problems(request("tagtest_test_group"), bodies[("PUT", "/tags/{tagId}/groups/patch")][0]) == []
     assert shape_problems(request("conversiontest_test_datapoint"), wire.patch_body("add", 2027575)) == []
+
+
+def recased(value: Any) -> Any:
+    """`value` with every key's first letter upper-cased (as openapi.json spells some)."""
+    if isinstance(value, dict):
+        return {key[:1].upper() + key[1:]: recased(item) for key, item in value.items()}
+    return [recased(item) for item in value] if isinstance(value, list) else value
+
+
+def test_any_key_case_and_text_enums_decode_alike() -> None:
+    recorded = answer("datapointtest_test_find")
+    spelled = recased(recorded | {"type": "TrackingLink", "status": "Paused",
+                                  "typeTL": recorded["typeTL"] | {"redirectType": "TemporaryRedirect"}})
+    assert decoded(spelled) == decoded(recorded | {"status": 1, "typeTL": recorded["typeTL"] | {"redirectType": 307}})
+    assert decoded(spelled).status == "paused" and decoded(spelled).redirect == "temporary"
+    assert wire.batch_results({"Results": [{"Status": "OK", "Result": {"Id": 5}}]}) == [wire.BatchResult(True, 5)]
+    with pytest.raises(wire.WireError, match="unknown redirect type 302"):
+        decoded(recorded | {"typeTL": {"redirectType": 302}})

@@ -49,11 +49,11 @@ def datapoint_body(index: int, groups: list[int], tags: list[int], conversions: 
                   "firstConversionId": conversions[index % len(conversions)],
                   "preferred": index % 13 == 0, "notes": f"note {index}" if index % 3 == 0 else None}
     if index % PIXEL_EVERY == 0:
-        body["type"] = "TrackingPixel"
+        body["type"] = 1
         return body
-    body["type"] = "TrackingLink"
+    body["type"] = 0
     body["typeTL"] = {"url": f"https://shop.example.com/p/{index}?utm_source=bench",
-                      "domainId": domain_id, "redirectType": "TemporaryRedirect"}
+                      "domainId": domain_id, "redirectType": 307}
     if index % PASSWORD_EVERY == 1:
         body["typeTL"]["password"] = f"secret-{index}"
     return body
@@ -65,7 +65,7 @@ async def seed(server: LocalServer, count: int) -> None:
         groups = [(await client.create_group({"name": f"Campaign {n:02d}"}))["id"] for n in range(GROUPS)]
         tags = [(await client.create_tag(f"tag-{n:02d}"))["id"] for n in range(TAGS)]
         conversions = [(await client.create_conversion({"name": f"goal-{n}", "value": n + 0.5,
-                                                        "protocol": "Https"}))["id"]
+                                                        "protocol": 1}))["id"]
                        for n in range(CONVERSIONS)]
         domain_id = (await client.list_domains())[0]["id"]
         await seed_datapoints(client, count, functools.partial(

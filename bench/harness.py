@@ -36,6 +36,7 @@ from reconciler.apishapes import AUTH_HEADER, MAX_BATCH  # noqa: E402
 from reconciler.clickmeter.client import ClickMeterClient  # noqa: E402
 from reconciler.server.app import create_app  # noqa: E402
 from reconciler.server.db import default_account_key  # noqa: E402
+from reconciler.server.variant import ServiceVariant  # noqa: E402
 
 PUBLIC_RATE = 10.0  # requests a second the public service allows
 
@@ -61,18 +62,26 @@ class LocalServer:
         return float("nan")
 
 
+def serve_options(variant: str) -> list[str]:
+    """`serve`'s options for a `ServiceVariant.parse` text ("no-expand,updates=merge", ...)."""
+    chosen = ServiceVariant.parse(variant)
+    return ((["--no-expand"] if not chosen.expand else []) + ["--updates", chosen.updates,
+            "--text-enums", "accept" if chosen.text_enums else "reject",
+            "--counts", "with-deleted" if chosen.counts_deleted else "without-deleted"])
+
+
 @contextmanager
-def local_server(db_path: Path | None = None) -> Iterator[LocalServer]:
+def local_server(db_path: Path | None = None, variant: str = "default") -> Iterator[LocalServer]:
     """`serve` over `db_path` (default: a fresh file, removed after) on 127.0.0.1, with the
-    key of the file's oldest account (created if none)."""
+    key of the file's oldest account (created if none), as the service `variant` says."""
     if db_path is None:
-        with tempfile.TemporaryDirectory() as scratch, local_server(Path(scratch) / "bench.db") as server:
+        with tempfile.TemporaryDirectory() as scratch, local_server(Path(scratch) / "bench.db", variant) as server:
             yield server
         return
     key = default_account_key(db_path)
     process = subprocess.Popen(
         [sys.executable, "-u", "-m", "reconciler", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--db", str(db_path)], cwd=REPO, stdout=subprocess.PIPE, text=True)
+         "--db", str(db_path), *serve_options(variant)], cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
         url = _listening_url(process)
         _wait_until_answering(url, key)
@@ -111,7 +120,7 @@ def in_process_client(db_path: Path, key: str, concurrency: int = 4) -> ClickMet
 
 def link_body(index: int) -> dict[str, Any]:
     """The plain tracking link `bench-{index}`, the datapoint most benchmarks seed."""
-    return {"type": "TrackingLink", "name": f"bench-{index}",
+    return {"type": 0, "name": f"bench-{index}",
             "typeTL": {"url": f"https://shop.example.com/item/{index}"}}
 
 
@@ -128,10 +137,10 @@ async def seed_datapoints(client: ClickMeterClient, count: int,
     async def create_batch(start: int) -> list[int]:
         batch = [body(index) for index in range(start, min(count, start + MAX_BATCH))]
         results = await client.create_datapoints_batch(batch)
-        failed = [item for item in results if item["status"] != "ok"]
+        failed = [item for item in results if not item.ok]
         if failed:
-            raise SystemExit(f"seeding failed in the batch from datapoint {start}: {failed[0]['errors']}")
-        return [item["result"]["id"] for item in results]
+            raise SystemExit(f"seeding failed in the batch from datapoint {start}: {failed[0].message}")
+        return [item.id for item in results]
 
     batches = await client.map_concurrently(create_batch, range(0, count, MAX_BATCH))
     return [datapoint_id for batch in batches for datapoint_id in batch]
@@ -213,10 +222,14 @@ def implied_seconds(calls: float) -> float:
     return calls / PUBLIC_RATE
 
 
-def arguments(doc: str, **counts: int) -> argparse.Namespace:
+def arguments(doc: str, variant: bool = False, **counts: int) -> argparse.Namespace:
     """A benchmark's command line, described by its docstring's first line: `--datapoints`
-    (10,000) and one more whole-number option per `counts` item (name=default)."""
+    (10,000), one more whole-number option per `counts` item (name=default), and with
+    `variant` a `--variant` (the served service, as `ServiceVariant.parse` reads it)."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     for name, default in {"datapoints": 10_000, **counts}.items():
         parser.add_argument(f"--{name}", type=int, default=default)
+    if variant:
+        parser.add_argument("--variant", default="default",
+                            help='e.g. "no-expand" or "no-expand,updates=merge,counts=without-deleted"')
     return parser.parse_args()

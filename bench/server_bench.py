@@ -1,7 +1,7 @@
 """Local server speed over loopback: batch creation and single-datapoint reads.
 
 Starts the server (`serve`, in its own process) on 127.0.0.1 over a fresh SQLite
-file, creates 10,000 datapoints with 100 `PUT /datapoints/batch` calls (timed),
+file, creates 10,000 datapoints with 400 `PUT /datapoints/batch` calls of 25 (timed),
 then reads `GET /datapoints/{id}` from several keep-alive connections for a
 fixed number of requests and prints the rate. Targets (issue 2, 2 cores):
 batch creation under 10 s, at least 1,000 reads per second.

@@ -47,6 +47,7 @@ DOMAIN_TYPE_CODES = {name: code for code, name in enumerate(DOMAIN_TYPES)}
 
 NAME_USED_STATUS = 403  # a name already used (or once used by a deleted datapoint)
 NAME_USED_CODE = "0013"
+DATAPOINT_MISSING_CODE = "0013"  # an update batch item naming no existing datapoint (recorded)
 
 # A datapoint holds at most five conversions, one per slot.
 CONVERSION_SLOTS = ("first", "second", "third", "fourth", "fifth")

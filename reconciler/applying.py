@@ -17,10 +17,11 @@ from collections.abc import Mapping
 from contextlib import contextmanager, suppress
 from typing import IO, TYPE_CHECKING, Iterator
 
+from reconciler.clickmeter import wire
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.target import open_client, saved_target
 from reconciler.errors import ReconcilerError
-from reconciler.executor import ALREADY_DONE, DONE, FAILED, PENDING, SKIPPED, Executor, Outcome
+from reconciler.executor import ALREADY_DONE, DONE, FAILED, PENDING, SKIPPED, Executor, Outcome, plan_details
 from reconciler.expectations import COLLECTIONS, Names, expectations
 from reconciler.model import LiveState
 from reconciler.plan import Plan, fingerprint
@@ -52,8 +53,7 @@ def check_secrets(plan: Plan, environ: Mapping[str, str] = os.environ) -> None:
     """
     missing: dict[str, list[str]] = {}
     for operation in plan.operations:
-        body = operation.body if isinstance(operation.body, dict) else {}
-        parts = body.get("List") if isinstance(body.get("List"), list) else [operation.body]
+        parts = wire.batch_entries(operation.body) or [operation.body]
         keys = operation.items if len(operation.items) == len(parts) else (", ".join(operation.items),) * len(parts)
         for part, key in zip(parts, keys):
             for variable in _secret_variables(part):
@@ -137,7 +137,7 @@ async def execute_plan(client: ClickMeterClient, plan: Plan, *, saved: bool, str
                         stream=stream, is_terminal=stream.isatty(), log=log)
     executor = Executor(client, plan, progress, environ, stop)
     if saved:
-        live = await read_live_state(client)
+        live = await read_live_state(client, details=plan_details(plan))
         stale = stale_objects(plan, live, environ)
         if stale:
             raise StalePlanError("the saved plan is stale: " + "; ".join(stale) + "; plan again")
@@ -146,7 +146,7 @@ async def execute_plan(client: ClickMeterClient, plan: Plan, *, saved: bool, str
     progress.finish()
     if not outcome.interrupted:
         try:
-            live = await read_live_state(client)
+            live = await read_live_state(client, details=executor.details)
         except ReconcilerError as error:  # the service failed under apply: the summary still comes
             outcome.troubles.append(f"not verified: the account could not be read back ({error})")
         else:

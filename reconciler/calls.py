@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler import bodies
 from reconciler.apishapes import MAX_BATCH, PATCH_ADD, PATCH_REMOVE
-from reconciler.model import DatapointSpec, LiveDatapoint
+from reconciler.clickmeter import wire
+from reconciler.model import LINK, DatapointSpec, LiveDatapoint
 from reconciler.plan import LIVE_COLLECTIONS, Change, FieldDiff, Operation
 
 SCALAR_FIELDS = ("name", "url", "title", "domain", "redirect", "group", "favourite", "notes",
@@ -34,10 +34,10 @@ class References:
         self.index = index
         self.used: dict[tuple[str, int], Any] = {}
 
-    def __call__(self, kind: str, name: str) -> bodies.Ref:
+    def __call__(self, kind: str, name: str) -> wire.Ref:
         live = getattr(self.index, LIVE_COLLECTIONS[kind]).get(name)
         if live is None:
-            return bodies.ref_to(kind, name)
+            return wire.ref_to(kind, name)
         self.used[(kind, live.id)] = live
         return live.id
 
@@ -65,11 +65,26 @@ def _resolved(field_name: str, value: Any, refs: References) -> Any:
     return value
 
 
+def default_domain(domains: dict[str, Any]) -> str | None:
+    """The domain a link gets when neither it nor the settings name one: the account's
+    first system domain (lowest id), else its first domain of any type.
+
+    Every published client sends `typeTL.domainId` on a link create (REAL-API 14);
+    a new account's own short domain is the system domain it was given first.
+    """
+    ranked = sorted(domains.values(), key=lambda d: (d.kind != "system", d.id))
+    return ranked[0].name if ranked else None
+
+
 def _create_body(work: DatapointWork, refs: References) -> dict[str, Any]:
     spec = work.spec
     values = {f: _resolved(f, getattr(spec, f), refs) for f in SCALAR_FIELDS if getattr(spec, f) is not None}
+    if spec.type == LINK and spec.domain is None:
+        domain = default_domain(refs.index.domains)
+        if domain is not None:
+            values["domain"] = refs("domain", domain)
     conversions = [refs("conversion", name) for name in sorted(spec.conversions or ())]
-    return bodies.datapoint_create_body(spec.type, values, sorted(spec.tags or ()), conversions)
+    return wire.datapoint_create_body(spec.type, values, sorted(spec.tags or ()), conversions)
 
 
 def _update_body(work: DatapointWork, refs: References) -> dict[str, Any] | None:
@@ -78,7 +93,7 @@ def _update_body(work: DatapointWork, refs: References) -> dict[str, Any] | None
               for d in work.diffs if d.field in SCALAR_FIELDS}
     if not values:
         return None
-    return bodies.datapoint_update_body(work.live.id, spec.type, values)
+    return wire.datapoint_update_body(work.live.id, spec.type, values)
 
 
 def _chunks(items: list[Any]) -> Iterator[list[Any]]:
@@ -96,7 +111,7 @@ def _batches(method: str, rows: list[tuple[str, Any]], wrap: Any, creates: bool 
     return operations
 
 
-def _object_calls(kind: str, work: list[tuple[Any, Any, list[FieldDiff]]], body: Any,
+def _object_calls(kind: str, work: list[tuple[Any, Any, list[FieldDiff]]], create_body: Any, body: Any,
                   collection: str, param: str) -> list[Operation]:
     """Create or update groups / conversions, one call each."""
     operations = []
@@ -104,7 +119,7 @@ def _object_calls(kind: str, work: list[tuple[Any, Any, list[FieldDiff]]], body:
         key = f"{kind}:{spec.name}"
         if live is None:
             values = {"name": spec.name} | {d.field: getattr(spec, d.field) for d in diffs}
-            operations.append(Operation("POST", collection, {}, body(values), (key,), (key,)))
+            operations.append(Operation("POST", collection, {}, create_body(values), (key,), (key,)))
             continue
         changed = {d.field: getattr(spec, d.field) for d in diffs if d.field != "tags"}
         if changed:
@@ -122,7 +137,7 @@ def _group_tag_patches(group_work: list[tuple[Any, Any, list[FieldDiff]]], refs:
             continue
         for action, names in ((PATCH_REMOVE, tags.removed), (PATCH_ADD, tags.added)):
             operations += [Operation("PUT", "/tags/{tagId}/groups/patch", {"tagId": refs("tag", name)},
-                                     bodies.patch_body(action, live.id), (f"group:{spec.name}",))
+                                     wire.patch_body(action, live.id), (f"group:{spec.name}",))
                            for name in names]
     return operations
 
@@ -149,7 +164,7 @@ def _conversion_patches(works: list[DatapointWork], refs: References) -> list[Op
                 operations.append(Operation(
                     "PUT", "/conversions/{conversionId}/datapoints/batch/patch",
                     {"conversionId": refs("conversion", name)},
-                    bodies.patch_batch_body(action, [w.live.id for w in chunk]),
+                    wire.patch_batch_body(action, [w.live.id for w in chunk]),
                     tuple(w.key for w in chunk)))
     return operations
 
@@ -160,7 +175,7 @@ def _tag_patches(works: list[DatapointWork], refs: References) -> list[Operation
         for name, members in sorted(by_tag.items()):
             tag = refs("tag", name)
             operations += [Operation("PUT", "/tags/{tagId}/datapoints/patch", {"tagId": tag},
-                                     bodies.patch_body(action, w.live.id), (w.key,)) for w in members]
+                                     wire.patch_body(action, w.live.id), (w.key,)) for w in members]
     return operations
 
 
@@ -179,19 +194,20 @@ def _tags_to_create(new_tags: list[str], group_work: list, works: list[Datapoint
 def build_operations(refs: References, new_tags: list[str], group_work: list, conversion_work: list,
                      works: list[DatapointWork], deletes: list[LiveDatapoint]) -> list[Operation]:
     """All calls of a plan, in execution order."""
-    operations = [Operation("POST", "/tags", {}, bodies.tag_body(name), (f"tag:{name}",), (f"tag:{name}",))
+    operations = [Operation("POST", "/tags", {}, wire.tag_body(name), (f"tag:{name}",), (f"tag:{name}",))
                   for name in _tags_to_create(new_tags, group_work, works)]
-    operations += _object_calls("group", group_work, bodies.group_body, "/groups", "id")
-    operations += _object_calls("conversion", conversion_work, bodies.conversion_body, "/conversions",
+    operations += _object_calls("group", group_work, wire.group_create_body, wire.group_body, "/groups", "id")
+    operations += _object_calls("conversion", conversion_work, wire.conversion_body, wire.conversion_body,
+                                "/conversions",
                                 "conversionId")
     operations += _group_tag_patches(group_work, refs)
     creates = [(w.key, _create_body(w, refs)) for w in works if w.live is None]
-    operations += _batches("PUT", creates, bodies.batch_body, creates=True)
+    operations += _batches("PUT", creates, wire.batch_body, creates=True)
     updates = [(w.key, body) for w in works if w.live is not None and w.change is not None
                for body in [_update_body(w, refs)] if body is not None]
-    operations += _batches("POST", updates, bodies.batch_body)
+    operations += _batches("POST", updates, wire.batch_body)
     operations += _conversion_patches(works, refs)
     operations += _tag_patches(works, refs)
     removals = [(refs.index.item_key(d), d.id) for d in deletes]
-    operations += _batches("DELETE", removals, bodies.delete_batch_body)
+    operations += _batches("DELETE", removals, wire.delete_batch_body)
     return operations

@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 import click
@@ -278,7 +279,7 @@ def export_command(options: GlobalOptions, out_dir: str, groups: tuple[str, ...]
 def stats(options: GlobalOptions, paths: tuple[str, ...], out: str | None, **chosen: Any) -> None:
     """How the declared datapoints perform: clicks, uniques, conversions, last hit."""
     import asyncio
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from reconciler.clickmeter.target import describe_target, open_client
     from reconciler.manifests import load_manifests
@@ -291,7 +292,7 @@ def stats(options: GlobalOptions, paths: tuple[str, ...], out: str | None, **cho
 
     async def collect() -> str:
         async with open_client(options) as client:
-            return await collect_text(client, desired, request, target, datetime.now(timezone.utc).date(),
+            return await collect_text(client, desired, request, target, datetime.now(UTC).date(),
                                       bars=sys.stdout.isatty() and not out)
 
     text = asyncio.run(collect())
@@ -321,14 +322,38 @@ def stats(options: GlobalOptions, paths: tuple[str, ...], out: str | None, **cho
               help="Share of API requests that fail (5xx or a dropped connection).")
 @click.option("--fault-seed", type=int, default=None,
               help="Seed of the fault draws, for a repeatable run.")
+@click.option("--no-expand", is_flag=True,
+              help="Ignore _expand=true: lists answer {id, uri} only (whether the live service "
+                   "expands every list is unknown).")
+@click.option("--updates", type=click.Choice(["replace", "merge"]), default="replace",
+              show_default=True,
+              help="What an update does with the writable fields its body leaves out: reset them "
+                   "to their defaults (replace) or keep them (merge). Tags and conversions never change.")
+@click.option("--text-enums", type=click.Choice(["accept", "reject"]), default="reject",
+              show_default=True,
+              help='Whether requests may give enums as text ("TrackingLink", "Active", '
+                   '"PermanentRedirect", "Https") beside the numbers; reject answers 400 naming '
+                   "the property.")
+@click.option("--counts", type=click.Choice(["with-deleted", "without-deleted"]),
+              default="with-deleted", show_default=True,
+              help="Whether the /count endpoints count deleted entities when no status is asked.")
 @click.pass_obj
 @reports_errors
 def serve(options: GlobalOptions, host: str, port: int, db_path: str | None,
           api_keys: tuple[str, ...], server_rate: float | None, latency_ms: int,
-          fault_rate: float, fault_seed: int | None) -> None:
-    """Serve the local ClickMeter-compatible API over HTTP until interrupted."""
-    from reconciler.server.serving import serve_http
+          fault_rate: float, fault_seed: int | None, no_expand: bool, updates: str,
+          text_enums: str, counts: str) -> None:
+    """Serve the local ClickMeter-compatible API over HTTP until interrupted.
 
+    Answers are shaped as the recorded live service's; the last four options
+    choose how the server behaves where the live service's behaviour is unknown.
+    """
+    from reconciler.server.serving import serve_http
+    from reconciler.server.variant import ServiceVariant
+
+    variant = ServiceVariant(expand=not no_expand, updates="merge" if updates == "merge" else "replace",
+                             text_enums=text_enums == "accept",
+                             counts_deleted=counts == "with-deleted")
     serve_http(db_path or options.local_db, host=host, port=port, api_keys=api_keys,
                rate=server_rate, latency_ms=latency_ms, fault_rate=fault_rate,
-               fault_seed=fault_seed, echo=click.echo)
+               fault_seed=fault_seed, variant=variant, echo=click.echo)

@@ -15,6 +15,11 @@ them. Its rules:
   idempotent write not in effect) is sent again, anything else is failed.
   A failed item whose effect turns out to be there (an earlier lost answer)
   also counts as done.
+- Whole updates: an update sends the entity as just re-read (`reader.read_fresh`,
+  once per wave) with only the planned fields changed (`wire.whole_update`), so
+  that whatever the service does with a missing property, nothing is wiped.
+  The re-read entity (its clear-text password included) goes only into the
+  request body, never into an item, a message or the plan.
 - Interruption: `stop` set (Ctrl-C, SIGTERM) means no new call starts; calls
   in flight finish and are accounted for.
 """
@@ -28,20 +33,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.clickmeter.errors import AmbiguousWriteError, ApiError, service_message
+from reconciler.clickmeter import wire
+from reconciler.clickmeter.errors import AmbiguousWriteError, ApiError
 from reconciler.errors import ReconcilerError
 from reconciler.expectations import (
-    BATCH_KEYS, Expectation, Names, UnknownOperationError, expectations, operation_items,
+    Expectation, Names, UnknownOperationError, expectations, operation_items,
 )
 from reconciler.model import LiveState
 from reconciler.plan import Operation, Plan
 from reconciler.progress import CallRecord, Progress
-from reconciler.reader import read_live_state
+from reconciler.reader import details_of_bodies, read_fresh, read_live_state
 
 PENDING, DONE, FAILED, SKIPPED, UNKNOWN = "pending", "done", "failed", "skipped", "unknown"
 PARTIAL = "partial"  # a batch call in which some items failed
 ALREADY_DONE = "already as planned"
 RESOLVE_ROUNDS = 3  # re-read and re-send rounds for writes whose outcome was lost
+UPDATES = {("POST", "/datapoints/batch"): "datapoint", ("POST", "/groups/{id}"): "group",
+           ("POST", "/conversions/{conversionId}"): "conversion"}
 
 
 class Unresolved(Exception):
@@ -108,10 +116,7 @@ def fill(value: Any, ids: Mapping[str, int], environ: Mapping[str, str]) -> Any:
 def wave_key(operation: Operation) -> tuple[str, str, str]:
     """Calls with equal keys are independent of each other (a removal and an addition are not:
     a datapoint holds at most five conversions, so removals go first)."""
-    body = operation.body if isinstance(operation.body, dict) else {}
-    actions = body.get("PatchRequests") or [body]
-    action = str(actions[0].get("Action", "")) if actions and isinstance(actions[0], dict) else ""
-    return operation.method, operation.path, action
+    return operation.method, operation.path, wire.patch_action(operation.body)
 
 
 def waves(operations: tuple[Operation, ...]) -> list[list[int]]:
@@ -123,6 +128,17 @@ def waves(operations: tuple[Operation, ...]) -> list[list[int]]:
         else:
             grouped.append([index])
     return grouped
+
+
+def bodies_details(plan: Plan) -> set[str | int]:
+    """The datapoints a plan's bodies set a redirect or password of: a re-read must see those."""
+    return details_of_bodies(body for operation in plan.operations for _, body in operation_items(operation))
+
+
+def plan_details(plan: Plan) -> set[str | int]:
+    """`bodies_details` and the datapoints the plan fingerprints, so that a saved plan's
+    fingerprints compare like with like when lists are not expanded."""
+    return bodies_details(plan) | {f.id for f in plan.fingerprints if f.kind == "datapoint" and f.id is not None}
 
 
 def check_operations(plan: Plan, environ: Mapping[str, str]) -> None:
@@ -148,9 +164,11 @@ class Executor:
         self.stop = stop or asyncio.Event()
         self.ids: dict[str, int] = {}
         check_operations(plan, environ)
+        self.details = bodies_details(plan)
         self.items = [Item(index, position, key, body)
                       for index, operation in enumerate(plan.operations)
                       for position, (key, body) in enumerate(operation_items(operation))]
+        self.fresh: dict[tuple[str, int], dict[str, Any]] = {}  # entities re-read for this wave's updates
         self.by_operation: dict[int, list[Item]] = {}
         for item in self.items:
             self.by_operation.setdefault(item.operation, []).append(item)
@@ -179,6 +197,7 @@ class Executor:
                     item.settle(DONE, ALREADY_DONE)
 
     async def _run_wave(self, wave: list[int]) -> None:
+        await self._read_fresh(wave)
         queue = iter(wave)
 
         async def worker() -> None:
@@ -198,7 +217,12 @@ class Executor:
         status = SKIPPED if items else ALREADY_DONE  # no call is made for either
         try:
             if ready:
-                path = operation.path.format(**fill(operation.params, self.ids, self.environ))
+                params = fill(operation.params, self.ids, self.environ)
+                path = operation.path.format(**params)
+                if (operation.method, operation.path) in UPDATES:
+                    ready = await self._whole_bodies(operation, params, ready)
+                    status = FAILED  # unless a call goes out: every item's entity is gone
+            if ready:
                 answer = await self.client.call(f"apply {operation.method} {operation.path}", operation.method,
                                                 path, body=self._body(operation, ready),
                                                 idempotent=not operation.creates)
@@ -229,14 +253,48 @@ class Executor:
 
     @staticmethod
     def _body(operation: Operation, ready: list[tuple[Item, Any]]) -> Any:
-        body = operation.body
-        if isinstance(body, dict) and len(body) == 1 and next(iter(body)) in BATCH_KEYS:
-            return {next(iter(body)): [filled for _, filled in ready]}
+        if wire.batch_entries(operation.body) is not None:
+            return {next(iter(operation.body)): [filled for _, filled in ready]}
         return ready[0][1]
+
+    # ------------------------------------------------------------ whole updates
+
+    @staticmethod
+    def _updated_id(operation: Operation, params: dict[str, Any], body: Any) -> int:
+        return int(wire.keyed(body)["id"]) if operation.path == "/datapoints/batch" else int(next(iter(params.values())))
+
+    async def _read_fresh(self, wave: list[int]) -> None:
+        """Re-read, in as few calls as the service allows, every entity this wave updates."""
+        self.fresh = {}
+        kind = UPDATES.get((self.plan.operations[wave[0]].method, self.plan.operations[wave[0]].path))
+        if kind is None or self.stop.is_set():
+            return
+        ids = {self._updated_id(self.plan.operations[index], self.plan.operations[index].params, item.body)
+               for index in wave for item in self.by_operation[index] if item.status == PENDING}
+        try:
+            found = await read_fresh(self.client, kind, ids)
+        except ApiError:
+            return  # each call re-reads its own entities, and fails with the reason
+        self.fresh = {(kind, entity_id): entity for entity_id, entity in found.items()}
+
+    async def _whole_bodies(self, operation: Operation, params: dict[str, Any],
+                            ready: list[tuple[Item, Any]]) -> list[tuple[Item, Any]]:
+        """Each planned update laid over its entity as just re-read; items whose entity is gone fail."""
+        kind = UPDATES[(operation.method, operation.path)]
+        ids = [self._updated_id(operation, params, filled) for _, filled in ready]
+        fresh = {i: self.fresh.pop((kind, i)) for i in ids if (kind, i) in self.fresh}
+        fresh |= await read_fresh(self.client, kind, [i for i in ids if i not in fresh])
+        whole = []
+        for (item, filled), entity_id in zip(ready, ids):
+            if entity_id in fresh:
+                whole.append((item, wire.whole_update(fresh[entity_id], filled)))
+            else:
+                item.settle(FAILED, f"{kind} id {entity_id} no longer exists (deleted since the plan was made)")
+        return whole
 
     def _take_answer(self, operation: Operation, ready: list[tuple[Item, Any]], answer: Any) -> str:
         """Settle each item from the answer: per-item results for a batch, the whole call otherwise."""
-        results = answer.get("results") if isinstance(answer, dict) else None
+        results = wire.batch_results(answer)
         if results is None:
             for item, _ in ready:
                 item.settle(DONE)
@@ -244,12 +302,12 @@ class Executor:
                     self.ids[item.key] = int(answer["id"])
             return DONE
         for (item, _), result in zip(ready, results):
-            if result.get("status") == "ok":
+            if result.ok:
                 item.settle(DONE)
-                if item.key in operation.creates and result.get("result"):
-                    self.ids[item.key] = int(result["result"]["id"])
+                if item.key in operation.creates and result.id is not None:
+                    self.ids[item.key] = result.id
             else:
-                item.settle(FAILED, service_message(result.get("errors")) or "refused, no reason given")
+                item.settle(FAILED, result.message)
         failed = sum(1 for item, _ in ready if item.status == FAILED)
         return DONE if not failed else FAILED if failed == len(ready) else PARTIAL
 
@@ -278,7 +336,7 @@ class Executor:
     async def _reread(self) -> LiveState | None:
         started = time.monotonic()
         try:
-            live = await read_live_state(self.client)
+            live = await read_live_state(self.client, details=self.details)
         except ReconcilerError as error:
             self.progress.call_finished(CallRecord(f"re-read the account ({error})", 0, FAILED,
                                                    time.monotonic() - started), counts=False)

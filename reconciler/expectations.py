@@ -15,13 +15,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler import apishapes as wire
+from reconciler import apishapes as api
+from reconciler.clickmeter import wire
 from reconciler.errors import ReconcilerError
 from reconciler.model import LiveState, Secret
 from reconciler.plan import Operation
-from reconciler.reader import datapoint_fields
 
-BATCH_KEYS = ("List", "Entities", "PatchRequests")
 COLLECTIONS = {"datapoint": "datapoints", "group": "groups", "conversion": "conversions", "tag": "tags",
                "domain": "domains", "retargeting": "retargeting"}
 
@@ -32,13 +31,12 @@ class UnknownOperationError(ReconcilerError):
 
 def operation_items(operation: Operation) -> list[tuple[str, Any]]:
     """(item key, body item) pairs: a batch's entries in body order, or the one body."""
-    body = operation.body
-    if isinstance(body, dict) and len(body) == 1 and next(iter(body)) in BATCH_KEYS:
-        entries = next(iter(body.values()))
+    entries = wire.batch_entries(operation.body)
+    if entries is not None:
         if len(entries) != len(operation.items):
             raise ValueError(f"{len(entries)} body entries for {len(operation.items)} items")
         return list(zip(operation.items, entries))
-    return [(operation.items[0], body)]
+    return [(operation.items[0], operation.body)]
 
 
 class Names:
@@ -83,7 +81,12 @@ class Names:
         return Secret(str(value))
 
 
+def datapoint_fields(body: dict[str, Any], names: Names) -> dict[str, Any]:
+    return wire.datapoint_fields(body, names, answer=False)
+
+
 def group_fields(body: dict[str, Any], names: Names) -> dict[str, Any]:
+    """What a group create or update body sets (the managed keys only)."""
     fields: dict[str, Any] = {key: body[key] for key in ("name", "notes") if key in body}
     if "preferred" in body:
         fields["favourite"] = bool(body["preferred"])
@@ -95,7 +98,7 @@ def group_fields(body: dict[str, Any], names: Names) -> dict[str, Any]:
 def conversion_fields(body: dict[str, Any], names: Names) -> dict[str, Any]:
     fields: dict[str, Any] = {key: body[key] for key in ("name", "value", "description") if key in body}
     if "protocol" in body:
-        fields["protocol"] = str(body["protocol"]).lower()
+        fields["protocol"] = wire.conversion_protocol(body["protocol"])
     return fields
 
 
@@ -197,7 +200,7 @@ def expectations(operation: Operation, names: Names) -> list[Expectation]:
     if method == "PUT" and path in memberships:
         kind, field, member_kind, param = memberships[path]
         member = names.name_of(member_kind, operation.params[param])
-        return [Expectation(kind, int(body["Id"]), member_field=field, member=member,
-                            member_present=str(body["Action"]).lower() == wire.PATCH_ADD)
+        return [Expectation(kind, int(wire.keyed(body)["id"]), member_field=field, member=member,
+                            member_present=wire.patch_action(body) == api.PATCH_ADD)
                 for _, body in items]
     raise UnknownOperationError(f"the plan holds a call apply does not know: {method} {path}")

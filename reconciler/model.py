@@ -214,3 +214,7 @@ class LiveState:
     tags: dict[int, LiveNamed] = field(default_factory=dict)
     domains: dict[int, LiveNamed] = field(default_factory=dict)
     retargeting: dict[int, LiveNamed] = field(default_factory=dict)
+    # (type, domain, name) of deleted datapoints: such a name can never be used again on its domain
+    deleted_datapoints: set[tuple[str, str | None, str]] = field(default_factory=set)
+    # datapoints read from summary rows (lists not expanded): redirect and password only for those asked for
+    partial_datapoints: bool = False

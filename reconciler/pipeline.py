@@ -22,20 +22,22 @@ from jsonschema.exceptions import best_match
 
 from reconciler.clickmeter.target import describe_target, open_client
 from reconciler.errors import ReconcilerError
+from reconciler.executor import plan_details
 from reconciler.export import (
     check_output_dir, export_manifests, refuse_invalid, report_lines, stale_manifests, write_export,
 )
 from reconciler.manifests import load_manifests, resolve_secrets
 from reconciler.manifests.schema import schema_text
-from reconciler.model import LiveState
+from reconciler.model import DesiredState, LiveState
 from reconciler.plan import FORMAT_VERSION, Plan, PlanFileError
 from reconciler.planner import plan_changes
-from reconciler.reader import read_live_state, read_recent_clicks
+from reconciler.reader import details_of, read_details, read_live_state, read_recent_clicks
 from reconciler.render import PlanJson
 from reconciler.safe_files import UnsafeWriteError, write_file
 
 if TYPE_CHECKING:  # the CLI imports this module
     from reconciler.cli import GlobalOptions
+    from reconciler.clickmeter.client import ClickMeterClient
 
 
 def build_plan(options: GlobalOptions, paths: Sequence[str]) -> Plan:
@@ -47,9 +49,7 @@ def build_plan(options: GlobalOptions, paths: Sequence[str]) -> Plan:
 
     async def against_target() -> Plan:
         async with open_client(options) as client:
-            live = await read_live_state(client)
-            gc.freeze()
-            plan = plan_changes(desired, live)
+            plan = await read_and_plan(client, desired)
             at_risk, days = plan.at_risk_ids(), desired.settings.protect_active_days
             if at_risk and days > 0:  # protect_active_days: 0 turns the protection off
                 plan = plan.with_recent_clicks(await read_recent_clicks(client, at_risk, days))
@@ -57,6 +57,21 @@ def build_plan(options: GlobalOptions, paths: Sequence[str]) -> Plan:
 
     plan = asyncio.run(against_target())
     return dataclasses.replace(plan, target=target, notes=tuple(notes))
+
+
+async def read_and_plan(client: ClickMeterClient, desired: DesiredState) -> Plan:
+    """Read what the plan needs and plan. When lists are not expanded, the datapoints the
+    plan touches are then fetched whole, so that its fingerprints are what apply reads."""
+    details = details_of(desired)
+    live = await read_live_state(client, details=details)
+    gc.freeze()
+    plan = plan_changes(desired, live)
+    touched = {i for i in plan_details(plan) if isinstance(i, int) and i not in details
+               and live.datapoints.get(i) is not None and live.datapoints[i].name not in details}
+    if live.partial_datapoints and touched:
+        await read_details(client, live, touched)
+        plan = plan_changes(desired, live)
+    return plan
 
 
 def export_account(options: GlobalOptions, out_dir: str, groups: Sequence[str],

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from reconciler.calls import DatapointWork, References, build_operations
+from reconciler.calls import DatapointWork, References, build_operations, default_domain
 from reconciler.errors import ReconcilerError
 from reconciler.matching import live_candidates
 from reconciler.model import (
@@ -80,6 +80,7 @@ def plan_changes(desired: DesiredState, live: LiveState) -> Plan:
     tag_changes = _plan_tags(desired, specs, index, unchanged)
     matched = _match_datapoints(keyed, index)
     works = [_datapoint_work(key, spec, matched.get(key)) for key, spec in keyed]
+    _check_deleted_names(works, index)
     deletes, left_alone = _undeclared(desired, index, {d.id for d in matched.values()})
 
     datapoint_changes = [w.change for w in works if w.change is not None]
@@ -130,6 +131,24 @@ def _check_references(desired: DesiredState, specs: list[DatapointSpec], index: 
                 missing = "is not live" if declared is None else "is neither declared nor live"
                 raise PlanningError(f"{_where(spec, field_name)}datapoint {spec.name}: "
                                     f"{field_name}: {what} {name!r} {missing}")
+
+
+def _check_deleted_names(works: list[DatapointWork], index: LiveIndex) -> None:
+    """A deleted datapoint's name can never be used again on its domain (REAL-API 17):
+    a create or rename to it would fail at apply, so it fails the plan, at its line."""
+    deleted = index.live.deleted_datapoints
+    if not deleted:
+        return
+    default = default_domain(index.domains)
+    for work in works:
+        if work.change is None or work.change.action not in (CREATE, RENAME):
+            continue
+        spec = work.spec
+        domain = spec.domain or default
+        if (spec.type, domain, spec.name) in deleted or (spec.type, None, spec.name) in deleted:
+            raise PlanningError(f"{_where(spec, 'name')}datapoint {spec.name}: name: {spec.name!r} was used by a "
+                                f"deleted datapoint{f' on {domain}' if domain else ''}; deleted datapoints' "
+                                "names cannot be reused; pick another name")
 
 
 # ------------------------------------------------------------------ groups, conversions, tags

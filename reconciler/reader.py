@@ -1,44 +1,74 @@
-"""The live account as plain `LiveState`, read with as few calls as the API allows.
+"""The live account as plain `LiveState`, read with as few calls as the service allows.
 
 The public service throttles to about 10 requests a second, so calls are time.
-`GET /aggregated/summary/datapoints` pages through datapoints 100 at a time with
-each one's full data in `entityData`: reading 10,000 datapoints is about 100
-calls instead of 10,000 `GET /datapoints/{id}`. Those gets are only the fallback
-for entries whose `entityData` is missing or incomplete.
+Lists answer `{id, uri}` only, unless `_expand=true` is honoured (ClickMeter's
+own plugin relies on it; REAL-API 5): then `GET /datapoints?_expand=true`
+pages give whole datapoints 100 at a time, 10,000 links in about 100 calls.
+Whether a list was expanded is seen from its entries, never assumed.
 
-Groups, conversions and domains have no such endpoint: their lists give ids,
-so each is a list plus one get per entity, run concurrently. Tags and
-retargeting scripts are named by the references datapoints and groups hold,
-so only the ones nobody refers to cost a get. Completeness is checked against
-the count endpoints: an account changing while it is read gives
-`LiveStateChangedError`, never a silent half.
+Where `_expand` is ignored, the state is built from what is cheap: the
+statistics summary pages (name, title, url, group, tags, status, type, notes,
+the domain from the tracking code), one datapoint list per conversion and per
+retargeting script, the favourites list, and one GET per datapoint only for
+those whose every field is asked for (`details`: a declared redirect or
+password; `None` means all, as export needs).
+
+Lists include deleted entities (REAL-API 6): they are dropped, but the names
+of deleted datapoints are kept (`LiveState.deleted_datapoints`: a name once
+used can never be used again). Whether `/count` counts deleted entities is not
+known, so a read is complete when the count, taken before and after the
+pages, is the same both times and equals either the entries listed or the
+live ones; anything else is `LiveStateChangedError`, never a silent half.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-import sys
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Protocol
+from typing import Any
 
-from reconciler import apishapes as wire
-from reconciler.bodies import DATAPOINT_TYPES, REDIRECTS
+from reconciler import apishapes as api
+from reconciler.clickmeter import wire
 from reconciler.clickmeter.client import ClickMeterClient
+from reconciler.clickmeter.errors import NotFoundError
 from reconciler.errors import ReconcilerError
 from reconciler.model import (
-    LINK, PIXEL, LiveConversion, LiveDatapoint, LiveGroup, LiveNamed, LiveState, Secret,
+    LINK, PIXEL, DesiredState, LiveDatapoint, LiveGroup, LiveNamed, LiveState, Secret,
 )
 
-# wire value -> model value: the reverse of the tables request bodies are written with
-TYPE_OF = {wire_type: model_type for model_type, wire_type in DATAPOINT_TYPES.items()}
-REDIRECT_OF = {wire_redirect: model_redirect for model_redirect, wire_redirect in REDIRECTS.items()}
 TYPE_FILTER = {LINK: "tl", PIXEL: "tp"}
-REQUIRED_FIELDS = ("id", "name", "type", "status")
 SET_FIELDS = ("tags", "conversions", "retargeting")
 NO_NAMES: frozenset[str] = frozenset()  # shared: an empty frozenset costs 216 bytes, three per datapoint
+EXPAND = {"_expand": True}
+Page = Callable[[int], Awaitable[list[Any]]]
+
+
+DETAIL_FIELDS = ("redirect", "password")  # what neither summary rows nor side lists give
+
+
+def details_of(desired: DesiredState) -> set[str | int]:
+    """The datapoints (by name, old names and pinned id) whose declared fields need a GET when
+    lists are not expanded."""
+    found: set[str | int] = set()
+    for spec in desired.datapoints.values():
+        if any(getattr(spec, name) is not None for name in DETAIL_FIELDS):
+            found |= {spec.name, *spec.renamed_from} | ({spec.id} if spec.id is not None else set())
+    return found
+
+
+def details_of_bodies(bodies: Iterable[Any]) -> set[str | int]:
+    """The datapoints (by name for a create, by id for an update) whose planned bodies set a
+    redirect or a password: what a re-read after apply must see."""
+    found: set[str | int] = set()
+    for body in bodies:
+        entity = wire.keyed(body)
+        if {"redirecttype", "password"} & set(wire.keyed(entity.get("typetl"))):
+            found.add(int(entity["id"]) if "id" in entity else str(entity.get("name")))
+    return found
 
 
 class LiveStateChangedError(ReconcilerError):
@@ -49,62 +79,74 @@ class UnknownGroupError(ReconcilerError):
     """A group named in the scope does not exist live."""
 
 
-async def read_live_state(client: ClickMeterClient, groups: Collection[str] | None = None) -> LiveState:
-    """Read the account (or only the datapoints of the named `groups`) into `LiveState`."""
-    raw_groups, conversions, domains, tag_ids, script_ids = await asyncio.gather(
-        _get_each(client, client.list_groups, client.get_group),
-        _read_all(client, client.list_conversions, client.get_conversion, _conversion),
+async def read_live_state(client: ClickMeterClient, groups: Collection[str] | None = None,
+                          details: Collection[str | int] | None = None) -> LiveState:
+    """Read the account (or only the datapoints of the named `groups`) into `LiveState`.
+
+    `details`: the datapoints (by name or id) whose every field is needed when
+    lists are not expanded; None for all of them.
+    """
+    raw_groups, raw_conversions, domains, tags, scripts = await asyncio.gather(
+        _read_entities(client, client.list_groups, client.get_group),
+        _read_entities(client, client.list_conversions, client.get_conversion),
         _read_domains(client),
-        _listed_ids(client, client.list_tags),
-        _listed_ids(client, client.list_retargeting),
+        _list_entries(client, client.list_tags),
+        _list_entries(client, client.list_retargeting),
     )
-    state = LiveState(groups={i: _group(data) for i, data in raw_groups.items()},
-                      conversions=conversions, domains=domains)
+    state = LiveState(groups={group.id: group for group in map(wire.live_group, raw_groups)},
+                      conversions={c.id: c for c in map(wire.live_conversion, raw_conversions)},
+                      domains=domains)
     names = _Names(state)
-    for data in raw_groups.values():
-        _named_refs(data.get("tags"), names.tags)
+    names.learn(tags, names.tags)
+    names.script_ids = names.learn(scripts, names.scripts)
     if groups is None:
-        reading = await _read_account_datapoints(client, names)
+        reading = await _read_datapoints(client, names, client.count_datapoints, client.list_datapoints, {})
     else:
-        reading = await _read_group_datapoints(client, names, _group_ids(state.groups, groups))
+        reading = _Reading()
+        for group_id in _group_ids(state.groups, groups):
+            reading |= await _read_datapoints(client, names, partial(client.count_group_datapoints, group_id),
+                                              partial(client.list_group_datapoints, group_id), {"groupId": group_id})
+    if not reading.expanded:
+        await _complete_from_lists(client, names, reading, state, details)
     state.tags, state.retargeting = await asyncio.gather(
-        _complete_names(client, tag_ids, names.tags, client.get_tag),
-        _complete_names(client, script_ids, names.scripts, client.get_retargeting))
-    fetched = await client.map_concurrently(client.get_datapoint, sorted(reading.incomplete))
-    state.datapoints = reading.complete | {int(data["id"]): names.datapoint(data) for data in fetched}
+        _complete_names(client, tags, names.tags, client.get_tag),
+        _complete_names(client, scripts, names.scripts, client.get_retargeting))
+    state.datapoints = reading.live
+    state.deleted_datapoints = reading.deleted
+    state.partial_datapoints = not reading.expanded
     return state
 
 
-async def _listed_ids(client: ClickMeterClient, list_page: Callable[..., Any], **filters: Any) -> list[int]:
-    return [int(ref["id"]) async for ref in client.iter_pages(list_page, **filters)]
+async def _list_entries(client: ClickMeterClient, list_page: Callable[..., Any], **filters: Any) -> list[Any]:
+    """Every entry of a list, expanded if the service honours `_expand`."""
+    return [entry async for entry in client.iter_pages(list_page, **EXPAND, **filters)]
 
 
-async def _get_each(client: ClickMeterClient, list_page: Callable[..., Any], get_one: Callable[..., Any],
-                    **filters: Any) -> dict[int, dict[str, Any]]:
-    """A list's ids, then one get each, concurrently: `{id: answer}`."""
-    ids = await _listed_ids(client, list_page, **filters)
-    return dict(zip(ids, await client.map_concurrently(get_one, ids)))
-
-
-async def _read_all(client: ClickMeterClient, list_page: Callable[..., Any], get_one: Callable[..., Any],
-                    convert: Callable[[dict[str, Any]], Any], **filters: Any) -> dict[int, Any]:
-    """`_get_each`, each answer converted."""
-    return {i: convert(data) for i, data in (await _get_each(client, list_page, get_one, **filters)).items()}
+async def _read_entities(client: ClickMeterClient, list_page: Callable[..., Any], get_one: Callable[..., Any],
+                         **filters: Any) -> list[dict[str, Any]]:
+    """A list's live entities: whole when expanded, else one GET each (concurrently)."""
+    entries = await _list_entries(client, list_page, **filters)
+    whole = [entry for entry in entries if wire.is_whole(entry)]
+    fetched = await client.map_concurrently(get_one, [wire.entity_id(e) for e in entries if not wire.is_whole(e)])
+    return [entity for entity in whole + fetched if not wire.is_deleted(entity)]
 
 
 async def _read_domains(client: ClickMeterClient) -> dict[int, LiveNamed]:
-    """Domains of every type: a list without `type` shows the system domains only."""
-    by_type = await asyncio.gather(*(
-        _read_all(client, client.list_domains, client.get_domain, _domain, type=kind.lower())
-        for kind in wire.DOMAIN_TYPES))
-    return {domain_id: domain for domains in by_type for domain_id, domain in domains.items()}
+    """Domains of every type: a list without `type` shows the system domains only, and a
+    domain GET has no type, so each carries the type of the list it came from."""
+    kinds = [kind.lower() for kind in api.DOMAIN_TYPES]
+    by_type = await asyncio.gather(*(_read_entities(client, client.list_domains, client.get_domain, type=kind)
+                                     for kind in kinds))
+    return {domain.id: domain for kind, found in zip(kinds, by_type)
+            for domain in (wire.live_named(entry, kind) for entry in found)}
 
 
-async def _complete_names(client: ClickMeterClient, ids: list[int], known: dict[int, str],
+async def _complete_names(client: ClickMeterClient, entries: list[Any], known: dict[int, str],
                           get_one: Callable[..., Any]) -> dict[int, LiveNamed]:
-    """Tags or scripts by id: names the datapoints and groups referred to, one get for each other."""
+    """Tags or scripts by id: names learnt from entries and references, one GET for each other."""
+    ids = [wire.entity_id(entry) for entry in entries if not wire.is_deleted(entry)]
     for data in await client.map_concurrently(get_one, [i for i in ids if i not in known]):
-        known[int(data["id"])] = data["name"]
+        known[wire.entity_id(data)] = wire.keyed(data)["name"]
     return {i: LiveNamed(id=i, name=known[i]) for i in ids}
 
 
@@ -121,145 +163,133 @@ def _group_ids(live_groups: dict[int, LiveGroup], names: Collection[str]) -> lis
 
 @dataclass
 class _Reading:
-    """Datapoints read from summary pages, and the ids whose `entityData` fell short."""
+    """Live datapoints read, names of deleted ones, how many entries were listed, and
+    whether they came whole (`_expand` honoured) or from summary rows."""
 
-    complete: dict[int, LiveDatapoint] = field(default_factory=dict)
-    incomplete: set[int] = field(default_factory=set)
-
-    def __len__(self) -> int:
-        return len(self.complete.keys() | self.incomplete)
+    live: dict[int, LiveDatapoint] = field(default_factory=dict)
+    deleted: set[tuple[str, str | None, str]] = field(default_factory=set)
+    listed: int = 0
+    expanded: bool = True
 
     def __ior__(self, other: _Reading) -> _Reading:
-        self.complete |= other.complete
-        self.incomplete |= other.incomplete
+        self.live |= other.live
+        self.deleted |= other.deleted
+        self.listed += other.listed
+        self.expanded = self.expanded and other.expanded
         return self
 
+    def take(self, names: _Names, data: dict[str, Any]) -> None:
+        self.listed += 1
+        datapoint = names.datapoint(data)
+        if datapoint.status == wire.DELETED or wire.is_deleted(data):
+            self.deleted.add((datapoint.type, datapoint.domain, datapoint.name))
+        else:
+            self.live[datapoint.id] = datapoint
 
-async def _read_account_datapoints(client: ClickMeterClient, names: _Names) -> _Reading:
-    """Every non-deleted datapoint, checked against the account's count."""
-    reading = await _read_both_types(client, names)
-    _check_complete("the account", len(reading), await client.count_datapoints())
-    return reading
 
-
-async def _read_group_datapoints(client: ClickMeterClient, names: _Names, group_ids: Iterable[int]) -> _Reading:
-    """The datapoints of some groups only, each group checked against its own count."""
+async def _read_datapoints(client: ClickMeterClient, names: _Names, count: Callable[[], Awaitable[int]],
+                           list_page: Callable[..., Any], filters: dict[str, Any]) -> _Reading:
+    """One scope's datapoints (the account, or one group), checked against its count."""
+    counted, first = await asyncio.gather(count(), list_page(offset=0, limit=api.MAX_LIMIT, **EXPAND))
     reading = _Reading()
-    for group_id in group_ids:
-        in_group = await _read_both_types(client, names, groupId=group_id)
-        _check_complete(f"group {names.groups[group_id]!r}", len(in_group),
-                        await client.count_group_datapoints(group_id))
-        reading |= in_group
+    if all(wire.is_whole(entry) for entry in first):
+        for data in await _rest_of_pages(client, lambda offset: list_page(offset=offset, limit=api.MAX_LIMIT,
+                                                                             **EXPAND), first, counted):
+            reading.take(names, data)
+    else:
+        reading.expanded = False
+        for kind in TYPE_FILTER.values():
+            await _read_summary(client, names, reading, type=kind, **filters)
+    recounted = await count()
+    if counted != recounted or counted not in (reading.listed, len(reading.live)):
+        raise LiveStateChangedError(
+            f"the account changed while it was read ({reading.listed} datapoints listed, "
+            f"{len(reading.live)} of them live, {counted} then {recounted} counted): run the command again")
     return reading
 
 
-async def _read_both_types(client: ClickMeterClient, names: _Names, **filters: Any) -> _Reading:
-    """The summary's links and pixels (it takes one `type` at a time)."""
-    reading = _Reading()
-    await asyncio.gather(*(_read_summary(client, names, reading, type=kind, **filters)
-                           for kind in TYPE_FILTER.values()))
-    return reading
+async def _rest_of_pages(client: ClickMeterClient, page_at: Page, first: list[Any], hint: int) -> list[Any]:
+    """`first` and the pages after it: those `hint` promises concurrently, then one by one
+    until a short page (a count need not match a list's length) or as many entries as `hint`."""
+    if len(first) < api.MAX_LIMIT:
+        return first
+    offsets = range(api.MAX_LIMIT, max(hint, api.MAX_LIMIT), api.MAX_LIMIT)
+    pages = await client.map_concurrently(page_at, offsets)
+    entries = first + [entry for page in pages for entry in page]
+    last, offset = (pages[-1] if pages else first), api.MAX_LIMIT * (len(offsets) + 1)
+    while len(last) == api.MAX_LIMIT and len(entries) != hint:
+        last = await page_at(offset)
+        entries += last
+        offset += api.MAX_LIMIT
+    return entries
 
 
 async def _read_summary(client: ClickMeterClient, names: _Names, reading: _Reading, **filters: Any) -> None:
-    """One summary listing: the first page says how many pages follow; the rest run concurrently.
+    """One type's summary rows: the first page gives the count; the rest run concurrently."""
 
-    Each page becomes `LiveDatapoint`s as it arrives, so raw pages never pile up.
-    """
+    async def page_at(offset: int) -> list[Any]:
+        page = await client.summary_datapoints_page("beginning", offset, api.MAX_LIMIT, **filters)
+        return list(wire.keyed(page).get("result") or [])
 
-    def take(page: dict[str, Any]) -> None:
-        for result in page.get("result") or []:
-            data = result.get("entityData")
-            if _is_complete(data):
-                reading.complete[int(data["id"])] = names.datapoint(data)
-            else:
-                reading.incomplete.add(int(result["entityId"]))
-
-    async def take_page_at(offset: int) -> None:
-        take(await client.summary_datapoints_page("beginning", offset, wire.MAX_LIMIT, **filters))
-
-    first = await client.summary_datapoints_page("beginning", 0, wire.MAX_LIMIT, **filters)
-    take(first)
-    await client.map_concurrently(take_page_at, range(wire.MAX_LIMIT, int(first.get("count") or 0), wire.MAX_LIMIT))
+    first = await client.summary_datapoints_page("beginning", 0, api.MAX_LIMIT, **filters)
+    rows = list(wire.keyed(first).get("result") or [])
+    for row in await _rest_of_pages(client, page_at, rows, int(wire.keyed(first).get("count") or 0)):
+        reading.take(names, wire.summary_datapoint(row))
 
 
-def _is_complete(data: Any) -> bool:
-    """Whether `entityData` holds all a `LiveDatapoint` needs, references named (else it is fetched)."""
-    if not isinstance(data, dict) or any(data.get(key) is None for key in REQUIRED_FIELDS):
-        return False
-    link = data.get("typeTL")
-    if data["type"] == wire.TRACKING_LINK and not isinstance(link, dict):
-        return False
-    refs = data.get("tags")
-    return isinstance(refs, list) and _all_named(refs) and _all_named((link or {}).get("scripts") or [])
+async def _complete_from_lists(client: ClickMeterClient, names: _Names, reading: _Reading, state: LiveState,
+                               details: Collection[str | int] | None) -> None:
+    """What summary rows lack: favourites, conversions and scripts from their datapoint lists,
+    then whole GETs for the datapoints asked for in detail."""
+    live = reading.live
+    favourites, by_conversion, by_script = await asyncio.gather(
+        _listed_ids(client, client.list_datapoints, onlyFavorites=True),
+        client.map_concurrently(lambda c: _listed_ids(client, client.list_conversion_datapoints, c),
+                                list(state.conversions)),
+        client.map_concurrently(lambda s: _listed_ids(client, client.list_retargeting_datapoints, s),
+                                list(names.script_ids)))
+    members: dict[int, dict[str, set[str]]] = {}
+    for kind, ids, found in (("conversions", list(state.conversions), by_conversion),
+                             ("retargeting", list(names.script_ids), by_script)):
+        for owner, datapoint_ids in zip(ids, found):
+            owner_name = names.conversions.get(owner) if kind == "conversions" else names.scripts.get(owner)
+            for datapoint_id in datapoint_ids:
+                members.setdefault(datapoint_id, {}).setdefault(kind, set()).add(owner_name or str(owner))
+    for datapoint in live.values():
+        datapoint.favourite = datapoint.id in favourites
+        for kind in ("conversions", "retargeting"):
+            setattr(datapoint, kind, names.shared(frozenset(members.get(datapoint.id, {}).get(kind, ()))))
+    await _fetch_whole(client, names, live, [i for i, d in live.items()
+                                             if details is None or d.name in details or i in details])
 
 
-def _all_named(refs: list[Any]) -> bool:
-    return all(isinstance(ref, dict) and ref.get("name") for ref in refs)
+async def _fetch_whole(client: ClickMeterClient, names: _Names, live: dict[int, LiveDatapoint],
+                       ids: Collection[int]) -> None:
+    for data in await client.map_concurrently(client.get_datapoint, sorted(ids)):
+        if not wire.is_deleted(data):
+            live[wire.entity_id(data)] = names.datapoint(data)
 
 
-def _check_complete(what: str, read: int, counted: int) -> None:
-    if read != counted:
-        raise LiveStateChangedError(
-            f"{what} changed while it was read ({read} datapoints read, {counted} counted): "
-            "run the command again")
+async def read_details(client: ClickMeterClient, state: LiveState, ids: Collection[int]) -> None:
+    """Complete datapoints of a state read from summary rows with a GET each (redirect, password)."""
+    names = _Names(state)
+    names.tags = {i: tag.name for i, tag in state.tags.items()}
+    names.scripts = {i: script.name for i, script in state.retargeting.items()}
+    await _fetch_whole(client, names, state.datapoints, [i for i in ids if i in state.datapoints])
 
 
-class ReferenceNames(Protocol):
-    """Names for a wire `Datapoint`'s references: the reader's learn them from answers,
-    apply's (`expectations.Names`) resolve a request body's `$ref`/`$secret` placeholders."""
-
-    def name_of(self, kind: str, reference: Any, wire_name: str | None = None) -> str | None: ...
-
-    def names_of(self, kind: str, references: list[Any] | None) -> frozenset[str]: ...
-
-    def secret(self, value: Any) -> Secret | None: ...
-
-
-def datapoint_fields(data: dict[str, Any], names: ReferenceNames) -> dict[str, Any]:
-    """The `LiveDatapoint` fields a wire `Datapoint` (an answer or a request body) holds.
-
-    Only keys present become fields, so an update body gives just what it changes.
-    """
-    fields: dict[str, Any] = {key: data[key] for key in ("name", "title", "notes") if key in data}
-    if "type" in data:
-        fields["type"] = TYPE_OF.get(data["type"], data["type"])
-    if "preferred" in data:
-        fields["favourite"] = bool(data["preferred"])
-    if "status" in data:
-        fields["status"] = sys.intern(str(data["status"]).lower())
-    if "groupId" in data:
-        group_id = data["groupId"]
-        fields["group"] = None if group_id is None else names.name_of("group", group_id, data.get("groupName"))
-    if "tags" in data:
-        fields["tags"] = names.names_of("tag", data["tags"])
-    slots = [(data[id_field], data.get(name_field))
-             for id_field, name_field in zip(wire.CONVERSION_ID_FIELDS, wire.CONVERSION_NAME_FIELDS)
-             if data.get(id_field)]
-    if slots:
-        fields["conversions"] = frozenset(names.name_of("conversion", conversion_id, wire_name) or str(conversion_id)
-                                          for conversion_id, wire_name in slots)
-    link = data.get("typeTL") or {}
-    if "url" in link:
-        fields["url"] = link["url"]
-    if "domainId" in link:
-        fields["domain"] = None if link["domainId"] is None else names.name_of("domain", link["domainId"])
-    if "redirectType" in link:
-        fields["redirect"] = REDIRECT_OF.get(link["redirectType"], link["redirectType"])
-    if "password" in link:
-        fields["password"] = names.secret(link["password"])
-    if "scripts" in link:
-        fields["retargeting"] = names.names_of("retargeting", link["scripts"])
-    return fields
+async def _listed_ids(client: ClickMeterClient, list_page: Callable[..., Any], *args: Any,
+                      **filters: Any) -> set[int]:
+    return {wire.entity_id(entry) async for entry in client.iter_pages(list_page, *args, **filters)}
 
 
 class _Names:
     """Live ids to names while reading, for the references a datapoint holds.
 
-    Tag and script names are learnt from the references themselves (which
-    carry `{id, name}`), so only tags and scripts nobody refers to need a get.
-    Equal name sets are shared: thousands of datapoints repeat a few tag and
-    conversion sets, and each frozenset costs over 200 bytes.
+    Tag and script names are learnt from list entries and from the references
+    themselves (which carry `{id, name}`), so only tags and scripts nobody
+    refers to need a get. Equal name sets are shared: thousands of datapoints
+    repeat a few tag and conversion sets, and each frozenset costs over 200 bytes.
     """
 
     def __init__(self, state: LiveState) -> None:
@@ -268,14 +298,27 @@ class _Names:
         self.domains = {i: d.name for i, d in state.domains.items()}
         self.tags: dict[int, str] = {}
         self.scripts: dict[int, str] = {}
+        self.script_ids: list[int] = []
         self._sets: dict[frozenset[str], frozenset[str]] = {NO_NAMES: NO_NAMES}
 
+    @staticmethod
+    def learn(entries: list[Any], by_id: dict[int, str]) -> list[int]:
+        """The live ids among list `entries`; `by_id` learns the names expanded entries carry."""
+        ids = []
+        for entry in entries:
+            if wire.is_deleted(entry):
+                continue
+            ids.append(wire.entity_id(entry))
+            if wire.keyed(entry).get("name"):
+                by_id[ids[-1]] = wire.keyed(entry)["name"]
+        return ids
+
     def datapoint(self, data: dict[str, Any]) -> LiveDatapoint:
-        """A wire `Datapoint` answer as a `LiveDatapoint`, references by name."""
-        fields = datapoint_fields(data, self)
+        """A wire datapoint answer as a `LiveDatapoint`, references by name."""
+        fields = wire.datapoint_fields(data, self)
         for name_set in SET_FIELDS:
-            fields[name_set] = self._shared(fields.get(name_set, NO_NAMES))
-        return LiveDatapoint(id=int(data["id"]), created=data.get("creationDate"), **fields)
+            fields[name_set] = self.shared(fields.get(name_set, NO_NAMES))
+        return LiveDatapoint(id=wire.entity_id(data), created=wire.keyed(data).get("creationdate"), **fields)
 
     def name_of(self, kind: str, reference: Any, wire_name: str | None = None) -> str | None:
         """The live name of `kind` id `reference`, else the name the answer carried."""
@@ -288,40 +331,49 @@ class _Names:
     def secret(self, value: Any) -> Secret | None:
         return Secret(value) if value else None
 
-    def _shared(self, names: frozenset[str]) -> frozenset[str]:
+    def shared(self, names: frozenset[str]) -> frozenset[str]:
         return self._sets.setdefault(names, names)
 
 
-def _named_refs(refs: list[dict[str, Any]] | None, by_id: dict[int, str]) -> frozenset[str]:
+def _named_refs(refs: list[Any] | None, by_id: dict[int, str]) -> frozenset[str]:
     """The names of `[{id, name}]` references; `by_id` learns the pairs and names bare ids."""
     if not refs:
         return NO_NAMES
+    found = []
     for ref in refs:
-        if ref.get("id") is not None and ref.get("name"):
-            by_id.setdefault(int(ref["id"]), ref["name"])
-    names = (ref.get("name") or by_id.get(ref.get("id")) for ref in refs)
-    return frozenset(name for name in names if name)
+        entry = wire.keyed(ref) if isinstance(ref, dict) else {"id": ref}
+        if entry.get("id") is not None and entry.get("name"):
+            by_id.setdefault(int(entry["id"]), entry["name"])
+        found.append(entry.get("name") or by_id.get(int(entry["id"])) if entry.get("id") is not None
+                     else entry.get("name"))
+    return frozenset(name for name in found if name)
 
 
-# ------------------------------------------------------------------ other entities
+# ------------------------------------------------------------------ fresh entities for updates
 
 
-def _group(data: dict[str, Any]) -> LiveGroup:
-    return LiveGroup(id=int(data["id"]), name=data["name"], notes=data.get("notes"),
-                     favourite=bool(data.get("preferred")),
-                     tags=frozenset(tag["name"] for tag in data.get("tags") or [] if tag.get("name")))
+async def read_fresh(client: ClickMeterClient, kind: str, ids: Collection[int]) -> dict[int, dict[str, Any]]:
+    """The live entities `ids` of `kind` as the wire has them (deleted or missing ones left out),
+    for whole-body updates: one GET each, or the expanded datapoint pages when those are fewer."""
+    wanted = set(ids)
+    if kind == "datapoint" and len(wanted) > 3:  # else the count and a first page cost as much as GETs
+        counted, first = await asyncio.gather(client.count_datapoints(),
+                                              client.list_datapoints(offset=0, limit=api.MAX_LIMIT, **EXPAND))
+        if math.ceil(counted / api.MAX_LIMIT) < len(wanted) and all(wire.is_whole(e) for e in first):
+            pages = await _rest_of_pages(client, lambda offset: client.list_datapoints(
+                offset=offset, limit=api.MAX_LIMIT, **EXPAND), first, counted)
+            return {wire.entity_id(e): e for e in pages if wire.entity_id(e) in wanted and not wire.is_deleted(e)}
+    get_one = {"datapoint": client.get_datapoint, "group": client.get_group,
+               "conversion": client.get_conversion}[kind]
 
+    async def fetch(entity_id: int) -> dict[str, Any] | None:
+        try:
+            return await get_one(entity_id)
+        except NotFoundError:
+            return None
 
-def _conversion(data: dict[str, Any]) -> LiveConversion:
-    protocol = data.get("protocol")
-    return LiveConversion(id=int(data["id"]), name=data["name"], value=data.get("value"),
-                          protocol=protocol.lower() if protocol else None,
-                          description=data.get("description"))
-
-
-def _domain(data: dict[str, Any]) -> LiveNamed:
-    kind = data.get("type")
-    return LiveNamed(id=int(data["id"]), name=data["name"], kind=kind.lower() if kind else None)
+    found = await client.map_concurrently(fetch, sorted(wanted))
+    return {wire.entity_id(e): e for e in found if e is not None and not wire.is_deleted(e)}
 
 
 # ------------------------------------------------------------------ recent clicks
@@ -339,12 +391,12 @@ async def read_recent_clicks(client: ClickMeterClient, datapoint_ids: Collection
     if not wanted:
         return {}
     today = today or datetime.now(timezone.utc).date()
-    window = {"fromDay": (today - timedelta(days=max(days, 1) - 1)).strftime(wire.DAY_FORMAT),
-              "toDay": today.strftime(wire.DAY_FORMAT)}
+    window = {"fromDay": (today - timedelta(days=max(days, 1) - 1)).strftime(api.DAY_FORMAT),
+              "toDay": today.strftime(api.DAY_FORMAT)}
     clicks = dict.fromkeys(wanted, 0)
     offset = 0
     while wanted:
-        page = await client.summary_datapoints_page("custom", offset, wire.MAX_LIMIT, type="tl", **window)
+        page = await client.summary_datapoints_page("custom", offset, api.MAX_LIMIT, type="tl", **window)
         results = page.get("result") or []
         for result in results:
             entity_id = int(result["entityId"])
@@ -352,8 +404,8 @@ async def read_recent_clicks(client: ClickMeterClient, datapoint_ids: Collection
                 clicks[entity_id] = int(result.get("totalClicks") or 0)
                 wanted.discard(entity_id)
         offset += len(results)
-        pages_left = math.ceil(max(0, int(page.get("count") or 0) - offset) / wire.MAX_LIMIT)
-        if len(results) < wire.MAX_LIMIT or not pages_left:
+        pages_left = math.ceil(max(0, int(page.get("count") or 0) - offset) / api.MAX_LIMIT)
+        if len(results) < api.MAX_LIMIT or not pages_left:
             break
         if len(wanted) < pages_left:
             return clicks | await _clicks_one_by_one(client, wanted, window)

@@ -20,7 +20,7 @@ from reconciler.apishapes import DATE_FORMAT
 from reconciler.errors import ReconcilerError
 from reconciler.matching import live_candidates
 from reconciler.model import LINK, PIXEL, DatapointSpec, DesiredState
-from reconciler.reader import TYPE_OF
+from reconciler.clickmeter import wire
 
 
 class StatsError(ReconcilerError):
@@ -86,12 +86,13 @@ class LiveFigures:
 
 def read_summary_row(result: Mapping[str, Any]) -> LiveFigures:
     """Shape one summary `AggregatedResult`; only id, name and type of its data are kept."""
-    data = result.get("entityData") or {}
-    kind = TYPE_OF.get(data.get("type", ""))
-    if kind is None or not data.get("name"):
-        raise StatsError(f"summary row {result.get('entityId')!r} carries no datapoint name and type")
+    try:
+        data = wire.keyed(wire.summary_datapoint(result))
+        kind = wire.datapoint_type(data.get("type"))
+    except wire.WireError as error:
+        raise StatsError(str(error)) from None
     return LiveFigures(
-        id=int(result.get("entityId") or data["id"]),
+        id=int(data["id"]),
         name=data["name"],
         kind=kind,
         figures=Figures.from_result(result, kind),

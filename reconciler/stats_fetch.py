@@ -18,6 +18,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from reconciler.apishapes import MAX_LIMIT
+from reconciler.clickmeter import wire
 from reconciler.model import DatapointSpec, DesiredState
 from reconciler.reader import TYPE_FILTER
 from reconciler.stats import (
@@ -32,9 +33,11 @@ if TYPE_CHECKING:
 
 async def read_live_figures(client: ClickMeterClient, kind: str, timeframe: Timeframe,
                             **filters: str) -> list[LiveFigures]:
-    """Every live datapoint of one kind with its figures: the summary, paged."""
+    """Every live datapoint of one kind with its figures: the summary, paged (its rows
+    include deleted datapoints, which are left out)."""
     return [read_summary_row(result) async for result in client.iter_summary_datapoints(
-        timeframe.name, type=TYPE_FILTER[kind], **timeframe.days(), **filters)]
+        timeframe.name, type=TYPE_FILTER[kind], **timeframe.days(), **filters)
+        if not wire.is_deleted(wire.keyed(result).get("entitydata"))]
 
 
 async def read_declared_stats(client: ClickMeterClient, specs: list[DatapointSpec],

@@ -24,6 +24,7 @@ from reconciler.apishapes import AUTH_HEADER
 from reconciler.cli import cli
 from reconciler.server.app import create_app
 from reconciler.server.db import register_account
+from reconciler.server.variant import ServiceVariant
 
 TEST_API_KEY = "test-key-0123456789abcdef"
 
@@ -47,9 +48,16 @@ def api_key(db_path: Path) -> str:
 
 
 @pytest.fixture
-def app(db_path: Path, api_key: str) -> Starlette:
+def service_variant() -> ServiceVariant:
+    """Which plausible live service `app` is: the default one (parametrize to choose another,
+    e.g. `@pytest.mark.parametrize("service_variant", [ServiceVariant.parse("no-expand")])`)."""
+    return ServiceVariant()
+
+
+@pytest.fixture
+def app(db_path: Path, api_key: str, service_variant: ServiceVariant) -> Starlette:
     """The server app on `db_path` (no throttling, latency or faults)."""
-    return create_app(db_path)
+    return create_app(db_path, variant=service_variant)
 
 
 @pytest.fixture

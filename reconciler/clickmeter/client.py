@@ -1,8 +1,8 @@
 """The ClickMeter v2 API: one method per operation the reconciler uses.
 
 Method names say what each call does (`get_datapoint`, `create_datapoints_batch`,
-`patch_tag_datapoint`, `summary_datapoints_page`...); bodies and answers are as
-`openapi.json` shapes them. Everything about sending (rate limit, concurrency,
+`patch_tag_datapoint`, `summary_datapoints_page`...); wrappers are written and
+batch answers read by `wire`, entities are passed as the wire has them. Everything about sending (rate limit, concurrency,
 retries, counting) is `ApiSession`'s; here only creates and the favourite
 toggle are marked non-idempotent, so that they are never retried blindly.
 """
@@ -13,9 +13,18 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any, TypeVar
 
 from reconciler.apishapes import MAX_BATCH, MAX_LIMIT
+from reconciler.clickmeter import wire
+from reconciler.clickmeter.wire import BatchResult
 from reconciler.clickmeter.session import ApiSession, Json, QueryValue
 
 T = TypeVar("T")
+
+
+def _results(answer: Any) -> list[BatchResult]:
+    results = wire.batch_results(answer)
+    if results is None:
+        raise wire.WireError("a batch call was answered without `results`")
+    return results
 
 
 def _batch(items: Sequence[T]) -> list[T]:
@@ -52,22 +61,22 @@ class ClickMeterClient(ApiSession):
     async def delete_datapoint(self, datapoint_id: int) -> dict[str, Any] | None:
         return await self.call("delete_datapoint", "DELETE", f"/datapoints/{datapoint_id}")
 
-    async def create_datapoints_batch(self, datapoints: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    async def create_datapoints_batch(self, datapoints: Sequence[dict[str, Any]]) -> list[BatchResult]:
         """`PUT /datapoints/batch`: one result per item, in order. Never retried blindly."""
         answer = await self.call("create_datapoints_batch", "PUT", "/datapoints/batch",
-                                 body={"List": _batch(datapoints)}, idempotent=False)
-        return answer["results"]
+                                 body=wire.batch_body(_batch(datapoints)), idempotent=False)
+        return _results(answer)
 
-    async def update_datapoints_batch(self, datapoints: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    async def update_datapoints_batch(self, datapoints: Sequence[dict[str, Any]]) -> list[BatchResult]:
         """`POST /datapoints/batch`: each item carries its `id`; one result per item."""
         answer = await self.call("update_datapoints_batch", "POST", "/datapoints/batch",
-                                 body={"List": _batch(datapoints)})
-        return answer["results"]
+                                 body=wire.batch_body(_batch(datapoints)))
+        return _results(answer)
 
-    async def delete_datapoints_batch(self, datapoint_ids: Sequence[int]) -> list[dict[str, Any]]:
+    async def delete_datapoints_batch(self, datapoint_ids: Sequence[int]) -> list[BatchResult]:
         answer = await self.call("delete_datapoints_batch", "DELETE", "/datapoints/batch",
-                                 body={"Entities": [{"id": i} for i in _batch(datapoint_ids)]})
-        return answer["results"]
+                                 body=wire.delete_batch_body(_batch(datapoint_ids)))
+        return _results(answer)
 
     async def toggle_datapoint_favourite(self, datapoint_id: int) -> dict[str, Any]:
         """`PUT /datapoints/{id}/favourite` flips the flag: repeating it undoes it, so never retried."""
@@ -192,11 +201,11 @@ class ClickMeterClient(ApiSession):
     async def patch_tag_datapoint(self, tag_id: int, action: str, datapoint_id: int) -> dict[str, Any]:
         """`PUT /tags/{tagId}/datapoints/patch`: add (`"add"`) or remove (`"remove"`) one datapoint."""
         return await self.call("patch_tag_datapoint", "PUT", f"/tags/{tag_id}/datapoints/patch",
-                               body={"Action": action, "Id": datapoint_id})
+                               body=wire.patch_body(action, datapoint_id))
 
     async def patch_tag_group(self, tag_id: int, action: str, group_id: int) -> dict[str, Any]:
         return await self.call("patch_tag_group", "PUT", f"/tags/{tag_id}/groups/patch",
-                               body={"Action": action, "Id": group_id})
+                               body=wire.patch_body(action, group_id))
 
     async def list_tag_datapoints(self, tag_id: int, offset: int = 0, limit: int = MAX_LIMIT,
                                   **filters: QueryValue) -> list[dict[str, Any]]:
@@ -244,19 +253,19 @@ class ClickMeterClient(ApiSession):
     async def patch_conversion_datapoint(self, conversion_id: int, action: str, datapoint_id: int,
                                          replace_id: int | None = None) -> dict[str, Any]:
         """`PUT /conversions/{id}/datapoints/patch`: link or unlink one datapoint."""
-        body: dict[str, Any] = {"Action": action, "Id": datapoint_id}
+        body: dict[str, Any] = wire.patch_body(action, datapoint_id)
         if replace_id is not None:
-            body["ReplaceId"] = replace_id
+            body["replaceId"] = replace_id
         return await self.call("patch_conversion_datapoint", "PUT",
                                f"/conversions/{conversion_id}/datapoints/patch", body=body)
 
     async def patch_conversion_datapoints_batch(self, conversion_id: int,
                                                 changes: Sequence[tuple[str, int]]) -> dict[str, Any]:
         """`PUT /conversions/{id}/datapoints/batch/patch`: `(action, datapoint_id)` pairs."""
-        requests = [{"Action": action, "Id": datapoint_id} for action, datapoint_id in _batch(changes)]
+        requests = [wire.patch_body(action, datapoint_id) for action, datapoint_id in _batch(changes)]
         return await self.call("patch_conversion_datapoints_batch", "PUT",
                                f"/conversions/{conversion_id}/datapoints/batch/patch",
-                               body={"PatchRequests": requests})
+                               body={"patchRequests": requests})
 
     # ------------------------------------------------------------ domains, retargeting, account
 

@@ -9,23 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.clickmeter.wire import error_message, is_name_clash
 from reconciler.errors import ReconcilerError
-
-
-def service_message(body: Any) -> str:
-    """The service's own words from a list of ValidationFailure objects."""
-    if isinstance(body, dict):
-        body = [body]
-    if not isinstance(body, list):
-        return ""
-    parts = []
-    for failure in body:
-        if not isinstance(failure, dict):
-            continue
-        message = str(failure.get("errorMessage") or failure.get("code") or "").strip()
-        prop = failure.get("property")
-        parts.append(f"{prop}: {message}" if prop and prop not in message else message)
-    return "; ".join(part for part in parts if part)
 
 
 class ApiError(ReconcilerError):
@@ -57,6 +42,13 @@ class AuthenticationError(ApiError):
 
 class NotFoundError(ApiError):
     """404: no such entity in this account (or it is deleted)."""
+
+
+class NameUsedError(ApiError):
+    """403 with a `Name` failure: the name is taken (or was, by a deleted datapoint).
+
+    Not an authentication failure: the key worked, the service refused the name.
+    """
 
 
 class ConflictError(ApiError):
@@ -115,7 +107,9 @@ def error_for_status(method: str, path: str, status: int, body: Any, *, secret: 
     `secret` (the API key) is masked should the service ever echo it back.
     """
     kind = STATUS_ERRORS.get(status, ServerError if status >= 500 else ApiError)
-    message = service_message(body)
+    if is_name_clash(status, body):
+        kind = NameUsedError
+    message = error_message(body)
     if secret:
         message = message.replace(secret, "(sensitive)")
     return kind(method, path, status, message)

@@ -15,7 +15,7 @@
   (`ServerSettings`), the database on `app.state.store`.
 
 Handlers raise `responses.ApiError` for any error answer; the app turns it into
-the documented list-of-ValidationFailure body. `context.account_of(request)`
+the recorded `{"errors": [...]}` body. `context.account_of(request)`
 gives the caller's account id (401 otherwise).
 """
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -42,16 +42,17 @@ from reconciler.server.db import Store
 from reconciler.server.domains import domain_routes
 from reconciler.server.faults import FaultInjection
 from reconciler.server.groups import group_routes
+from reconciler.server.responses import ApiError, JSONAnswer, error_answer, errors_body, failure
 from reconciler.server.retargeting import retargeting_routes
 from reconciler.server.statistics import statistics_routes
 from reconciler.server.tags import tag_routes
 from reconciler.server.traffic import traffic_routes
-from reconciler.server.responses import ApiError, JSONAnswer, error_answer, failure
+from reconciler.server.variant import ServiceVariant
 
 
 def utc_now() -> datetime:
     """The default clock: the current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class ServerSettings:
     latency_ms: int  # added to every answer
     fault_rate: float  # share of requests failing with a 5xx or a dropped connection
     clock: Callable[[], datetime]  # now, timezone-aware UTC (tests pass a fake one)
+    variant: ServiceVariant  # which plausible live service to be (`variant.py`)
 
 
 class StripTrailingSlash:
@@ -85,13 +87,13 @@ async def _api_error(request: Request, error: Exception) -> JSONAnswer:
 async def _http_error(request: Request, error: Exception) -> JSONAnswer:
     assert isinstance(error, HTTPException)
     message = "no such resource" if error.status_code == 404 else error.detail
-    return JSONAnswer([failure(None, message, request.url.path, "http_error")],
+    return JSONAnswer(errors_body([failure(None, message, "http_error")]),
                       status_code=error.status_code)
 
 
 async def _internal_error(request: Request, error: Exception) -> JSONAnswer:
     """A bug still answers in the documented error shape (uvicorn logs the traceback)."""
-    return JSONAnswer([failure(None, "internal server error", None, "internal_error")],
+    return JSONAnswer(errors_body([failure(None, "internal server error", "internal_error")]),
                       status_code=500)
 
 
@@ -114,11 +116,11 @@ def crud_routes() -> list[BaseRoute]:
 
 def create_app(db_path: str | Path, *, rate: float | None = None, latency_ms: int = 0,
                fault_rate: float = 0.0, clock: Callable[[], datetime] | None = None,
-               fault_seed: int | None = None) -> Starlette:
+               fault_seed: int | None = None, variant: ServiceVariant | None = None) -> Starlette:
     """The server app for the SQLite file at `db_path` (created if missing)."""
     store = Store(db_path)
     settings = ServerSettings(rate=rate, latency_ms=latency_ms, fault_rate=fault_rate,
-                              clock=clock or utc_now)
+                              clock=clock or utc_now, variant=variant or ServiceVariant())
     routes: list[BaseRoute] = [*crud_routes(), *statistics_routes(), *clickstream_routes(),
                                *traffic_routes()]
     middleware: list[Middleware] = [

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from reconciler.apishapes import DEFAULT_LIMIT, MAX_LIMIT
+from reconciler.apishapes import DATAPOINT_STATUSES, DATAPOINT_TYPES, DEFAULT_LIMIT, MAX_LIMIT
 from reconciler.server.context import account_of, now_of, store_of
 from reconciler.server.datapoint_store import fetch_datapoint
 from reconciler.server.requests import parse_enum, query_int, query_text
@@ -47,11 +47,17 @@ REPORTS: dict[str, Callable[[sqlite3.Row], str]] = {
 
 
 def hit_entity(datapoint: dict[str, Any]) -> dict[str, Any]:
-    """The `HitDatapointInfo` of a datapoint as `GET /datapoints/{id}` answers it."""
+    """The `HitDatapointInfo` of a datapoint as `GET /datapoints/{id}` answers it.
+
+    No recorded hit shows this part (the recorded clickstream is empty), so it
+    stays as openapi.json has it: type and status as text, like the
+    statistics' `datapointType`.
+    """
     info = {"datapointId": datapoint["id"], "datapointName": datapoint["name"],
-            "datapointType": datapoint["type"], "status": datapoint["status"],
+            "datapointType": DATAPOINT_TYPES[datapoint.get("type", 0)],
+            "status": DATAPOINT_STATUSES[datapoint.get("status", 0)],
             "trackingCode": datapoint["trackingCode"], "creationDate": datapoint["creationDate"],
-            "datapointFavourite": datapoint["preferred"], "tags": datapoint["tags"]}
+            "datapointFavourite": datapoint.get("preferred", False), "tags": datapoint["tags"]}
     optional = {"datapointTitle": datapoint.get("title"), "notes": datapoint.get("notes"),
                 "groupId": datapoint.get("groupId"), "groupName": datapoint.get("groupName"),
                 "destinationUrl": datapoint.get("typeTL", {}).get("url")}
@@ -171,7 +177,7 @@ def _count_into(item: dict[str, Any], hit: sqlite3.Row) -> None:
 def _parse_last_key(raw: str) -> tuple[str, int]:
     hit_time, _, hit_id = raw.partition("-")
     if len(hit_time) != 14 or not hit_time.isdigit() or not hit_id.isdigit():
-        raise bad_request("offset", "offset must be the lastKey of the previous page", raw)
+        raise bad_request("offset", "offset must be the lastKey of the previous page")
     return hit_time, int(hit_id)
 
 

@@ -12,11 +12,17 @@ from starlette.requests import Request
 from reconciler.apishapes import AUTH_HEADER, DATE_FORMAT
 from reconciler.server.db import Store
 from reconciler.server.responses import ApiError, failure
+from reconciler.server.variant import ServiceVariant
 
 
 def store_of(request: Request) -> Store:
     """The app's database."""
     return request.app.state.store
+
+
+def variant_of(request: Request) -> ServiceVariant:
+    """Which plausible live service the app is being."""
+    return request.app.state.settings.variant
 
 
 def now_of(request: Request) -> str:
@@ -28,9 +34,8 @@ def account_of(request: Request) -> int:
     """The requesting account's id; 401 for a missing or unknown key."""
     key = request.headers.get(AUTH_HEADER)
     if not key:
-        raise ApiError(401, [failure(AUTH_HEADER, f"the {AUTH_HEADER} header is required",
-                                     None, "unauthorized")])
+        raise ApiError(401, [failure(AUTH_HEADER, f"the {AUTH_HEADER} header is required", "unauthorized")])
     account_id = store_of(request).account_for_key(key)
     if account_id is None:
-        raise ApiError(401, [failure(AUTH_HEADER, "unknown API key", None, "unauthorized")])
+        raise ApiError(401, [failure(AUTH_HEADER, "unknown API key", "unauthorized")])
     return account_id

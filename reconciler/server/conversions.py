@@ -11,12 +11,13 @@ conversion's slot instead.
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from typing import Any
 
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from reconciler.apishapes import CONVERSION_SLOTS, PATCH_ADD, PROTOCOLS
+from reconciler.apishapes import CONVERSION_SLOTS, PATCH_ADD, PROTOCOL_CODES, PROTOCOLS
 from reconciler.server.batches import ItemResult, batch_items, run_items
 from reconciler.server.context import account_of, store_of
 from reconciler.server.datapoint_store import writable_datapoint
@@ -26,20 +27,31 @@ from reconciler.server.listing import (
     Filter, add_created_range, add_deleted_status, add_text_search,
 )
 from reconciler.server.requests import (
-    FailureCollector, optional_text, parse_enum, parse_id, parse_patch, read_object,
-    required_name,
+    FailureCollector, optional_text, parse_enum, parse_id, parse_patch, read_object, required_name,
 )
 from reconciler.server.responses import ApiError, JSONAnswer, bad_request, entity_uri, failure
 
 
 def render_conversion(db: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
-    """The documented `Api.Core.Dto.Conversions.Conversion` body."""
-    answer = {"id": row["id"], "name": row["name"], "protocol": row["protocol"],
-              "creationDate": row["creation_date"], "deleted": bool(row["deleted"])}
-    for column in ("description", "value", "code"):
-        if row[column] is not None:
-            answer[column] = row[column]
+    """The conversion as gem:conversiontest_test_find shows it: `{id, name, code,
+    creationDate, value}` plus `description`, `protocol` (a number) and `deleted` only when set."""
+    answer: dict[str, Any] = {"id": row["id"], "name": row["name"], "code": row["code"],
+                              "creationDate": row["creation_date"],
+                              "value": float(row["value"] or 0.0)}
+    if row["description"] is not None:
+        answer["description"] = row["description"]
+    if row["protocol"] != PROTOCOLS[0]:
+        answer["protocol"] = PROTOCOL_CODES[row["protocol"]]
+    if row["deleted"]:
+        answer["deleted"] = True
     return answer
+
+
+def conversion_code(db: sqlite3.Connection, account_id: int, conversion_id: int,
+                    body: dict[str, Any]) -> None:
+    """Give a new conversion the tracking code the live service makes (32 hex digits) unless sent."""
+    db.execute("UPDATE conversions SET code = ? WHERE id = ? AND code IS NULL",
+               (uuid.uuid4().hex.upper(), conversion_id))
 
 
 def live_conversion(db: sqlite3.Connection, account_id: int, conversion_id: int) -> None:
@@ -68,7 +80,7 @@ def _money(value: Any) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise bad_request("value", "value must be a number >= 0", value)
+        raise bad_request("value", "value must be a number >= 0")
     return float(value)
 
 
@@ -85,6 +97,8 @@ def conversion_filter(request: Request, account_id: int) -> Filter:
 CONVERSIONS = NamedEntity(
     table="conversions", alias="c", collection="conversions", kind="conversion",
     parse=parse_conversion, render=render_conversion, soft_delete=True,
+    defaults={"description": None, "value": None, "protocol": PROTOCOLS[0]},
+    after_create=conversion_code,
     on_delete=("DELETE FROM datapoint_conversions WHERE conversion_id = ?",))
 
 
@@ -104,8 +118,7 @@ def patch_datapoint_conversion(db: sqlite3.Connection, account_id: int, conversi
     replaced = [slot for slot, cid in taken.items() if cid == replace_id]
     free = [slot for slot in range(1, len(CONVERSION_SLOTS) + 1) if slot not in taken]
     if not replaced and not free:
-        raise ApiError(400, [failure("Id", "the datapoint already has 5 conversions",
-                                     datapoint_id, "too_many")])
+        raise ApiError(400, [failure("Id", "the datapoint already has 5 conversions", "too_many")])
     slot = (replaced or free)[0]
     db.execute("INSERT OR REPLACE INTO datapoint_conversions (datapoint_id, slot, conversion_id) "
                "VALUES (?, ?, ?)", (datapoint_id, slot, conversion_id))
@@ -134,7 +147,7 @@ async def patch_batch(request: Request) -> JSONAnswer:
 
         def patch_item(item: Any) -> ItemResult:
             if not isinstance(item, dict):
-                raise bad_request("PatchRequests", "each patch request must be an object", item)
+                raise bad_request("PatchRequests", "each patch request must be an object")
             action, datapoint_id = parse_patch(item)
             patch_datapoint_conversion(db, account_id, conversion_id, action, datapoint_id)
             return entity_uri("datapoints", datapoint_id), None

@@ -47,7 +47,7 @@ class DatapointInput:
 def parse_datapoint(body: Any, *, creating: bool) -> DatapointInput:
     """The checked fields of a (key-folded) datapoint body; 400 listing every problem."""
     if not isinstance(body, dict):
-        raise bad_request(None, "a datapoint must be a JSON object", type(body).__name__)
+        raise bad_request(None, "a datapoint must be a JSON object")
     found = DatapointInput()
     collector = FailureCollector()
     columns = found.columns
@@ -85,7 +85,7 @@ def _read_link_specifics(body: dict[str, Any], found: DatapointInput,
             collector.failures.append(failure("typeTL.url", "a tracking link needs typeTL.url"))
         return
     if not isinstance(link, dict):
-        collector.failures.append(failure("typeTL", "typeTL must be an object", link))
+        collector.failures.append(failure("typeTL", "typeTL must be an object"))
         return
     columns = found.columns
     if "url" in link or (creating and columns.get("type") == TRACKING_LINK):
@@ -104,7 +104,7 @@ def _read_link_specifics(body: dict[str, Any], found: DatapointInput,
 def _link_name(value: Any) -> str:
     name = required_name("name", value)
     if "/" in name or any(ch.isspace() for ch in name):
-        raise bad_request("name", "name is a link's short path: no '/' or spaces", value)
+        raise bad_request("name", "name is a link's short path: no '/' or spaces")
     return name
 
 
@@ -119,7 +119,7 @@ def _destination_url(value: Any) -> str:
     url = required_name("typeTL.url", value, 4000)
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise bad_request("typeTL.url", "typeTL.url must be an absolute http(s) URL", value)
+        raise bad_request("typeTL.url", "typeTL.url must be an absolute http(s) URL")
     return url
 
 
@@ -132,7 +132,7 @@ def _references(prop: str, value: Any) -> list[Reference]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise bad_request(prop, f"{prop} must be a list", value)
+        raise bad_request(prop, f"{prop} must be a list")
     found = []
     for index, item in enumerate(value):
         where = f"{prop}[{index}]"
@@ -143,5 +143,5 @@ def _references(prop: str, value: Any) -> list[Reference]:
         elif isinstance(item, dict) and item.get("name") is not None:
             found.append(Reference(where, name=required_name(f"{where}.name", item["name"])))
         else:
-            raise bad_request(where, f"{where} needs an id or a name", item)
+            raise bad_request(where, f"{where} needs an id or a name")
     return found

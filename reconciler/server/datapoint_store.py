@@ -1,13 +1,13 @@
 """Datapoints in the database: the service's rules, writes and the documented answer.
 
-Rules kept here: a name is unique per domain among non-deleted datapoints of
-its type (a link's short path is `/{domain}/{name}`; a pixel is tracked by id,
-so a pixel may share a link's name);
+Rules kept here: a name is unique per domain among the datapoints of its type,
+deleted ones included (a 403; a link's short path is `/{domain}/{name}`; a
+pixel is tracked by id, so a pixel may share a link's name);
 references (group, domain, tags, conversions, scripts) must be the account's
 own; at most five conversions, each once; a deleted datapoint stays readable
 but is no longer writable (404). On update, `tags` and the conversion slots
 are ignored (they change through the patch endpoints) while `typeTL.scripts`
-replaces the scripts.
+replaces the scripts; the service variant says whether missing fields reset.
 """
 
 from __future__ import annotations
@@ -17,15 +17,18 @@ from collections.abc import Callable
 from typing import Any
 
 from reconciler.apishapes import (
-    CONVERSION_ID_FIELDS, CONVERSION_NAME_FIELDS, STATUS_ACTIVE, STATUS_DELETED,
-    TEMPORARY_REDIRECT, TRACKING_LINK,
+    CONVERSION_ID_FIELDS, CONVERSION_NAME_FIELDS, REDIRECT_CODES, STATUS_ACTIVE, STATUS_CODES,
+    STATUS_DELETED, TEMPORARY_REDIRECT, TRACKING_LINK, TYPE_CODES,
 )
 from reconciler.server.datapoint_bodies import DatapointInput, Reference
 from reconciler.server.db import insert_row, update_row
 from reconciler.server.requests import FailureCollector
-from reconciler.server.responses import ApiError, bad_request, failure, not_found
+from reconciler.server.responses import ApiError, bad_request, failure, name_used, not_found
 
 LINK_ONLY_COLUMNS = ("url", "redirect_type", "password")
+# what a create leaves unsaid (and a replacing update resets)
+DEFAULT_COLUMNS = {"status": STATUS_ACTIVE, "preferred": False, "group_id": None,
+                   "domain_id": None, "redirect_type": TEMPORARY_REDIRECT}
 
 # `+d.account_id` keeps SQLite from walking the account's index instead of looking the ids up.
 DATAPOINTS_SQL = """
@@ -54,36 +57,49 @@ WHERE ds.datapoint_id IN ({ids}) ORDER BY ds.datapoint_id, ds.position
 
 def render_datapoint(row: sqlite3.Row, tags: list[dict[str, Any]], conversions: list[tuple[int, int, str]],
                      scripts: list[dict[str, Any]]) -> dict[str, Any]:
-    """The documented datapoint body for a row of `DATAPOINTS_SQL` and its associations."""
-    is_link = row["type"] == TRACKING_LINK
-    answer: dict[str, Any] = {
-        "id": row["id"], "type": row["type"], "name": row["name"],
-        "preferred": bool(row["preferred"]), "status": row["status"],
-        "creationDate": row["creation_date"],
-        "trackingCode": f"http://{row['domain_name']}/{row['name']}",
-        "tags": tags,
-        "isPublic": False, "isSecured": row["password"] is not None,
-        "writePermited": row["status"] != STATUS_DELETED,
-    }
-    for column in ("title", "notes"):
-        if row[column] is not None:
-            answer[column] = row[column]
+    """The datapoint as the live service answers it (REAL-API 1-4) for a row of `DATAPOINTS_SQL`.
+
+    Enums are numbers and a property at its default is left out (`type` of a
+    link, `status` Active, `preferred` false, unset notes, empty slots); the
+    link password comes back in clear, as the live service sends it.
+    """
+    answer: dict[str, Any] = {"id": row["id"], "name": row["name"]}
+    if row["title"] is not None:
+        answer["title"] = row["title"]
+    answer["trackingCode"] = f"http://{row['domain_name']}/{row['name']}"
+    answer["tags"] = tags
     if row["group_id"] is not None:
         answer["groupId"] = row["group_id"]
         answer["groupName"] = row["group_name"]
+    answer["creationDate"] = row["creation_date"]
+    if row["type"] != TRACKING_LINK:
+        answer["type"] = TYPE_CODES[row["type"]]
+    if row["status"] != STATUS_ACTIVE:
+        answer["status"] = STATUS_CODES[row["status"]]
+    if row["preferred"]:
+        answer["preferred"] = True
+    if row["notes"] is not None:
+        answer["notes"] = row["notes"]
     for slot, conversion_id, conversion_name in conversions:
         answer[CONVERSION_ID_FIELDS[slot - 1]] = conversion_id
         answer[CONVERSION_NAME_FIELDS[slot - 1]] = conversion_name
-    if is_link:
-        link: dict[str, Any] = {"url": row["url"], "domainId": row["domain_id"],
-                                "redirectType": row["redirect_type"], "scripts": scripts}
-        if row["password"] is not None:
-            link["password"] = row["password"]
-        answer["typeTL"] = link
-    else:
-        answer["typeTP"] = ({} if row["parameter_note"] is None
-                            else {"parameterNote": row["parameter_note"]})
+    if row["type"] == TRACKING_LINK:
+        answer["typeTL"] = _link_part(row, scripts)
+    elif row["parameter_note"] is not None:
+        answer["typeTP"] = {"parameterNote": row["parameter_note"]}
     return answer
+
+
+def _link_part(row: sqlite3.Row, scripts: list[dict[str, Any]]) -> dict[str, Any]:
+    """`typeTL`: url, firstUrl "", redirectType 301/307, domainId, then scripts and password if any."""
+    link: dict[str, Any] = {"url": row["url"], "firstUrl": "",
+                            "redirectType": REDIRECT_CODES[row["redirect_type"]],
+                            "domainId": row["domain_id"]}
+    if scripts:
+        link["scripts"] = scripts
+    if row["password"] is not None:
+        link["password"] = row["password"]
+    return link
 
 
 def fetch_datapoints(db: sqlite3.Connection, account_id: int, datapoint_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -133,20 +149,17 @@ def writable_datapoint(db: sqlite3.Connection, account_id: int, datapoint_id: in
 def create_datapoint(db: sqlite3.Connection, account_id: int, given: DatapointInput,
                      creation_date: str) -> int:
     """Insert a datapoint with its tags, conversions and scripts; return its id."""
-    columns = {"status": STATUS_ACTIVE, "preferred": False, "group_id": None,
-               "domain_id": None, **given.columns}
+    columns = {**DEFAULT_COLUMNS, **given.columns}
     _drop_link_fields(columns, given)
-    if columns["type"] == TRACKING_LINK:
-        columns.setdefault("redirect_type", TEMPORARY_REDIRECT)
     collector = FailureCollector()
     if columns["domain_id"] is None:
         columns["domain_id"] = _system_domain(db, account_id)
     collector.read(_check_references, db, account_id, columns)
-    collector.read(_check_unique_name, db, columns, None)
     slots = collector.read(_conversion_slots, db, account_id, given.conversions)
     tag_ids = collector.read(_resolve_tags, db, account_id, given.tags or [])
     script_ids = collector.read(_resolve_scripts, db, account_id, given.scripts or [])
     collector.raise_any()
+    _check_unique_name(db, columns, None)
     datapoint_id = insert_row(db, "datapoints", {"account_id": account_id,
                                                  "creation_date": creation_date, **columns})
     db.executemany("INSERT INTO datapoint_tags (datapoint_id, tag_id) VALUES (?, ?)",
@@ -158,12 +171,19 @@ def create_datapoint(db: sqlite3.Connection, account_id: int, given: DatapointIn
 
 
 def update_datapoint(db: sqlite3.Connection, account_id: int, datapoint_id: int,
-                     given: DatapointInput) -> None:
-    """Replace the fields the body gives; keep the others (tags and conversions untouched)."""
+                     given: DatapointInput, *, replace: bool) -> None:
+    """Write the fields the body gives; tags and conversions are never touched.
+
+    With `replace` the other writable fields reset to their defaults, as if
+    the datapoint were created from the body (one of the two ways the live
+    service may treat a partial body); otherwise they stay.
+    """
     row = writable_datapoint(db, account_id, datapoint_id)
     changes = dict(given.columns)
+    if replace:
+        changes = _replacing(changes, given, row["type"])
     if changes.get("type", row["type"]) != row["type"]:
-        raise bad_request("type", "a datapoint's type cannot change", changes["type"])
+        raise bad_request("type", "a datapoint's type cannot change")
     changes.pop("type", None)
     if "domain_id" in changes and changes["domain_id"] is None:
         changes["domain_id"] = _system_domain(db, account_id)
@@ -171,14 +191,29 @@ def update_datapoint(db: sqlite3.Connection, account_id: int, datapoint_id: int,
     _drop_link_fields(changes, given, merged["type"])
     collector = FailureCollector()
     collector.read(_check_references, db, account_id, changes)
-    if "name" in changes or "domain_id" in changes:
-        collector.read(_check_unique_name, db, merged, datapoint_id)
     script_ids = collector.read(_resolve_scripts, db, account_id, given.scripts or [])
     collector.raise_any()
+    if "name" in changes or "domain_id" in changes:
+        _check_unique_name(db, merged, datapoint_id)
     update_row(db, "datapoints", datapoint_id, changes)
     if given.scripts is not None and merged["type"] == TRACKING_LINK:
         db.execute("DELETE FROM datapoint_scripts WHERE datapoint_id = ?", (datapoint_id,))
         _store_scripts(db, datapoint_id, script_ids)
+
+
+def _replacing(changes: dict[str, Any], given: DatapointInput, kind: str) -> dict[str, Any]:
+    """The body's fields over every writable default; 400 when it lacks the name (or a link's URL)."""
+    failures = []
+    if "name" not in changes:
+        failures.append(failure("name", "name is required"))
+    if kind == TRACKING_LINK and "url" not in changes:
+        failures.append(failure("typeTL.url", "a tracking link needs typeTL.url"))
+    if failures:
+        raise ApiError(400, failures)
+    if given.scripts is None:
+        given.scripts = []
+    return {**DEFAULT_COLUMNS, "title": None, "notes": None, "password": None,
+            "parameter_note": None, **changes}
 
 
 def delete_datapoint(db: sqlite3.Connection, account_id: int, datapoint_id: int) -> None:
@@ -216,23 +251,23 @@ def _check_references(db: sqlite3.Connection, account_id: int, columns: dict[str
     if columns.get("domain_id") is not None and db.execute(
             "SELECT 1 FROM domains WHERE id = ? AND account_id = ?",
             (columns["domain_id"], account_id)).fetchone() is None:
-        failures.append(failure("typeTL.domainId", "no such domain", columns["domain_id"]))
+        failures.append(failure("typeTL.domainId", f"no such domain: {columns['domain_id']}"))
     if columns.get("group_id") is not None and db.execute(
             "SELECT 1 FROM groups WHERE id = ? AND account_id = ? AND deleted = 0",
             (columns["group_id"], account_id)).fetchone() is None:
-        failures.append(failure("groupId", "no such group", columns["group_id"]))
+        failures.append(failure("groupId", f"no such group: {columns['group_id']}"))
     if failures:
         raise ApiError(400, failures)
 
 
 def _check_unique_name(db: sqlite3.Connection, columns: dict[str, Any], own_id: int | None) -> None:
-    clash = db.execute(
-        "SELECT id FROM datapoints WHERE domain_id = ? AND name = ? AND type = ? AND status != ? "
-        "AND id != ?",
-        (columns["domain_id"], columns["name"], columns["type"], STATUS_DELETED, own_id or 0)).fetchone()
-    if clash is not None:
-        raise ApiError(400, [failure("name", f"name is already used on this domain by datapoint "
-                                     f"{clash['id']}", columns["name"], "duplicate")])
+    """403 when another datapoint of the type has the name on the domain, deleted ones included.
+
+    A deleted datapoint's name can never be used again (REAL-API 17).
+    """
+    if db.execute("SELECT 1 FROM datapoints WHERE domain_id = ? AND name = ? AND type = ? AND id != ?",
+                  (columns["domain_id"], columns["name"], columns["type"], own_id or 0)).fetchone():
+        raise name_used()
 
 
 def _conversion_slots(db: sqlite3.Connection, account_id: int,
@@ -243,10 +278,10 @@ def _conversion_slots(db: sqlite3.Connection, account_id: int,
     for slot, conversion_id in chosen.items():
         prop = CONVERSION_ID_FIELDS[slot - 1]
         if conversion_id in seen:
-            failures.append(failure(prop, "the same conversion twice", conversion_id, "duplicate"))
+            failures.append(failure(prop, "the same conversion twice", "duplicate"))
         elif db.execute("SELECT 1 FROM conversions WHERE id = ? AND account_id = ? AND deleted = 0",
                         (conversion_id, account_id)).fetchone() is None:
-            failures.append(failure(prop, "no such conversion", conversion_id))
+            failures.append(failure(prop, f"no such conversion: {conversion_id}"))
         seen.add(conversion_id)
     if failures:
         raise ApiError(400, failures)
@@ -257,7 +292,7 @@ def _resolve_tags(db: sqlite3.Connection, account_id: int, refs: list[Reference]
     for ref in refs:
         if ref.id is not None and db.execute("SELECT 1 FROM tags WHERE id = ? AND account_id = ?",
                                              (ref.id, account_id)).fetchone() is None:
-            raise ApiError(400, [failure(f"{ref.prop}.id", "no such tag", ref.id)])
+            raise ApiError(400, [failure(f"{ref.prop}.id", f"no such tag: {ref.id}")])
     by_name = resolve_tag_names(db, account_id, [ref.name for ref in refs if ref.name is not None])
     return [ref.id for ref in refs if ref.id is not None] + by_name
 
@@ -272,7 +307,7 @@ def _resolve_scripts(db: sqlite3.Connection, account_id: int, refs: list[Referen
             row = db.execute("SELECT id FROM retargeting_scripts WHERE name = ? AND account_id = ?",
                              (ref.name, account_id)).fetchone()
         if row is None:
-            raise ApiError(400, [failure(ref.prop, "no such retargeting script", ref.id or ref.name)])
+            raise ApiError(400, [failure(ref.prop, f"no such retargeting script: {ref.id or ref.name}")])
         ids.append(row["id"])
     return list(dict.fromkeys(ids))
 

@@ -12,20 +12,31 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
+from reconciler.apishapes import DATAPOINT_MISSING_CODE, STATUS_DELETED
 from reconciler.server.batches import ItemResult, batch_items, run_items
-from reconciler.server.context import account_of, now_of, store_of
+from reconciler.server.context import account_of, now_of, store_of, variant_of
 from reconciler.server.datapoint_bodies import parse_datapoint
 from reconciler.server.datapoint_store import (
-    create_datapoint, delete_datapoint, fetch_datapoint, update_datapoint, writable_datapoint,
+    create_datapoint, delete_datapoint, fetch_datapoint, fetch_datapoints, update_datapoint,
+    writable_datapoint,
 )
-from reconciler.server.entities import RowChange, change_one, list_and_count_routes
+from reconciler.server.entities import Listing, RowChange, change_one, list_and_count_routes
 from reconciler.server.listing import Filter, datapoint_filter, datapoint_order
-from reconciler.server.requests import optional_text, parse_id, read_object
-from reconciler.server.responses import JSONAnswer, bad_request, entity_uri, not_found
+from reconciler.server.requests import optional_text, read_object
+from reconciler.server.responses import (
+    ApiError, JSONAnswer, bad_request, entity_uri, failure, not_found,
+)
 
-TABLE = "datapoints d"
+
+def expand_datapoints(db: sqlite3.Connection, account_id: int, ids: list[int]) -> list[dict[str, Any]]:
+    """The datapoints as their GETs answer them, in the ids' order."""
+    found = fetch_datapoints(db, account_id, ids)
+    return [found[i] for i in ids if i in found]
+
+
+DATAPOINTS = Listing("datapoints", "datapoints d", expand_datapoints, f"d.status != '{STATUS_DELETED}'")
 Endpoint = Callable[[Request], Awaitable[JSONAnswer]]
-DatapointWrite = Callable[[sqlite3.Connection, int, Any, str], int]  # (db, account, item, now) -> id
+DatapointWrite = Callable[[sqlite3.Connection, int, Any, Request], int]  # (db, account, item, request) -> id
 
 
 async def get_datapoint(request: Request) -> JSONAnswer:
@@ -48,10 +59,11 @@ async def _change(request: Request, change: RowChange) -> JSONAnswer:
 
 
 async def update_one(request: Request) -> JSONAnswer:
-    """`POST /datapoints/{id}`: the fields given replace, the others stay."""
+    """`POST /datapoints/{id}`: the fields given are written; the variant says what the others do."""
     given = parse_datapoint(await read_object(request), creating=False)
+    replace = variant_of(request).updates == "replace"
     return await _change(request, lambda db, account_id, datapoint_id: update_datapoint(
-        db, account_id, datapoint_id, given))
+        db, account_id, datapoint_id, given, replace=replace))
 
 
 async def delete_one(request: Request) -> JSONAnswer:
@@ -89,10 +101,9 @@ def _datapoint_batch(key: str, prop: str, write: DatapointWrite) -> Endpoint:
     async def run_batch(request: Request) -> JSONAnswer:
         account_id = account_of(request)
         items = batch_items(await read_object(request), key, prop)
-        now = now_of(request)
         with store_of(request).transaction() as db:
             def apply_item(item: Any) -> ItemResult:
-                datapoint_id = write(db, account_id, item, now)
+                datapoint_id = write(db, account_id, item, request)
                 return (entity_uri("datapoints", datapoint_id),
                         fetch_datapoint(db, account_id, datapoint_id))
 
@@ -101,26 +112,39 @@ def _datapoint_batch(key: str, prop: str, write: DatapointWrite) -> Endpoint:
     return run_batch
 
 
-def _create_item(db: sqlite3.Connection, account_id: int, item: Any, now: str) -> int:
-    return create_datapoint(db, account_id, parse_datapoint(item, creating=True), now)
+def _create_item(db: sqlite3.Connection, account_id: int, item: Any, request: Request) -> int:
+    """A `PUT /datapoints/batch` item: always a new datapoint (an id in it is ignored, as recorded)."""
+    return create_datapoint(db, account_id, parse_datapoint(item, creating=True), now_of(request))
 
 
-def _update_item(db: sqlite3.Connection, account_id: int, item: Any, now: str) -> int:
-    datapoint_id = _item_id(item)
-    update_datapoint(db, account_id, datapoint_id, parse_datapoint(item, creating=False))
+def _update_item(db: sqlite3.Connection, account_id: int, item: Any, request: Request) -> int:
+    datapoint_id = _existing_item(db, account_id, item)
+    update_datapoint(db, account_id, datapoint_id, parse_datapoint(item, creating=False),
+                     replace=variant_of(request).updates == "replace")
     return datapoint_id
 
 
-def _delete_item(db: sqlite3.Connection, account_id: int, item: Any, now: str) -> int:
-    datapoint_id = _item_id(item)
+def _delete_item(db: sqlite3.Connection, account_id: int, item: Any, request: Request) -> int:
+    datapoint_id = _existing_item(db, account_id, item)
     delete_datapoint(db, account_id, datapoint_id)
     return datapoint_id
 
 
-def _item_id(item: Any) -> int:
-    if not isinstance(item, dict):
-        raise bad_request("id", "each item must be an object with an id", item)
-    return parse_id("id", item.get("id"))
+def _existing_item(db: sqlite3.Connection, account_id: int, item: Any) -> int:
+    """The id of the account's live datapoint the item names; otherwise the recorded error."""
+    datapoint_id = item.get("id") if isinstance(item, dict) else None
+    if not isinstance(datapoint_id, int) or isinstance(datapoint_id, bool) or datapoint_id <= 0:
+        raise no_such_datapoint()
+    try:
+        writable_datapoint(db, account_id, datapoint_id)
+    except ApiError:
+        raise no_such_datapoint() from None
+    return datapoint_id
+
+
+def no_such_datapoint() -> ApiError:
+    """A batch item naming no existing datapoint, worded as gem:datapointtest_test_create_batch."""
+    return ApiError(400, [failure("Id", "Specified datapoint does not exist.", DATAPOINT_MISSING_CODE)])
 
 
 def scoped_datapoint_routes(prefix: str, kind: str, owner_sql: str, scope_sql: str) -> list[BaseRoute]:
@@ -139,14 +163,13 @@ def scoped_datapoint_routes(prefix: str, kind: str, owner_sql: str, scope_sql: s
                 raise not_found(kind, scope_id)
         return found
 
-    return list_and_count_routes(f"{prefix}/datapoints", "datapoints", TABLE, scoped_filter,
-                                 datapoint_order)
+    return list_and_count_routes(f"{prefix}/datapoints", DATAPOINTS, scoped_filter, datapoint_order)
 
 
 def datapoint_routes() -> list[BaseRoute]:
     """The `/datapoints` routes."""
     return [
-        *list_and_count_routes("/datapoints", "datapoints", TABLE, datapoint_filter, datapoint_order),
+        *list_and_count_routes("/datapoints", DATAPOINTS, datapoint_filter, datapoint_order),
         Route("/datapoints", create_one, methods=["POST"]),
         Route("/datapoints/batch", _datapoint_batch("list", "List", _create_item), methods=["PUT"]),
         Route("/datapoints/batch", _datapoint_batch("list", "List", _update_item), methods=["POST"]),

@@ -19,7 +19,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -210,7 +210,7 @@ def connect(db_path: str | Path) -> CountingConnection:
 
 def now_ymdhis() -> str:
     """The current UTC time in the API's date format."""
-    return datetime.now(timezone.utc).strftime(DATE_FORMAT)
+    return datetime.now(UTC).strftime(DATE_FORMAT)
 
 
 def add_account(connection: sqlite3.Connection, key: str) -> int:

@@ -10,7 +10,7 @@ throttled, delayed or failed.
   ValidationFailure list. Time is the app's clock, so a test can advance it.
 * Latency (`latency_ms`): every API request waits that long first.
 * Faults (`fault_rate`, 0..1): that share of API requests fails; half of the
-  failures answer 500, 502 or 503 with a ValidationFailure list, the other
+  failures answer 500, 502 or 503 with an `{"errors": [...]}` body, the other
   half drop the connection: the status line goes out, then the server closes
   the connection (over HTTP the client sees the peer disconnect mid-answer;
   in-process, `DroppedConnection`, an `httpx.RemoteProtocolError`, is raised
@@ -32,7 +32,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reconciler.apishapes import AUTH_HEADER
-from reconciler.server.responses import JSONAnswer, failure
+from reconciler.server.responses import JSONAnswer, errors_body, failure
 from reconciler.server.traffic import TRACKING_ROUTE_NAMES
 
 FAULT_STATUSES = (500, 502, 503)
@@ -91,8 +91,8 @@ class FaultInjection:
             wait = self.buckets.wait_for(key, self.clock().timestamp())
             if wait > 0:
                 retry_after = str(max(1, math.ceil(wait)))
-                answer = JSONAnswer([failure(None, f"too many requests: retry after {retry_after} s",
-                                             None, "too_many_requests")],
+                message = f"too many requests: retry after {retry_after} s"
+                answer = JSONAnswer(errors_body([failure(None, message, "too_many_requests")]),
                                     status_code=429, headers={"Retry-After": retry_after})
                 await answer(scope, receive, send)
                 return
@@ -106,7 +106,7 @@ class FaultInjection:
     async def _fail(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.random.random() < 0.5:
             status = self.random.choice(FAULT_STATUSES)
-            answer = JSONAnswer([failure(None, f"injected fault: {status}", None, "injected_fault")],
+            answer = JSONAnswer(errors_body([failure(None, f"injected fault: {status}", "injected_fault")]),
                                 status_code=status)
             await answer(scope, receive, send)
             return

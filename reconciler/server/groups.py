@@ -1,7 +1,9 @@
 """Group routes: list, count, get, create, update, delete, and a group's datapoints.
 
-A group name is unique per account among non-deleted groups. Deleting a group
-marks it deleted (still readable by id) and leaves its datapoints ungrouped.
+A group name is unique per account among non-deleted groups (403). Deleting a
+group marks it deleted (still readable by id, and listed) and deletes its
+datapoints, which keep their group (REAL-API 18; the recorded deleted group's
+links are all status 3 and still name it).
 Tags given on create are attached; afterwards they change only through
 `PUT /tags/{tagId}/groups/patch`.
 """
@@ -12,6 +14,8 @@ import sqlite3
 from typing import Any
 
 from starlette.requests import Request
+
+from reconciler.apishapes import STATUS_DELETED
 from starlette.routing import BaseRoute, Route
 
 from reconciler.server.context import account_of, now_of, store_of
@@ -28,17 +32,24 @@ from reconciler.server.requests import (
 from reconciler.server.responses import JSONAnswer, bad_request, entity_uri
 
 
+def group_tags(db: sqlite3.Connection, group_id: int) -> list[dict[str, Any]]:
+    """The group's tags as `{id, name}`, by id."""
+    rows = db.execute("SELECT t.id, t.name FROM group_tags gt JOIN tags t ON t.id = gt.tag_id "
+                      "WHERE gt.group_id = ? ORDER BY t.id", (group_id,))
+    return [{"id": tag["id"], "name": tag["name"]} for tag in rows]
+
+
 def render_group(db: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
-    """The documented `Api.Core.Dto.Groups.Group` body."""
-    tags = db.execute("SELECT t.id, t.name FROM group_tags gt JOIN tags t ON t.id = gt.tag_id "
-                      "WHERE gt.group_id = ? ORDER BY t.id", (row["id"],))
-    answer = {"id": row["id"], "name": row["name"], "preferred": bool(row["preferred"]),
-              "isPublic": bool(row["is_public"]), "deleted": bool(row["deleted"]),
-              "creationDate": row["creation_date"],
-              "tags": [{"id": tag["id"], "name": tag["name"]} for tag in tags],
-              "redirectOnly": False, "writePermited": not row["deleted"]}
+    """The group as gem:grouptest_test_find shows it: `{id, name, creationDate, tags}`
+    plus `notes`, `preferred`, `isPublic`, `deleted` only when set."""
+    answer: dict[str, Any] = {"id": row["id"], "name": row["name"],
+                              "creationDate": row["creation_date"],
+                              "tags": group_tags(db, row["id"])}
     if row["notes"] is not None:
         answer["notes"] = row["notes"]
+    for column, prop in (("preferred", "preferred"), ("is_public", "isPublic"), ("deleted", "deleted")):
+        if row[column]:
+            answer[prop] = True
     return answer
 
 
@@ -66,7 +77,7 @@ def attach_tags(db: sqlite3.Connection, account_id: int, group_id: int, body: di
     """Tag a new group with the tags its body names (by name; new names create tags)."""
     listed = body.get("tags") or []
     if not isinstance(listed, list):
-        raise bad_request("tags", "tags must be a list", listed)
+        raise bad_request("tags", "tags must be a list")
     names = []
     for index, item in enumerate(listed):
         name = item.get("name") if isinstance(item, dict) else item
@@ -92,7 +103,8 @@ def group_filter(request: Request, account_id: int) -> Filter:
 GROUPS = NamedEntity(
     table="groups", alias="g", collection="groups", kind="group", parse=parse_group,
     render=render_group, soft_delete=True, after_create=attach_tags,
-    on_delete=("UPDATE datapoints SET group_id = NULL WHERE group_id = ?",))
+    defaults={"notes": None, "preferred": False, "is_public": False},
+    on_delete=(f"UPDATE datapoints SET status = '{STATUS_DELETED}' WHERE group_id = ?",))
 
 
 async def create_in_group(request: Request) -> JSONAnswer:

@@ -3,7 +3,8 @@
 A `Filter` is a piece of SQL (conditions joined with AND) plus its
 parameters; endpoints add their own scope (a group, a tag, a conversion) and
 the query-string filters the spec names for them, then page with `page_ids`.
-Without `status`, deleted entities are hidden.
+Without `status` (or with `status=all`), deleted entities are listed, as the
+live service lists them (REAL-API 6).
 """
 
 from __future__ import annotations
@@ -18,9 +19,7 @@ from reconciler.apishapes import (
     STATUS_ABUSE, STATUS_ACTIVE, STATUS_DELETED, STATUS_PAUSED, TYPE_FILTERS,
 )
 from reconciler.server.db import CountingConnection
-from reconciler.server.requests import (
-    paging, parse_enum, query_bool, query_day, query_text,
-)
+from reconciler.server.requests import paging, parse_enum, query_bool, query_day, query_text
 from reconciler.server.responses import bad_request
 
 DATAPOINT_STATUS_FILTERS = {"active": STATUS_ACTIVE, "paused": STATUS_PAUSED,
@@ -79,10 +78,8 @@ def datapoint_filter(request: Request, account_id: int) -> Filter:
     if kind is not None:
         found.add("d.type = ?", TYPE_FILTERS[parse_enum("type", kind.lower(), tuple(TYPE_FILTERS))])
     status = query_text(request, "status")
-    if status is None:
-        found.add("d.status != ?", STATUS_DELETED)
-    else:
-        chosen = parse_enum("status", status.lower(), tuple(DATAPOINT_STATUS_FILTERS))
+    chosen = parse_enum("status", (status or "all").lower(), ("all", *DATAPOINT_STATUS_FILTERS))
+    if chosen != "all":
         found.add("d.status = ?", DATAPOINT_STATUS_FILTERS[chosen])
     for tag in _tag_names(request):
         found.add("d.id IN (SELECT dt.datapoint_id FROM datapoint_tags dt JOIN tags t "
@@ -103,7 +100,7 @@ def datapoint_order(request: Request) -> str:
         column = DATAPOINT_SORT_COLUMNS[key]
     direction = query_text(request, "sortDirection") or "asc"
     if direction.lower() not in ("asc", "desc"):
-        raise bad_request("sortDirection", "sortDirection must be asc or desc", direction)
+        raise bad_request("sortDirection", "sortDirection must be asc or desc")
     return f"{column} {direction.upper()}, d.id {direction.upper()}"
 
 
@@ -128,7 +125,8 @@ def _tag_names(request: Request) -> list[str]:
 
 
 def add_deleted_status(found: Filter, request: Request, column: str) -> None:
-    """`status=active|deleted` for entities with a deleted flag; active when absent."""
-    status = query_text(request, "status")
-    deleted = status is not None and parse_enum("status", status.lower(), ("active", "deleted")) == "deleted"
-    found.add(f"{column} = ?", int(deleted))
+    """`status=active|deleted|all` for entities with a deleted flag; all when absent."""
+    status = parse_enum("status", (query_text(request, "status") or "all").lower(),
+                        ("all", "active", "deleted"))
+    if status != "all":
+        found.add(f"{column} = ?", int(status == "deleted"))

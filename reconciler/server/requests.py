@@ -1,7 +1,8 @@
 """Lenient reading of what real clients send, as the .NET service accepts it.
 
-JSON keys in any case (`List`, `list`, `LIST`), enum values in any case or in
-the numeric forms clients use (`"type": 0`, `"redirectType": 307`), query
+JSON keys in any case (`List`, `list`, `LIST`), enums as the numbers every
+published client sends (`"type": 0`, `"redirectType": 307`) and, when the
+service variant accepts them, as text in any case (`"TrackingLink"`); query
 parameters checked with a 400 naming the parameter.
 """
 
@@ -15,8 +16,10 @@ from typing import Any
 from starlette.requests import Request
 
 from reconciler.apishapes import (
-    DATE_FORMAT, DAY_FORMAT, DEFAULT_LIMIT, MAX_LIMIT, PATCH_ADD, PATCH_REMOVE,
+    DATAPOINT_STATUSES, DATAPOINT_TYPES, DATE_FORMAT, DAY_FORMAT, DEFAULT_LIMIT, MAX_LIMIT,
+    PATCH_ADD, PATCH_REMOVE, PROTOCOLS, REDIRECT_TYPES,
 )
+from reconciler.server.context import variant_of
 from reconciler.server.responses import ApiError, bad_request, failure
 
 
@@ -57,8 +60,44 @@ async def read_object(request: Request) -> dict[str, Any]:
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise bad_request(None, f"the body is not valid JSON: {error}") from None
     if not isinstance(body, dict):
-        raise bad_request(None, "the body must be a JSON object", type(body).__name__)
-    return fold_keys(body)
+        raise bad_request(None, "the body must be a JSON object")
+    folded = fold_keys(body)
+    if not variant_of(request).text_enums:
+        reject_text_enums(folded, "")
+    return folded
+
+
+# folded key -> (its documented spelling, the enum names it may not be given as text)
+TEXT_ENUMS = {
+    "type": ("type", DATAPOINT_TYPES),
+    "status": ("status", DATAPOINT_STATUSES),
+    "redirecttype": ("redirectType", REDIRECT_TYPES),
+    "protocol": ("protocol", PROTOCOLS),
+}
+SPELLINGS = {"typetl": "typeTL", "typetp": "typeTP", "list": "List", "entities": "Entities"}
+
+
+def reject_text_enums(value: Any, where: str) -> None:
+    """400 naming the property when an enum is given as its text name (`"TrackingLink"`).
+
+    For the service variant that takes numbers only. Other text (a domain
+    `"type": "system"`, as recorded) is left to the field readers.
+    """
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            reject_text_enums(item, f"{where}[{index}]")
+        return
+    if not isinstance(value, dict):
+        return
+    for key, item in value.items():
+        label = SPELLINGS[key] if key in SPELLINGS else str(key)
+        prop = f"{where}.{label}" if where else label
+        if key in TEXT_ENUMS and isinstance(item, str):
+            name, names = TEXT_ENUMS[key]
+            if item.strip().lower() in {n.lower() for n in names}:
+                prop = f"{where}.{name}" if where else name
+                raise bad_request(prop, f"{prop} must be a number, not the text {item.strip()!r}")
+        reject_text_enums(item, prop)
 
 
 def parse_enum(prop: str, value: Any, allowed: Sequence[str],
@@ -76,7 +115,7 @@ def parse_enum(prop: str, value: Any, allowed: Sequence[str],
             return numeric[value]
         if 0 <= value < len(allowed):
             return allowed[value]
-    raise ApiError(400, [failure(prop, f"{prop} must be one of {', '.join(allowed)}", value)])
+    raise ApiError(400, [failure(prop, f"{prop} must be one of {', '.join(allowed)}")])
 
 
 def parse_bool(prop: str, value: Any) -> bool:
@@ -87,7 +126,7 @@ def parse_bool(prop: str, value: Any) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
         return value.strip().lower() in ("true", "1")
-    raise bad_request(prop, f"{prop} must be true or false", value)
+    raise bad_request(prop, f"{prop} must be true or false")
 
 
 def parse_id(prop: str, value: Any) -> int:
@@ -96,7 +135,7 @@ def parse_id(prop: str, value: Any) -> int:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
-    raise bad_request(prop, f"{prop} must be a positive integer id", value)
+    raise bad_request(prop, f"{prop} must be a positive integer id")
 
 
 def optional_text(prop: str, value: Any, max_length: int = 2000) -> str | None:
@@ -104,9 +143,9 @@ def optional_text(prop: str, value: Any, max_length: int = 2000) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise bad_request(prop, f"{prop} must be a string", value)
+        raise bad_request(prop, f"{prop} must be a string")
     if len(value) > max_length:
-        raise bad_request(prop, f"{prop} is longer than {max_length} characters", value[:40])
+        raise bad_request(prop, f"{prop} is longer than {max_length} characters")
     return value
 
 
@@ -114,7 +153,7 @@ def required_name(prop: str, value: Any, max_length: int = 200) -> str:
     """A non-blank name string, stripped."""
     text = optional_text(prop, value, max_length)
     if text is None or not text.strip():
-        raise bad_request(prop, f"{prop} is required", value)
+        raise bad_request(prop, f"{prop} is required")
     return text.strip()
 
 
@@ -126,10 +165,10 @@ def query_int(request: Request, name: str, default: int, low: int, high: int | N
     try:
         value = int(raw)
     except ValueError:
-        raise bad_request(name, f"{name} must be an integer", raw) from None
+        raise bad_request(name, f"{name} must be an integer") from None
     if value < low or (high is not None and value > high):
         bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise bad_request(name, f"{name} must be {bound}", value)
+        raise bad_request(name, f"{name} must be {bound}")
     return value
 
 
@@ -162,7 +201,7 @@ def query_day(request: Request, name: str) -> str | None:
             return datetime.strptime(raw, fmt).strftime(DATE_FORMAT)
         except ValueError:
             continue
-    raise bad_request(name, f"{name} must be a date as YYYYMMDD", raw)
+    raise bad_request(name, f"{name} must be a date as YYYYMMDD")
 
 
 def _query(request: Request, name: str) -> str | None:

@@ -1,8 +1,9 @@
-"""Answers in the documented form: JSON bodies, `{id, uri}`, lists, counts, errors.
+"""Answers in the recorded form: JSON bodies, `{id, uri}`, lists, counts, errors.
 
-Every error answer (400/401/404/409/429/5xx) is a JSON list of
-ValidationFailure objects, as the real service sends them, so a client reads
-one shape whatever went wrong.
+Every error answer (400/401/403/404/429/5xx) is `{"errors": [{"property",
+"errorMessage", "code"}]}`, as the live service sends them (REAL-API 12), so a
+client reads one shape whatever went wrong. The offending value is not echoed:
+the recordings do not have it, and it could be a secret.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import json
 from typing import Any
 
 from starlette.responses import Response
+
+from reconciler.apishapes import NAME_USED_CODE, NAME_USED_STATUS
 
 
 class JSONAnswer(Response):
@@ -22,9 +25,9 @@ class JSONAnswer(Response):
         return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def failure(prop: str | None, message: str, value: Any = None, code: str = "invalid") -> dict[str, Any]:
-    """One ValidationFailure: which property, why, the offending value, a short code."""
-    return {"property": prop, "errorMessage": message, "errorValue": value, "code": code}
+def failure(prop: str | None, message: str, code: str = "invalid") -> dict[str, Any]:
+    """One error: which property, why, a short code."""
+    return {"property": prop, "errorMessage": message, "code": code}
 
 
 class ApiError(Exception):
@@ -38,19 +41,30 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def bad_request(prop: str | None, message: str, value: Any = None) -> ApiError:
+def bad_request(prop: str | None, message: str) -> ApiError:
     """A 400 naming one property."""
-    return ApiError(400, [failure(prop, message, value, "invalid")])
+    return ApiError(400, [failure(prop, message, "invalid")])
 
 
 def not_found(kind: str, entity_id: Any) -> ApiError:
     """A 404 for an unknown (or another account's) id: the two are indistinguishable."""
-    return ApiError(404, [failure("id", f"{kind} {entity_id} not found", entity_id, "not_found")])
+    return ApiError(404, [failure("id", f"{kind} {entity_id} not found", "not_found")])
 
 
 def error_answer(error: ApiError) -> JSONAnswer:
     """The response for an `ApiError`."""
-    return JSONAnswer(error.failures, status_code=error.status, headers=error.headers)
+    return JSONAnswer(errors_body(error.failures), status_code=error.status, headers=error.headers)
+
+
+def errors_body(failures: list[dict[str, Any]]) -> dict[str, Any]:
+    """`{"errors": [...]}`: every error answer's body."""
+    return {"errors": failures}
+
+
+def name_used() -> ApiError:
+    """403: the name is taken (or was a deleted datapoint's), worded as the live service words it."""
+    return ApiError(NAME_USED_STATUS, [failure("Name", "Specified name is alread used.",
+                                               NAME_USED_CODE)])
 
 
 def entity_uri(collection: str, entity_id: int) -> dict[str, Any]:
@@ -61,6 +75,11 @@ def entity_uri(collection: str, entity_id: int) -> dict[str, Any]:
 def entities_answer(collection: str, ids: list[int]) -> JSONAnswer:
     """A list answer: `{"entities": [{id, uri}, ...]}`."""
     return JSONAnswer({"entities": [entity_uri(collection, i) for i in ids]})
+
+
+def expanded_answer(entities: list[dict[str, Any]]) -> JSONAnswer:
+    """A list answer with `_expand=true`: `{"entities": [whole entity, ...]}`."""
+    return JSONAnswer({"entities": entities})
 
 
 def count_answer(count: int) -> JSONAnswer:

@@ -50,7 +50,7 @@ def _account_scripts(request: Request, account_id: int) -> Filter:
 
 SCRIPTS = NamedEntity(
     table="retargeting_scripts", alias="r", collection="retargeting", kind="retargeting script",
-    parse=parse_script, render=render_script, soft_delete=False,
+    parse=parse_script, render=render_script, soft_delete=False, defaults={"script": None},
     on_delete=("DELETE FROM datapoint_scripts WHERE script_id = ?",))
 
 

@@ -21,6 +21,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.server.app import create_app
 from reconciler.server.db import default_account_key, register_account
 from reconciler.server.faults import QuietDroppedConnections
+from reconciler.server.variant import ServiceVariant
 
 
 class ServeError(ReconcilerError):
@@ -29,7 +30,7 @@ class ServeError(ReconcilerError):
 
 def serve_http(db_path: str | Path, *, host: str, port: int, api_keys: Sequence[str],
                rate: float | None, latency_ms: int, fault_rate: float, fault_seed: int | None,
-               echo: Callable[[str], None]) -> None:
+               variant: ServiceVariant, echo: Callable[[str], None]) -> None:
     """Listen, print where (first) and with which key, then serve until SIGINT/SIGTERM."""
     listener = _listen(host, port)
     url = f"http://{f'[{host}]' if ':' in host else host}:{listener.getsockname()[1]}"
@@ -41,8 +42,10 @@ def serve_http(db_path: str | Path, *, host: str, port: int, api_keys: Sequence[
     if rate or latency_ms or fault_rate:
         echo(f"testing modes: rate {rate or 'unlimited'}/s per key, latency {latency_ms} ms, "
              f"fault rate {fault_rate}")
+    if variant != ServiceVariant():
+        echo(f"service variant: {variant.describe()}")
     app = create_app(db_path, rate=rate, latency_ms=latency_ms, fault_rate=fault_rate,
-                     fault_seed=fault_seed)
+                     fault_seed=fault_seed, variant=variant)
     logging.getLogger("uvicorn.error").addFilter(QuietDroppedConnections())
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     _run_until_stopped(server, listener)

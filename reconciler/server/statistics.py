@@ -9,26 +9,31 @@
   `activityDay` (the period's start);
 * `GET /aggregated/summary/datapoints` and `/groups/{id}/aggregated/summary`:
   a page of datapoints with their statistics and, in `entityData`, the
-  datapoint exactly as `GET /datapoints/{id}` answers it. Sortable by the
-  datapoint fields the list endpoint takes and by every statistic.
+  summary of the datapoint the live service sends (REAL-API 7: not a whole
+  datapoint). Sortable by the datapoint fields the list endpoint takes and by
+  every statistic;
+* `GET /aggregated/summary/groups`: a page of groups with their datapoints'
+  statistics and the group's summary.
 
 The account-wide endpoints take the list filters (type, status, tag,
-favourite, groupId, textSearch); without `status` deleted datapoints are left
-out. A `beginning` window starts at the scope's first hit.
+favourite, groupId, textSearch); without `status` deleted datapoints are
+included, as in the recorded summaries. A `beginning` window starts at the scope's first hit.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from reconciler.apishapes import DAY_FORMAT
+from reconciler.apishapes import DATAPOINT_TYPES, DAY_FORMAT, STATUS_DELETED
 from reconciler.server.context import account_of, store_of
 from reconciler.server.datapoint_store import fetch_datapoints
 from reconciler.server.entities import own_row
+from reconciler.server.groups import group_filter, group_tags
 from reconciler.server.hit_totals import (
     ANSWER_KEYS, BY_DATAPOINT, BY_DAY, BY_HOUR, WHOLE_WINDOW, Scope, Totals, bucketed_totals,
     first_hit_time, rows_sorted_by_totals, sum_totals,
@@ -36,13 +41,9 @@ from reconciler.server.hit_totals import (
 from reconciler.server.listing import (
     Filter, count_rows, datapoint_filter, datapoint_order, page_ids,
 )
-from reconciler.server.requests import (
-    paging, parse_enum, parse_id, query_bool, query_text,
-)
+from reconciler.server.requests import paging, parse_enum, parse_id, query_bool, query_text
 from reconciler.server.responses import JSONAnswer, bad_request
-from reconciler.server.timeframes import (
-    Window, periods, requested_grouping, requested_window,
-)
+from reconciler.server.timeframes import Window, periods, requested_grouping, requested_window
 
 HOURLY_TIMEFRAMES = ("today", "yesterday")
 STAT_SORTS = {key.lower(): name for name, key in ANSWER_KEYS.items()} | {"lasthitdate": "last_hit"}
@@ -89,7 +90,7 @@ def aggregated_answer(request: Request, scope: Scope) -> dict[str, Any]:
     timeframe, window = scoped_window(request, scope)
     hourly = query_bool(request, "hourly")
     if hourly and timeframe not in HOURLY_TIMEFRAMES:
-        raise bad_request("hourly", "hourly needs timeFrame today or yesterday", "true")
+        raise bad_request("hourly", "hourly needs timeFrame today or yesterday")
     with store_of(request).transaction() as db:
         total = bucketed_totals(db, scope, window, WHOLE_WINDOW).get("", Totals())
         hours = bucketed_totals(db, scope, window, BY_HOUR) if hourly else None
@@ -200,9 +201,82 @@ def summary_answer(request: Request, account_id: int, found: Filter) -> dict[str
         bodies = fetch_datapoints(db, account_id, ids)
     start, end = window.start, window.end
     result = [{"entityId": str(datapoint_id), **totals.get(datapoint_id, Totals()).answer(start, end),
-               "entityData": bodies[datapoint_id]}
+               "entityData": datapoint_summary(bodies[datapoint_id])}
               for datapoint_id in ids]
-    return {"count": count, "offset": offset, "limit": limit, "result": result}
+    return {"count": count, "limit": limit, "result": result}
+
+
+def datapoint_summary(datapoint: dict[str, Any]) -> dict[str, Any]:
+    """A summary row's `entityData`, from the datapoint as its GET answers it.
+
+    As gem:aggregatedstattest_test_datapoints_summary: the type as text,
+    `status` (a number) and `notes` only when set, no redirect, domain,
+    conversions or scripts.
+    """
+    summary: dict[str, Any] = {
+        "datapointId": datapoint["id"], "datapointName": datapoint["name"],
+        "datapointTitle": datapoint.get("title"),
+        "datapointType": DATAPOINT_TYPES[datapoint.get("type", 0)],
+    }
+    for key in ("groupId", "groupName", "notes"):
+        if key in datapoint:
+            summary[key] = datapoint[key]
+    summary["creationDate"] = datapoint["creationDate"]
+    if "typeTL" in datapoint:
+        summary["destinationUrl"] = datapoint["typeTL"]["url"]
+    if "status" in datapoint:
+        summary["status"] = datapoint["status"]
+    else:
+        summary["isPrivateShared"] = True
+    summary["tags"] = datapoint["tags"]
+    summary["trackingCode"] = datapoint["trackingCode"]
+    return summary
+
+
+GROUP_SUMMARY_SQL = """
+SELECT g.*, (SELECT COUNT(*) FROM datapoints d WHERE d.group_id = g.id AND d.status != ?) AS links
+FROM groups g WHERE g.id IN ({ids})
+"""
+
+
+def group_summary_row(row: sqlite3.Row, tags: list[dict[str, Any]]) -> dict[str, Any]:
+    """A groups summary row's `entityData` (gem:aggregatedstattest_test_groups_summary):
+    `linksCount` (live datapoints), `groupFavourite` and `deleted` only when set."""
+    summary: dict[str, Any] = {"groupId": row["id"], "groupName": row["name"]}
+    if row["links"]:
+        summary["linksCount"] = row["links"]
+    if row["preferred"]:
+        summary["groupFavourite"] = True
+    summary["creationDate"] = row["creation_date"]
+    if row["deleted"]:
+        summary["deleted"] = True
+    else:
+        summary["isPrivateShared"] = True
+    summary["tags"] = tags
+    return summary
+
+
+async def groups_summary(request: Request) -> JSONAnswer:
+    """`GET /aggregated/summary/groups`: a page of groups (deleted ones too, unless `status`
+    says), each with its datapoints' statistics for the window."""
+    account_id = account_of(request)
+    _, limit = paging(request)
+    _, window = requested_window(request, clock_of(request))
+    found = group_filter(request, account_id)
+    with store_of(request).transaction() as db:
+        count = count_rows(db, "groups g", found)
+        ids = page_ids(db, request, "groups g", found, "g.id")
+        rows = {row["id"]: row for row in db.execute(
+            GROUP_SUMMARY_SQL.format(ids=",".join("?" * len(ids))), (STATUS_DELETED, *ids))}
+        result = []
+        for group_id in ids:
+            in_group = Filter()
+            in_group.add("d.group_id = ?", group_id)
+            totals = bucketed_totals(db, Scope.matching(account_id, in_group), window,
+                                     WHOLE_WINDOW).get("", Totals())
+            result.append({"entityId": str(group_id), **totals.answer(window.start, window.end),
+                           "entityData": group_summary_row(rows[group_id], group_tags(db, group_id))})
+    return JSONAnswer({"count": count, "limit": limit, "result": result})
 
 
 async def datapoints_summary(request: Request) -> JSONAnswer:
@@ -223,6 +297,7 @@ def statistics_routes() -> list[BaseRoute]:
         Route("/datapoints/{id:int}/aggregated", datapoint_aggregated, methods=["GET"]),
         Route("/datapoints/{id:int}/aggregated/list", datapoint_aggregated_list, methods=["GET"]),
         Route("/aggregated/summary/datapoints", datapoints_summary, methods=["GET"]),
+        Route("/aggregated/summary/groups", groups_summary, methods=["GET"]),
         Route("/groups/{id:int}/aggregated", group_aggregated, methods=["GET"]),
         Route("/groups/{id:int}/aggregated/list", group_aggregated_list, methods=["GET"]),
         Route("/groups/{id:int}/aggregated/summary", group_summary, methods=["GET"]),

@@ -9,19 +9,20 @@ twice or removing an absent link is a no-op, an unknown id is a 404.
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from reconciler.apishapes import PATCH_ADD, STATUS_DELETED, TYPE_FILTERS
+from reconciler.apishapes import PATCH_ADD, TYPE_FILTERS
 from reconciler.server.context import account_of, store_of
 from reconciler.server.datapoint_store import writable_datapoint
 from reconciler.server.datapoints import scoped_datapoint_routes
-from reconciler.server.groups import live_group
 from reconciler.server.entities import (
-    RowChange, change_one, check_unique_name, list_and_count_routes, own_row,
+    Listing, RowChange, change_one, check_unique_name, list_and_count_routes, own_row, rows_by_id,
 )
-from reconciler.server.listing import Filter, like_pattern
+from reconciler.server.groups import live_group, render_group
+from reconciler.server.listing import Filter, add_deleted_status, like_pattern
 from reconciler.server.requests import (
     parse_enum, parse_id, parse_patch, query_text, read_object, required_name,
 )
@@ -57,21 +58,25 @@ def tag_filter(request: Request, account_id: int) -> Filter:
     return found
 
 
+def render_tag(db: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
+    """The tag with the ids of every datapoint and group it marks, deleted ones too
+    (gem:tagtest_test_find lists deleted members)."""
+    datapoints = db.execute("SELECT datapoint_id FROM datapoint_tags WHERE tag_id = ? "
+                            "ORDER BY datapoint_id", (row["id"],))
+    groups = db.execute("SELECT group_id FROM group_tags WHERE tag_id = ? ORDER BY group_id",
+                        (row["id"],))
+    return {"id": row["id"], "name": row["name"], "datapoints": [r[0] for r in datapoints],
+            "groups": [r[0] for r in groups]}
+
+
+def expand_tags(db: sqlite3.Connection, account_id: int, ids: list[int]) -> list[dict[str, Any]]:
+    return [render_tag(db, row) for row in rows_by_id(db, "tags", ids)]
+
+
 async def get_tag(request: Request) -> JSONAnswer:
-    """The tag with the non-deleted datapoints and groups it marks."""
     account_id = account_of(request)
-    tag_id = request.path_params["tag_id"]
     with store_of(request).transaction() as db:
-        row = own_tag(db, account_id, tag_id)
-        datapoints = db.execute(
-            "SELECT d.id FROM datapoint_tags dt JOIN datapoints d ON d.id = dt.datapoint_id "
-            "WHERE dt.tag_id = ? AND d.status != ? ORDER BY d.id", (tag_id, STATUS_DELETED))
-        groups = db.execute(
-            "SELECT g.id FROM group_tags gt JOIN groups g ON g.id = gt.group_id "
-            "WHERE gt.tag_id = ? AND g.deleted = 0 ORDER BY g.id", (tag_id,))
-        return JSONAnswer({"id": row["id"], "name": row["name"],
-                           "datapoints": [r[0] for r in datapoints],
-                           "groups": [r[0] for r in groups]})
+        return JSONAnswer(render_tag(db, own_tag(db, account_id, request.path_params["tag_id"])))
 
 
 async def create_tag(request: Request) -> JSONAnswer:
@@ -79,7 +84,7 @@ async def create_tag(request: Request) -> JSONAnswer:
     body = await read_object(request)
     name = required_name("name", body.get("name"))
     with store_of(request).transaction() as db:
-        check_unique_name(db, "tags", "tag", account_id, name)
+        check_unique_name(db, "tags", account_id, name)
         tag_id = db.execute("INSERT INTO tags (account_id, name) VALUES (?, ?)",
                             (account_id, name)).lastrowid
     return JSONAnswer(entity_uri("tags", tag_id))
@@ -94,7 +99,7 @@ async def rename_tag(request: Request) -> JSONAnswer:
     name = required_name("Text", (await read_object(request)).get("text"))
 
     def rename(db: sqlite3.Connection, account_id: int, tag_id: int) -> None:
-        check_unique_name(db, "tags", "tag", account_id, name, tag_id)
+        check_unique_name(db, "tags", account_id, name, tag_id)
         db.execute("UPDATE tags SET name = ? WHERE id = ?", (name, tag_id))
 
     return await _change(request, rename)
@@ -116,6 +121,7 @@ def _link_routes(kind: str, link_table: str, column: str) -> list[BaseRoute]:
     check_target = writable_datapoint if kind == "datapoints" else live_group
 
     async def patch_link(request: Request) -> JSONAnswer:
+        """Answers the *target*'s `{id, uri}`, as recorded (REAL-API 8)."""
         action, target_id = parse_patch(await read_object(request))
 
         def patch(db: sqlite3.Connection, account_id: int, tag_id: int) -> None:
@@ -127,7 +133,8 @@ def _link_routes(kind: str, link_table: str, column: str) -> list[BaseRoute]:
                 db.execute(f"DELETE FROM {link_table} WHERE {column} = ? AND tag_id = ?",
                            (target_id, tag_id))
 
-        return await _change(request, patch)
+        await _change(request, patch)
+        return JSONAnswer(entity_uri(kind, target_id))
 
     async def unlink_all(request: Request) -> JSONAnswer:
         return await _change(request, lambda db, account_id, tag_id: db.execute(
@@ -137,16 +144,36 @@ def _link_routes(kind: str, link_table: str, column: str) -> list[BaseRoute]:
             Route(f"/tags/{{tag_id:int}}/{kind}", unlink_all, methods=["DELETE"])]
 
 
+def tagged_groups(request: Request, account_id: int) -> Filter:
+    """The groups the path's tag marks (gem:tagtest_test_groups), deleted ones too; 404 unless ours."""
+    tag_id = request.path_params["tag_id"]
+    with store_of(request).transaction() as db:
+        own_tag(db, account_id, tag_id)
+    found = Filter()
+    found.add("g.account_id = ?", account_id)
+    found.add("g.id IN (SELECT group_id FROM group_tags WHERE tag_id = ?)", tag_id)
+    add_deleted_status(found, request, "g.deleted")
+    return found
+
+
+def expand_groups(db: sqlite3.Connection, account_id: int, ids: list[int]) -> list[dict[str, Any]]:
+    return [render_group(db, row) for row in rows_by_id(db, "groups", ids)]
+
+
+TAGGED_GROUPS = Listing("groups", "groups g", expand_groups, "g.deleted = 0")
+
+
 def tag_routes() -> list[BaseRoute]:
     """The `/tags` routes."""
     return [
-        *list_and_count_routes("/tags", "tags", "tags t", tag_filter, "t.id"),
+        *list_and_count_routes("/tags", Listing("tags", "tags t", expand_tags), tag_filter, "t.id"),
         Route("/tags", create_tag, methods=["POST"]),
         Route("/tags/{tag_id:int}", get_tag, methods=["GET"]),
         Route("/tags/{tag_id:int}", delete_tag, methods=["DELETE"]),
         Route("/tags/{tag_id:int}/name", rename_tag, methods=["PUT"]),
         *_link_routes("datapoints", "datapoint_tags", "datapoint_id"),
         *_link_routes("groups", "group_tags", "group_id"),
+        *list_and_count_routes("/tags/{tag_id:int}/groups", TAGGED_GROUPS, tagged_groups, "g.id"),
         *scoped_datapoint_routes("/tags/{scope_id:int}", "tag", TAG_OWNER_SQL,
                                  "d.id IN (SELECT datapoint_id FROM datapoint_tags WHERE tag_id = ?)"),
     ]

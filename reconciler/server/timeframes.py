@@ -59,7 +59,7 @@ def window_for(timeframe: str, today: date, from_day: date | None = None,
             raise bad_request("fromDay", "fromDay is required with timeFrame=custom")
         last = to_day or today
         if last < from_day:
-            raise bad_request("toDay", "toDay is before fromDay", last.strftime(DAY_FORMAT))
+            raise bad_request("toDay", "toDay is before fromDay")
         return Window(from_day, last)
     first_of_month = today.replace(day=1)
     previous_month_end = first_of_month - timedelta(days=1)

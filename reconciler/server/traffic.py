@@ -34,9 +34,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from reconciler.apishapes import (
-    PERMANENT_REDIRECT, STATUS_ACTIVE, TRACKING_LINK, TRACKING_PIXEL,
-)
+from reconciler.apishapes import PERMANENT_REDIRECT, STATUS_ACTIVE, TRACKING_LINK, TRACKING_PIXEL
 from reconciler.server.context import now_of, store_of
 from reconciler.server.db import insert_row
 from reconciler.server.responses import ApiError, bad_request, failure, not_found
@@ -86,8 +84,7 @@ async def follow_link(request: Request) -> Response:
             raise not_found("tracking link", f"{domain}/{name}")
         if len(rows) > 1:
             raise ApiError(409, [failure("domain", f"several accounts have {domain}/{name}: "
-                                         "use the domain's id instead of its name",
-                                         domain, "ambiguous")])
+                                         "use the domain's id instead of its name", "ambiguous")])
         link = rows[0]
         _check_password(request, link["password"])
         record_hit(db, link, visitor_of(request), now_of(request), _public_query(request),
@@ -141,7 +138,7 @@ def _check_password(request: Request, password: str | None) -> None:
         return
     given = request.query_params.get("password") or _basic_auth_password(request)
     if given is None or not secrets.compare_digest(given.encode(), password.encode()):
-        raise ApiError(401, [failure("password", "this link needs its password", None,
+        raise ApiError(401, [failure("password", "this link needs its password",
                                      "unauthorized")],
                        headers={"WWW-Authenticate": 'Basic realm="tracking link"'})
 
@@ -170,7 +167,7 @@ def _conversion_value(request: Request) -> float | None:
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise bad_request("value", "value must be a number", raw)
+        raise bad_request("value", "value must be a number")
     return value
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from reconciler.applying import execute_plan
-from reconciler.bodies import DATAPOINT_TYPES
+from reconciler.apishapes import TRACKING_LINK, TRACKING_PIXEL
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.executor import Outcome
 from reconciler.model import (
@@ -177,6 +177,7 @@ def lost(before: Mapping[int, tuple[str, str]], desired: DesiredState, db_path: 
     pruned = {name for name, group in desired.groups.items() if group.prune}
     group_of = {row["id"]: row["name"] for row in rows(
         db_path, "SELECT d.id, g.name FROM datapoints d JOIN groups g ON g.id = d.group_id")}
-    declared = {(DATAPOINT_TYPES[spec.type], name) for name, spec in desired.datapoints.items()}
+    stored_type = {"link": TRACKING_LINK, "pixel": TRACKING_PIXEL}
+    declared = {(stored_type[spec.type], name) for name, spec in desired.datapoints.items()}
     return sorted(datapoint_id for datapoint_id, identity in before.items() if datapoint_id not in after
                   and (identity in declared or group_of.get(datapoint_id) not in pruned))

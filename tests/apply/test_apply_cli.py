@@ -167,7 +167,7 @@ def test_a_hand_edited_saved_plan_is_refused_in_one_line(repo: Path, db_path: Pa
     run_local(db_path, "plan", str(repo), "--out", str(saved))
     document = json.loads(saved.read_text())
     if edit == "drop the name":
-        del document["operations"][-1]["body"]["List"][0]["name"]
+        del document["operations"][-1]["body"]["list"][0]["name"]
         expected = "error: operation 3 (PUT /datapoints/batch) is malformed: KeyError: 'name'"
     else:
         document["operations"][0]["path"] = "/datapoints/{id}/favourite"

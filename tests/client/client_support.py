@@ -55,8 +55,8 @@ def _wait_until_listening(url: str, api_key: str, process: subprocess.Popen[byte
 def link(name: str, url: str = "https://shop.example.com/", **fields: Any) -> dict[str, Any]:
     """A tracking-link body as openapi.json shapes it."""
     type_tl = {"url": url, **fields.pop("typeTL", {})}
-    return {"type": "TrackingLink", "name": name, "typeTL": type_tl, **fields}
+    return {"type": 0, "name": name, "typeTL": type_tl, **fields}
 
 
 def pixel(name: str, **fields: Any) -> dict[str, Any]:
-    return {"type": "TrackingPixel", "name": name, **fields}
+    return {"type": 1, "name": name, **fields}

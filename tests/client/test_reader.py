@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -19,6 +19,7 @@ from reconciler.reader import (
     LiveStateChangedError, UnknownGroupError, read_live_state, read_recent_clicks,
 )
 from reconciler.server.app import create_app
+from reconciler.server.variant import ServiceVariant
 
 pytestmark = pytest.mark.anyio
 
@@ -29,15 +30,15 @@ async def seed_full_account(client: ClickMeterClient) -> dict[str, int]:
     group = (await client.create_group({"name": "spring", "notes": "Spring campaign", "preferred": True}))["id"]
     seasonal = (await client.create_tag("seasonal"))["id"]
     await client.patch_tag_group(seasonal, "add", group)
-    signup = (await client.create_conversion({"name": "signup", "value": 12.5, "protocol": "Https",
+    signup = (await client.create_conversion({"name": "signup", "value": 12.5, "protocol": 1,
                                               "description": "Account created"}))["id"]
-    purchase = (await client.create_conversion({"name": "purchase", "value": 40.0, "protocol": "Http"}))["id"]
+    purchase = (await client.create_conversion({"name": "purchase", "value": 40.0, "protocol": 0}))["id"]
     script = (await client.create_retargeting({"name": "site-pixel", "script": "<script></script>"}))["id"]
     full = (await client.create_datapoint(link(
         "spring-sale", "https://shop.example.com/spring", title="Spring sale", notes="April newsletter",
-        preferred=True, status="Paused", groupId=group, tags=[{"name": "newsletter"}, {"name": "spring"}],
+        preferred=True, status=1, groupId=group, tags=[{"name": "newsletter"}, {"name": "spring"}],
         firstConversionId=signup, secondConversionId=purchase,
-        typeTL={"domainId": domain, "redirectType": "PermanentRedirect", "password": "hunter2",
+        typeTL={"domainId": domain, "redirectType": 301, "password": "hunter2",
                 "scripts": [{"id": script}]})))["id"]
     bare = (await client.create_datapoint(link("bare")))["id"]
     view = (await client.create_group_datapoint(group, pixel("open-pixel", title="Opens")))["id"]
@@ -49,7 +50,13 @@ async def seed_full_account(client: ClickMeterClient) -> dict[str, int]:
             "script": script, "full": full, "bare": bare, "view": view}
 
 
-async def test_reads_every_field_and_association(client: ClickMeterClient) -> None:
+NO_EXPAND = ServiceVariant.parse("no-expand")
+VARIANTS = [ServiceVariant(), NO_EXPAND, ServiceVariant.parse("counts=without-deleted"),
+            ServiceVariant.parse("no-expand,counts=without-deleted")]
+
+
+@pytest.mark.parametrize("service_variant", VARIANTS, ids=ServiceVariant.describe)
+async def test_reads_every_field_and_association(client: ClickMeterClient, service_variant: ServiceVariant) -> None:
     ids = await seed_full_account(client)
     client.calls.clear()
     state = await read_live_state(client)
@@ -68,6 +75,7 @@ async def test_reads_every_field_and_association(client: ClickMeterClient) -> No
     opens = state.datapoints[ids["view"]]
     assert (opens.type, opens.title, opens.group, opens.url) == ("pixel", "Opens", "spring", None)
     assert set(state.datapoints) == {ids["full"], ids["bare"], ids["view"]}, "deleted ones are left out"
+    assert state.deleted_datapoints == {("link", "go.clickmeter.test", "gone")}, "but their names are remembered"
 
     assert state.groups == {ids["group"]: LiveGroup(ids["group"], "spring", "Spring campaign", True,
                                                     frozenset({"seasonal"}))}
@@ -80,71 +88,70 @@ async def test_reads_every_field_and_association(client: ClickMeterClient) -> No
                                  ids["unused_script"]: LiveNamed(ids["unused_script"], "old-pixel")}
     assert {(d.name, d.kind) for d in state.domains.values()} == {
         ("go.clickmeter.test", "system"), ("go.example.test", "personal")}
-    assert client.calls["summary_datapoints_page"] == 2  # one page of links, one of pixels
-    assert "get_datapoint" not in client.calls
-    # tags and scripts are named by the references to them: only the unused ones cost a get
-    assert client.calls["get_tag"] == client.calls["get_retargeting"] == 1
+    if service_variant.expand:  # whole entities on every list: nothing is fetched one by one
+        assert client.calls["list_datapoints"] == 1 and "summary_datapoints_page" not in client.calls
+        assert not {"get_datapoint", "get_group", "get_conversion", "get_tag", "get_retargeting"} & set(client.calls)
+    else:  # summary rows, then a GET each, since every field was asked for (details=None)
+        assert client.calls["summary_datapoints_page"] == 2  # one page of links, one of pixels
+        assert client.calls["get_datapoint"] == 3
 
 
-async def test_reading_many_datapoints_costs_a_call_per_page(client: ClickMeterClient) -> None:
+@pytest.mark.parametrize("service_variant", [NO_EXPAND], ids=ServiceVariant.describe)
+async def test_without_expand_only_the_datapoints_asked_for_are_fetched(client: ClickMeterClient) -> None:
+    ids = await seed_full_account(client)
+    whole = await read_live_state(client)
+    client.calls.clear()
+    state = await read_live_state(client, details={"spring-sale"})
+    assert client.calls["get_datapoint"] == 1
+    assert state.datapoints[ids["full"]] == whole.datapoints[ids["full"]]
+    assert state.datapoints[ids["view"]] == whole.datapoints[ids["view"]]
+    bare = state.datapoints[ids["bare"]]  # all but what only a GET gives (redirect, password)
+    assert bare == dataclasses.replace(whole.datapoints[ids["bare"]], redirect=None)
+
+
+@pytest.mark.parametrize("service_variant", [ServiceVariant(), NO_EXPAND], ids=ServiceVariant.describe)
+async def test_reading_many_datapoints_costs_a_call_per_page(client: ClickMeterClient,
+                                                             service_variant: ServiceVariant) -> None:
     for start in range(0, 450, MAX_BATCH):
         await client.create_datapoints_batch([link(f"dp-{i}") for i in range(start, min(450, start + MAX_BATCH))])
     client.calls.clear()
-    state = await read_live_state(client)
+    state = await read_live_state(client, details=())
     assert len(state.datapoints) == 450
-    assert client.calls["summary_datapoints_page"] == 5 + 1
-    # pages, the count, a list each of groups, tags, conversions, scripts and the 4 domain types,
-    # and a get of the one (system) domain
-    assert client.total_calls == 6 + 1 + 4 + 4 + 1
+    # the count twice, a list each of groups, tags, conversions, scripts and the 4 domain types,
+    # and a get of the one (system) domain when lists are not expanded
+    others = 2 + 4 + 4 + (0 if service_variant.expand else 1)
+    if service_variant.expand:
+        assert client.calls["list_datapoints"] == 5
+        assert client.total_calls == 5 + others
+    else:  # one list page to see it is not expanded, summary pages, the favourites' list
+        assert client.calls["summary_datapoints_page"] == 5 + 1
+        assert client.total_calls == 1 + 6 + 1 + others
 
 
-class ServiceQuirks(httpx.AsyncBaseTransport):
-    """The real app behind a transport that can leave `entityData` incomplete (`drop` maps a
-    datapoint's name to the key taken out of it, or to None for all of it) or change the account
-    in the middle of a read."""
+class CreateDuringRead(httpx.AsyncBaseTransport):
+    """The real app behind a transport that creates a datapoint right after the count is answered."""
 
-    def __init__(self, app: Starlette, *, drop: dict[str, str | None] | None = None,
-                 create_during_read: bool = False) -> None:
+    def __init__(self, app: Starlette) -> None:
         self.inner = httpx.ASGITransport(app=app)
-        self.drop = drop or {}
-        self.create_during_read = create_during_read
+        self.armed = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
-        if request.url.path != "/aggregated/summary/datapoints":
-            return response
-        await response.aread()
-        if self.create_during_read:
-            self.create_during_read = False
-            created = link("sneaked-in")
+        if self.armed and request.url.path == "/datapoints/count":
+            self.armed = False
             await self.inner.handle_async_request(httpx.Request(
-                "POST", "http://local/datapoints", json=created, headers={**request.headers}))
-        body: dict[str, Any] = response.json()
-        for result in body["result"]:
-            name = result["entityData"]["name"]
-            if name in self.drop and self.drop[name] is None:
-                result["entityData"] = None
-            elif name in self.drop:
-                del result["entityData"][self.drop[name]]
-        return httpx.Response(response.status_code, json=body)
+                "POST", "http://local/datapoints", json=link("sneaked-in"), headers={**request.headers}))
+        return response
 
 
-async def test_missing_entity_data_falls_back_to_gets(app: Starlette, api_key: str) -> None:
-    async with ClickMeterClient("http://local", api_key, transport=httpx.ASGITransport(app=app)) as seeder:
-        await seed_full_account(seeder)
-    quirks = ServiceQuirks(app, drop={"spring-sale": None, "open-pixel": "tags", "bare": "typeTL"})
-    async with ClickMeterClient("http://local", api_key, transport=quirks) as client:
-        state = await read_live_state(client)
-    async with ClickMeterClient("http://local", api_key, transport=httpx.ASGITransport(app=app)) as plain:
-        expected = await read_live_state(plain)
-    assert state == expected
-    assert client.calls["get_datapoint"] == 3
-
-
+@pytest.mark.parametrize("service_variant", VARIANTS, ids=ServiceVariant.describe)
 async def test_a_change_during_the_read_is_reported(app: Starlette, api_key: str) -> None:
-    async with ClickMeterClient("http://local", api_key,
-                                transport=ServiceQuirks(app, create_during_read=True)) as client:
+    transport = CreateDuringRead(app)
+    async with ClickMeterClient("http://local", api_key, transport=transport) as client:
         await client.create_datapoint(link("first"))
+        await client.delete_datapoint((await client.create_datapoint(link("deleted")))["id"])
+        await read_live_state(client)  # deleted entities listed or not, counted or not: coherent
+        transport.armed = True
         with pytest.raises(LiveStateChangedError, match=r"the account changed while it was read .*run"):
             await read_live_state(client)
 
@@ -197,7 +204,7 @@ async def test_recent_clicks_in_bulk(clocked: tuple[Starlette, ClickMeterClient]
     created = []
     for start in range(0, len(names), MAX_BATCH):
         created += await client.create_datapoints_batch([link(name) for name in names[start:start + MAX_BATCH]])
-    ids = [item["result"]["id"] for item in created]
+    ids = [item.id for item in created]
     await click(app, clock, "r0", 0, 1, 2, 45)
     await click(app, clock, "s20", 5)
     client.calls.clear()

@@ -44,7 +44,7 @@ async def test_concurrency_is_bounded(app: Starlette, api_key: str) -> None:
     counter = InFlightCounter(httpx.ASGITransport(app=app))
     async with ClickMeterClient("http://local", api_key, transport=counter, concurrency=3) as client:
         created = await client.create_datapoints_batch([link(f"c{i}") for i in range(12)])
-        ids = [item["result"]["id"] for item in created]
+        ids = [item.id for item in created]
         answers = await asyncio.gather(*(client.get_datapoint(i) for i in ids))
         names = await client.map_concurrently(lambda i: client.get_datapoint(i), ids)
     assert [a["name"] for a in answers] == [n["name"] for n in names] == [f"c{i}" for i in range(12)]
@@ -142,10 +142,10 @@ async def test_answers_lost_after_the_write(app: Starlette, api_key: str, db_pat
             await client.create_datapoint(link("made-once"))
         (made,) = await client.list_datapoints()
         lossy.lossy.add("POST")  # the update loses its answer too
-        await client.update_datapoint(made["id"], {"title": "retried"})
+        await client.update_datapoint(made["id"], link("made-once", title="retried"))
         await client.delete_datapoint(made["id"])  # the retry finds it gone: done, not an error
         gone = await client.get_datapoint(made["id"])
-    assert (gone["title"], gone["status"]) == ("retried", "Deleted")
+    assert (gone["title"], gone["status"]) == ("retried", 3)
     assert created_names(db_path) == ["made-once"]
     assert client.calls["update_datapoint"] == client.calls["delete_datapoint"] == 2
 

@@ -34,7 +34,7 @@ def test_a_target_that_is_no_url_is_one_line() -> None:
 async def test_local_target_creates_its_database_and_account(tmp_path: Path) -> None:
     db = tmp_path / "nested" / "dir" / "local.db"
     async with open_client(options("local", str(db))) as client:
-        created = await client.create_datapoint({"type": "TrackingLink", "name": "x",
+        created = await client.create_datapoint({"type": 0, "name": "x",
                                                  "typeTL": {"url": "https://example.com/"}})
         assert client.limiter.rate is None
     assert db.exists()

@@ -16,10 +16,18 @@ from urllib.parse import quote
 
 from hypothesis import strategies as st
 
-from reconciler.apishapes import CONVERSION_ID_FIELDS, MAX_BATCH, TRACKING_LINK, TRACKING_PIXEL
+from reconciler.apishapes import (
+    CONVERSION_ID_FIELDS,
+    MAX_BATCH,
+    REDIRECT_CODES,
+    TRACKING_LINK,
+    TRACKING_PIXEL,
+    TYPE_CODES,
+)
 from reconciler.cli import GlobalOptions
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.target import open_client
+from reconciler.clickmeter.wire import whole_update
 from reconciler.model import LiveState
 from reconciler.reader import read_live_state
 
@@ -83,7 +91,7 @@ def accounts(draw: st.DrawFn, max_datapoints: int = 12) -> AccountSpec:
     scripts = draw(_unique(name_texts, max_size=3))
     tags = draw(_unique(name_texts, max_size=8))
     conversions = [{"name": name, "value": draw(st.none() | st.floats(0, 1e6, allow_nan=False)),
-                    "protocol": draw(st.sampled_from(["Http", "Https"])),
+                    "protocol": draw(st.sampled_from([0, 1])),
                     "description": draw(st.none() | free_texts)}
                    for name in draw(_unique(name_texts, max_size=4))]
     groups = [{"name": name, "notes": draw(st.none() | free_texts), "preferred": draw(st.booleans()),
@@ -132,13 +140,13 @@ async def seed_account(client: ClickMeterClient, account: AccountSpec) -> None:
               for dp in account.datapoints]
     for start in range(0, len(bodies), MAX_BATCH):
         for item in await client.create_datapoints_batch(bodies[start:start + MAX_BATCH]):
-            assert item["status"] == "ok", item["errors"]
+            assert item.ok, item.message
 
 
 def _datapoint_body(dp: DatapointSpec, domain_ids: dict[str, int | None], script_ids: dict[str, int],
                     conversion_ids: dict[str, int], group_ids: dict[str, int]) -> dict[str, Any]:
-    body: dict[str, Any] = {"type": dp.type, "name": dp.name, "title": dp.title, "notes": dp.notes,
-                            "preferred": dp.favourite, "status": "Paused" if dp.paused else "Active",
+    body: dict[str, Any] = {"type": TYPE_CODES[dp.type], "name": dp.name, "title": dp.title, "notes": dp.notes,
+                            "preferred": dp.favourite, "status": 1 if dp.paused else 0,
                             "tags": [{"name": tag} for tag in dp.tags]}
     if dp.group is not None:
         body["groupId"] = group_ids[dp.group]
@@ -149,7 +157,7 @@ def _datapoint_body(dp: DatapointSpec, domain_ids: dict[str, int | None], script
         if domain_ids.get(dp.domain) is not None:
             link["domainId"] = domain_ids[dp.domain]
         if dp.redirect is not None:
-            link["redirectType"] = dp.redirect
+            link["redirectType"] = REDIRECT_CODES.get(dp.redirect, dp.redirect)
         if dp.password:
             link["password"] = password_of(dp.name)
         body["typeTL"] = link
@@ -169,7 +177,7 @@ async def seed_local(db_path: Path, account: AccountSpec) -> None:
 async def update_local(db_path: Path, datapoint_id: int, fields: dict[str, Any]) -> None:
     """Change one datapoint out of band, as someone in the web UI would."""
     async with open_client(local_options(db_path)) as client:
-        await client.update_datapoint(datapoint_id, fields)
+        await client.update_datapoint(datapoint_id, whole_update(await client.get_datapoint(datapoint_id), fields))
 
 
 async def read_local(db_path: Path) -> LiveState:

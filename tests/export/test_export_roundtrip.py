@@ -77,7 +77,7 @@ TAGS = [f"étiquette-{n}" for n in range(10)]
 EVERYTHING = AccountSpec(
     domains=["d0.example.test", "d1.example.test"],
     scripts=["site-pixel", "réseau-social"],
-    conversions=[{"name": f"goal-{n}", "value": n * 2.5 if n else None, "protocol": ("Http", "Https")[n % 2],
+    conversions=[{"name": f"goal-{n}", "value": n * 2.5 if n else None, "protocol": (0, 1)[n % 2],
                   "description": "Compte créé" if n == 1 else None} for n in range(5)],
     spare_tags=["unused"],
     groups=[{"name": "Printemps 2027 ☀", "notes": "Campagne\nsur deux lignes", "preferred": True,
@@ -242,8 +242,8 @@ def test_a_file_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
 def test_group_filter_exports_those_groups_only_and_plans_clean(tmp_path: Path) -> None:
     db_path = tmp_path / "local.db"
     groups = [{"name": name, "notes": None, "preferred": False, "tags": []} for name in ("Spring", "Autumn")]
-    conversions = [{"name": "signup", "value": 1.5, "protocol": "Https", "description": None},
-                   {"name": "sale", "value": None, "protocol": "Http", "description": None}]
+    conversions = [{"name": "signup", "value": 1.5, "protocol": 1, "description": None},
+                   {"name": "sale", "value": None, "protocol": 0, "description": None}]
     datapoints = [DatapointSpec("spring-1", TRACKING_LINK, url="https://a.example/1", group="Spring",
                                 conversions=["signup"]),
                   DatapointSpec("autumn-1", TRACKING_LINK, url="https://a.example/2", group="Autumn",

@@ -85,7 +85,7 @@ def test_installed_entry_point_validates_the_examples() -> None:
                                             ("pixel", "spring banner"), ("pixel", "spring-banner")])
 async def test_validate_refuses_exactly_the_datapoint_names_the_server_refuses(
         write_manifest: WriteManifest, asgi_client: Any, kind: str, name: str) -> None:
-    body: dict[str, Any] = {"type": "TrackingLink" if kind == "link" else "TrackingPixel", "name": name}
+    body: dict[str, Any] = {"type": 0 if kind == "link" else 1, "name": name}
     if kind == "link":
         body["typeTL"] = {"url": "https://shop.example.com/"}
     created = await asgi_client.post("/datapoints", json=body)

@@ -1,24 +1,26 @@
 """Talking to the real local server from planner tests.
 
 `in_account` runs a coroutine against the in-process app for a database and key;
-`run_operations` sends a plan's operations exactly as written, one after the
-other and without the executor's retries or re-reads (only its placeholder
-filling), which proves the operations work against the server, and sets up
-accounts for the tests.
+`run_operations` sends a plan's operations through the executor, and requires
+every item to succeed, which proves the operations work against the server,
+and sets up accounts for the tests.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
 from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.executor import fill
+from reconciler.clickmeter.wire import whole_update
+from reconciler.executor import DONE, Executor
 from reconciler.plan import Plan
+from reconciler.progress import Progress
 from reconciler.server.app import create_app
 from tests.apply.support import account
 from tests.server.traffic_helpers import visit
@@ -35,20 +37,21 @@ def in_account(db_path: Path, api_key: str, work: Callable[[ClickMeterClient], A
 
 
 async def run_operations(client: ClickMeterClient, plan: Plan, environ: Mapping[str, str] = {}) -> dict[str, int]:
-    """Every operation in order; each must succeed whole. Returns `kind:name -> new id`."""
-    ids: dict[str, int] = {}
-    for operation in plan.operations:
-        path = operation.path.format(**fill(operation.params, ids, environ))
-        answer = await client.call("plan-operation", operation.method, path,
-                                   body=fill(operation.body, ids, environ), idempotent=False)
-        results = answer.get("results") if isinstance(answer, dict) else None
-        if results is not None:
-            assert [r["status"] for r in results] == ["ok"] * len(operation.items), results
-            ids.update((key, r["result"]["id"]) for key, r in zip(operation.items, results)
-                       if key in operation.creates)
-        elif operation.creates:
-            ids[operation.creates[0]] = answer["id"]
-    return ids
+    """Every operation in order through the executor (placeholders filled, updates sent whole);
+    each item must succeed. Returns `kind:name -> new id`."""
+    progress = Progress(total_calls=len(plan.operations), total_items=sum(len(op.items) for op in plan.operations),
+                        stream=io.StringIO(), is_terminal=False)
+    executor = Executor(client, plan, progress, environ)
+    outcome = await executor.run()
+    assert all(item.status == DONE for item in outcome.items), [
+        (item.key, item.status, item.cause) for item in outcome.items if item.status != DONE]
+    return executor.ids
+
+
+async def edit_datapoint(client: ClickMeterClient, datapoint_id: int, changes: dict[str, Any]) -> None:
+    """An out-of-band edit of some fields, as a user would make it: the whole datapoint re-sent
+    (the service may replace it whole), `changes` laid over it."""
+    await client.update_datapoint(datapoint_id, whole_update(await client.get_datapoint(datapoint_id), changes))
 
 
 def record_clicks(db_path: Path, path: str, clicks: int) -> None:
@@ -90,7 +93,7 @@ def seed_twin_links(db_path: Path, api_key: str, manifests: Path) -> tuple[int, 
         ids = []
         for number, where in ((1, {}), (2, {"domainId": domain})):
             made = await client.create_datapoint({
-                "type": "TrackingLink", "name": "sale", "notes": ("first", "second")[number - 1],
+                "type": 0, "name": "sale", "notes": ("first", "second")[number - 1],
                 "tags": [{"name": "news"}], "typeTL": {"url": f"https://shop.example.com/sale/{number}", **where}})
             ids.append(made["id"])
         return ids[0], ids[1]
@@ -103,7 +106,7 @@ def seed_twin_links(db_path: Path, api_key: str, manifests: Path) -> tuple[int, 
 def drift_one_twin(db_path: Path, api_key: str, datapoint_id: int) -> None:
     """Edit one twin out of band: new notes, and its tag 'news' taken away."""
     async def drift(client: ClickMeterClient) -> None:
-        await client.update_datapoint(datapoint_id, {"type": "TrackingLink", "notes": "edited"})
+        await edit_datapoint(client, datapoint_id, {"notes": "edited"})
         (news,) = await client.list_tags()  # the account's only tag
         assert (await client.get_tag(news["id"]))["name"] == "news"
         await client.patch_tag_datapoint(news["id"], "remove", datapoint_id)

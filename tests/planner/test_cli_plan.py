@@ -18,7 +18,7 @@ from reconciler.cli import GlobalOptions, cli
 from reconciler.pipeline import build_plan
 from reconciler.reader import read_live_state
 from tests.conftest import run_local
-from tests.planner.support import in_account, record_clicks, run_operations
+from tests.planner.support import edit_datapoint, in_account, record_clicks, run_operations
 
 PASSWORD = "open-sesame-1234"
 CAMPAIGN = """\
@@ -106,8 +106,8 @@ DRIFTS = {
             'url: "https://elsewhere.example.com/" -> "https://shop.example.com/sale"'),
     "notes": ({"notes": "edited"}, 'notes: "edited" -> "April"'),
     "favourite": ({"preferred": False}, "favourite: false -> true"),
-    "pause": ({"status": "Paused"}, 'status: "paused" -> "active"'),
-    "redirect": ({"typeTL": {"redirectType": "TemporaryRedirect"}}, 'redirect: "temporary" -> "permanent"'),
+    "pause": ({"status": 1}, 'status: "paused" -> "active"'),
+    "redirect": ({"typeTL": {"redirectType": 307}}, 'redirect: "temporary" -> "permanent"'),
     "password": ({"typeTL": {"password": "guessed"}}, "password: (sensitive) (changed)"),
     "group move": ({"groupId": "autumn"}, 'group: "autumn" -> "spring"'),
 }
@@ -124,7 +124,7 @@ def test_each_out_of_band_field_edit_is_exactly_that_diff(db_path: Path, api_key
         sale = next(d for d in live.datapoints.values() if d.name == "sale")
         if "groupId" in edit:
             edit["groupId"] = next(g.id for g in live.groups.values() if g.name == edit["groupId"])
-        await client.update_datapoint(sale.id, {"type": "TrackingLink", **edit})
+        await edit_datapoint(client, sale.id, edit)
         return sale.id
     sale_id = in_account(db_path, api_key, edit_sale)
     result = plan(db_path, str(repo), "--detailed-exitcode")
@@ -170,7 +170,8 @@ def test_tag_and_conversion_set_drift_is_exactly_that_diff(db_path: Path, api_ke
     assert document["summary"]["calls"] == 1
 
 
-def test_an_out_of_band_deletion_plans_the_datapoint_again(db_path: Path, api_key: str, repo: Path) -> None:
+def test_an_out_of_band_deletion_is_a_plan_error_since_the_name_cannot_be_reused(
+        db_path: Path, api_key: str, repo: Path) -> None:
     converge(db_path, api_key, repo)
 
     async def delete_beacon(client):
@@ -178,8 +179,14 @@ def test_an_out_of_band_deletion_plans_the_datapoint_again(db_path: Path, api_ke
         await client.delete_datapoint(next(d.id for d in live.datapoints.values() if d.name == "beacon"))
     in_account(db_path, api_key, delete_beacon)
     result = plan(db_path, str(repo), "--detailed-exitcode")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        f"error: {repo}/campaign.yaml:23:11: datapoint beacon: name: 'beacon' was used by a deleted datapoint on "
+        "go.clickmeter.test; deleted datapoints' names cannot be reused; pick another name")
+    (repo / "campaign.yaml").write_text(CAMPAIGN.replace("name: beacon", "name: beacon-2"))
+    result = plan(db_path, str(repo), "--detailed-exitcode")
     assert result.exit_code == 2
-    assert changes_section(result.output)[0] == f" + pixel beacon  [{repo}/campaign.yaml:23:5]"
+    assert changes_section(result.output)[0] == f" + pixel beacon-2  [{repo}/campaign.yaml:23:5]"
 
 
 def test_renamed_from_renames_the_live_link(db_path: Path, api_key: str, repo: Path) -> None:
@@ -198,7 +205,7 @@ def test_only_prune_groups_lose_undeclared_datapoints(db_path: Path, api_key: st
         live = await read_live_state(client)
         autumn = next(g.id for g in live.groups.values() if g.name == "autumn")
         for name, group in (("stray-spring", ids["group:spring"]), ("stray-autumn", autumn), ("loose", None)):
-            await client.create_datapoint({"type": "TrackingLink", "name": name, "groupId": group,
+            await client.create_datapoint({"type": 0, "name": name, "groupId": group,
                                            "typeTL": {"url": "https://shop.example.com/x"}})
     in_account(db_path, api_key, add_strays)
     result = plan(db_path, str(repo))
@@ -268,7 +275,7 @@ def test_a_live_name_on_two_datapoints_is_an_error_naming_both_ids(db_path: Path
                                                                   repo: Path) -> None:
     async def twins(client):
         domain = (await client.create_domain({"name": "go.example.test"}))["id"]
-        made = [await client.create_datapoint({"type": "TrackingLink", "name": "sale", "typeTL": {
+        made = [await client.create_datapoint({"type": 0, "name": "sale", "typeTL": {
             "url": "https://shop.example.com/sale", **({"domainId": domain} if second else {})}})
             for second in (False, True)]
         return [m["id"] for m in made]

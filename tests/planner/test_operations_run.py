@@ -81,10 +81,10 @@ def test_retargeting_scripts_are_set_on_create_and_on_update(db_path: Path, api_
             await client.create_retargeting({"name": name, "script": f"<script>/* {name} */</script>"})
     in_account(db_path, api_key, add_scripts)
     created, converged = plan_and_run(db_path, api_key, campaign(retargeting=frozenset({"site-pixel"})))
-    assert created.operations[-1].body["List"][-1]["typeTL"]["scripts"] == [{"id": 1}]
+    assert created.operations[-1].body["list"][-1]["typeTL"]["scripts"] == [{"id": 1}]
     assert converged.changes == ()
     moved, after = plan_and_run(db_path, api_key, campaign(retargeting=frozenset({"ads-pixel", "site-pixel"})))
     assert [(op.method, op.path, op.body) for op in moved.operations] == [
-        ("POST", "/datapoints/batch", {"List": [{"id": moved.changes[0].id, "type": "TrackingLink",
+        ("POST", "/datapoints/batch", {"list": [{"id": moved.changes[0].id, "type": 0,
                                                  "typeTL": {"scripts": [{"id": 2}, {"id": 1}]}}]})]
     assert after.changes == ()

@@ -37,9 +37,9 @@ def test_empty_account_creates_everything_in_dependency_order() -> None:
         ("datapoint", "create", "spring-pixel"), ("datapoint", "create", "spring-sale")]
     assert calls(plan) == [("POST", "/groups", 1), ("POST", "/conversions", 1), ("POST", "/conversions", 1),
                            ("PUT", "/datapoints/batch", 2)]
-    sale = plan.operations[-1].body["List"][1]
-    assert sale == {"type": "TrackingLink", "name": "spring-sale", "groupId": {"$ref": "group:spring"},
-                    "typeTL": {"url": "https://shop.example.com/spring-sale"},
+    sale = plan.operations[-1].body["list"][1]
+    assert sale == {"type": 0, "name": "spring-sale", "groupId": {"$ref": "group:spring"},
+                    "typeTL": {"url": "https://shop.example.com/spring-sale", "domainId": 1},
                     "tags": [{"name": "news"}, {"name": "spring"}],
                     "firstConversionId": {"$ref": "conversion:buy"},
                     "secondConversionId": {"$ref": "conversion:signup"}}
@@ -62,8 +62,8 @@ def test_converged_state_gives_no_changes_and_no_calls() -> None:
     ("title", "Old", {"title": "Title"}),
     ("notes", None, {"notes": "Notes"}),
     ("favourite", False, {"preferred": True}),
-    ("status", "active", {"status": "Paused"}),
-    ("redirect", "temporary", {"typeTL": {"redirectType": "PermanentRedirect"}}),
+    ("status", "active", {"status": 1}),
+    ("redirect", "temporary", {"typeTL": {"redirectType": 301}}),
 ])
 def test_one_drifted_field_is_exactly_one_diff_and_one_update(field, live_value, wire) -> None:
     declared = {"url": "https://shop.example.com/a", "title": "Title", "notes": "Notes", "favourite": True,
@@ -76,7 +76,7 @@ def test_one_drifted_field_is_exactly_one_diff_and_one_update(field, live_value,
     assert (change.action, change.id) == ("update", 1)
     assert [(d.field, d.before, d.after) for d in change.diffs] == [(field, live_value, declared[field])]
     assert calls(plan) == [("POST", "/datapoints/batch", 1)]
-    assert plan.operations[0].body == {"List": [{"id": 1, "type": "TrackingLink", **wire}]}
+    assert plan.operations[0].body == {"list": [{"id": 1, "type": 0, **wire}]}
 
 
 def test_undeclared_fields_are_left_as_live() -> None:
@@ -93,7 +93,7 @@ def test_group_move_resolves_the_live_group_id() -> None:
     live.datapoints[3].group = "spring"
     plan = plan_changes(desired, live)
     assert [(d.field, d.before, d.after) for d in plan.changes[0].diffs] == [("group", "spring", "autumn")]
-    assert plan.operations[0].body["List"][0]["groupId"] == 2
+    assert plan.operations[0].body["list"][0]["groupId"] == 2
 
 
 def test_tag_set_changes_are_one_patch_per_association_after_creating_the_new_tag() -> None:
@@ -106,8 +106,8 @@ def test_tag_set_changes_are_one_patch_per_association_after_creating_the_new_ta
     assert change.retag_only and plan.summary()["retag"] == 1
     assert [(op.method, op.path, op.params, op.body) for op in plan.operations] == [
         ("POST", "/tags", {}, {"name": "new"}),
-        ("PUT", "/tags/{tagId}/datapoints/patch", {"tagId": 2}, {"Action": "remove", "Id": 3}),
-        ("PUT", "/tags/{tagId}/datapoints/patch", {"tagId": {"$ref": "tag:new"}}, {"Action": "add", "Id": 3}),
+        ("PUT", "/tags/{tagId}/datapoints/patch", {"tagId": 2}, {"action": "remove", "id": 3}),
+        ("PUT", "/tags/{tagId}/datapoints/patch", {"tagId": {"$ref": "tag:new"}}, {"action": "add", "id": 3}),
     ]
 
 
@@ -118,14 +118,14 @@ def test_conversion_links_batch_per_conversion_with_removals_first() -> None:
     live = live_like(desired_state([link(n, conversions=frozenset({"old"})) for n in names],
                                    conversions=[ConversionSpec("old"), ConversionSpec("new")]))
     plan = plan_changes(desired, live)
-    assert [(op.path, op.params, op.body["PatchRequests"][0]["Action"], len(op.items)) for op in plan.operations] == [
+    assert [(op.path, op.params, op.body["patchRequests"][0]["action"], len(op.items)) for op in plan.operations] == [
         ("/conversions/{conversionId}/datapoints/batch/patch", {"conversionId": 1}, "remove", MAX_BATCH),
         ("/conversions/{conversionId}/datapoints/batch/patch", {"conversionId": 1}, "remove", 5),
         ("/conversions/{conversionId}/datapoints/batch/patch", {"conversionId": 2}, "add", MAX_BATCH),
         ("/conversions/{conversionId}/datapoints/batch/patch", {"conversionId": 2}, "add", 5),
     ]
     first = plan.operations[0]
-    assert [r["Id"] for r in first.body["PatchRequests"]] == [live_id for live_id in range(3, 3 + MAX_BATCH)]
+    assert [r["id"] for r in first.body["patchRequests"]] == [live_id for live_id in range(3, 3 + MAX_BATCH)]
 
 
 def test_creates_are_chunked_to_the_batch_limit() -> None:
@@ -142,7 +142,7 @@ def test_renamed_from_keeps_the_id_and_updates_the_name() -> None:
     (change,) = plan.changes
     assert (change.action, change.id, change.previous_name, change.name) == ("rename", 1, "spring-promo",
                                                                                "spring-sale")
-    assert plan.operations[0].body == {"List": [{"id": 1, "type": "TrackingLink", "name": "spring-sale"}]}
+    assert plan.operations[0].body == {"list": [{"id": 1, "type": 0, "name": "spring-sale"}]}
     assert plan.summary()["delete"] == 0
 
 
@@ -181,7 +181,7 @@ def test_only_prune_groups_lose_undeclared_datapoints() -> None:
     plan = plan_changes(desired_state([link("keep", group="owned")], groups=groups), live)
     assert [(c.action, c.name) for c in plan.changes] == [("delete", "stray")]
     assert calls(plan) == [("DELETE", "/datapoints/batch", 1)]
-    assert plan.operations[0].body == {"Entities": [{"id": 4}]}
+    assert plan.operations[0].body == {"entities": [{"id": 4}]}
     assert plan.left_alone == {"": 1, "shared": 1}
     assert plan.at_risk_ids() == [4]
 
@@ -221,7 +221,7 @@ def test_a_password_change_shows_as_changed_and_the_body_holds_a_placeholder() -
     plan = plan_changes(desired, live)
     (diff,) = plan.changes[0].diffs
     assert (diff.field, diff.before, diff.after) == ("password", "(sensitive)", "(sensitive)")
-    assert plan.operations[0].body["List"][0]["typeTL"] == {"password": {"$secret": "A_PASSWORD"}}
+    assert plan.operations[0].body["list"][0]["typeTL"] == {"password": {"$secret": "A_PASSWORD"}}
     assert "hunter2" not in repr(plan.to_document())
     assert not plan_changes(desired, live_like(desired)).has_changes
 
@@ -231,7 +231,8 @@ def test_fingerprints_cover_touched_objects_and_the_names_created() -> None:
     live = live_like(desired_state([link("a"), link("untouched")], groups=[GroupSpec("g")]))
     plan = plan_changes(desired, live)
     assert [(f.kind, f.name, f.id, f.sha256 is None) for f in plan.fingerprints] == [
-        ("datapoint", "a", 2, False), ("datapoint", "b", None, True)]
+        ("datapoint", "a", 2, False), ("datapoint", "b", None, True),
+        ("domain", "go.clickmeter.test", 1, False)]  # b's create names the default domain by id
     moved = dataclasses.replace(live.datapoints[2], notes="edited since")
     live.datapoints[2] = moved
     assert plan_changes(desired, live).fingerprints[0].sha256 != plan.fingerprints[0].sha256
@@ -265,3 +266,17 @@ def test_a_saved_plan_reads_back_from_its_file(tmp_path) -> None:
     write_plan(plan, str(tmp_path / "plan.json"))
     assert read_plan(str(tmp_path / "plan.json")) == plan
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+
+
+def test_a_name_once_used_by_a_deleted_datapoint_is_a_plan_error_at_its_line() -> None:
+    desired = desired_state([link("kept"), link("reused")])
+    live = live_like(desired_state([link("kept")]))
+    live.deleted_datapoints = {("link", "go.clickmeter.test", "reused"), ("link", "elsewhere.example", "kept-elsewhere"),
+                               ("pixel", "go.clickmeter.test", "kept-elsewhere")}
+    with pytest.raises(PlanningError) as raised:
+        plan_changes(desired, live)
+    assert str(raised.value) == (
+        "manifests/links.yaml:2:5: datapoint reused: name: 'reused' was used by a deleted datapoint on "
+        "go.clickmeter.test; deleted datapoints' names cannot be reused; pick another name")
+    other_domain = desired_state([link("kept"), link("kept-elsewhere")])
+    assert [c.name for c in plan_changes(other_domain, live).changes] == ["kept-elsewhere"]  # domain and type differ

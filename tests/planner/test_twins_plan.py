@@ -37,8 +37,8 @@ def test_one_drifted_twin_is_the_one_change_by_id(db_path: Path, api_key: str, t
     item = f"datapoint:sale#{second}"
     assert [(op["method"], op["path"], op["items"], op["creates"]) for op in document["operations"]] == [
         ("POST", "/datapoints/batch", [item], []), ("PUT", "/tags/{tagId}/datapoints/patch", [item], [])]
-    assert document["operations"][0]["body"] == {"List": [{"id": second, "type": "TrackingLink", "notes": "second"}]}
-    assert document["operations"][1]["body"] == {"Action": "add", "Id": second}
+    assert document["operations"][0]["body"] == {"list": [{"id": second, "type": 0, "notes": "second"}]}
+    assert document["operations"][1]["body"] == {"action": "add", "id": second}
     assert {f["id"] for f in document["fingerprints"] if f["kind"] == "datapoint"} == {second}
     assert first not in {c["id"] for c in document["changes"]}
 

@@ -36,7 +36,7 @@ def test_each_pinned_twin_changes_by_its_own_id_and_item() -> None:
         ("update", "twin", first, "links.yaml:1:5"), ("update", "twin", second, "links.yaml:2:5")]
     (batch,) = plan.operations
     assert batch.items == (f"datapoint:twin#{first}", f"datapoint:twin#{second}")
-    assert [entry["id"] for entry in batch.body["List"]] == [first, second]
+    assert [entry["id"] for entry in batch.body["list"]] == [first, second]
 
 
 def test_twins_deleted_from_a_prune_group_are_items_of_their_own_ids() -> None:

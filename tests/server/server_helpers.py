@@ -10,14 +10,14 @@ from openapi_check import checked
 
 
 def link_body(name: str, url: str = "https://shop.example.com/", **fields: Any) -> dict[str, Any]:
-    """A tracking-link body as the documented client sends it."""
+    """A tracking-link body as every published client sends it (numeric enums)."""
     link = {"url": url, **fields.pop("typeTL", {})}
-    return {"type": "TrackingLink", "name": name, "typeTL": link, **fields}
+    return {"type": 0, "name": name, "typeTL": link, **fields}
 
 
 def pixel_body(name: str, **fields: Any) -> dict[str, Any]:
     """A tracking-pixel body."""
-    return {"type": "TrackingPixel", "name": name, **fields}
+    return {"type": 1, "name": name, **fields}
 
 
 async def created_id(client: httpx.AsyncClient, path: str, body: dict[str, Any],

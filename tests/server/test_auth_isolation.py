@@ -68,7 +68,7 @@ async def test_accounts_are_isolated(asgi_client: httpx.AsyncClient,
             await other_client.get("/domains/1")):
         failures_of(response, 404)
     assert (await other_client.request("DELETE", "/datapoints/batch", json={
-        "Entities": [{"id": datapoint_id}]})).json()["results"][0]["status"] == "error"
+        "Entities": [{"id": datapoint_id}]})).json()["results"][0]["status"] == "Error"
 
 
 async def test_same_names_in_two_accounts(asgi_client: httpx.AsyncClient,

@@ -7,6 +7,7 @@ import pytest
 
 from openapi_check import checked_batch, failing_properties
 from reconciler.apishapes import MAX_BATCH
+from reconciler.server.variant import ServiceVariant
 from server_helpers import counted, created_id, datapoint, link_body, listed_ids, pixel_body
 
 pytestmark = pytest.mark.anyio
@@ -25,21 +26,22 @@ async def test_create_batch_with_mixed_items(asgi_client: httpx.AsyncClient) -> 
 
     results = checked_batch(await asgi_client.put("/datapoints/batch", json={"List": items}))
 
-    assert [r["status"] for r in results] == ["ok", "error", "ok", "error", "error"]
+    assert [r["status"] for r in results] == ["Ok", "Error", "Ok", "Error", "Error"]
     assert results[0]["entityData"] == await datapoint(asgi_client, results[0]["result"]["id"])
     assert results[0]["entityData"]["firstConversionId"] == conversion_id
     assert {f["property"] for f in results[1]["errors"]} == {"typeTL.url"}
     assert {f["property"] for f in results[3]["errors"]} == {"firstConversionId"}
-    assert {f["property"] for f in results[4]["errors"]} == {"name"}
-    assert all("result" not in r and "entityData" not in r for r in results if r["status"] == "error")
+    assert {f["property"] for f in results[4]["errors"]} == {"Name"}
+    assert all("result" not in r and "entityData" not in r for r in results if r["status"] == "Error")
     assert await counted(asgi_client, "/datapoints/count") == 2
     assert await counted(asgi_client, "/tags/count") == 1
 
 
+@pytest.mark.parametrize("service_variant", [ServiceVariant.parse("updates=merge")])
 async def test_update_batch_item_by_item(asgi_client: httpx.AsyncClient) -> None:
     first = await created_id(asgi_client, "/datapoints", link_body("first"))
     second = await created_id(asgi_client, "/datapoints", link_body("second"))
-    items = [{"id": first, "title": "renamed", "status": "Paused"},
+    items = [{"id": first, "title": "renamed", "status": 1},
              {"id": second, "name": "first"},
              {"id": 12345, "title": "nobody"},
              {"title": "no id"},
@@ -47,11 +49,12 @@ async def test_update_batch_item_by_item(asgi_client: httpx.AsyncClient) -> None
 
     results = checked_batch(await asgi_client.post("/datapoints/batch", json={"list": items}))
 
-    assert [r["status"] for r in results] == ["ok", "error", "error", "error", "ok"]
+    assert [r["status"] for r in results] == ["Ok", "Error", "Error", "Error", "Ok"]
     assert results[0]["entityData"]["title"] == "renamed"
-    assert results[0]["entityData"]["status"] == "Paused"
-    assert {f["property"] for f in results[1]["errors"]} == {"name"}
-    assert {f["property"] for f in results[2]["errors"]} == {"id"}
+    assert results[0]["entityData"]["status"] == 1
+    assert {f["property"] for f in results[1]["errors"]} == {"Name"}
+    assert results[2]["errors"] == results[3]["errors"] == [{
+        "property": "Id", "errorMessage": "Specified datapoint does not exist.", "code": "0013"}]
     assert (await datapoint(asgi_client, second))["name"] == "second"
     assert (await datapoint(asgi_client, second))["preferred"] is True
 
@@ -63,9 +66,9 @@ async def test_delete_batch(asgi_client: httpx.AsyncClient) -> None:
     results = checked_batch(await asgi_client.request(
         "DELETE", "/datapoints/batch", json={"Entities": [{"id": gone}, {"id": gone}, {"id": 0}]}))
 
-    assert [r["status"] for r in results] == ["ok", "error", "error"]
-    assert results[0]["entityData"]["status"] == "Deleted"
-    assert await listed_ids(asgi_client, "/datapoints") == [kept]
+    assert [r["status"] for r in results] == ["Ok", "Error", "Error"]
+    assert results[0]["entityData"]["status"] == 3
+    assert await listed_ids(asgi_client, "/datapoints", status="active") == [kept]
 
 
 @pytest.mark.parametrize("method, body, prop", [
@@ -83,10 +86,31 @@ async def test_malformed_batches_are_refused_whole(asgi_client: httpx.AsyncClien
     assert await counted(asgi_client, "/datapoints/count") == 0
 
 
+async def test_the_recorded_update_batch_of_a_new_item_is_refused(asgi_client: httpx.AsyncClient) -> None:
+    """gem:datapointtest_test_create_batch: POST updates, so an item without an id is an error."""
+    results = checked_batch(await asgi_client.post("/datapoints/batch", json={"list": [link_body("new")]}))
+
+    assert results == [{"status": "Error", "errors": [{
+        "property": "Id", "errorMessage": "Specified datapoint does not exist.", "code": "0013"}]}]
+    assert await counted(asgi_client, "/datapoints/count") == 0
+
+
+async def test_create_batch_ignores_an_id(asgi_client: httpx.AsyncClient) -> None:
+    """gem:datapointtest_test_save_batch: PUT creates, even for an item carrying an existing id."""
+    first = await created_id(asgi_client, "/datapoints", link_body("first"))
+
+    [result] = checked_batch(await asgi_client.put("/datapoints/batch", json={
+        "list": [{**link_body("second"), "id": first}]}))
+
+    assert result["status"] == "Ok" and result["result"]["id"] != first
+    assert set(result) == {"status", "entityData", "result"}
+    assert result["entityData"]["name"] == "second"
+
+
 async def test_a_full_batch_is_accepted(asgi_client: httpx.AsyncClient) -> None:
     items = [link_body(f"n{i}") for i in range(MAX_BATCH)]
 
     results = checked_batch(await asgi_client.put("/datapoints/batch", json={"List": items}))
 
-    assert {r["status"] for r in results} == {"ok"}
+    assert {r["status"] for r in results} == {"Ok"}
     assert await counted(asgi_client, "/datapoints/count") == MAX_BATCH

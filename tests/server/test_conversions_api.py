@@ -19,20 +19,21 @@ async def conversion(client: httpx.AsyncClient, conversion_id: int) -> dict:
 
 async def test_conversion_crud(asgi_client: httpx.AsyncClient) -> None:
     conversion_id = await created_id(asgi_client, "/conversions", {
-        "name": "signup", "value": 12.5, "protocol": "https", "description": "Account created"})
+        "name": "signup", "value": 12.5, "protocol": 1, "description": "Account created"})
 
     created = await conversion(asgi_client, conversion_id)
-    assert {k: created[k] for k in ("name", "value", "protocol", "description", "deleted")} == \
-        {"name": "signup", "value": 12.5, "protocol": "Https", "description": "Account created",
-         "deleted": False}
+    assert {k: created[k] for k in ("name", "value", "protocol", "description")} == \
+        {"name": "signup", "value": 12.5, "protocol": 1, "description": "Account created"}
+    assert "deleted" not in created and len(created["code"]) == 32
 
-    checked(await asgi_client.post(f"/conversions/{conversion_id}", json={"value": 3}),
+    checked(await asgi_client.post(f"/conversions/{conversion_id}", json={"name": "signup", "value": 3}),
             "POST", "/conversions/{conversionId}")
     updated = await conversion(asgi_client, conversion_id)
-    assert (updated["value"], updated["name"], updated["protocol"]) == (3.0, "signup", "Https")
+    assert set(updated) == {"id", "name", "code", "creationDate", "value"}  # the rest reset
+    assert (updated["value"], updated["name"], updated["code"]) == (3.0, "signup", created["code"])
 
-    assert failing_properties(await asgi_client.post("/conversions", json={"name": "signup"})) \
-        == {"name"}
+    assert failing_properties(await asgi_client.post("/conversions", json={"name": "signup"}), 403) \
+        == {"Name"}
     assert failing_properties(await asgi_client.post("/conversions", json={
         "name": "x", "value": "lots", "protocol": "ftp"})) == {"value", "protocol"}
     assert await listed_ids(asgi_client, "/conversions", textSearch="sign") == [conversion_id]
@@ -48,9 +49,10 @@ async def test_deleting_a_conversion_frees_its_slots(asgi_client: httpx.AsyncCli
 
     assert (await conversion(asgi_client, conversion_id))["deleted"] is True
     assert "firstConversionId" not in await datapoint(asgi_client, linked)
-    assert await listed_ids(asgi_client, "/conversions") == []
+    assert await listed_ids(asgi_client, "/conversions") == [conversion_id]
+    assert await listed_ids(asgi_client, "/conversions", status="active") == []
     assert await listed_ids(asgi_client, "/conversions", status="deleted") == [conversion_id]
-    failures_of(await asgi_client.post(f"/conversions/{conversion_id}", json={"value": 1}), 404)
+    failures_of(await asgi_client.post(f"/conversions/{conversion_id}", json={"name": "c"}), 404)
     await created_id(asgi_client, "/conversions", {"name": "c"})
 
 
@@ -103,7 +105,7 @@ async def test_batch_patch_item_by_item(asgi_client: httpx.AsyncClient) -> None:
     results = checked_batch(await asgi_client.put(
         f"/conversions/{conversion_id}/datapoints/batch/patch", json={"PatchRequests": requests}))
 
-    assert [r["status"] for r in results] == ["ok", "error", "error", "ok", "error"]
+    assert [r["status"] for r in results] == ["Ok", "Error", "Error", "Ok", "Error"]
     assert results[0]["result"] == {"id": first, "uri": f"/datapoints/{first}"}
     assert await listed_ids(asgi_client, f"/conversions/{conversion_id}/datapoints",
                             "/conversions/{conversionId}/datapoints") == [first, second]

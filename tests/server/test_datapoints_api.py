@@ -8,6 +8,8 @@ import pytest
 from openapi_check import checked, failing_properties, failures_of
 from server_helpers import created_id, datapoint, link_body, listed_ids, pixel_body
 
+from reconciler.server.variant import ServiceVariant
+
 pytestmark = pytest.mark.anyio
 
 
@@ -16,23 +18,23 @@ async def test_link_create_answers_every_given_field(asgi_client: httpx.AsyncCli
     conversion_id = await created_id(asgi_client, "/conversions", {"name": "signup", "value": 12.5})
     script_id = await created_id(asgi_client, "/retargeting", {"name": "site-pixel", "script": "<s/>"})
     body = link_body("spring-sale", "https://shop.example.com/spring", title="Spring",
-                     notes="April", preferred=True, status="Paused", groupId=group_id,
+                     notes="April", preferred=True, status=1, groupId=group_id,
                      tags=[{"name": "newsletter"}], thirdConversionId=conversion_id,
-                     typeTL={"redirectType": "PermanentRedirect", "password": "s3cret",
+                     typeTL={"redirectType": 301, "password": "s3cret",
                              "scripts": [{"id": script_id}]})
     datapoint_id = await created_id(asgi_client, "/datapoints", body)
 
     answer = await datapoint(asgi_client, datapoint_id)
 
-    assert answer["name"] == "spring-sale" and answer["type"] == "TrackingLink"
+    assert answer["name"] == "spring-sale" and "type" not in answer  # a link: the default, left out
     assert (answer["title"], answer["notes"], answer["preferred"], answer["status"]) == \
-        ("Spring", "April", True, "Paused")
+        ("Spring", "April", True, 1)
     assert (answer["groupId"], answer["groupName"]) == (group_id, "spring")
     assert [tag["name"] for tag in answer["tags"]] == ["newsletter"]
     assert (answer["thirdConversionId"], answer["thirdConversionName"]) == (conversion_id, "signup")
     assert "firstConversionId" not in answer
-    assert answer["typeTL"] == {"url": "https://shop.example.com/spring", "domainId": 1,
-                                "redirectType": "PermanentRedirect", "password": "s3cret",
+    assert answer["typeTL"] == {"url": "https://shop.example.com/spring", "firstUrl": "", "domainId": 1,
+                                "redirectType": 301, "password": "s3cret",
                                 "scripts": [{"id": script_id, "name": "site-pixel"}]}
     assert answer["trackingCode"] == "http://go.clickmeter.test/spring-sale"
     assert len(answer["creationDate"]) == 14 and answer["creationDate"].isdigit()
@@ -42,29 +44,30 @@ async def test_defaults_of_a_bare_link_and_pixel(asgi_client: httpx.AsyncClient)
     link = await datapoint(asgi_client, await created_id(asgi_client, "/datapoints", link_body("bare")))
     pixel = await datapoint(asgi_client, await created_id(asgi_client, "/datapoints", pixel_body("px")))
 
-    assert (link["status"], link["preferred"], link["tags"]) == ("Active", False, [])
-    assert link["typeTL"]["redirectType"] == "TemporaryRedirect"
-    assert "groupId" not in link and "password" not in link["typeTL"]
-    assert pixel["type"] == "TrackingPixel" and "typeTL" not in pixel and pixel["typeTP"] == {}
+    assert set(link) == {"id", "name", "trackingCode", "tags", "creationDate", "typeTL"}
+    assert link["tags"] == [] and link["typeTL"]["redirectType"] == 307
+    assert set(link["typeTL"]) == {"url", "firstUrl", "redirectType", "domainId"}
+    assert pixel["type"] == 1 and "typeTL" not in pixel and "typeTP" not in pixel
 
 
 async def test_lenient_keys_enums_and_trailing_slash(asgi_client: httpx.AsyncClient) -> None:
     body = {"TYPE": 0, "Name": "php-client", "TypeTl": {"URL": "http://php.example.com",
                                                         "RedirectType": 307}, "Preferred": "true"}
     answer = checked(await asgi_client.post("/datapoints/", json=body), "POST", "/datapoints")
-    pixel_id = await created_id(asgi_client, "/datapoints", {"type": "trackingpixel", "name": "p"})
+    pixel_id = await created_id(asgi_client, "/datapoints", {"type": "1", "name": "p"})
 
     stored = await datapoint(asgi_client, answer["id"])
 
-    assert (stored["type"], stored["preferred"]) == ("TrackingLink", True)
-    assert stored["typeTL"]["redirectType"] == "TemporaryRedirect"
-    assert (await datapoint(asgi_client, pixel_id))["type"] == "TrackingPixel"
+    assert ("type" not in stored, stored["preferred"]) == (True, True)
+    assert stored["typeTL"]["redirectType"] == 307
+    assert (await datapoint(asgi_client, pixel_id))["type"] == 1
     redirect_301 = link_body("permanent", typeTL={"redirectType": 301})
     stored_301 = await datapoint(asgi_client, await created_id(asgi_client, "/datapoints", redirect_301))
-    assert stored_301["typeTL"]["redirectType"] == "PermanentRedirect"
+    assert stored_301["typeTL"]["redirectType"] == 301
 
 
-async def test_update_replaces_given_fields_and_keeps_the_rest(asgi_client: httpx.AsyncClient) -> None:
+@pytest.mark.parametrize("service_variant", [ServiceVariant.parse("updates=merge")])
+async def test_merging_update_writes_given_fields_and_keeps_the_rest(asgi_client: httpx.AsyncClient) -> None:
     conversion_id = await created_id(asgi_client, "/conversions", {"name": "buy"})
     script_id = await created_id(asgi_client, "/retargeting", {"name": "audience"})
     datapoint_id = await created_id(asgi_client, "/datapoints", link_body(
@@ -84,6 +87,29 @@ async def test_update_replaces_given_fields_and_keeps_the_rest(asgi_client: http
     assert stored["typeTL"]["scripts"] == [{"id": script_id, "name": "audience"}]
 
 
+async def test_replacing_update_resets_what_the_body_leaves_out(asgi_client: httpx.AsyncClient) -> None:
+    conversion_id = await created_id(asgi_client, "/conversions", {"name": "buy"})
+    group_id = await created_id(asgi_client, "/groups", {"name": "g"})
+    datapoint_id = await created_id(asgi_client, "/datapoints", link_body(
+        "promo", title="Old", notes="gone", preferred=True, status=1, groupId=group_id,
+        tags=["kept"], firstConversionId=conversion_id,
+        typeTL={"redirectType": 301, "password": "pw"}))
+
+    checked(await asgi_client.post(f"/datapoints/{datapoint_id}", json={
+        "type": 0, "name": "promo", "typeTL": {"url": "https://new.example.com/"}}),
+        "POST", "/datapoints/{id}")
+
+    stored = await datapoint(asgi_client, datapoint_id)
+    assert set(stored) == {"id", "name", "trackingCode", "tags", "creationDate", "typeTL",
+                           "firstConversionId", "firstConversionName"}
+    assert [tag["name"] for tag in stored["tags"]] == ["kept"]
+    assert stored["typeTL"] == {"url": "https://new.example.com/", "firstUrl": "",
+                                "redirectType": 307, "domainId": 1}
+    without_name = await asgi_client.post(f"/datapoints/{datapoint_id}", json={"title": "x"})
+    assert failing_properties(without_name) == {"name", "typeTL.url"}
+
+
+@pytest.mark.parametrize("service_variant", [ServiceVariant.parse("updates=merge")])
 async def test_update_can_clear_the_group_and_domain_and_rename(asgi_client: httpx.AsyncClient) -> None:
     group_id = await created_id(asgi_client, "/groups", {"name": "g"})
     datapoint_id = await created_id(asgi_client, "/datapoints", link_body("a", groupId=group_id))
@@ -102,25 +128,40 @@ async def test_update_can_clear_the_group_and_domain_and_rename(asgi_client: htt
 async def test_type_cannot_change(asgi_client: httpx.AsyncClient) -> None:
     datapoint_id = await created_id(asgi_client, "/datapoints", link_body("fixed"))
 
-    response = await asgi_client.post(f"/datapoints/{datapoint_id}", json={"type": "TrackingPixel"})
+    response = await asgi_client.post(f"/datapoints/{datapoint_id}", json={**link_body("fixed"), "type": 1})
 
     assert failing_properties(response) == {"type"}
 
 
-async def test_name_unique_per_domain_among_live_datapoints(asgi_client: httpx.AsyncClient) -> None:
+NAME_USED = {"errors": [{"property": "Name", "errorMessage": "Specified name is alread used.",
+                         "code": "0013"}]}
+
+
+async def test_a_used_name_is_the_recorded_403_per_domain(asgi_client: httpx.AsyncClient) -> None:
     domain_id = await created_id(asgi_client, "/domains", {"name": "go.example.test"})
-    first = await created_id(asgi_client, "/datapoints", link_body("same"))
+    await created_id(asgi_client, "/datapoints", link_body("same"))
     await created_id(asgi_client, "/datapoints", link_body("same", typeTL={"domainId": domain_id}))
 
     clash = await asgi_client.post("/datapoints", json=link_body("same"))
-    assert failing_properties(clash) == {"name"}
-    rename_clash = await asgi_client.post(
-        f"/datapoints/{await created_id(asgi_client, '/datapoints', link_body('other'))}",
-        json={"name": "same"})
-    assert failing_properties(rename_clash) == {"name"}
+    other = await created_id(asgi_client, '/datapoints', link_body('other'))
+    rename_clash = await asgi_client.post(f"/datapoints/{other}", json=link_body("same"))
 
+    assert (clash.status_code, clash.json()) == (403, NAME_USED)
+    assert (rename_clash.status_code, rename_clash.json()) == (403, NAME_USED)
+
+
+async def test_a_deleted_links_name_can_never_be_used_again(asgi_client: httpx.AsyncClient) -> None:
+    first = await created_id(asgi_client, "/datapoints", link_body("once"))
+    other = await created_id(asgi_client, "/datapoints", link_body("other"))
     checked(await asgi_client.delete(f"/datapoints/{first}"), "DELETE", "/datapoints/{id}")
-    await created_id(asgi_client, "/datapoints", link_body("same"))
+
+    recreate = await asgi_client.post("/datapoints", json=link_body("once"))
+    rename = await asgi_client.post(f"/datapoints/{other}", json=link_body("once"))
+    batch = (await asgi_client.put("/datapoints/batch", json={"List": [link_body("once")]})).json()
+
+    assert (recreate.status_code, recreate.json()) == (403, NAME_USED)
+    assert (rename.status_code, rename.json()) == (403, NAME_USED)
+    assert batch["results"] == [{"status": "Error", "errors": NAME_USED["errors"]}]
 
 
 async def test_a_pixel_may_share_a_links_name_but_not_another_pixels(
@@ -130,19 +171,20 @@ async def test_a_pixel_may_share_a_links_name_but_not_another_pixels(
 
     clash = await asgi_client.post("/datapoints", json=pixel_body("shared"))
 
-    assert failing_properties(clash) == {"name"}
+    assert failing_properties(clash, 403) == {"Name"}
 
 
-async def test_delete_hides_but_keeps_readable_and_unwritable(asgi_client: httpx.AsyncClient) -> None:
+async def test_delete_keeps_it_listed_readable_and_unwritable(asgi_client: httpx.AsyncClient) -> None:
     datapoint_id = await created_id(asgi_client, "/datapoints", link_body("gone"))
 
     answer = checked(await asgi_client.delete(f"/datapoints/{datapoint_id}"), "DELETE",
                      "/datapoints/{id}")
 
     assert answer["id"] == datapoint_id
-    assert (await datapoint(asgi_client, datapoint_id))["status"] == "Deleted"
-    assert await listed_ids(asgi_client, "/datapoints") == []
+    assert (await datapoint(asgi_client, datapoint_id))["status"] == 3
+    assert await listed_ids(asgi_client, "/datapoints") == [datapoint_id]
     assert await listed_ids(asgi_client, "/datapoints", status="deleted") == [datapoint_id]
+    assert await listed_ids(asgi_client, "/datapoints", status="active") == []
     for response in (await asgi_client.post(f"/datapoints/{datapoint_id}", json={"title": "x"}),
                      await asgi_client.delete(f"/datapoints/{datapoint_id}"),
                      await asgi_client.put(f"/datapoints/{datapoint_id}/favourite"),
@@ -157,7 +199,7 @@ async def test_favourite_toggles_and_notes_replace(asgi_client: httpx.AsyncClien
     checked(await asgi_client.put(f"{path}/favourite"), "PUT", "/datapoints/{id}/favourite")
     assert (await datapoint(asgi_client, datapoint_id))["preferred"] is True
     checked(await asgi_client.put(f"{path}/favourite"), "PUT", "/datapoints/{id}/favourite")
-    assert (await datapoint(asgi_client, datapoint_id))["preferred"] is False
+    assert "preferred" not in await datapoint(asgi_client, datapoint_id)
 
     checked(await asgi_client.put(f"{path}/notes", json={"Text": "from the notes call"}),
             "PUT", "/datapoints/{id}/notes")

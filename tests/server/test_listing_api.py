@@ -23,7 +23,7 @@ async def catalogue(asgi_client: httpx.AsyncClient) -> dict[str, int]:
         "alpha": await created_id(asgi_client, "/datapoints", link_body(
             "alpha", title="Summer offer", tags=["sale", "email"], preferred=True)),
         "beta": await created_id(asgi_client, "/datapoints", link_body(
-            "beta", "https://docs.example.com/", tags=["sale"], status="Paused")),
+            "beta", "https://docs.example.com/", tags=["sale"], status=1)),
         "gamma": await created_id(asgi_client, "/datapoints", link_body("gamma", notes="50% off")),
         "pixel": await created_id(asgi_client, "/datapoints", pixel_body("pixel", tags=["email"])),
     }

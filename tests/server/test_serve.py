@@ -59,7 +59,7 @@ def test_given_keys_are_accounts_and_are_not_printed(tmp_path: Path) -> None:
         answers = {key: httpx.get(f"{url}/datapoints/count", headers={AUTH_HEADER: key}).status_code
                    for key in ("key-one", "key-two", "key-three")}
         created = httpx.post(f"{url}/datapoints", headers={AUTH_HEADER: "key-one"}, json={
-            "type": "TrackingLink", "name": "spring", "typeTL": {"url": "https://shop.example.com/"}})
+            "type": 0, "name": "spring", "typeTL": {"url": "https://shop.example.com/"}})
         click = httpx.get(f"{url}/go.clickmeter.test/spring")
 
     assert answers == {"key-one": 200, "key-two": 200, "key-three": 401}
@@ -121,7 +121,7 @@ def test_throttling_over_http_answers_429_then_recovers(tmp_path: Path) -> None:
             recovered = client.get("/datapoints/count")
 
     assert (first.status_code, refused.status_code, recovered.status_code) == (200, 429, 200)
-    assert refused.json()[0]["code"] == "too_many_requests"
+    assert refused.json()["errors"][0]["code"] == "too_many_requests"
 
 
 def test_faults_over_http_are_5xx_answers_and_dropped_connections(tmp_path: Path) -> None:
@@ -161,3 +161,29 @@ def test_ctrl_c_during_plan_is_one_line_and_exit_1(tmp_path: Path) -> None:
 
     assert plan.returncode == 1
     assert err.strip().splitlines() == ["error: interrupted"]
+
+
+def test_variant_switches_over_http(tmp_path: Path) -> None:
+    switches = ("--no-expand", "--updates", "merge", "--text-enums", "accept", "--counts", "without-deleted")
+    with serving(tmp_path / "local.db", "--api-key", "k", *switches) as (url, _), \
+            httpx.Client(base_url=url, headers={AUTH_HEADER: "k"}) as client:
+        created = client.post("/datapoints", json={
+            "type": "TrackingLink", "name": "a", "title": "kept", "typeTL": {"url": "https://a.example/"}})
+        client.post(f"/datapoints/{created.json()['id']}", json={"notes": "merged"})
+        stored = client.get(f"/datapoints/{created.json()['id']}").json()
+        client.delete(f"/datapoints/{created.json()['id']}")
+        count = client.get("/datapoints/count").json()
+        listed = client.get("/datapoints", params={"_expand": "true"}).json()
+
+    assert (created.status_code, stored["title"], stored["notes"]) == (200, "kept", "merged")
+    assert count == {"count": 0}
+    assert listed == {"entities": [{"id": created.json()["id"], "uri": f"/datapoints/{created.json()['id']}"}]}
+
+
+def test_serve_help_documents_every_switch() -> None:
+    shown = subprocess.run([sys.executable, "-m", "reconciler", "serve", "--help"], cwd=REPO,
+                           capture_output=True, text=True, check=True).stdout
+
+    for switch in ("--no-expand", "--updates [replace|merge]", "--text-enums [accept|reject]",
+                   "--counts [with-deleted|without-deleted]"):
+        assert switch in shown

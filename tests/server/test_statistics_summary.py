@@ -1,4 +1,4 @@
-"""The datapoints summary: paging, entityData exactly as GET /datapoints/{id}, sorting, filters."""
+"""The datapoints and groups summaries: paging, entityData as recorded, sorting, filters."""
 
 from __future__ import annotations
 
@@ -40,13 +40,58 @@ async def test_pages_cover_every_datapoint_once_with_its_full_body(client: httpx
 
     pages = [await summary(client, offset=offset, limit=10) for offset in (0, 10, 20, 30)]
 
-    assert [(p["count"], p["offset"], p["limit"], len(p["result"])) for p in pages] == \
-        [(24, 0, 10, 10), (24, 10, 10, 10), (24, 20, 10, 4), (24, 30, 10, 0)]
+    assert [(p["count"], p["limit"], len(p["result"])) for p in pages] == \
+        [(24, 10, 10), (24, 10, 10), (24, 10, 4), (24, 10, 0)]
     results = [item for page in pages for item in page["result"]]
     assert [int(item["entityId"]) for item in results] == ids
     for item in results:
-        assert item["entityData"] == await datapoint(client, int(item["entityId"]))
-    assert results[4]["entityData"]["typeTL"]["password"] == "pw"
+        whole = await datapoint(client, int(item["entityId"]))
+        assert item["entityData"] == summary_of(whole)
+    assert all("pw" not in str(item) for item in results)
+
+
+def summary_of(whole: dict[str, Any]) -> dict[str, Any]:
+    """What gem:aggregatedstattest_test_datapoints_summary shows of a live datapoint."""
+    expected = {"datapointId": whole["id"], "datapointName": whole["name"],
+                "datapointTitle": whole.get("title"),
+                "datapointType": ["TrackingLink", "TrackingPixel"][whole.get("type", 0)],
+                "creationDate": whole["creationDate"], "tags": whole["tags"],
+                "isPrivateShared": True, "trackingCode": whole["trackingCode"]}
+    expected |= {key: whole[key] for key in ("groupId", "groupName", "notes") if key in whole}
+    if "typeTL" in whole:
+        expected["destinationUrl"] = whole["typeTL"]["url"]
+    return expected
+
+
+async def test_a_deleted_datapoints_summary_has_its_status_and_no_sharing(client: httpx.AsyncClient) -> None:
+    gone = await created_id(client, "/datapoints", link_body("gone", notes="n"))
+    await client.delete(f"/datapoints/{gone}")
+
+    [row] = (await summary(client))["result"]
+
+    assert set(row["entityData"]) == {"datapointId", "datapointName", "datapointTitle",
+                                      "datapointType", "creationDate", "destinationUrl", "tags",
+                                      "trackingCode", "status", "notes"}
+    assert (row["entityData"]["status"], row["entityData"]["datapointType"]) == (3, "TrackingLink")
+
+
+async def test_groups_summary_rows_as_recorded(client: httpx.AsyncClient) -> None:
+    empty = await created_id(client, "/groups", {"name": "empty"})
+    favourite = await created_id(client, "/groups", {"name": "fav", "preferred": True, "tags": ["t"]})
+    await created_id(client, "/datapoints", link_body("in-fav", groupId=favourite))
+    gone = await created_id(client, "/groups", {"name": "gone"})
+    await client.delete(f"/groups/{gone}")
+
+    answer = checked(await client.get("/aggregated/summary/groups", params={"timeFrame": "last7"}),
+                     "GET", "/aggregated/summary/groups")
+
+    assert (answer["count"], answer["limit"]) == (3, 20)
+    rows = {row["entityData"]["groupName"]: row["entityData"] for row in answer["result"]}
+    assert set(rows["empty"]) == {"groupId", "groupName", "creationDate", "tags", "isPrivateShared"}
+    assert (rows["fav"]["linksCount"], rows["fav"]["groupFavourite"]) == (1, True)
+    assert [tag["name"] for tag in rows["fav"]["tags"]] == ["t"]
+    assert rows["gone"]["deleted"] is True and "isPrivateShared" not in rows["gone"]
+    assert [row["entityId"] for row in answer["result"]] == [str(empty), str(favourite), str(gone)]
 
 
 async def test_sorted_by_a_statistic_and_by_a_datapoint_field(client: httpx.AsyncClient) -> None:
@@ -60,10 +105,10 @@ async def test_sorted_by_a_statistic_and_by_a_datapoint_field(client: httpx.Asyn
     by_uniques = await summary(client, sortBy="uniqueclicks", sortDirection="asc")
     by_name = await summary(client, sortBy="name")
 
-    assert [(r["entityData"]["name"], r["totalClicks"]) for r in by_clicks["result"]] == \
+    assert [(r["entityData"]["datapointName"], r["totalClicks"]) for r in by_clicks["result"]] == \
         [("busy", 3), ("medium", 2), ("quiet", 0)]
-    assert [r["entityData"]["name"] for r in by_uniques["result"]] == ["quiet", "medium", "busy"]
-    assert [r["entityData"]["name"] for r in by_name["result"]] == ["busy", "medium", "quiet"]
+    assert [r["entityData"]["datapointName"] for r in by_uniques["result"]] == ["quiet", "medium", "busy"]
+    assert [r["entityData"]["datapointName"] for r in by_name["result"]] == ["busy", "medium", "quiet"]
     assert by_clicks["result"][0]["entityId"] == str(ids["busy"])
     assert "lastHitDate" not in by_clicks["result"][2]
     assert failing_properties(await client.get(SUMMARY, params={
@@ -75,7 +120,7 @@ async def test_filters(client: httpx.AsyncClient) -> None:
     grouped = await created_id(client, "/datapoints", link_body("grouped-sale", groupId=group))
     starred = await created_id(client, "/datapoints", link_body("starred", preferred=True,
                                                                 tags=[{"name": "vip"}]))
-    paused = await created_id(client, "/datapoints", link_body("resting", status="Paused"))
+    paused = await created_id(client, "/datapoints", link_body("resting", status=1))
     pixel = await created_id(client, "/datapoints", pixel_body("opens"))
     deleted = await created_id(client, "/datapoints", link_body("gone"))
     await client.delete(f"/datapoints/{deleted}")
@@ -83,12 +128,13 @@ async def test_filters(client: httpx.AsyncClient) -> None:
     async def ids(path: str = SUMMARY, **params: Any) -> list[int]:
         return [int(r["entityId"]) for r in (await summary(client, path, **params))["result"]]
 
-    assert await ids() == [grouped, starred, paused, pixel]
+    assert await ids() == [grouped, starred, paused, pixel, deleted]
+    assert await ids(status="all") == [grouped, starred, paused, pixel, deleted]
     assert await ids(type="tp") == [pixel]
     assert await ids(type="tl", status="paused") == [paused]
     assert await ids(status="deleted") == [deleted]
     assert await ids(favourite="true") == [starred]
-    assert await ids(favourite="false") == [grouped, paused, pixel]
+    assert await ids(favourite="false") == [grouped, paused, pixel, deleted]
     assert await ids(tag="vip") == [starred]
     assert await ids(groupId=str(group)) == [grouped]
     assert await ids(textSearch="SALE") == [grouped]
@@ -125,24 +171,3 @@ async def test_paging_limits(client: httpx.AsyncClient) -> None:
     for limit in ("0", "101"):
         assert failing_properties(await client.get(SUMMARY, params={
             "timeFrame": "today", "limit": limit})) == {"limit"}
-
-
-async def test_a_page_gives_each_datapoint_its_own_tags_conversions_and_scripts(
-        client: httpx.AsyncClient) -> None:
-    goals = [await created_id(client, "/conversions", {"name": f"goal-{n}"}) for n in range(3)]
-    scripts = [await created_id(client, "/retargeting", {"name": f"pixel-{n}"}) for n in range(2)]
-    await created_id(client, "/datapoints", link_body(
-        "both", tags=[{"name": "b"}, {"name": "a"}], firstConversionId=goals[2], thirdConversionId=goals[0],
-        typeTL={"scripts": [{"id": scripts[1]}, {"id": scripts[0]}]}))
-    await created_id(client, "/datapoints", link_body("bare"))
-    await created_id(client, "/datapoints", pixel_body("opens", tags=[{"name": "a"}], secondConversionId=goals[1]))
-
-    bodies = {r["entityData"]["name"]: r["entityData"] for r in (await summary(client))["result"]}
-
-    assert [tag["name"] for tag in bodies["both"]["tags"]] == ["b", "a"]  # tag ids in creation order
-    assert (bodies["both"]["firstConversionName"], bodies["both"]["thirdConversionName"]) == ("goal-2", "goal-0")
-    assert [s["name"] for s in bodies["both"]["typeTL"]["scripts"]] == ["pixel-1", "pixel-0"]
-    assert bodies["bare"]["tags"] == [] and bodies["bare"]["typeTL"]["scripts"] == []
-    assert not any(key.endswith("ConversionId") for key in bodies["bare"])
-    assert [tag["name"] for tag in bodies["opens"]["tags"]] == ["a"]
-    assert bodies["opens"]["secondConversionId"] == goals[1] and "typeTL" not in bodies["opens"]

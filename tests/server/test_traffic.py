@@ -36,7 +36,7 @@ async def test_a_link_redirects_per_its_type_and_records_the_click(db_path: Path
     async with clocked_client(db_path, api_key, clock) as client:
         temporary = await created_id(client, "/datapoints", link_body("spring", "https://shop.example.com/a"))
         permanent = await created_id(client, "/datapoints", link_body(
-            "summer", "https://shop.example.com/b", typeTL={"redirectType": "PermanentRedirect"}))
+            "summer", "https://shop.example.com/b", typeTL={"redirectType": 301}))
 
         first = await visit(client, "/go.clickmeter.test/spring?utm=mail", referer="https://news.example/x",
                             accept_language="en-GB,en;q=0.8")
@@ -69,7 +69,7 @@ async def test_the_domain_id_works_as_the_domain_name_does(db_path: Path, api_ke
 async def test_paused_deleted_and_unknown_links_answer_404_and_record_nothing(
         db_path: Path, api_key: str) -> None:
     async with clocked_client(db_path, api_key, SettableClock(NOW)) as client:
-        paused = await created_id(client, "/datapoints", link_body("paused", status="Paused"))
+        paused = await created_id(client, "/datapoints", link_body("paused", status=1))
         deleted = await created_id(client, "/datapoints", link_body("gone"))
         assert (await client.delete(f"/datapoints/{deleted}")).status_code == 200
 
@@ -110,7 +110,7 @@ async def test_a_protected_link_wants_its_password_by_query_or_basic_auth(
 async def test_a_pixel_answers_a_gif_and_records_a_view(db_path: Path, api_key: str) -> None:
     async with clocked_client(db_path, api_key, SettableClock(NOW)) as client:
         pixel = await created_id(client, "/datapoints", pixel_body("open-tracker"))
-        paused = await created_id(client, "/datapoints", pixel_body("paused-tracker", status="Paused"))
+        paused = await created_id(client, "/datapoints", pixel_body("paused-tracker", status=1))
         link = await created_id(client, "/datapoints", link_body("a-link"))
 
         answer = await visit(client, f"/pixel/{pixel}")

@@ -84,14 +84,14 @@ datapoints:
 
 async def create_datapoints(client: ClickMeterClient, signup_id: int) -> dict[str, int]:
     """The scenario's links and pixels, in one batch; their ids by name."""
-    links = [{"type": "TrackingLink", "name": name, "title": name,
-              "typeTL": {"url": f"https://shop.example.com/{name}", "redirectType": "TemporaryRedirect"},
+    links = [{"type": 0, "name": name, "title": name,
+              "typeTL": {"url": f"https://shop.example.com/{name}", "redirectType": 307},
               **({"firstConversionId": signup_id} if name == "spring-sale" else {})}
              for name in LINKS]
-    pixels = [{"type": "TrackingPixel", "name": name, "title": name} for name in PIXELS]
+    pixels = [{"type": 1, "name": name, "title": name} for name in PIXELS]
     results = await client.create_datapoints_batch(links + pixels)
-    assert all(result["status"] == "ok" for result in results), results
-    return {name: result["result"]["id"] for name, result in zip(LINKS + PIXELS, results)}
+    assert all(result.ok for result in results), results
+    return {name: result.id for name, result in zip(LINKS + PIXELS, results)}
 
 
 async def record_traffic(app: Starlette, clock: SettableClock, ids: dict[str, int], signup_id: int) -> None:
@@ -116,7 +116,7 @@ async def seed_scenario(app: Starlette, clock: SettableClock, api_key: str) -> d
     """The scenario's account on `app`: a conversion, the datapoints, the traffic."""
     async with ClickMeterClient("http://local", api_key, transport=httpx.ASGITransport(app=app)) as client:
         signup = await client.create_conversion({"name": "signup", "value": SIGNUP_VALUE,
-                                                 "protocol": "Https", "code": "signup"})
+                                                 "protocol": 1, "code": "signup"})
         ids = await create_datapoints(client, signup["id"])
     await record_traffic(app, clock, ids, signup["id"])
     return ids

@@ -154,7 +154,7 @@ def test_a_link_password_never_reaches_the_output(
     async def create_protected_link() -> None:
         async with ClickMeterClient("http://local", api_key,
                                     transport=httpx.ASGITransport(app=clocked_app)) as client:
-            await client.create_datapoint({"type": "TrackingLink", "name": "members", "title": "members",
+            await client.create_datapoint({"type": 0, "name": "members", "title": "members",
                                            "typeTL": {"url": "https://shop.example.com/members",
                                                       "password": secret}})
 

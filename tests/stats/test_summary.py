@@ -83,7 +83,7 @@ async def test_the_summary_pages_through_every_live_datapoint(
     names = [f"bulk-{index:03d}" for index in range(MAX_LIMIT + 30)]
     for start in range(0, len(names), MAX_BATCH):
         await stats_client.create_datapoints_batch([
-            {"type": "TrackingLink", "name": name, "typeTL": {"url": f"https://shop.example.com/{name}"}}
+            {"type": 0, "name": name, "typeTL": {"url": f"https://shop.example.com/{name}"}}
             for name in names[start:start + MAX_BATCH]])
     specs = [DatapointSpec(name) for name in [*names, "bulk-missing"]]
     stats_client.calls.clear()

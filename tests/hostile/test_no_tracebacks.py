@@ -58,7 +58,7 @@ def test_an_id_of_5000_digits_is_clipped_in_its_problem(tmp_path: Path, db_path:
 
 
 @pytest.mark.parametrize(("edit", "message"), [
-    (lambda operation: operation["body"]["List"][0].update(password={"$secret": []}),
+    (lambda operation: operation["body"]["list"][0].update(password={"$secret": []}),
      "operation 1: a $ref or $secret placeholder must be the only key of its object and name a text"),
     (lambda operation: operation.update(items="datapoint:sale"),
      "operations[0].items: 'datapoint:sale' is not of type 'array'"),

@@ -24,6 +24,7 @@ from reconciler.apishapes import AUTH_HEADER
 from reconciler.cli import cli
 from reconciler.server.app import create_app
 from reconciler.server.db import register_account
+from reconciler.clickmeter.target import LOCAL_SERVICE_VARIABLE, local_service_variant
 from reconciler.server.variant import ServiceVariant
 
 TEST_API_KEY = "test-key-0123456789abcdef"
@@ -45,6 +46,33 @@ def api_key(db_path: Path) -> str:
     """An API key registered in `db_path`."""
     register_account(db_path, TEST_API_KEY)
     return TEST_API_KEY
+
+
+SERVICE_VARIANTS = ("default", "no-expand", "updates=merge", "text-enums=accept",
+                    "counts=without-deleted", "no-expand,updates=merge,counts=without-deleted")
+"""Every plausible live service the end-to-end tests run against (`ServiceVariant` tokens)."""
+
+
+@pytest.fixture(params=SERVICE_VARIANTS)
+def local_service(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> ServiceVariant:
+    """One of `SERVICE_VARIANTS`, for the local target (`CLICKMETER_LOCAL_SERVICE`) and for the
+    apps that tests make (`local_service_variant()`). A folder's conftest makes it autouse."""
+    monkeypatch.setenv(LOCAL_SERVICE_VARIABLE, request.param)
+    return ServiceVariant.parse(request.param)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `default_service_only` (the long fault runs: the suite's time) run on the
+    default service alone; every other end-to-end test covers each of `SERVICE_VARIANTS`."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        variant = callspec.params.get("local_service", "default") if callspec else "default"
+        other = variant != "default" and item.get_closest_marker("default_service_only")
+        (drop if other else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture
@@ -106,5 +134,5 @@ def serving_app(app: Starlette, *, lifespan: str = "on", log_level: str = "warni
 @pytest.fixture
 def live_server(db_path: Path, api_key: str) -> Iterator[str]:
     """A real uvicorn server for `db_path` on 127.0.0.1 in a thread; yields its base URL."""
-    with serving_app(create_app(db_path)) as url:
+    with serving_app(create_app(db_path, variant=local_service_variant())) as url:
         yield url

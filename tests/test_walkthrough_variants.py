@@ -18,14 +18,12 @@ from reconciler.cli import cli
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.server.app import create_app
 from reconciler.server.variant import ServiceVariant
-from tests.conftest import serving_app
+from tests.conftest import SERVICE_VARIANTS, serving_app
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-VARIANTS = ["default", "no-expand", "updates=merge", "no-expand,updates=merge,text-enums=accept",
-            "counts=without-deleted", "no-expand,counts=without-deleted"]
 
 
-@pytest.fixture(params=VARIANTS)
+@pytest.fixture(params=SERVICE_VARIANTS)
 def served(request: pytest.FixtureRequest, db_path: Path) -> Iterator[str]:
     with serving_app(create_app(db_path, variant=ServiceVariant.parse(request.param))) as url:
         yield url

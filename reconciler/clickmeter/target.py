@@ -26,9 +26,13 @@ from reconciler.clickmeter.errors import (
 
 if TYPE_CHECKING:  # the CLI imports this module: no import cycle at run time
     from reconciler.cli import GlobalOptions
+    from reconciler.server.variant import ServiceVariant
 
 LOCAL = "local"
 API_KEY_VARIABLE = "CLICKMETER_API_KEY"
+LOCAL_SERVICE_VARIABLE = "CLICKMETER_LOCAL_SERVICE"
+"""Which plausible live service the local target imitates (`serve`'s switches as one token,
+e.g. `no-expand,updates=merge`): to rehearse against each way the unknowns may fall."""
 REMOTE_DEFAULT_RATE = 10.0
 LOCAL_BASE_URL = "http://local"
 DROPPED_CONNECTION = ("RemoteProtocolError", "ReadError")
@@ -87,9 +91,10 @@ async def _local_client(options: GlobalOptions, **client_options: Any) -> AsyncI
     from reconciler.server.db import default_account_key
 
     db_path = Path(options.local_db)
+    variant = local_service_variant()
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        app = create_app(db_path)
+        app = create_app(db_path, variant=variant)
         api_key = default_account_key(db_path)
     except (OSError, sqlite3.Error) as error:
         raise TargetError(f"--local-db {db_path}: cannot open the local account ({error})") from None
@@ -101,6 +106,16 @@ async def _local_client(options: GlobalOptions, **client_options: Any) -> AsyncI
             yield client
     finally:
         app.state.store.close()  # ASGITransport runs no lifespan, so close it here
+
+
+def local_service_variant() -> ServiceVariant:
+    """The local target's service variant, from `CLICKMETER_LOCAL_SERVICE` (default: the default service)."""
+    from reconciler.server.variant import ServiceVariant, VariantError
+
+    try:
+        return ServiceVariant.parse(os.environ.get(LOCAL_SERVICE_VARIABLE, ""))
+    except VariantError as error:
+        raise TargetError(f"{LOCAL_SERVICE_VARIABLE}: {error}") from None
 
 
 def _remote_client(options: GlobalOptions, **client_options: Any) -> ClickMeterClient:

@@ -22,6 +22,7 @@ import httpx
 from reconciler.applying import execute_plan
 from reconciler.apishapes import TRACKING_LINK, TRACKING_PIXEL
 from reconciler.clickmeter.client import ClickMeterClient
+from reconciler.clickmeter.target import local_service_variant
 from reconciler.executor import Outcome
 from reconciler.model import (
     PIXEL, ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Secret, Settings,
@@ -72,7 +73,7 @@ async def account(db_path: Path, api_key: str, lost_answers: float = 0.0, lost_a
     """A client (at `client_rate` requests/s) of the in-process server on `db_path`; `app_options`
     go to `create_app` (rate, latency_ms, fault_rate, fault_seed), `lost_answers` to
     `AnswersLostAfterWrites`."""
-    app = create_app(db_path, **app_options)
+    app = create_app(db_path, variant=local_service_variant(), **app_options)
     served = AnswersLostAfterWrites(app, lost_answers, lost_as, seed) if lost_answers else app
     try:
         async with ClickMeterClient("http://local", api_key, transport=httpx.ASGITransport(app=served),
@@ -86,7 +87,7 @@ async def account(db_path: Path, api_key: str, lost_answers: float = 0.0, lost_a
 def serving(db_path: Path, **app_options: Any) -> Iterator[str]:
     """The server on `db_path` over loopback (uvicorn in a thread), `app_options` to `create_app`;
     yields its base URL."""
-    with serving_app(create_app(db_path, **app_options), log_level="critical") as url:
+    with serving_app(create_app(db_path, variant=local_service_variant(), **app_options), log_level="critical") as url:
         yield url
 
 

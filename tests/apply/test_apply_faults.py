@@ -25,6 +25,8 @@ from tests.apply.support import (
     account, apply_desired, duplicates, live_datapoints, lost, plan_for, random_desired, serving,
 )
 
+pytestmark = pytest.mark.default_service_only
+
 RUNS_PER_PROFILE = 50
 LOOPBACK_RUNS = 20
 KEY = "apply-fault-key-0123456789"

@@ -21,6 +21,8 @@ import pytest
 from tests.apply.support import duplicates, live_datapoints, rows, serving
 from tests.conftest import run_local
 
+pytestmark = pytest.mark.default_service_only
+
 LINKS = 40
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import httpx
 
 from reconciler.clickmeter.client import ClickMeterClient
+from reconciler.clickmeter.target import local_service_variant
 from reconciler.clickmeter.wire import whole_update
 from reconciler.executor import DONE, Executor
 from reconciler.plan import Plan
@@ -57,7 +58,7 @@ async def edit_datapoint(client: ClickMeterClient, datapoint_id: int, changes: d
 def record_clicks(db_path: Path, path: str, clicks: int) -> None:
     """Visit a link's short path (`/{domain}/{name}`) on the local server as a browser would."""
     async def visit_all() -> None:
-        app = create_app(db_path)
+        app = create_app(db_path, variant=local_service_variant())
         try:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://local") as web:
                 for visit_number in range(clicks):

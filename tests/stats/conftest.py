@@ -11,9 +11,11 @@ import pytest
 from starlette.applications import Starlette
 
 from reconciler.clickmeter.client import ClickMeterClient
+from reconciler.clickmeter.target import local_service_variant
 from reconciler.manifests import load_manifests
 from reconciler.model import DesiredState
 from reconciler.server.app import create_app
+from reconciler.server.variant import ServiceVariant
 from tests.conftest import serving_app
 from tests.server.traffic_helpers import SettableClock
 from tests.stats.scenario import MANIFEST, TODAY_NOON, seed_scenario
@@ -27,7 +29,7 @@ def clock() -> SettableClock:
 @pytest.fixture
 def clocked_app(db_path: Path, api_key: str, clock: SettableClock) -> Starlette:
     """The server on `db_path` with the fake clock (the tracking paths record at its time)."""
-    return create_app(db_path, clock=clock)
+    return create_app(db_path, clock=clock, variant=local_service_variant())
 
 
 @pytest.fixture
@@ -63,3 +65,9 @@ def clocked_server(clocked_app: Starlette) -> Iterator[str]:
     the in-process fixtures may keep using its database afterwards."""
     with serving_app(clocked_app, lifespan="off") as url:
         yield url
+
+
+@pytest.fixture(autouse=True)
+def service_variant(local_service: ServiceVariant) -> ServiceVariant:
+    """Every test here runs against each plausible live service (`SERVICE_VARIANTS`)."""
+    return local_service

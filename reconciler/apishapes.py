@@ -10,6 +10,8 @@ recordings win.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 AUTH_HEADER = "X-Clickmeter-AuthKey"
 DATE_FORMAT = "%Y%m%d%H%M%S"  # "YmdHis", as every date in the API
 DAY_FORMAT = "%Y%m%d"  # fromDay / toDay / createdAfter / createdBefore
@@ -60,3 +62,47 @@ TIMEFRAMES = (
     "previousmonth", "last90", "last120", "last180", "last12months", "lastyear",
     "currentyear", "beginning", "custom",
 )
+
+MAX_URL_LENGTH = 4000  # a destination url's characters, as the schema and the server allow
+URL_SCHEMES = ("http", "https")
+
+
+def url_problem(url: object) -> str | None:
+    """Why the service would refuse `url` as a link's destination, or None when it would take it.
+
+    One rule for `validate`, the planner and the server, so that nothing the
+    server refuses passes `validate`: text of 1 to MAX_URL_LENGTH characters,
+    no whitespace or control characters (C0, DEL, C1), an http(s) scheme, a
+    host (an IPv6 literal must be a valid one in brackets) and a valid port.
+    """
+    if not isinstance(url, str) or not url:
+        return "must be a non-empty text"
+    if len(url) > MAX_URL_LENGTH:
+        return f"must be at most {MAX_URL_LENGTH} characters long (it has {len(url)})"
+    if any(char.isspace() or _is_control(char) for char in url):
+        return "must not hold spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port  # both raise ValueError on a bad literal or port
+    except ValueError as error:
+        return f"is not a valid URL ({_url_error(error)})"
+    if parts.scheme.lower() not in URL_SCHEMES:
+        return "must be an absolute http:// or https:// URL"
+    if not host:
+        return "must name a host (http://host/...)"
+    return None
+
+
+def _is_control(char: str) -> bool:
+    code = ord(char)
+    return code < 0x20 or 0x7F <= code <= 0x9F
+
+
+def _url_error(error: ValueError) -> str:
+    """urlsplit's reason without the url it quotes (the caller names the field)."""
+    text = str(error)
+    if "IPv6" in text or "IPv4" in text:
+        return "a bad IPv6 literal in brackets"
+    if "Port" in text or "port" in text:
+        return "a bad port"
+    return "unreadable"

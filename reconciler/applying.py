@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 from collections.abc import Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import IO, TYPE_CHECKING, Iterator
 
 from reconciler.clickmeter.client import ClickMeterClient
@@ -26,6 +26,7 @@ from reconciler.model import LiveState
 from reconciler.plan import Plan, fingerprint
 from reconciler.progress import Progress
 from reconciler.reader import read_live_state
+from reconciler.terminal import clipped
 
 if TYPE_CHECKING:  # the CLI imports this module
     from reconciler.cli import GlobalOptions
@@ -60,7 +61,7 @@ def check_secrets(plan: Plan, environ: Mapping[str, str] = os.environ) -> None:
                     missing.setdefault(variable, []).append(key)
     if missing:
         raise ReconcilerError("; ".join(
-            f"environment variable {variable} is not set (or empty); export it with the password of "
+            f"environment variable {clipped(variable)} is not set (or empty); export it with the password of "
             + ", ".join(keys) for variable, keys in missing.items()) + "; nothing was applied")
 
 
@@ -144,8 +145,14 @@ async def execute_plan(client: ClickMeterClient, plan: Plan, *, saved: bool, str
     outcome = await executor.run()
     progress.finish()
     if not outcome.interrupted:
-        outcome.residuals = residuals(plan, await read_live_state(client), environ)
-        outcome.verified = True
+        try:
+            live = await read_live_state(client)
+        except ReconcilerError as error:  # the service failed under apply: the summary still comes
+            outcome.troubles.append(f"not verified: the account could not be read back ({error})")
+        else:
+            outcome.residuals = residuals(plan, live, environ)
+            outcome.verified = True
+    outcome.troubles[:0] = progress.troubles
     return outcome
 
 
@@ -170,8 +177,11 @@ def report_lines(plan: Plan, outcome: Outcome) -> list[str]:
     lines.append(f"Apply: {outcome.count(DONE)} done{f' ({already} already as planned)' if already else ''}, "
                  f"{outcome.count(FAILED)} failed, {outcome.count(SKIPPED)} skipped, "
                  f"{outcome.count(PENDING)} not started.")
+    lines += [f"warning: {trouble}" for trouble in outcome.troubles]
     if outcome.interrupted:
         lines.append("Not verified (interrupted): run plan to see exactly what remains.")
+    elif not outcome.verified:
+        lines.append("Not verified: run plan to see exactly what remains.")
     elif outcome.residuals:
         lines.append("Not converged; still different:")
         lines += [f"  {residual}" for residual in outcome.residuals]
@@ -197,4 +207,5 @@ def run_apply(options: GlobalOptions, plan: Plan, *, saved: bool, log_path: str 
         return asyncio.run(on_target())
     finally:
         if log is not None:
-            log.close()
+            with suppress(OSError):  # a full disk: already reported after the summary
+                log.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import click
 
 from reconciler import __version__
 from reconciler.errors import ReconcilerError
+from reconciler.terminal import MAX_LINE, clipped
 
 
 @dataclass(frozen=True)
@@ -41,13 +43,26 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except ReconcilerError as error:
-            click.echo(f"error: {error}", err=True)
+            click.echo("error: " + "\n".join(clipped(line, MAX_LINE) for line in error.lines()), err=True)
             sys.exit(error.exit_code)
         except KeyboardInterrupt:
             click.echo("error: interrupted", err=True)
             sys.exit(1)
+        except OSError as error:  # the terminal or a pipe failed under the command
+            _output_failed(error)
 
     return wrapper
+
+
+def _output_failed(error: OSError) -> None:
+    """One line on stderr if it still takes one, then exit 1 without Python's own complaint
+    about the broken stream at exit."""
+    with contextlib.suppress(OSError):
+        click.echo(f"error: cannot write the output: {error.strerror or error}", err=True)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    sys.exit(1)
 
 
 class ReconcilerGroup(click.Group):
@@ -115,8 +130,8 @@ def validate(paths: tuple[str, ...]) -> None:
     try:
         desired = load_manifests(paths)
     except ManifestError as error:
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
+        for line in error.shown_lines():
+            click.echo(line, err=True)
         click.echo(f"invalid: {_counted(len(error.problems), 'problem')}", err=True)
         sys.exit(error.exit_code)
     pixels = sum(spec.type == "pixel" for spec in desired.datapoints.values())
@@ -147,7 +162,6 @@ PLAN_FORMATS = ("text", "json", "markdown")
 def plan_command(options: GlobalOptions, paths: tuple[str, ...], out: str | None, output_format: str,
                  detailed_exitcode: bool) -> None:
     """Show what apply would change to make the target match the manifests under PATHS."""
-    import os  # the planner's modules load only when a plan is asked for
 
     from reconciler.clickmeter.target import saved_target
     from reconciler.pipeline import build_plan, write_plan
@@ -180,7 +194,6 @@ def plan_command(options: GlobalOptions, paths: tuple[str, ...], out: str | None
 def apply_command(options: GlobalOptions, paths: tuple[str, ...], plan_file: str | None, auto_approve: bool,
                   force: bool, allow_active: bool, log_file: str | None) -> None:
     """Make the target match the manifests under PATHS (or execute a saved --plan), then verify."""
-    import os  # the executor's modules load only when apply runs
 
     from reconciler.applying import check_secrets, check_target, report_lines, run_apply
     from reconciler.pipeline import build_plan, read_plan
@@ -208,7 +221,7 @@ def apply_command(options: GlobalOptions, paths: tuple[str, ...], plan_file: str
         if click.prompt("Apply these changes? Only 'yes' is accepted", default="", show_default=False) != "yes":
             raise ReconcilerError("apply cancelled")
     outcome = run_apply(options, plan, saved=bool(plan_file), log_path=log_file)
-    click.echo("\n".join(report_lines(plan, outcome)))
+    click.echo("\n".join(clipped(line, MAX_LINE) for line in report_lines(plan, outcome)))
     if not outcome.succeeded:
         sys.exit(1)
 
@@ -231,9 +244,9 @@ def export_command(options: GlobalOptions, out_dir: str, groups: tuple[str, ...]
 
     click.echo(describe_target(options))
     lines, warnings = export_account(options, out_dir, groups, force)
-    click.echo("\n".join(lines))
+    click.echo("\n".join(clipped(line, MAX_LINE) for line in lines))
     if warnings:
-        click.echo("\n".join(warnings), err=True)
+        click.echo("\n".join(clipped(line, MAX_LINE) for line in warnings), err=True)
 
 
 # ---- stats ----

@@ -13,3 +13,7 @@ class ReconcilerError(Exception):
     """A failure the user can act on; `str()` is the one line to print."""
 
     exit_code = 1
+
+    def lines(self) -> list[str]:
+        """The lines to print (one, except for errors that list problems)."""
+        return [str(self)]

@@ -76,13 +76,15 @@ class Outcome:
     interrupted: bool = False
     residuals: list[str] = field(default_factory=list)
     verified: bool = False
+    troubles: list[str] = field(default_factory=list)  # the log, the terminal or the verifying read failed
 
     def count(self, status: str) -> int:
         return sum(1 for item in self.items if item.status == status)
 
     @property
     def succeeded(self) -> bool:
-        return self.verified and not self.residuals and all(item.status == DONE for item in self.items)
+        return (self.verified and not self.residuals and not self.troubles
+                and all(item.status == DONE for item in self.items))
 
 
 def fill(value: Any, ids: Mapping[str, int], environ: Mapping[str, str]) -> Any:

@@ -35,8 +35,11 @@ from typing import Any
 import yaml
 
 from reconciler.errors import ReconcilerError
+from reconciler.manifests.loader import load_texts
+from reconciler.manifests.problems import ManifestError, Problem
 from reconciler.manifests.schema import SCHEMA_FILE, schema_text
 from reconciler.model import LINK, STATUSES, LiveConversion, LiveDatapoint, LiveGroup, LiveState
+from reconciler.safe_files import UnsafeWriteError, write_file
 
 CONVERSIONS_FILE = "conversions.yaml"
 TAGS_FILE = "tags.yaml"
@@ -341,6 +344,43 @@ def _document(content: dict[str, Any], depth: int = 0) -> str:
 # -------------------------------------------------------------------- writing
 
 
+SHOWN_REFUSALS = 5  # live objects named when the export would not validate; the rest are counted
+_ENTRY_FIELD = re.compile(r"(groups|conversions|tags|datapoints)\[(\d+)\]\.?(.*)")
+
+
+def refuse_invalid(files: dict[str, str]) -> None:
+    """Refuse, before writing anything, manifests that `validate` would refuse: the live
+    account holds what the manifests cannot (a control character in a name, an infinite
+    value), and a round trip that breaks on the next plan is worse than none."""
+    manifests = {path: text for path, text in files.items() if path.endswith((".yaml", ".yml"))}
+    try:
+        load_texts(manifests)
+    except ManifestError as error:
+        documents: dict[str, Any] = {}
+        named = list(dict.fromkeys(_live_problem(problem, manifests, documents) for problem in error.problems))
+        more = len(named) - SHOWN_REFUSALS
+        raise ExportError("export: the account holds what manifests cannot: " + "; ".join(named[:SHOWN_REFUSALS])
+                          + (f"; and {more} more" if more > 0 else "")
+                          + "; nothing was written (fix these in the account first)") from None
+
+
+def _live_problem(problem: Problem, manifests: dict[str, str], documents: dict[str, Any]) -> str:
+    """One problem of an exported file, named by the live object it came from (a group file's
+    `defaults.group` is its group)."""
+    file = problem.location.file
+    if file not in documents:
+        documents[file] = yaml.safe_load(manifests[file])
+    document = documents[file]
+    if problem.field == "defaults.group":
+        return f"group {document['defaults']['group']!r}: name: {problem.message}"
+    match = _ENTRY_FIELD.fullmatch(problem.field)
+    if match is None:
+        return f"{file}: {problem.field}: {problem.message}"
+    section, index, rest = match.group(1), int(match.group(2)), match.group(3)
+    entry = document[section][index]
+    return f"{section[:-1]} {entry.get('name')!r}: {rest or 'entry'}: {problem.message}"
+
+
 def check_output_dir(out: Path, force: bool) -> None:
     """Refuse, before any call is made, to write into a non-empty `out` without `force`."""
     if out.exists() and not out.is_dir():
@@ -350,13 +390,19 @@ def check_output_dir(out: Path, force: bool) -> None:
 
 
 def write_export(out: Path, files: dict[str, str]) -> list[Path]:
-    """Write `files` under `out` as UTF-8 with `\\n` line ends; the paths written, in order."""
+    """Write `files` under `out` as UTF-8 with `\\n` line ends; the paths written, in order.
+
+    Never through a symlink inside `out` (`safe_files`): `--force` writes into
+    a folder that may hold links to elsewhere.
+    """
     written = []
+    out.mkdir(parents=True, exist_ok=True)
     for relative, text in files.items():
         path = out / relative
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="\n")
+            write_file(path, text, base=out)
+        except UnsafeWriteError as error:
+            raise ExportError(f"export: {error}") from None
         except OSError as error:
             raise ExportError(f"export: cannot write {path}: {error.strerror}") from None
         written.append(path)

@@ -10,22 +10,29 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import gc
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
 from reconciler.clickmeter.target import describe_target, open_client
 from reconciler.errors import ReconcilerError
-from reconciler.export import check_output_dir, export_manifests, report_lines, stale_manifests, write_export
+from reconciler.export import (
+    check_output_dir, export_manifests, refuse_invalid, report_lines, stale_manifests, write_export,
+)
 from reconciler.manifests import load_manifests, resolve_secrets
+from reconciler.manifests.schema import schema_text
 from reconciler.model import LiveState
-from reconciler.plan import Plan, PlanFileError
+from reconciler.plan import FORMAT_VERSION, Plan, PlanFileError
 from reconciler.planner import plan_changes
 from reconciler.reader import read_live_state, read_recent_clicks
 from reconciler.render import PlanJson
+from reconciler.safe_files import UnsafeWriteError, write_file
 
 if TYPE_CHECKING:  # the CLI imports this module
     from reconciler.cli import GlobalOptions
@@ -65,6 +72,7 @@ def export_account(options: GlobalOptions, out_dir: str, groups: Sequence[str],
             return await read_live_state(client)
 
     result = export_manifests(asyncio.run(read_whole_account()), groups or None)
+    refuse_invalid(result.files)
     stale = stale_manifests(out, result.files) if out.is_dir() else []
     written = write_export(out, result.files)
     return report_lines(out, written, result, stale)
@@ -72,13 +80,32 @@ def export_account(options: GlobalOptions, out_dir: str, groups: Sequence[str],
 
 def write_plan(plan: Plan, path: str) -> None:
     """The saved plan, written whole or not at all (a half-written plan must never be applied)."""
-    target = Path(path)
-    partial = target.with_name(target.name + ".partial")
     try:
-        partial.write_text(PlanJson().render(plan), encoding="utf-8")
-        os.replace(partial, target)
+        write_file(Path(path), PlanJson().render(plan))
+    except UnsafeWriteError as error:
+        raise ReconcilerError(f"--out {path}: {error}") from None
     except OSError as error:
         raise ReconcilerError(f"--out {path}: cannot write the plan ({error.strerror})") from None
+
+
+@functools.cache
+def _plan_validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_text(PLAN_SCHEMA_FILE)))
+
+
+PLAN_SCHEMA_FILE = "plan.schema.json"
+MAX_PLAN_DEPTH = 64  # a plan written by `plan --out` nests about 8 levels
+
+
+def _depth_exceeds(document: object, limit: int) -> bool:
+    """Whether `document` nests lists and mappings more than `limit` levels (without recursing)."""
+    level: list[object] = [document]
+    for _ in range(limit):
+        level = [child for value in level if isinstance(value, (dict, list))
+                 for child in (value.values() if isinstance(value, dict) else value)]
+        if not level:
+            return False
+    return any(isinstance(value, (dict, list)) for value in level)
 
 
 def read_plan(path: str) -> Plan:
@@ -89,6 +116,15 @@ def read_plan(path: str) -> Plan:
         raise PlanFileError(f"{path}: cannot read the plan ({error.strerror})") from None
     except ValueError as error:
         raise PlanFileError(f"{path}: not a plan: {error}") from None
+    except RecursionError:
+        raise PlanFileError(f"{path}: not a plan: nested more than {MAX_PLAN_DEPTH} levels deep") from None
+    if _depth_exceeds(document, MAX_PLAN_DEPTH):  # deeper still would exhaust the stack when applied
+        raise PlanFileError(f"{path}: not a plan: nested more than {MAX_PLAN_DEPTH} levels deep")
+    if isinstance(document, dict) and document.get("format_version") == FORMAT_VERSION:
+        error = best_match(_plan_validator().iter_errors(document))
+        if error is not None:  # a hand-edited plan: refused whole, before anything reads into it
+            where = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in error.absolute_path)
+            raise PlanFileError(f"{path}: malformed plan: {where.lstrip('.') or 'document'}: {error.message}")
     try:
         return Plan.from_document(document)
     except PlanFileError as error:

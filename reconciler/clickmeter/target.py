@@ -108,6 +108,9 @@ def _remote_client(options: GlobalOptions, **client_options: Any) -> ClickMeterC
     api_key = os.environ.get(API_KEY_VARIABLE, "").strip()
     if not api_key:
         raise TargetError(f"target {url} needs an API key: set {API_KEY_VARIABLE}")
+    if not all("!" <= char <= "~" for char in api_key):  # never echoed: not one character of it
+        raise TargetError(f"target {url}: {API_KEY_VARIABLE} holds characters an HTTP header cannot carry "
+                          "(a key is printable ASCII without spaces); check the variable")
     return ClickMeterClient(url, api_key, rate=options.rate or REMOTE_DEFAULT_RATE,
                             concurrency=options.concurrency, **client_options)
 

@@ -6,7 +6,7 @@ skipped, not guessed at), so that the cross-file checks see sound values.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,8 +62,11 @@ class FileDeclarations:
     datapoints: list[Declared] = field(default_factory=list)
 
 
-def declarations(document: LocatedMap, file: str, problem_paths: list[DocPath]) -> FileDeclarations:
-    """Build the specs of one file; an item with a schema problem keeps only its name."""
+def declarations(document: LocatedMap, file: str, problem_paths: Set[DocPath]) -> FileDeclarations:
+    """Build the specs of one file; an item with a schema problem keeps only its name.
+
+    `problem_paths` is a set: every broken item looks its name and pin up in it.
+    """
     broken = {path[:2] if path and path[0] in SECTIONS else path[:1] for path in problem_paths}
     found = FileDeclarations(file)
     if "settings" in document:
@@ -94,7 +97,7 @@ def declarations(document: LocatedMap, file: str, problem_paths: list[DocPath]) 
     return found
 
 
-def _name_only(section: str, path: DocPath, item: LocatedMap, file: str, problem_paths: list[DocPath]) -> Declared:
+def _name_only(section: str, path: DocPath, item: LocatedMap, file: str, problem_paths: Set[DocPath]) -> Declared:
     """A broken item as far as its (valid) name and pin go: duplicates and renames still see it."""
     spec_type = {"groups": GroupSpec, "conversions": ConversionSpec, "tags": TagSpec,
                  "datapoints": DatapointSpec}[section]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from reconciler.apishapes import url_problem
 from reconciler.manifests.build import LINK_ONLY, Declared, FileDeclarations
 from reconciler.manifests.problems import Problem
 from reconciler.model import LINK, PIXEL, DatapointSpec, Location
@@ -128,6 +129,8 @@ def _type_problems(entry: Declared) -> Iterator[Problem]:
     spec: DatapointSpec = entry.spec
     if spec.type == LINK and spec.url is None:
         yield _problem(entry, "", "a link needs a url (or write type: pixel)")
+    elif spec.type == LINK and (reason := url_problem(spec.url)):
+        yield _problem(entry, "url", f"the url {reason}")
     if "/" in spec.name or any(char.isspace() for char in spec.name):  # the API refuses them
         yield _problem(entry, "name", "a datapoint name may not hold '/' or spaces (a link's name is its "
                                       f"short path, http://<domain>/<name>); got {spec.name!r}")

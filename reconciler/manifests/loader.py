@@ -7,10 +7,11 @@ as the user gave them.
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reconciler.manifests.build import FileDeclarations, apply_settings, declarations
@@ -39,6 +40,17 @@ def load_manifests(paths: Sequence[str]) -> DesiredState:
     problems: list[Problem] = []
     sources = find_sources(paths, problems)
     contents = {source: data for source in sources if (data := read_source(source, problems)) is not None}
+    return _checked(sources, contents, problems)
+
+
+def load_texts(texts: dict[str, str]) -> DesiredState:
+    """Manifests held in memory (relative path -> text), checked as `load_manifests` checks files:
+    export proves what it is about to write would validate."""
+    sources = [Source(relative, relative) for relative in sorted(texts)]
+    return _checked(sources, {source: texts[source.relative].encode() for source in sources}, [])
+
+
+def _checked(sources: list[Source], contents: dict[Source, bytes], problems: list[Problem]) -> DesiredState:
     collecting = gc.isenabled()
     gc.disable()  # every value built here is kept: cyclic GC passes over them only cost time
     try:
@@ -63,8 +75,9 @@ def find_sources(paths: Sequence[str], problems: list[Problem]) -> list[Source]:
     found: dict[str, Source] = {}
     for given in paths:
         if os.path.isdir(given):
-            below = list(_manifests_below(given))
-            if not below:
+            known = len(problems)
+            below = _manifests_below(given, problems)
+            if not below and len(problems) == known:
                 problems.append(_path_problem(given, "no *.yaml or *.yml files in this directory"))
             for relative in below:
                 shown = os.path.join(given, relative)
@@ -98,14 +111,79 @@ def manifest_digest(contents: dict[Source, bytes]) -> str:
     return digest.hexdigest()
 
 
-def _manifests_below(directory: str) -> Iterator[str]:
-    for root, subdirectories, names in os.walk(directory):
-        subdirectories[:] = sorted(name for name in subdirectories if not name.startswith("."))
-        for name in sorted(names):
-            path = os.path.join(root, name)
-            special = os.path.exists(path) and not os.path.isfile(path)  # a FIFO would block the read
-            if name.lower().endswith(EXTENSIONS) and not name.startswith(".") and not special:
-                yield os.path.relpath(path, directory)
+def _manifests_below(directory: str, problems: list[Problem]) -> list[str]:
+    """The manifest files under `directory`, relative to it, in walk order.
+
+    A symlink (to a file or a folder) is followed while it stays inside
+    `directory`; one leading outside it, a loop, a broken manifest link and a
+    folder that cannot be read are problems, never skipped: a partial read
+    would plan the deletion of what the unread part declares.
+    """
+    root = os.path.realpath(directory)
+    found: list[str] = []
+    _walk(_Walk(directory, root, problems, {root}, found), "", (root,))
+    return found
+
+
+@dataclass(slots=True)
+class _Walk:
+    """What a walk of one given directory carries from folder to folder."""
+
+    given: str
+    root: str  # the real path of `given`: symlinks must stay under it
+    problems: list[Problem]
+    visited: set[str]  # real paths of the folders walked (each is read once)
+    found: list[str]
+
+
+def _walk(walk: _Walk, relative: str, ancestors: tuple[str, ...]) -> None:
+    folder = os.path.join(walk.given, relative)
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError as error:
+        walk.problems.append(_path_problem(folder.rstrip(os.sep), f"cannot read this folder: {_reason(error)}"))
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        below = os.path.join(relative, entry.name)
+        manifest = entry.name.lower().endswith(EXTENSIONS)
+        linked = entry.is_symlink()
+        real = _followed(walk, entry.path, manifest) if linked else None
+        if linked and real is None:
+            continue
+        if entry.is_dir():
+            real = real or os.path.realpath(entry.path)
+            if real in ancestors:
+                walk.problems.append(_path_problem(entry.path, "a symlink loop: it leads back to a folder above it"))
+            elif real not in walk.visited:  # a folder linked twice inside the tree is read once
+                walk.visited.add(real)
+                _walk(walk, below, (*ancestors, real))
+        elif manifest and entry.is_file():  # a FIFO or device would block the read
+            walk.found.append(below)
+
+
+def _followed(walk: _Walk, path: str, manifest: bool) -> str | None:
+    """Where the symlink at `path` leads, or None (a problem noted) when it may not be followed."""
+    try:
+        real = os.path.realpath(path, strict=True)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            walk.problems.append(_path_problem(path, "a symlink loop"))
+        elif manifest:
+            walk.problems.append(_path_problem(path, f"a broken symlink: {_reason(error)}"))
+        return None
+    inside = real == walk.root or real.startswith(walk.root.rstrip(os.sep) + os.sep)
+    if not inside and (manifest or os.path.isdir(real)):
+        walk.problems.append(_path_problem(path, f"a symlink leading outside {walk.given}: refused "
+                                                 "(link to a file or folder inside it, or give that path too)"))
+        return None
+    return real if inside else None
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or type(error).__name__
 
 
 def _path_problem(path: str, message: str) -> Problem:
@@ -126,10 +204,11 @@ def _declarations(source: Source, data: bytes, problems: list[Problem]) -> FileD
                                 "a manifest must be a mapping of settings, defaults, groups, "
                                 "conversions, tags and datapoints"))
         return None
+    spoiled_paths = set(spoiled)
     found = [(path, problem) for path, problem in schema_problems(document, source.shown)
-             if not any(path[:len(bad)] == bad for bad in spoiled)]
+             if not any(path[:length] in spoiled_paths for length in range(len(path) + 1))]
     problems.extend(problem for _, problem in found)
-    return declarations(document, source.shown, [*spoiled, *(path for path, _ in found)])
+    return declarations(document, source.shown, spoiled_paths.union(path for path, _ in found))
 
 
 def _decode(shown: str, data: bytes, problems: list[Problem]) -> str | None:

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from reconciler.errors import ReconcilerError
 from reconciler.model import Location
+from reconciler.terminal import MAX_LINE, clipped
+
+MAX_SHOWN_PROBLEMS = 200  # printed one per line; the rest are counted ("... and N more")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +28,8 @@ class Problem:
         return (where.file, where.line, where.column, self.field, self.message)
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.field}: {self.message}"
+        """One line whatever the file name, key or value holds (`terminal.clipped`)."""
+        return clipped(f"{self.location}: {self.field}: {self.message}", MAX_LINE)
 
 
 class ManifestError(ReconcilerError):
@@ -33,7 +37,16 @@ class ManifestError(ReconcilerError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems, key=Problem.sort_key)
-        super().__init__("\n".join(map(str, self.problems)))
+        super().__init__("\n".join(self.shown_lines()))
+
+    def shown_lines(self) -> list[str]:
+        """The first MAX_SHOWN_PROBLEMS problems, then how many more there are: 100,000
+        problems printed whole would bury the first ones, which usually explain the rest."""
+        lines = [str(problem) for problem in self.problems[:MAX_SHOWN_PROBLEMS]]
+        hidden = len(self.problems) - MAX_SHOWN_PROBLEMS
+        return lines + [f"... and {hidden} more"] if hidden > 0 else lines
+
+    lines = shown_lines
 
 
 def field_path(path: tuple[str | int, ...]) -> str:

@@ -21,16 +21,17 @@ from jsonschema import Draft202012Validator, ValidationError
 from reconciler.manifests.problems import Problem, field_path
 from reconciler.manifests.quickcheck import compile_quick_check
 from reconciler.manifests.yamldoc import DocPath, LocatedList, LocatedMap, Mark, location
+from reconciler.terminal import clipped
 
 SCHEMA_FILE = "manifest.schema.json"
 
 
-def schema_text() -> str:
-    """The schema as installed (package data `reconciler.schemas`), or from the source tree."""
+def schema_text(name: str = SCHEMA_FILE) -> str:
+    """A schema as installed (package data `reconciler.schemas`), or from the source tree."""
     try:
-        return resources.files("reconciler.schemas").joinpath(SCHEMA_FILE).read_text("utf-8")
+        return resources.files("reconciler.schemas").joinpath(name).read_text("utf-8")
     except ModuleNotFoundError:
-        return (pathlib.Path(__file__).resolve().parents[2] / "schemas" / SCHEMA_FILE).read_text("utf-8")
+        return (pathlib.Path(__file__).resolve().parents[2] / "schemas" / name).read_text("utf-8")
 
 
 @functools.cache
@@ -75,10 +76,13 @@ def _explain(error: ValidationError, document: Any, file: str) -> Iterator[tuple
                 yield _problem(file, instance.key_marks[key], (*path, key), _unknown_key(key, allowed))
         return
     if kind == "uniqueItems" and isinstance(instance, LocatedList):
+        seen: set[Any] = set()
         for index, item in enumerate(instance):
-            if item in instance[:index]:
+            key = _unique_key(item)
+            if key in seen:
                 yield _problem(file, instance.item_marks[index], (*path, index),
                                f"duplicate item {_show(item, reveal)}")
+            seen.add(key)
         return
     if kind == "required" and isinstance(instance, dict):
         for key in error.validator_value:
@@ -86,6 +90,13 @@ def _explain(error: ValidationError, document: Any, file: str) -> Iterator[tuple
                 yield _problem(file, _locate(document, path), path, f"missing required key {key!r}")
         return
     yield _problem(file, _locate(document, path), path, _message(error, reveal))
+
+
+def _unique_key(item: Any) -> Any:
+    """What makes two list items equal to `uniqueItems` (1 and 1.0 alike, true and 1 not), hashable."""
+    if isinstance(item, (dict, list)):
+        return repr(item)
+    return (type(item) is bool, item)
 
 
 def _message(error: ValidationError, reveal: bool) -> str:
@@ -130,7 +141,7 @@ def _describe(value: Any, reveal: bool) -> str:
     if isinstance(value, bool):
         return f"{str(value).lower()} (a boolean)"
     if isinstance(value, (int, float)):
-        return f"{value} (a number)"
+        return f"{clipped(value, 40)} (a number)"
     if isinstance(value, str):
         return _show(value, reveal)
     if isinstance(value, dict):

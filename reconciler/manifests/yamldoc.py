@@ -18,6 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.manifests.problems import Problem, field_path
 from reconciler.model import Location
+from reconciler.terminal import clipped
 
 Mark = yaml.Mark  # where a node starts; its line and column count from 0
 DocPath = tuple[str | int, ...]
@@ -122,7 +123,8 @@ class _Builder:
         try:
             value = construct(_CONSTRUCTOR, node)
         except (yaml.YAMLError, ValueError, TypeError, binascii.Error):
-            self.problem(node.start_mark, path, f"{node.value!r} is not a valid {node.tag.rsplit(':', 1)[-1]}")
+            self.problem(node.start_mark, path,
+                         f"{clipped(repr(node.value), 60)} is not a valid {node.tag.rsplit(':', 1)[-1]}")
             return None
         if isinstance(value, float) and not math.isfinite(value):
             self.problem(node.start_mark, path, "infinite and NaN numbers are not allowed")

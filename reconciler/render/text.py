@@ -1,4 +1,9 @@
-"""The plan as a terminal reads it: Terraform-like, colour only when asked."""
+"""The plan as a terminal reads it: Terraform-like, colour only when asked.
+
+Every piece that comes from outside (names, urls, notes, paths) is escaped
+(`terminal.shown`) before colour is added, so no live name can move the cursor
+or recolour the screen.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import click
 
 from reconciler.plan import Plan
 from reconciler.render.describe import SYMBOLS, call_groups, diff_text, left_alone, risk, title
+from reconciler.terminal import shown
 
 COLOURS = {"+": "green", "~": "yellow", "->": "cyan", "-": "red"}
 
@@ -20,30 +26,30 @@ class PlanText:
         return click.style(text, fg=colour, bold=bold) if self.color else text
 
     def render(self, plan: Plan) -> str:
-        lines = [plan.target, f"manifests: sha256:{plan.manifests_digest[:12] or '-'}", ""]
+        lines = [shown(plan.target), f"manifests: sha256:{plan.manifests_digest[:12] or '-'}", ""]
         days = plan.safety.protect_active_days
         for change in plan.changes:
             symbol = SYMBOLS[change.action]
-            head = f"{self._paint(symbol.rjust(2), COLOURS[symbol], bold=True)} {title(change)}"
-            lines.append(head + (f"  [{change.location}]" if change.location else ""))
+            head = f"{self._paint(symbol.rjust(2), COLOURS[symbol], bold=True)} {shown(title(change))}"
+            lines.append(head + (f"  [{shown(change.location)}]" if change.location else ""))
             warning = risk(change, days)
             if warning:
                 lines.append("      " + self._paint(f"! {warning}", "red" if change.recent_clicks else "yellow"))
-            lines += [f"      {diff_text(diff, change.action)}" for diff in change.diffs]
+            lines += [f"      {shown(diff_text(diff, change.action))}" for diff in change.diffs]
         if plan.changes:
             lines.append("")
-        lines += [f"note: {note}" for note in plan.notes]
+        lines += [f"note: {shown(note)}" for note in plan.notes]
         alone = left_alone(plan)
         if alone:
-            lines.append(alone + ".")
+            lines.append(shown(alone) + ".")
         if plan.operations:
             lines.append("API calls:")
-            lines += [f"  {method} {path}: {calls} call{'s' * (calls != 1)}, {items} item{'s' * (items != 1)}"
+            lines += [shown(f"  {method} {path}: {calls} call{'s' * (calls != 1)}, {items} item{'s' * (items != 1)}")
                       for method, path, calls, items in call_groups(plan.operations)]
         refusals = plan.refusals(force=False, allow_active=False)
         if refusals:
             lines.append(self._paint("apply will refuse:", "red", bold=True))
-            lines += [f"  - {refusal}" for refusal in refusals]
+            lines += [f"  - {shown(refusal)}" for refusal in refusals]
         lines.append(self._paint(plan.summary_line(), "white", bold=True) if plan.has_changes
                      else plan.summary_line())
         return "\n".join(lines) + "\n"

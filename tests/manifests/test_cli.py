@@ -58,7 +58,7 @@ def test_unusable_paths_are_one_line_each(tmp_path: Path) -> None:
     assert (code, out) == (1, "")
     assert err.splitlines() == [
         f"{tmp_path}/binary.yaml:1:1: path: a binary file, not YAML text",
-        f"{tmp_path}/broken/gone.yaml:1:1: path: cannot read: No such file or directory",
+        f"{tmp_path}/broken/gone.yaml:1:1: path: a broken symlink: No such file or directory",
         f"{tmp_path}/empty:1:1: path: no *.yaml or *.yml files in this directory",
         f"{tmp_path}/latin1.yaml:2:14: yaml: not UTF-8 text (byte 0xe9)",
         f"{tmp_path}/missing:1:1: path: no such file or directory",

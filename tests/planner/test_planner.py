@@ -250,7 +250,7 @@ def test_saved_form_reads_back_to_the_same_plan() -> None:
 @pytest.mark.parametrize(("content", "message"), [
     ("{not json", "not a plan: Expecting property name"),
     ('{"format_version": 99}', "not a plan of format_version 1"),
-    ('{"format_version": 1, "target": "x"}', "malformed plan: no 'safety' key"),
+    ('{"format_version": 1, "target": "x"}', "malformed plan: document: 'manifests_digest' is a required property"),
 ])
 def test_a_saved_plan_that_cannot_be_read_is_one_line(tmp_path, content, message) -> None:
     saved = tmp_path / "plan.json"

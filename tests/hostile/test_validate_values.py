@@ -1,0 +1,67 @@
+"""`validate` refuses what the server would refuse (issue 15, items 2 and 7)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.apishapes import MAX_URL_LENGTH, url_problem
+from reconciler.manifests import ManifestError, load_manifests
+from tests.conftest import run_local
+
+
+def _problems(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "a.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ManifestError) as raised:
+        load_manifests([str(path)])
+    return [str(problem).removeprefix(f"{path}:") for problem in raised.value.problems]
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("http://[::1/", "is not a valid URL (a bad IPv6 literal in brackets)"),
+    ("http://x]/", "is not a valid URL (a bad IPv6 literal in brackets)"),
+    ("http://[zz]/", "is not a valid URL (a bad IPv6 literal in brackets)"),
+    ("http://shop.example.com:99999/", "is not a valid URL (a bad port)"),
+    ("http://shop.example.com/\\x9bx", "must not hold spaces or control characters"),
+    ("http://shop.example.com/\\x1bx", "must not hold spaces or control characters"),
+])
+def test_a_url_the_server_would_refuse_fails_validate(tmp_path: Path, url: str, reason: str) -> None:
+    text = f'datapoints:\n  - name: spring\n    url: "{url}"\n'
+    assert _problems(tmp_path, text) == [f"3:10: datapoints[0].url: the url {reason}"]
+
+
+@pytest.mark.parametrize("url", ["http://[::1]:8080/x", "https://shop.example.com/a?b=c#d",
+                                 "HTTP://EXAMPLE.COM", "https://" + "a" * (MAX_URL_LENGTH - 8)])
+def test_good_urls_pass_the_rule(url: str) -> None:
+    assert url_problem(url) is None
+
+
+def test_the_rule_bounds_length_and_scheme() -> None:
+    assert url_problem("https://" + "a" * MAX_URL_LENGTH) == (
+        f"must be at most {MAX_URL_LENGTH} characters long (it has {MAX_URL_LENGTH + 8})")
+    assert url_problem("ftp://x/") == "must be an absolute http:// or https:// URL"
+    assert url_problem("http:///x") == "must name a host (http://host/...)"
+
+
+def test_plan_refuses_a_bad_url_before_any_call(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text('datapoints:\n  - name: a\n    url: "http://[zz]/"\n')
+    result = run_local(tmp_path / "local.db", "plan", str(tmp_path / "m.yaml"))
+    assert result.exit_code == 1
+    assert "datapoints[0].url: the url is not a valid URL" in result.output
+
+
+@pytest.mark.parametrize("section", ["groups", "tags", "conversions"])
+@pytest.mark.parametrize("char", ["\n", "\t", "\r", "\x1b", "\x00", "\x7f", "\x85", "\x9b"])
+def test_names_with_control_characters_are_refused(tmp_path: Path, section: str, char: str) -> None:
+    name = f"spring{char}sale".encode("unicode_escape").decode()
+    problems = _problems(tmp_path, f'{section}:\n  - name: "{name}"\n')
+    assert problems == ["2:11: " + f"{section}[0].name: a name must not start or end with a space or hold "
+                        f"control characters; got {f'spring{char}sale'!r}"]
+
+
+@pytest.mark.parametrize("value", ["1e999", ".inf", ".nan", "-.inf"])
+def test_non_finite_conversion_values_are_refused(tmp_path: Path, value: str) -> None:
+    problems = _problems(tmp_path, f"conversions:\n  - name: signup\n    value: {value}\n")
+    assert len(problems) == 1 and problems[0].startswith("3:12: conversions[0].value: ")

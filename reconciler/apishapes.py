@@ -21,6 +21,7 @@ DEFAULT_LIMIT = 20  # offset/limit paging default, as the spec gives it
 MAX_LIMIT = 100  # the largest page any list or summary endpoint returns
 MAX_BATCH = 25  # the most items one batch body (List, Entities, PatchRequests) may carry (REAL-API 13)
 MAX_ID = 2 ** 63 - 1  # ids and every integer are .NET Int64s (and SQLite INTEGERs): nothing larger fits
+MAX_MONEY = 79228162514264337593543950335  # a conversion value is a .NET decimal: none is larger
 
 TRACKING_LINK = "TrackingLink"
 TRACKING_PIXEL = "TrackingPixel"

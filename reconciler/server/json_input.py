@@ -42,7 +42,7 @@ async def read_json(request: Request) -> Any:
     try:
         body = json.loads(raw, parse_int=_integer)
     except RecursionError:
-        raise _too_deep(None) from None
+        raise _too_deep() from None
     except (UnicodeDecodeError, ValueError) as error:  # JSONDecodeError is a ValueError
         raise bad_request(None, f"the body is not valid JSON: {error}") from None
     return _checked(body, "", 0)
@@ -69,11 +69,11 @@ def _checked(value: Any, where: str, depth: int) -> Any:
     """`value` with folded keys; 400 naming the property of the first value no entity can hold."""
     if isinstance(value, dict):
         if depth >= MAX_DEPTH:
-            raise _too_deep(where)
+            raise _too_deep()
         return {_key(key, where): _checked(item, _path(where, key), depth + 1) for key, item in value.items()}
     if isinstance(value, list):
         if depth >= MAX_DEPTH:
-            raise _too_deep(where)
+            raise _too_deep()
         return [_checked(item, f"{where}[{index}]", depth + 1) for index, item in enumerate(value)]
     if isinstance(value, str) and _SURROGATE.search(value):
         raise bad_request(where or None, f"{where or 'the body'} holds a lone surrogate (not text)")
@@ -94,8 +94,8 @@ def _path(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
 
 
-def _too_deep(where: str | None) -> ApiError:
-    return bad_request(where or None, f"the body is nested deeper than {MAX_DEPTH} levels")
+def _too_deep() -> ApiError:
+    return bad_request(None, f"the body is nested deeper than {MAX_DEPTH} levels")
 
 
 def _too_large() -> ApiError:

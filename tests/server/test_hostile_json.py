@@ -10,13 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from openapi_check import failing_properties, failures_of
+from server_helpers import counted, created_id, link_body
 from starlette.applications import Starlette
 
-from openapi_check import failing_properties, failures_of
 from reconciler.apishapes import AUTH_HEADER, MAX_MONEY
 from reconciler.server.json_input import MAX_BODY_BYTES, MAX_DEPTH
 from reconciler.server.responses import JSONAnswer
-from server_helpers import counted, created_id, link_body
 from tests.conftest import serving_app
 
 CHUNK = 64 * 1024

@@ -14,10 +14,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
-
 from openapi_check import failing_properties, failures_of
-from reconciler.apishapes import name_problem, text_problem
 from server_helpers import counted, created_id, link_body, pixel_body
+
+from reconciler.apishapes import name_problem, text_problem
 
 pytestmark = pytest.mark.anyio
 

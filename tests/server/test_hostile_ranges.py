@@ -8,11 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
+from openapi_check import failing_properties
+from server_helpers import counted, created_id, link_body
 from starlette.applications import Starlette
 
-from openapi_check import failing_properties
 from reconciler.apishapes import AUTH_HEADER, MAX_ID
-from server_helpers import counted, created_id, link_body
 from tests.conftest import serving_app
 
 TOO_BIG = str(MAX_ID + 1)

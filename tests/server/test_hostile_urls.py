@@ -7,11 +7,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from openapi_check import checked_batch, failing_properties, failures_of
+from server_helpers import counted, created_id, link_body
 from starlette.applications import Starlette
 
-from openapi_check import checked_batch, failing_properties, failures_of
 from reconciler.apishapes import AUTH_HEADER, url_problem
-from server_helpers import counted, created_id, link_body
 from tests.conftest import serving_app
 
 BAD_URLS = ["http://[::1/", "http://x]/", "http://[zz]/", "http://shop.example.com:99999/",

@@ -108,6 +108,32 @@ def _depth_exceeds(document: object, limit: int) -> bool:
     return any(isinstance(value, (dict, list)) for value in level)
 
 
+def _malformed(document: object) -> str | None:
+    """What breaks `plan.schema.json` or a placeholder in a plan of this version (a hand-edited
+    plan is refused whole, before anything reads into it); None for a sound one or another version."""
+    if not isinstance(document, dict) or document.get("format_version") != FORMAT_VERSION:
+        return None  # `Plan.from_document` names the version it wants
+    mismatch = best_match(_plan_validator().iter_errors(document))
+    if mismatch is not None:
+        where = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in mismatch.absolute_path)
+        return f"{where.lstrip('.') or 'document'}: {mismatch.message}"
+    for number, operation in enumerate(document["operations"], start=1):
+        if _bad_placeholder(operation["params"]) or _bad_placeholder(operation["body"]):
+            return (f"operation {number}: a $ref or $secret placeholder must be the only key of its object "
+                    "and name a text")
+    return None
+
+
+def _bad_placeholder(value: object) -> bool:
+    """Whether `value` holds a `$ref`/`$secret` that is not `{"$ref": text}` / `{"$secret": text}`."""
+    if isinstance(value, dict):
+        marked = {"$ref", "$secret"} & value.keys()
+        if marked:
+            return len(value) != 1 or not isinstance(value[marked.pop()], str)
+        return any(_bad_placeholder(item) for item in value.values())
+    return isinstance(value, list) and any(_bad_placeholder(item) for item in value)
+
+
 def read_plan(path: str) -> Plan:
     """A saved plan, for `apply --plan`; one line if it cannot be read."""
     try:
@@ -120,11 +146,9 @@ def read_plan(path: str) -> Plan:
         raise PlanFileError(f"{path}: not a plan: nested more than {MAX_PLAN_DEPTH} levels deep") from None
     if _depth_exceeds(document, MAX_PLAN_DEPTH):  # deeper still would exhaust the stack when applied
         raise PlanFileError(f"{path}: not a plan: nested more than {MAX_PLAN_DEPTH} levels deep")
-    if isinstance(document, dict) and document.get("format_version") == FORMAT_VERSION:
-        error = best_match(_plan_validator().iter_errors(document))
-        if error is not None:  # a hand-edited plan: refused whole, before anything reads into it
-            where = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in error.absolute_path)
-            raise PlanFileError(f"{path}: malformed plan: {where.lstrip('.') or 'document'}: {error.message}")
+    malformed = _malformed(document)
+    if malformed:
+        raise PlanFileError(f"{path}: malformed plan: {malformed}")
     try:
         return Plan.from_document(document)
     except PlanFileError as error:

@@ -177,7 +177,7 @@ def _followed(walk: _Walk, path: str, manifest: bool) -> str | None:
     inside = real == walk.root or real.startswith(walk.root.rstrip(os.sep) + os.sep)
     if not inside and (manifest or os.path.isdir(real)):
         walk.problems.append(_path_problem(path, f"a symlink leading outside {walk.given}: refused "
-                                                 "(link to a file or folder inside it, or give that path too)"))
+                                                 "(symlinks are followed only inside the folder given)"))
         return None
     return real if inside else None
 

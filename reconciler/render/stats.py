@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from reconciler.terminal import clipped
+
 BAR_WIDTH = 24
 BAR_BLOCKS = " ▏▎▍▌▋▊▉█"
+MAX_CELL = 80  # characters of one text cell: a 2,000-character referrer would stretch every row
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +43,8 @@ class Tabular:
 
 
 def format_cell(value: Any) -> str:
-    """A value as a person reads it: `-` for nothing, two decimals for money."""
+    """A value as a person reads it: `-` for nothing, two decimals for money, text escaped
+    for the terminal and clipped."""
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -53,7 +57,7 @@ def format_cell(value: Any) -> str:
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return clipped(value, MAX_CELL)  # referrers, browsers, names: from outside
 
 
 def plain_value(value: Any) -> Any:

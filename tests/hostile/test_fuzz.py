@@ -34,7 +34,7 @@ from tests.planner.states import desired_state
 
 COMMON = {"deadline": None, "derandomize": True, "database": None,
           "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
-BUDGETS = [pytest.param(settings(max_examples=60, **COMMON), id="fast"),
+BUDGETS = [pytest.param(settings(max_examples=150, **COMMON), id="fast"),
            pytest.param(settings(max_examples=3000, **COMMON), id="long", marks=pytest.mark.fuzz_long)]
 
 HOSTILE = st.sampled_from([

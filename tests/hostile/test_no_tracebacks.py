@@ -55,3 +55,22 @@ def test_an_id_of_5000_digits_is_clipped_in_its_problem(tmp_path: Path, db_path:
     first = result.output.splitlines()[0]
     assert first.startswith(f"{path}:4:9: datapoints[0].id: '777") and len(first) < 300
     assert first.endswith(" more characters) is not a valid int")
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda operation: operation["body"]["List"][0].update(password={"$secret": []}),
+     "operation 1: a $ref or $secret placeholder must be the only key of its object and name a text"),
+    (lambda operation: operation.update(items="datapoint:sale"),
+     "operations[0].items: 'datapoint:sale' is not of type 'array'"),
+])
+def test_a_hand_edited_plan_file_is_one_line(manifest: Path, tmp_path: Path, db_path: Path, edit: object,
+                                             message: str) -> None:
+    manifest.write_text(MANIFEST + "    password: {env: SALE_PASSWORD}\n")
+    out = tmp_path / "plan.json"
+    assert run_local(db_path, "plan", str(manifest), "--out", str(out),
+                     env={"SALE_PASSWORD": "pass-word"}).exit_code == 0
+    document = json.loads(out.read_text())
+    edit(document["operations"][0])  # type: ignore[operator]
+    out.write_text(json.dumps(document))
+    result = run_local(db_path, "apply", "--plan", str(out), env={"SALE_PASSWORD": "pass-word"})
+    assert (result.exit_code, result.output.splitlines()) == (1, [f"error: {out}: malformed plan: {message}"])

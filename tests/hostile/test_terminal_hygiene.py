@@ -13,6 +13,7 @@ from reconciler.model import DatapointSpec, GroupSpec, LiveDatapoint, LiveGroup,
 from reconciler.planner import plan_changes
 from reconciler.progress import CallRecord, Progress
 from reconciler.render import PlanJson, PlanText
+from reconciler.render.stats import Column, Tabular, render_table
 from reconciler.terminal import MAX_SHOWN, clipped, shown
 from tests.conftest import run_local
 from tests.planner.states import desired_state
@@ -92,3 +93,11 @@ def test_error_lines_escape_outside_strings(tmp_path: Path, db_path: Path, char:
     result = run_local(db_path, "apply", "--plan", str(tmp_path / f"missing{char}.json"))
     assert result.exit_code == 1
     assert char not in result.output
+
+
+def test_stats_tables_escape_and_clip_text_from_the_service() -> None:
+    table = Tabular("referrers", [Column("referrer", "referrer"), Column("hits", "hits", numeric=True)],
+                    [{"referrer": HOSTILE, "hits": 3}, {"referrer": "r" * 5000, "hits": 1}])
+    text = render_table(table)
+    assert not UNSAFE & set(text.replace("\n", ""))
+    assert max(map(len, text.splitlines())) < 150

@@ -65,3 +65,15 @@ def test_names_with_control_characters_are_refused(tmp_path: Path, section: str,
 def test_non_finite_conversion_values_are_refused(tmp_path: Path, value: str) -> None:
     problems = _problems(tmp_path, f"conversions:\n  - name: signup\n    value: {value}\n")
     assert len(problems) == 1 and problems[0].startswith("3:12: conversions[0].value: ")
+
+
+def test_an_id_the_server_cannot_hold_is_refused(tmp_path: Path) -> None:
+    text = "datapoints:\n  - name: a\n    url: https://x.example/\n    id: 9223372036854775808\n"
+    assert _problems(tmp_path, text) == [
+        "4:9: datapoints[0].id: must be at most 9223372036854775807; got 9223372036854775808 (a number)"]
+
+
+def test_a_1mb_password_variable_name_is_refused_and_not_echoed(tmp_path: Path) -> None:
+    text = "datapoints:\n  - name: a\n    url: https://x.example/\n    password: {env: " + "V" * 1_000_000 + "}\n"
+    assert _problems(tmp_path, text) == [
+        "4:21: datapoints[0].password.env: must be at most 200 characters long (it has 1000000)"]

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from harness import LocalServer, local_server, request
+
 from reconciler.apishapes import AUTH_HEADER
 
 CHUNK = 64 * 1024

@@ -76,12 +76,14 @@ def _checked(value: Any, where: str, depth: int) -> Any:
             raise _too_deep()
         return [_checked(item, f"{where}[{index}]", depth + 1) for index, item in enumerate(value)]
     if isinstance(value, str) and _SURROGATE.search(value):
-        raise bad_request(where or None, f"{where or 'the body'} holds a lone surrogate (not text)")
-    if value is OUT_OF_RANGE or (isinstance(value, int) and not -MAX_ID - 1 <= value <= MAX_ID):
-        raise bad_request(where or None, f"{where} is out of range (integers are -2^63 to 2^63-1)")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise bad_request(where or None, f"{where} must be a finite number (not NaN or Infinity)")
-    return value
+        problem = "holds a lone surrogate (not text)"
+    elif value is OUT_OF_RANGE or (isinstance(value, int) and not -MAX_ID - 1 <= value <= MAX_ID):
+        problem = "is out of range (integers are -2^63 to 2^63-1)"
+    elif isinstance(value, float) and not math.isfinite(value):
+        problem = "must be a finite number (not NaN or Infinity)"
+    else:
+        return value
+    raise bad_request(where or None, f"{where or 'the body'} {problem}")
 
 
 def _key(key: str, where: str) -> str:

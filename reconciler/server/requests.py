@@ -127,6 +127,14 @@ def parse_id(prop: str, value: Any) -> int:
 _INTEGER = re.compile(r"\s*-?[0-9]{1,19}\s*")  # ASCII digits only: int() also reads other scripts' digits
 
 
+def ascii_integer(text: str) -> int | None:
+    """The Int64 `text` spells in ASCII digits, or None (no 4,300-digit conversion is ever tried)."""
+    if not _INTEGER.fullmatch(text):
+        return None
+    value = int(text)
+    return value if -MAX_ID - 1 <= value <= MAX_ID else None
+
+
 class IdConvertor(Convertor[int]):
     """`{id:id}` in a route path: an Int64 id. A longer number is a 400 naming `id`, where the
     database would fail on it (and `int()` past 4,300 digits), which answered 500."""
@@ -143,14 +151,6 @@ class IdConvertor(Convertor[int]):
         return str(value)
 
 
-def ascii_integer(text: str) -> int | None:
-    """The Int64 `text` spells in ASCII digits, or None (no 4,300-digit conversion is ever tried)."""
-    if not _INTEGER.fullmatch(text):
-        return None
-    value = int(text)
-    return value if -MAX_ID - 1 <= value <= MAX_ID else None
-
-
 def optional_text(prop: str, value: Any, max_length: int = MAX_TEXT_LENGTH) -> str | None:
     """A text field (None stays None): tabs and line breaks allowed, other controls not (`text_problem`)."""
     if value is None:
@@ -162,7 +162,9 @@ def optional_text(prop: str, value: Any, max_length: int = MAX_TEXT_LENGTH) -> s
 
 def required_name(prop: str, value: Any) -> str:
     """A name, stripped of surrounding spaces, that `validate` would take too (`name_problem`)."""
-    if not isinstance(value, str) or not value.strip():
+    if value is not None and not isinstance(value, str):
+        raise bad_request(prop, f"{prop} must be a string")
+    if not value or not value.strip():
         raise bad_request(prop, f"{prop} is required")
     name = value.strip()
     if problem := name_problem(name):

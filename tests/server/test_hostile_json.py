@@ -35,6 +35,7 @@ HOSTILE_BODIES = [  # (path, raw body, the property the 400 names)
     ("/datapoints", b'{"type": 0, "name": "a\\ud800", "typeTL": {"url": "https://a.example/"}}', "name"),
     ("/groups", b'{"name": "g", "tags": [{"name": "\\udfff"}]}', "tags[0].name"),
     ("/groups", b'{"name": "g", "\\ud800": 1}', None),
+    ("/groups", b'{"name": "\xed\xa0\x80"}', "name"),  # a surrogate encoded as UTF-8: json.loads lets it pass
     ("/groups", b'{"name": "g", "preferred": ' + b"1" * 5000 + b"}", "preferred"),
     ("/conversions", b'{"name": "c", "value": -' + b"7" * 4301 + b"}", "value"),
 ]

@@ -10,6 +10,7 @@ recordings win.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 AUTH_HEADER = "X-Clickmeter-AuthKey"
@@ -19,6 +20,8 @@ DAY_FORMAT = "%Y%m%d"  # fromDay / toDay / createdAfter / createdBefore
 DEFAULT_LIMIT = 20  # offset/limit paging default, as the spec gives it
 MAX_LIMIT = 100  # the largest page any list or summary endpoint returns
 MAX_BATCH = 25  # the most items one batch body (List, Entities, PatchRequests) may carry (REAL-API 13)
+MAX_ID = 2 ** 63 - 1  # ids and every integer are .NET Int64s (and SQLite INTEGERs): nothing larger fits
+MAX_MONEY = 79228162514264337593543950335  # a conversion value is a .NET decimal: none is larger
 
 TRACKING_LINK = "TrackingLink"
 TRACKING_PIXEL = "TrackingPixel"
@@ -106,3 +109,50 @@ def _url_error(error: ValueError) -> str:
     if "Port" in text or "port" in text:
         return "a bad port"
     return "unreadable"
+
+
+MAX_NAME_LENGTH = 200  # a datapoint's, group's, tag's, conversion's, script's or domain's name
+MAX_TEXT_LENGTH = 2000  # a title, a note, a description
+# Never in a name: C0 controls (tab, newline, ESC, NUL...), DEL, C1 controls (U+009B is a terminal's
+# CSI), the line and paragraph separators, and the bidirectional embeddings, overrides and isolates
+# that show text in another order than it is stored. (The marks U+200E/U+200F/U+061C are allowed.)
+_NAME_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Never in a text (title, notes, description, code): the controls but tab, newline and carriage return.
+_TEXT_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def name_problem(name: object) -> str | None:
+    """Why the service would refuse `name` as an entity's name, or None when it would take it.
+
+    One rule for `validate` and the server, so that every name the server holds
+    passes `validate` and survives export's YAML round trip unchanged: text of 1
+    to MAX_NAME_LENGTH characters, not starting or ending with whitespace, and
+    none of the characters that break a line, a terminal or reading order
+    (C0, DEL, C1, U+2028/U+2029, bidirectional embeddings/overrides/isolates).
+    """
+    if not isinstance(name, str) or not name:
+        return "must be a non-empty text"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"must be at most {MAX_NAME_LENGTH} characters long (it has {len(name)})"
+    if name != name.strip():
+        return "must not start or end with a space"
+    if found := _NAME_FORBIDDEN.search(name):
+        return ("must not hold control characters, line separators or bidirectional overrides "
+                f"(it holds U+{ord(found.group()):04X})")
+    return None
+
+
+def text_problem(text: object, max_length: int = MAX_TEXT_LENGTH) -> str | None:
+    """Why the service would refuse `text` as a title, note or description, or None.
+
+    Looser than a name: tabs and line breaks are text here (a note has lines),
+    other control characters (NUL, ESC, DEL, C1) are not.
+    """
+    if not isinstance(text, str):
+        return "must be a text"
+    if len(text) > max_length:
+        return f"must be at most {max_length} characters long (it has {len(text)})"
+    if found := _TEXT_FORBIDDEN.search(text):
+        return ("must not hold control characters other than tabs and line breaks "
+                f"(it holds U+{ord(found.group()):04X})")
+    return None

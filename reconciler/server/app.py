@@ -6,8 +6,9 @@
   account), from `crud_routes()`;
 * the statistics, clickstream and traffic routes (`statistics.py`,
   `clickstream.py`, `traffic.py`). Path order matters: the traffic catch-all
-  `/{domain}/{name}` comes last. CRUD routes use `{id:int}` converters, so
-  `/datapoints/aggregated` never matches `/datapoints/{id:int}`. A new part
+  `/{domain}/{name}` comes last. CRUD routes use `{id:id}` converters (Int64
+  ids, `requests.IdConvertor`), so `/datapoints/aggregated` never matches
+  `/datapoints/{id:id}`. A new part
   adds its `..._routes()` to the `routes` list in `create_app`;
 * middleware: `StripTrailingSlash`, then throttling, latency and faults
   (`faults.FaultInjection`). A new one adds its `Middleware(...)` to the
@@ -28,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.convertors import register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -42,12 +44,16 @@ from reconciler.server.db import Store
 from reconciler.server.domains import domain_routes
 from reconciler.server.faults import FaultInjection
 from reconciler.server.groups import group_routes
+from reconciler.server.requests import IdConvertor
 from reconciler.server.responses import ApiError, JSONAnswer, error_answer, errors_body, failure
 from reconciler.server.retargeting import retargeting_routes
 from reconciler.server.statistics import statistics_routes
 from reconciler.server.tags import tag_routes
 from reconciler.server.traffic import traffic_routes
 from reconciler.server.variant import ServiceVariant
+
+
+register_url_convertor("id", IdConvertor())  # before any route is built: ids in paths are `{id:id}`
 
 
 def utc_now() -> datetime:

@@ -194,6 +194,6 @@ def _flag(value: int) -> str:
 def clickstream_routes() -> list[BaseRoute]:
     """The hits and reports routes."""
     return [
-        Route("/datapoints/{id:int}/hits", list_hits, methods=["GET"]),
-        Route("/datapoints/{id:int}/reports", top_report, methods=["GET"]),
+        Route("/datapoints/{id:id}/hits", list_hits, methods=["GET"]),
+        Route("/datapoints/{id:id}/reports", top_report, methods=["GET"]),
     ]

@@ -17,7 +17,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from reconciler.apishapes import CONVERSION_SLOTS, PATCH_ADD, PROTOCOL_CODES, PROTOCOLS
+from reconciler.apishapes import CONVERSION_SLOTS, MAX_MONEY, PATCH_ADD, PROTOCOL_CODES, PROTOCOLS
 from reconciler.server.batches import ItemResult, batch_items, run_items
 from reconciler.server.context import account_of, store_of
 from reconciler.server.datapoint_store import writable_datapoint
@@ -77,10 +77,11 @@ def parse_conversion(body: dict[str, Any], creating: bool) -> dict[str, Any]:
 
 
 def _money(value: Any) -> float | None:
+    """A conversion value: a .NET decimal >= 0 (so any sum of them stays a finite JSON number)."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise bad_request("value", "value must be a number >= 0")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_MONEY:
+        raise bad_request("value", f"value must be a number from 0 to {MAX_MONEY}")
     return float(value)
 
 
@@ -159,10 +160,10 @@ def conversion_routes() -> list[BaseRoute]:
     """The `/conversions` routes."""
     return [
         *entity_routes(CONVERSIONS, conversion_filter),
-        Route("/conversions/{scope_id:int}/datapoints/patch", patch_one, methods=["PUT"]),
-        Route("/conversions/{scope_id:int}/datapoints/batch/patch", patch_batch, methods=["PUT"]),
+        Route("/conversions/{scope_id:id}/datapoints/patch", patch_one, methods=["PUT"]),
+        Route("/conversions/{scope_id:id}/datapoints/batch/patch", patch_batch, methods=["PUT"]),
         *scoped_datapoint_routes(
-            "/conversions/{scope_id:int}", "conversion",
+            "/conversions/{scope_id:id}", "conversion",
             "SELECT 1 FROM conversions WHERE id = ? AND account_id = ?",
             "d.id IN (SELECT datapoint_id FROM datapoint_conversions WHERE conversion_id = ?)"),
     ]

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from reconciler.apishapes import (
     CONVERSION_ID_FIELDS, DATAPOINT_TYPES, REDIRECT_TYPES, STATUS_ACTIVE, STATUS_PAUSED,
-    TRACKING_LINK,
+    TRACKING_LINK, url_problem,
 )
 from reconciler.server.requests import (
     FailureCollector, optional_text, parse_bool, parse_enum, parse_id, required_name,
@@ -116,11 +115,10 @@ def _password(value: Any) -> str | None:
 
 
 def _destination_url(value: Any) -> str:
-    url = required_name("typeTL.url", value, 4000)
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise bad_request("typeTL.url", "typeTL.url must be an absolute http(s) URL")
-    return url
+    """The url as given, if `validate` would take it too (`apishapes.url_problem`)."""
+    if problem := url_problem(value):
+        raise bad_request("typeTL.url", f"typeTL.url {problem}")
+    return value
 
 
 def _optional_id(prop: str, value: Any) -> int | None:

@@ -119,6 +119,6 @@ def domain_routes() -> list[BaseRoute]:
         *list_and_count_routes("/domains", Listing("domains", "domains m", expand_domains),
                                domain_filter, "m.id"),
         Route("/domains", create_domain, methods=["POST"]),
-        Route("/domains/{id:int}", get_domain, methods=["GET"]),
-        Route("/domains/{id:int}", delete_domain, methods=["DELETE"]),
+        Route("/domains/{id:id}", get_domain, methods=["GET"]),
+        Route("/domains/{id:id}", delete_domain, methods=["DELETE"]),
     ]

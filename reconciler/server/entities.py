@@ -189,7 +189,7 @@ def entity_routes(entity: NamedEntity, make_filter: FilterMaker) -> list[BaseRou
     return [
         *list_and_count_routes(path, listing, make_filter, f"{entity.alias}.id"),
         Route(path, create, methods=["POST"]),
-        Route(f"{path}/{{id:int}}", get_one, methods=["GET"]),
-        Route(f"{path}/{{id:int}}", update, methods=["POST"]),
-        Route(f"{path}/{{id:int}}", delete, methods=["DELETE"]),
+        Route(f"{path}/{{id:id}}", get_one, methods=["GET"]),
+        Route(f"{path}/{{id:id}}", update, methods=["POST"]),
+        Route(f"{path}/{{id:id}}", delete, methods=["DELETE"]),
     ]

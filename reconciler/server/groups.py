@@ -123,8 +123,8 @@ def group_routes() -> list[BaseRoute]:
     """The `/groups` routes."""
     return [
         *entity_routes(GROUPS, group_filter),
-        Route("/groups/{scope_id:int}/datapoints", create_in_group, methods=["POST"]),
-        *scoped_datapoint_routes("/groups/{scope_id:int}", "group",
+        Route("/groups/{scope_id:id}/datapoints", create_in_group, methods=["POST"]),
+        *scoped_datapoint_routes("/groups/{scope_id:id}", "group",
                                  "SELECT 1 FROM groups WHERE id = ? AND account_id = ?",
                                  "d.group_id = ?"),
     ]

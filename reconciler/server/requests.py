@@ -8,18 +8,20 @@ parameters checked with a 400 naming the parameter.
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from starlette.convertors import Convertor
 from starlette.requests import Request
 
 from reconciler.apishapes import (
-    DATAPOINT_STATUSES, DATAPOINT_TYPES, DATE_FORMAT, DAY_FORMAT, DEFAULT_LIMIT, MAX_LIMIT,
-    PATCH_ADD, PATCH_REMOVE, PROTOCOLS, REDIRECT_TYPES,
+    DATAPOINT_STATUSES, DATAPOINT_TYPES, DATE_FORMAT, DAY_FORMAT, DEFAULT_LIMIT, MAX_ID, MAX_LIMIT,
+    MAX_TEXT_LENGTH, PATCH_ADD, PATCH_REMOVE, PROTOCOLS, REDIRECT_TYPES, name_problem, text_problem,
 )
 from reconciler.server.context import variant_of
+from reconciler.server.json_input import read_json
 from reconciler.server.responses import ApiError, bad_request, failure
 
 
@@ -41,30 +43,14 @@ class FailureCollector:
             raise ApiError(400, self.failures)
 
 
-def fold_keys(value: Any) -> Any:
-    """The same JSON with every object key lower-cased, at every depth."""
-    if isinstance(value, dict):
-        return {str(k).lower(): fold_keys(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [fold_keys(v) for v in value]
-    return value
-
-
 async def read_object(request: Request) -> dict[str, Any]:
     """The request's JSON object body with folded keys; 400 if absent or not an object."""
-    raw = await request.body()
-    if not raw.strip():
-        raise bad_request(None, "a JSON body is required")
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise bad_request(None, f"the body is not valid JSON: {error}") from None
+    body = await read_json(request)
     if not isinstance(body, dict):
         raise bad_request(None, "the body must be a JSON object")
-    folded = fold_keys(body)
     if not variant_of(request).text_enums:
-        reject_text_enums(folded, "")
-    return folded
+        reject_text_enums(body, "")
+    return body
 
 
 # folded key -> (its documented spelling, the enum names it may not be given as text)
@@ -108,8 +94,8 @@ def parse_enum(prop: str, value: Any, allowed: Sequence[str],
         for name in allowed:
             if name.lower() == text.lower():
                 return name
-        if text.lstrip("-").isdigit():
-            value = int(text)
+        number = ascii_integer(text)
+        value = value if number is None else number
     if isinstance(value, int) and not isinstance(value, bool):
         if numeric and value in numeric:
             return numeric[value]
@@ -130,51 +116,76 @@ def parse_bool(prop: str, value: Any) -> bool:
 
 
 def parse_id(prop: str, value: Any) -> int:
-    """A positive integer id given as a number or a numeric string."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    """A positive Int64 id given as a number or a numeric string."""
+    if isinstance(value, str):
+        value = ascii_integer(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
         return value
-    raise bad_request(prop, f"{prop} must be a positive integer id")
+    raise bad_request(prop, f"{prop} must be a positive integer id below 2^63")
 
 
-def optional_text(prop: str, value: Any, max_length: int = 2000) -> str | None:
-    """A string field (None stays None); 400 for any other JSON type or an overlong value."""
+_INTEGER = re.compile(r"\s*-?[0-9]{1,19}\s*")  # ASCII digits only: int() also reads other scripts' digits
+
+
+def ascii_integer(text: str) -> int | None:
+    """The Int64 `text` spells in ASCII digits, or None (no 4,300-digit conversion is ever tried)."""
+    if not _INTEGER.fullmatch(text):
+        return None
+    value = int(text)
+    return value if -MAX_ID - 1 <= value <= MAX_ID else None
+
+
+class IdConvertor(Convertor[int]):
+    """`{id:id}` in a route path: an Int64 id. A longer number is a 400 naming `id`, where the
+    database would fail on it (and `int()` past 4,300 digits), which answered 500."""
+
+    regex = "[0-9]+"
+
+    def convert(self, value: str) -> int:
+        number = ascii_integer(value)
+        if number is None:
+            raise bad_request("id", "the id in the path must be an integer below 2^63")
+        return number
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+def optional_text(prop: str, value: Any, max_length: int = MAX_TEXT_LENGTH) -> str | None:
+    """A text field (None stays None): tabs and line breaks allowed, other controls not (`text_problem`)."""
     if value is None:
         return None
-    if not isinstance(value, str):
-        raise bad_request(prop, f"{prop} must be a string")
-    if len(value) > max_length:
-        raise bad_request(prop, f"{prop} is longer than {max_length} characters")
+    if problem := text_problem(value, max_length):
+        raise bad_request(prop, f"{prop} {problem}")
     return value
 
 
-def required_name(prop: str, value: Any, max_length: int = 200) -> str:
-    """A non-blank name string, stripped."""
-    text = optional_text(prop, value, max_length)
-    if text is None or not text.strip():
+def required_name(prop: str, value: Any) -> str:
+    """A name, stripped of surrounding spaces, that `validate` would take too (`name_problem`)."""
+    if value is not None and not isinstance(value, str):
+        raise bad_request(prop, f"{prop} must be a string")
+    if not value or not value.strip():
         raise bad_request(prop, f"{prop} is required")
-    return text.strip()
+    name = value.strip()
+    if problem := name_problem(name):
+        raise bad_request(prop, f"{prop} {problem}")
+    return name
 
 
-def query_int(request: Request, name: str, default: int, low: int, high: int | None) -> int:
+def query_int(request: Request, name: str, default: int, low: int, high: int) -> int:
     """An integer query parameter in [low, high]; 400 naming it otherwise."""
     raw = _query(request, name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad_request(name, f"{name} must be an integer") from None
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise bad_request(name, f"{name} must be {bound}")
+    value = ascii_integer(raw)
+    if value is None or not low <= value <= high:
+        raise bad_request(name, f"{name} must be an integer between {low} and {high}")
     return value
 
 
 def paging(request: Request) -> tuple[int, int]:
     """`(offset, limit)`: offset >= 0 (default 0), limit 1..MAX_LIMIT (default 20)."""
-    offset = query_int(request, "offset", 0, 0, None)
+    offset = query_int(request, "offset", 0, 0, MAX_ID)
     limit = query_int(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     return offset, limit
 

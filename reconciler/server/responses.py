@@ -17,12 +17,13 @@ from reconciler.apishapes import NAME_USED_CODE, NAME_USED_STATUS
 
 
 class JSONAnswer(Response):
-    """A compact JSON response (no spaces: the bench serves thousands a second)."""
+    """A compact JSON response (no spaces: the bench serves thousands a second), strict JSON only:
+    no `NaN`/`Infinity` ever goes out (writes refuse them, so none is stored)."""
 
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return json.dumps(content, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 def failure(prop: str | None, message: str, code: str = "invalid") -> dict[str, Any]:

@@ -59,6 +59,6 @@ def retargeting_routes() -> list[BaseRoute]:
     return [
         *entity_routes(SCRIPTS, _account_scripts),
         *scoped_datapoint_routes(
-            "/retargeting/{scope_id:int}", "retargeting script", OWNER_SQL,
+            "/retargeting/{scope_id:id}", "retargeting script", OWNER_SQL,
             "d.id IN (SELECT datapoint_id FROM datapoint_scripts WHERE script_id = ?)"),
     ]

@@ -294,11 +294,11 @@ def statistics_routes() -> list[BaseRoute]:
     return [
         Route("/datapoints/aggregated", account_aggregated, methods=["GET"]),
         Route("/datapoints/aggregated/list", account_aggregated_list, methods=["GET"]),
-        Route("/datapoints/{id:int}/aggregated", datapoint_aggregated, methods=["GET"]),
-        Route("/datapoints/{id:int}/aggregated/list", datapoint_aggregated_list, methods=["GET"]),
+        Route("/datapoints/{id:id}/aggregated", datapoint_aggregated, methods=["GET"]),
+        Route("/datapoints/{id:id}/aggregated/list", datapoint_aggregated_list, methods=["GET"]),
         Route("/aggregated/summary/datapoints", datapoints_summary, methods=["GET"]),
         Route("/aggregated/summary/groups", groups_summary, methods=["GET"]),
-        Route("/groups/{id:int}/aggregated", group_aggregated, methods=["GET"]),
-        Route("/groups/{id:int}/aggregated/list", group_aggregated_list, methods=["GET"]),
-        Route("/groups/{id:int}/aggregated/summary", group_summary, methods=["GET"]),
+        Route("/groups/{id:id}/aggregated", group_aggregated, methods=["GET"]),
+        Route("/groups/{id:id}/aggregated/list", group_aggregated_list, methods=["GET"]),
+        Route("/groups/{id:id}/aggregated/summary", group_summary, methods=["GET"]),
     ]

@@ -140,8 +140,8 @@ def _link_routes(kind: str, link_table: str, column: str) -> list[BaseRoute]:
         return await _change(request, lambda db, account_id, tag_id: db.execute(
             f"DELETE FROM {link_table} WHERE tag_id = ?", (tag_id,)))
 
-    return [Route(f"/tags/{{tag_id:int}}/{kind}/patch", patch_link, methods=["PUT"]),
-            Route(f"/tags/{{tag_id:int}}/{kind}", unlink_all, methods=["DELETE"])]
+    return [Route(f"/tags/{{tag_id:id}}/{kind}/patch", patch_link, methods=["PUT"]),
+            Route(f"/tags/{{tag_id:id}}/{kind}", unlink_all, methods=["DELETE"])]
 
 
 def tagged_groups(request: Request, account_id: int) -> Filter:
@@ -168,12 +168,12 @@ def tag_routes() -> list[BaseRoute]:
     return [
         *list_and_count_routes("/tags", Listing("tags", "tags t", expand_tags), tag_filter, "t.id"),
         Route("/tags", create_tag, methods=["POST"]),
-        Route("/tags/{tag_id:int}", get_tag, methods=["GET"]),
-        Route("/tags/{tag_id:int}", delete_tag, methods=["DELETE"]),
-        Route("/tags/{tag_id:int}/name", rename_tag, methods=["PUT"]),
+        Route("/tags/{tag_id:id}", get_tag, methods=["GET"]),
+        Route("/tags/{tag_id:id}", delete_tag, methods=["DELETE"]),
+        Route("/tags/{tag_id:id}/name", rename_tag, methods=["PUT"]),
         *_link_routes("datapoints", "datapoint_tags", "datapoint_id"),
         *_link_routes("groups", "group_tags", "group_id"),
-        *list_and_count_routes("/tags/{tag_id:int}/groups", TAGGED_GROUPS, tagged_groups, "g.id"),
-        *scoped_datapoint_routes("/tags/{scope_id:int}", "tag", TAG_OWNER_SQL,
+        *list_and_count_routes("/tags/{tag_id:id}/groups", TAGGED_GROUPS, tagged_groups, "g.id"),
+        *scoped_datapoint_routes("/tags/{scope_id:id}", "tag", TAG_OWNER_SQL,
                                  "d.id IN (SELECT datapoint_id FROM datapoint_tags WHERE tag_id = ?)"),
     ]

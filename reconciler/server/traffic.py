@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from reconciler.apishapes import PERMANENT_REDIRECT, STATUS_ACTIVE, TRACKING_LINK, TRACKING_PIXEL
+from reconciler.apishapes import MAX_MONEY, PERMANENT_REDIRECT, STATUS_ACTIVE, TRACKING_LINK, TRACKING_PIXEL
 from reconciler.server.context import now_of, store_of
 from reconciler.server.db import insert_row
 from reconciler.server.responses import ApiError, bad_request, failure, not_found
@@ -166,15 +166,15 @@ def _conversion_value(request: Request) -> float | None:
         value = float(raw)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value):
-        raise bad_request("value", "value must be a number")
+    if not (math.isfinite(value) and abs(value) <= MAX_MONEY):
+        raise bad_request("value", f"value must be a number from -{MAX_MONEY} to {MAX_MONEY}")
     return value
 
 
 def traffic_routes() -> list[BaseRoute]:
     """The tracking paths; the `/{domain}/{name}` catch-all must be the app's last route."""
     return [
-        Route("/pixel/{id:int}", count_view, methods=["GET"], name="track-pixel"),
-        Route("/conversion/{id:int}", count_conversion, methods=["GET"], name="track-conversion"),
+        Route("/pixel/{id:id}", count_view, methods=["GET"], name="track-pixel"),
+        Route("/conversion/{id:id}", count_conversion, methods=["GET"], name="track-conversion"),
         Route("/{domain}/{name}", follow_link, methods=["GET"], name="track-link"),
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from reconciler.apishapes import url_problem
+from reconciler.apishapes import MAX_MONEY, name_problem, text_problem, url_problem
 from reconciler.manifests.build import LINK_ONLY, Declared, FileDeclarations
 from reconciler.manifests.problems import Problem
 from reconciler.model import LINK, PIXEL, DatapointSpec, Location
@@ -20,6 +20,10 @@ KIND_NAMES = {"groups": "group", "conversions": "conversion", "tags": "tag"}
 def cross_file_problems(files: list[FileDeclarations]) -> Iterator[Problem]:
     """Every problem that needs the specs of all files together."""
     yield from _settings_problems(files)
+    for section in (*KIND_NAMES, "datapoints"):
+        for entry in (entry for found in files for entry in getattr(found, section)):
+            if not entry.partial:
+                yield from _value_problems(entry)
     for section in KIND_NAMES:
         yield from _duplicate_names(section, [entry for found in files for entry in getattr(found, section)])
     datapoints = [entry for found in files for entry in found.datapoints]
@@ -123,6 +127,27 @@ def _duplicate_ids(datapoints: list[Declared]) -> Iterator[Problem]:
         if original is not entry:
             yield _problem(entry, "id", f"id {spec.id} is already pinned by {original.spec.name!r} "
                                         f"at {original.spec.locations['id']}")
+
+
+TEXT_FIELDS = ("title", "notes", "description")
+
+
+def _value_problems(entry: Declared) -> Iterator[Problem]:
+    """The service's own rules for names, texts and values (`apishapes`, shared with the local
+    server), so that nothing the service refuses passes `validate`."""
+    spec = entry.spec
+    if reason := name_problem(spec.name):
+        yield _problem(entry, "name", f"the name {reason}")
+    for tag in sorted(getattr(spec, "tags", None) or ()):
+        if reason := name_problem(tag):
+            yield _problem(entry, "tags", f"the tag {tag!r} {reason}")
+    for key in TEXT_FIELDS:
+        value = getattr(spec, key, None)
+        if value is not None and (reason := text_problem(value)):
+            yield _problem(entry, key, f"the {key} {reason}")
+    value = getattr(spec, "value", None)
+    if value is not None and abs(value) > MAX_MONEY:
+        yield _problem(entry, "value", f"the value must be at most {MAX_MONEY:.4g} (a .NET decimal)")
 
 
 def _type_problems(entry: Declared) -> Iterator[Problem]:

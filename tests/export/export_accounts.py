@@ -23,6 +23,8 @@ from reconciler.apishapes import (
     TRACKING_LINK,
     TRACKING_PIXEL,
     TYPE_CODES,
+    name_problem,
+    text_problem,
 )
 from reconciler.cli import GlobalOptions
 from reconciler.clickmeter.client import ClickMeterClient
@@ -34,13 +36,15 @@ from reconciler.reader import read_live_state
 SYSTEM_DOMAIN = "go.clickmeter.test"
 
 # Names are short paths of links: no '/' and no white space (the server refuses them).
+# Any name and text the service takes (`apishapes.name_problem`, `text_problem`).
 name_texts = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp"),
-                                   blacklist_characters="/"), min_size=1, max_size=16)
-free_texts = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
-# Group names may hold spaces inside, never control characters (the manifest schema's rule);
-# the server strips them at the ends.
+                                   blacklist_characters="/"), min_size=1, max_size=16).filter(
+    lambda name: name_problem(name) is None)
+free_texts = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40).filter(
+    lambda text: text_problem(text) is None)
+# Group names may hold spaces inside, never at the ends.
 group_names = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1,
-                      max_size=30).map(str.strip).filter(bool)
+                      max_size=30).map(str.strip).filter(lambda name: bool(name) and name_problem(name) is None)
 
 
 def password_of(name: str) -> str:

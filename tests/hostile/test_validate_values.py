@@ -77,3 +77,24 @@ def test_a_1mb_password_variable_name_is_refused_and_not_echoed(tmp_path: Path) 
     text = "datapoints:\n  - name: a\n    url: https://x.example/\n    password: {env: " + "V" * 1_000_000 + "}\n"
     assert _problems(tmp_path, text) == [
         "4:21: datapoints[0].password.env: must be at most 200 characters long (it has 1000000)"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('groups:\n  - name: "spring\\u202e"\n',
+     "2:11: groups[0].name: the name must not hold control characters, line separators or "
+     "bidirectional overrides (it holds U+202E)"),
+    ('tags:\n  - name: "line\\u2028break"\n',
+     "2:11: tags[0].name: the name must not hold control characters, line separators or "
+     "bidirectional overrides (it holds U+2028)"),
+    ('datapoints:\n  - name: sale\n    url: https://shop.example.com/\n    notes: "bell\\x07"\n',
+     "4:12: datapoints[0].notes: the notes must not hold control characters other than tabs and "
+     "line breaks (it holds U+0007)"),
+    ('datapoints:\n  - name: sale\n    url: https://shop.example.com/\n    tags: ["a\\u2066b"]\n',
+     "4:11: datapoints[0].tags: the tag 'a\\u2066b' must not hold control characters, line separators "
+     "or bidirectional overrides (it holds U+2066)"),
+    ('conversions:\n  - name: signup\n    value: 1.0e+30\n',
+     "3:12: conversions[0].value: the value must be at most 7.923e+28 (a .NET decimal)"),
+])
+def test_names_texts_and_values_the_server_refuses_fail_validate(tmp_path: Path, text: str,
+                                                                  expected: str) -> None:
+    assert _problems(tmp_path, text) == [expected]

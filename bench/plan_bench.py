@@ -32,8 +32,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from reconciler.apishapes import MAX_BATCH, MAX_LIMIT  # noqa: E402
-from reconciler.cli import GlobalOptions  # noqa: E402
-from reconciler.clickmeter.target import open_client  # noqa: E402
+from reconciler.target import TargetOptions  # noqa: E402
+from reconciler.target import open_client  # noqa: E402
 from reconciler.manifests import load_manifests  # noqa: E402
 from reconciler.model import LiveState  # noqa: E402
 from reconciler.planner import plan_changes  # noqa: E402
@@ -68,7 +68,7 @@ def write_manifests(root: Path, count: int) -> None:
         (root / f"items-{file_number:03}.yaml").write_text(header + "\n".join(entries) + "\n")
 
 
-async def converge_and_read(options: GlobalOptions, manifests: Path) -> tuple[LiveState, int, int, float]:
+async def converge_and_read(options: TargetOptions, manifests: Path) -> tuple[LiveState, int, int, float]:
     """Seed the account from the manifests; (live state, creating calls, read calls, seed seconds)."""
     desired = load_manifests([str(manifests)])
     async with open_client(options) as client:
@@ -115,7 +115,7 @@ def plan_high_water_kb(pid: int) -> int:
 def bench(count: int, workdir: Path) -> None:
     manifests, db_path = workdir / f"manifests-{count}", workdir / f"local-{count}.db"
     write_manifests(manifests, count)
-    options = GlobalOptions(target="local", local_db=str(db_path), rate=None, concurrency=4)
+    options = TargetOptions(target="local", local_db=str(db_path), rate=None, concurrency=4)
     live, creating_calls, read_calls, seeded = asyncio.run(converge_and_read(options, manifests))
     desired = load_manifests([str(manifests)])
     gc.freeze()  # as the `plan` command does before planning

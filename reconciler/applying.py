@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Iterator
 
 from reconciler.clickmeter import wire
 from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.clickmeter.target import open_client, saved_target
+from reconciler.target import open_client, saved_target
 from reconciler.errors import ReconcilerError
 from reconciler.executor import ALREADY_DONE, DONE, FAILED, PENDING, SKIPPED, Executor, Outcome, plan_details
 from reconciler.expectations import COLLECTIONS, Names, expectations
@@ -29,8 +29,8 @@ from reconciler.progress import Progress
 from reconciler.reader import read_live_state
 from reconciler.terminal import clipped
 
-if TYPE_CHECKING:  # the CLI imports this module
-    from reconciler.cli import GlobalOptions
+if TYPE_CHECKING:
+    from reconciler.target import TargetOptions
 
 SHOWN_PER_STATUS = 50  # items listed by name per status in the summary; the rest are counted
 
@@ -39,7 +39,7 @@ class StalePlanError(ReconcilerError):
     """The account is no longer what the saved plan was made against."""
 
 
-def check_target(plan: Plan, options: GlobalOptions) -> None:
+def check_target(plan: Plan, options: TargetOptions) -> None:
     """Refuse a saved plan made for another account: its ids mean nothing here."""
     here = saved_target(options)
     if plan.target != here:
@@ -190,7 +190,7 @@ def report_lines(plan: Plan, outcome: Outcome) -> list[str]:
     return lines
 
 
-def run_apply(options: GlobalOptions, plan: Plan, *, saved: bool, log_path: str | None) -> Outcome:
+def run_apply(options: TargetOptions, plan: Plan, *, saved: bool, log_path: str | None) -> Outcome:
     """`execute_plan` on the target, from synchronous code: signals stop it, `--log` is written."""
     try:
         log = open(log_path, "w", encoding="utf-8") if log_path else None

@@ -14,7 +14,6 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
@@ -22,17 +21,8 @@ import click
 
 from reconciler import __version__
 from reconciler.errors import ReconcilerError
+from reconciler.target import TargetOptions
 from reconciler.terminal import MAX_LINE, clipped
-
-
-@dataclass(frozen=True)
-class GlobalOptions:
-    """Options that come before the command: where to act and how fast."""
-
-    target: str
-    local_db: str
-    rate: float | None
-    concurrency: int
 
 
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -104,7 +94,7 @@ def _usage_errors_exit_1() -> Iterator[None]:
 @click.pass_context
 def cli(ctx: click.Context, target: str, local_db: str, rate: float | None, concurrency: int) -> None:
     """ClickMeter tracking links, pixels, tags, groups and conversions managed as code."""
-    ctx.obj = GlobalOptions(target=target, local_db=local_db, rate=rate, concurrency=concurrency)
+    ctx.obj = TargetOptions(target=target, local_db=local_db, rate=rate, concurrency=concurrency)
 
 
 def main() -> None:
@@ -159,11 +149,11 @@ PLAN_FORMATS = ("text", "json", "markdown")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
 @click.pass_obj
 @reports_errors
-def plan_command(options: GlobalOptions, paths: tuple[str, ...], out: str | None, output_format: str,
+def plan_command(options: TargetOptions, paths: tuple[str, ...], out: str | None, output_format: str,
                  detailed_exitcode: bool) -> None:
     """Show what apply would change to make the target match the manifests under PATHS."""
 
-    from reconciler.clickmeter.target import saved_target
+    from reconciler.target import saved_target
     from reconciler.pipeline import build_plan, write_plan
     from reconciler.render import PlanJson, PlanMarkdown, PlanText
 
@@ -191,7 +181,7 @@ def plan_command(options: GlobalOptions, paths: tuple[str, ...], out: str | None
               help="Write one JSON line per API call (operation, items, status, duration).")
 @click.pass_obj
 @reports_errors
-def apply_command(options: GlobalOptions, paths: tuple[str, ...], plan_file: str | None, auto_approve: bool,
+def apply_command(options: TargetOptions, paths: tuple[str, ...], plan_file: str | None, auto_approve: bool,
                   force: bool, allow_active: bool, log_file: str | None) -> None:
     """Make the target match the manifests under PATHS (or execute a saved --plan), then verify."""
 
@@ -237,9 +227,9 @@ def apply_command(options: GlobalOptions, paths: tuple[str, ...], plan_file: str
 @click.option("--force", is_flag=True, help="Write into a non-empty directory, replacing files of the same name.")
 @click.pass_obj
 @reports_errors
-def export_command(options: GlobalOptions, out_dir: str, groups: tuple[str, ...], force: bool) -> None:
+def export_command(options: TargetOptions, out_dir: str, groups: tuple[str, ...], force: bool) -> None:
     """Write the live account as manifests that plan back to no changes."""
-    from reconciler.clickmeter.target import describe_target
+    from reconciler.target import describe_target
     from reconciler.pipeline import export_account
 
     click.echo(describe_target(options))
@@ -276,12 +266,12 @@ def export_command(options: GlobalOptions, out_dir: str, groups: tuple[str, ...]
               help="With --report: browsers, countries, referrers, platforms, languages, ...")
 @click.pass_obj
 @reports_errors
-def stats(options: GlobalOptions, paths: tuple[str, ...], out: str | None, **chosen: Any) -> None:
+def stats(options: TargetOptions, paths: tuple[str, ...], out: str | None, **chosen: Any) -> None:
     """How the declared datapoints perform: clicks, uniques, conversions, last hit."""
     import asyncio
     from datetime import datetime
 
-    from reconciler.clickmeter.target import describe_target, open_client
+    from reconciler.target import describe_target, open_client
     from reconciler.manifests import load_manifests
     from reconciler.stats_command import collect_text, write_output
     from reconciler.stats_options import parse_request
@@ -339,7 +329,7 @@ def stats(options: GlobalOptions, paths: tuple[str, ...], out: str | None, **cho
               help="Whether the /count endpoints count deleted entities when no status is asked.")
 @click.pass_obj
 @reports_errors
-def serve(options: GlobalOptions, host: str, port: int, db_path: str | None,
+def serve(options: TargetOptions, host: str, port: int, db_path: str | None,
           api_keys: tuple[str, ...], server_rate: float | None, latency_ms: int,
           fault_rate: float, fault_seed: int | None, no_expand: bool, updates: str,
           text_enums: str, counts: str) -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from reconciler.clickmeter.target import describe_target, open_client
+from reconciler.target import describe_target, open_client
 from reconciler.errors import ReconcilerError
 from reconciler.executor import plan_details
 from reconciler.export import (
@@ -35,12 +35,12 @@ from reconciler.reader import details_of, read_details, read_live_state, read_re
 from reconciler.render import PlanJson
 from reconciler.safe_files import UnsafeWriteError, write_file
 
-if TYPE_CHECKING:  # the CLI imports this module
-    from reconciler.cli import GlobalOptions
+if TYPE_CHECKING:
+    from reconciler.target import TargetOptions
     from reconciler.clickmeter.client import ClickMeterClient
 
 
-def build_plan(options: GlobalOptions, paths: Sequence[str]) -> Plan:
+def build_plan(options: TargetOptions, paths: Sequence[str]) -> Plan:
     """The plan that makes the target what the manifests under `paths` declare."""
     desired = load_manifests(paths)
     notes = resolve_secrets(desired)
@@ -74,7 +74,7 @@ async def read_and_plan(client: ClickMeterClient, desired: DesiredState) -> Plan
     return plan
 
 
-def export_account(options: GlobalOptions, out_dir: str, groups: Sequence[str],
+def export_account(options: TargetOptions, out_dir: str, groups: Sequence[str],
                    force: bool) -> tuple[list[str], list[str]]:
     """Write the live account (or `groups` of it) as manifests under `out_dir`; the lines
     to print on stdout and the warnings for stderr."""

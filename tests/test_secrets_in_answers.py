@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.clickmeter.target import open_client
+from reconciler.target import open_client
 from tests.conftest import run_local
 from reconciler.model import Secret
 from tests.export.export_accounts import local_options, read_local

@@ -22,7 +22,7 @@ import httpx
 from reconciler.applying import execute_plan
 from reconciler.apishapes import TRACKING_LINK, TRACKING_PIXEL
 from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.clickmeter.target import local_service_variant
+from reconciler.target import local_service_variant
 from reconciler.executor import Outcome
 from reconciler.model import (
     PIXEL, ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Secret, Settings,

@@ -8,17 +8,17 @@ import httpx
 import pytest
 from client_support import served
 
-from reconciler.cli import GlobalOptions
+from reconciler.target import TargetOptions
 from reconciler.clickmeter.errors import TargetError
-from reconciler.clickmeter.target import describe_target, open_client
+from reconciler.target import describe_target, open_client
 from tests.apply.support import serving
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.anyio
 
 
-def options(target: str, local_db: str = ".clickmeter/local.db", rate: float | None = None) -> GlobalOptions:
-    return GlobalOptions(target=target, local_db=local_db, rate=rate, concurrency=4)
+def options(target: str, local_db: str = ".clickmeter/local.db", rate: float | None = None) -> TargetOptions:
+    return TargetOptions(target=target, local_db=local_db, rate=rate, concurrency=4)
 
 
 def test_describe_target_names_the_database_or_the_url() -> None:

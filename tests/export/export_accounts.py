@@ -26,9 +26,9 @@ from reconciler.apishapes import (
     name_problem,
     text_problem,
 )
-from reconciler.cli import GlobalOptions
+from reconciler.target import TargetOptions
 from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.clickmeter.target import open_client
+from reconciler.target import open_client
 from reconciler.clickmeter.wire import whole_update
 from reconciler.model import LiveState
 from reconciler.reader import read_live_state
@@ -168,9 +168,9 @@ def _datapoint_body(dp: DatapointSpec, domain_ids: dict[str, int | None], script
     return body
 
 
-def local_options(db_path: Path) -> GlobalOptions:
+def local_options(db_path: Path) -> TargetOptions:
     """The options of `--target local --local-db db_path`: the account the CLI acts on."""
-    return GlobalOptions(target="local", local_db=str(db_path), rate=None, concurrency=4)
+    return TargetOptions(target="local", local_db=str(db_path), rate=None, concurrency=4)
 
 
 async def seed_local(db_path: Path, account: AccountSpec) -> None:

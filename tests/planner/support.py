@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import httpx
 
 from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.clickmeter.target import local_service_variant
+from reconciler.target import local_service_variant
 from reconciler.clickmeter.wire import whole_update
 from reconciler.executor import DONE, Executor
 from reconciler.plan import Plan

@@ -14,7 +14,8 @@ import jsonschema
 import pytest
 from click.testing import CliRunner, Result
 
-from reconciler.cli import GlobalOptions, cli
+from reconciler.cli import cli
+from reconciler.target import TargetOptions
 from reconciler.pipeline import build_plan
 from reconciler.reader import read_live_state
 from tests.conftest import run_local
@@ -67,7 +68,7 @@ def plan(db_path: Path, *args: str) -> Result:
 
 def converge(db_path: Path, api_key: str, manifests: Path) -> dict[str, int]:
     """Make the account what `manifests` declare by sending the plan's operations."""
-    options = GlobalOptions(target="local", local_db=str(db_path), rate=None, concurrency=4)
+    options = TargetOptions(target="local", local_db=str(db_path), rate=None, concurrency=4)
     made = build_plan(options, [str(manifests)])
     return in_account(db_path, api_key, lambda client: run_operations(client, made, {"SALE_PASSWORD": PASSWORD}))
 

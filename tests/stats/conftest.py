@@ -11,7 +11,7 @@ import pytest
 from starlette.applications import Starlette
 
 from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.clickmeter.target import local_service_variant
+from reconciler.target import local_service_variant
 from reconciler.manifests import load_manifests
 from reconciler.model import DesiredState
 from reconciler.server.app import create_app

@@ -13,6 +13,7 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -24,8 +25,7 @@ from reconciler.clickmeter.errors import (
     AuthenticationError, ServerError, TargetError, TransportError,
 )
 
-if TYPE_CHECKING:  # the CLI imports this module: no import cycle at run time
-    from reconciler.cli import GlobalOptions
+if TYPE_CHECKING:
     from reconciler.server.variant import ServiceVariant
 
 LOCAL = "local"
@@ -39,14 +39,24 @@ DROPPED_CONNECTION = ("RemoteProtocolError", "ReadError")
 """Transport failures after a connection was made: the service is there, only flaky."""
 
 
-def describe_target(options: GlobalOptions) -> str:
+@dataclass(frozen=True)
+class TargetOptions:
+    """Where to act and how fast: the options that come before any command."""
+
+    target: str
+    local_db: str
+    rate: float | None
+    concurrency: int
+
+
+def describe_target(options: TargetOptions) -> str:
     """The line every command prints first, e.g. `target: local (.clickmeter/local.db)`."""
     if options.target == LOCAL:
         return f"target: local ({options.local_db})"
     return f"target: {_remote_url(options.target)}"
 
 
-def saved_target(options: GlobalOptions) -> str:
+def saved_target(options: TargetOptions) -> str:
     """The target as a saved plan records it and `apply --plan` checks it.
 
     A local database is named by its absolute path: the same relative path run
@@ -68,7 +78,7 @@ def _remote_url(target: str) -> str:
 
 
 @asynccontextmanager
-async def open_client(options: GlobalOptions, **client_options: Any) -> AsyncIterator[ClickMeterClient]:
+async def open_client(options: TargetOptions, **client_options: Any) -> AsyncIterator[ClickMeterClient]:
     """A `ClickMeterClient` for the target `options` name, closed on exit.
 
     For a URL, one `GET /account` first proves that the target answers and
@@ -85,7 +95,7 @@ async def open_client(options: GlobalOptions, **client_options: Any) -> AsyncIte
 
 
 @asynccontextmanager
-async def _local_client(options: GlobalOptions, **client_options: Any) -> AsyncIterator[ClickMeterClient]:
+async def _local_client(options: TargetOptions, **client_options: Any) -> AsyncIterator[ClickMeterClient]:
     """The local server's app in-process, as the database's default account."""
     from reconciler.server.app import create_app  # the local target is the server itself
     from reconciler.server.db import default_account_key
@@ -118,7 +128,7 @@ def local_service_variant() -> ServiceVariant:
         raise TargetError(f"{LOCAL_SERVICE_VARIABLE}: {error}") from None
 
 
-def _remote_client(options: GlobalOptions, **client_options: Any) -> ClickMeterClient:
+def _remote_client(options: TargetOptions, **client_options: Any) -> ClickMeterClient:
     url = _remote_url(options.target)
     api_key = os.environ.get(API_KEY_VARIABLE, "").strip()
     if not api_key:

@@ -32,7 +32,7 @@ from harness import (
 )
 from reconciler.apishapes import MAX_BATCH, MAX_LIMIT
 from reconciler.export import export_manifests, write_export
-from reconciler.reader import read_live_state
+from reconciler.live.reader import read_live_state
 
 GROUPS = 20
 TAGS = 12

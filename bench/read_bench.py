@@ -32,7 +32,7 @@ from harness import (
     process_peak_rss_mib, seed_through, traced_peak_mib,
 )
 from reconciler.apishapes import MAX_BATCH, MAX_LIMIT
-from reconciler.reader import read_live_state
+from reconciler.live.reader import read_live_state
 from reconciler.server.db import default_account_key
 from reconciler.server.variant import ServiceVariant
 

@@ -26,7 +26,7 @@ from reconciler.expectations import COLLECTIONS, Names, expectations
 from reconciler.model import LiveState
 from reconciler.plan import Plan, fingerprint
 from reconciler.progress import Progress
-from reconciler.reader import read_live_state
+from reconciler.live.reader import read_live_state
 from reconciler.terminal import clipped
 
 if TYPE_CHECKING:

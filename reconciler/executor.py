@@ -42,7 +42,7 @@ from reconciler.expectations import (
 from reconciler.model import LiveState
 from reconciler.plan import Operation, Plan
 from reconciler.progress import CallRecord, Progress
-from reconciler.reader import details_of_bodies, read_fresh, read_live_state
+from reconciler.live.reader import details_of_bodies, read_fresh, read_live_state
 
 PENDING, DONE, FAILED, SKIPPED, UNKNOWN = "pending", "done", "failed", "skipped", "unknown"
 PARTIAL = "partial"  # a batch call in which some items failed

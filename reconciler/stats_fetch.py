@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from reconciler.apishapes import MAX_LIMIT
 from reconciler.clickmeter import wire
 from reconciler.model import DatapointSpec, DesiredState
-from reconciler.reader import TYPE_FILTER
+from reconciler.live.reader import TYPE_FILTER
 from reconciler.stats import (
     DatapointStats, HitRow, LiveFigures, Period, ReportItem, Series, StatsError,
     kinds_declared, match_declared, merge_series, read_hit, read_report_item, read_summary_row,

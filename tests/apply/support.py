@@ -29,7 +29,7 @@ from reconciler.model import (
 )
 from reconciler.plan import Plan
 from reconciler.planner import plan_changes
-from reconciler.reader import read_live_state
+from reconciler.live.reader import read_live_state
 from reconciler.server.app import create_app
 from tests.conftest import serving_app
 from tests.planner.states import desired_state as planner_desired_state

@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from reconciler.apishapes import MAX_BATCH
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.model import LiveConversion, LiveDatapoint, LiveGroup, LiveNamed, Secret
-from reconciler.reader import (
+from reconciler.live.reader import (
     LiveStateChangedError, UnknownGroupError, read_live_state, read_recent_clicks,
 )
 from reconciler.server.app import create_app

@@ -31,7 +31,7 @@ from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.target import open_client
 from reconciler.clickmeter.wire import whole_update
 from reconciler.model import LiveState
-from reconciler.reader import read_live_state
+from reconciler.live.reader import read_live_state
 
 SYSTEM_DOMAIN = "go.clickmeter.test"
 

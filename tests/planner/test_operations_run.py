@@ -9,7 +9,7 @@ from reconciler.model import (
 )
 from reconciler.plan import Plan
 from reconciler.planner import plan_changes
-from reconciler.reader import read_live_state
+from reconciler.live.reader import read_live_state
 from tests.planner.states import desired_state
 from tests.planner.support import in_account, run_operations
 

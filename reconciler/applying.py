@@ -24,7 +24,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.executor import ALREADY_DONE, DONE, FAILED, PENDING, SKIPPED, Executor, Outcome, plan_details
 from reconciler.expectations import COLLECTIONS, Names, expectations
 from reconciler.model import LiveState
-from reconciler.plan import Plan, fingerprint
+from reconciler.plan.document import Plan, fingerprint
 from reconciler.progress import Progress
 from reconciler.live.reader import read_live_state
 from reconciler.terminal import clipped

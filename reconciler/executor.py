@@ -40,7 +40,7 @@ from reconciler.expectations import (
     Expectation, Names, UnknownOperationError, expectations, operation_items,
 )
 from reconciler.model import LiveState
-from reconciler.plan import Operation, Plan
+from reconciler.plan.document import Operation, Plan
 from reconciler.progress import CallRecord, Progress
 from reconciler.live.reader import details_of_bodies, read_fresh, read_live_state
 

@@ -19,7 +19,7 @@ from reconciler import apishapes as api
 from reconciler.clickmeter import wire
 from reconciler.errors import ReconcilerError
 from reconciler.model import LiveState, Secret
-from reconciler.plan import Operation
+from reconciler.plan.document import Operation
 
 COLLECTIONS = {"datapoint": "datapoints", "group": "groups", "conversion": "conversions", "tag": "tags",
                "domain": "domains", "retargeting": "retargeting"}

@@ -29,8 +29,8 @@ from reconciler.export import (
 from reconciler.manifests import load_manifests, resolve_secrets
 from reconciler.manifests.schema import schema_text
 from reconciler.model import DesiredState, LiveState
-from reconciler.plan import FORMAT_VERSION, Plan, PlanFileError
-from reconciler.planner import plan_changes
+from reconciler.plan.document import FORMAT_VERSION, Plan, PlanFileError
+from reconciler.plan.planner import plan_changes
 from reconciler.live.reader import details_of, read_details, read_live_state, read_recent_clicks
 from reconciler.render import PlanJson
 from reconciler.safe_files import UnsafeWriteError, write_file

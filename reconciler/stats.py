@@ -18,7 +18,7 @@ from typing import Any
 
 from reconciler.apishapes import DATE_FORMAT
 from reconciler.errors import ReconcilerError
-from reconciler.matching import live_candidates
+from reconciler.plan.matching import live_candidates
 from reconciler.model import LINK, PIXEL, DatapointSpec, DesiredState
 from reconciler.clickmeter import wire
 
@@ -153,7 +153,7 @@ def kinds_declared(specs: Iterable[DatapointSpec]) -> list[str]:
 
 
 def match_declared(specs: Iterable[DatapointSpec], live: Iterable[LiveFigures]) -> list[DatapointStats]:
-    """Pair each declared datapoint with its live row by the planner's rule (`reconciler.matching`).
+    """Pair each declared datapoint with its live row by the planner's rule (`reconciler.plan.matching`).
 
     A pinned `id` wins; then the name and type; then a `renamed_from` name (the
     rename is not applied yet, but the link and its statistics are the same).

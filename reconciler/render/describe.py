@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from itertools import groupby
 from typing import Any
 
-from reconciler.plan import CREATE, DELETE, RENAME, SENSITIVE, UPDATE, Change, FieldDiff, Operation, Plan
+from reconciler.plan.document import CREATE, DELETE, RENAME, SENSITIVE, UPDATE, Change, FieldDiff, Operation, Plan
 
 SYMBOLS = {CREATE: "+", UPDATE: "~", RENAME: "->", DELETE: "-"}
 

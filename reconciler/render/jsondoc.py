@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from reconciler.errors import ReconcilerError
-from reconciler.plan import Plan
+from reconciler.plan.document import Plan
 
 
 class PlanJson:

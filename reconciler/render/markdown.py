@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.plan import DELETE, Change, Plan
+from reconciler.plan.document import DELETE, Change, Plan
 from reconciler.render.describe import SYMBOLS, call_groups, diff_text, left_alone, title
 
 

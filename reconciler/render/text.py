@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from reconciler.plan import Plan
+from reconciler.plan.document import Plan
 from reconciler.render.describe import SYMBOLS, call_groups, diff_text, left_alone, risk, title
 from reconciler.terminal import shown
 

@@ -27,8 +27,8 @@ from reconciler.executor import Outcome
 from reconciler.model import (
     PIXEL, ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Secret, Settings,
 )
-from reconciler.plan import Plan
-from reconciler.planner import plan_changes
+from reconciler.plan.document import Plan
+from reconciler.plan.planner import plan_changes
 from reconciler.live.reader import read_live_state
 from reconciler.server.app import create_app
 from tests.conftest import serving_app

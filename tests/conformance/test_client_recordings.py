@@ -20,7 +20,7 @@ from reconciler.model import (
     LINK, ConversionSpec, DatapointSpec, DesiredState, GroupSpec, LiveConversion, LiveDatapoint, LiveGroup,
     LiveNamed, LiveState, Secret, TagSpec,
 )
-from reconciler.planner import plan_changes
+from reconciler.plan.planner import plan_changes
 from reconciler.stats import read_summary_row
 
 RECORDED = {exchange.name: exchange for exchange in exchanges()}

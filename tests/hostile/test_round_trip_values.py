@@ -13,7 +13,7 @@ import pytest
 from reconciler.errors import ReconcilerError
 from reconciler.export import ExportError, export_manifests, refuse_invalid
 from reconciler.model import ConversionSpec, DatapointSpec, LiveConversion, LiveDatapoint, LiveGroup, LiveState
-from reconciler.planner import plan_changes
+from reconciler.plan.planner import plan_changes
 from reconciler.render import PlanJson
 from tests.apply.support import rows
 from tests.conftest import run_local

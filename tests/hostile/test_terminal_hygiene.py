@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.model import DatapointSpec, GroupSpec, LiveDatapoint, LiveGroup, LiveState
-from reconciler.planner import plan_changes
+from reconciler.plan.planner import plan_changes
 from reconciler.progress import CallRecord, Progress
 from reconciler.render import PlanJson, PlanText
 from reconciler.render.stats import Column, Tabular, render_table

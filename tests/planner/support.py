@@ -20,7 +20,7 @@ from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.target import local_service_variant
 from reconciler.clickmeter.wire import whole_update
 from reconciler.executor import DONE, Executor
-from reconciler.plan import Plan
+from reconciler.plan.document import Plan
 from reconciler.progress import Progress
 from reconciler.server.app import create_app
 from tests.apply.support import account

@@ -7,8 +7,8 @@ from pathlib import Path
 from reconciler.model import (
     PIXEL, ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Secret, Settings,
 )
-from reconciler.plan import Plan
-from reconciler.planner import plan_changes
+from reconciler.plan.document import Plan
+from reconciler.plan.planner import plan_changes
 from reconciler.live.reader import read_live_state
 from tests.planner.states import desired_state
 from tests.planner.support import in_account, run_operations

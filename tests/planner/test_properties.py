@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.model import PIXEL, ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Secret
-from reconciler.planner import plan_changes
+from reconciler.plan.planner import plan_changes
 from reconciler.render import PlanJson, PlanMarkdown, PlanText
 from tests.planner.states import desired_state, live_like
 

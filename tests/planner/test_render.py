@@ -10,8 +10,8 @@ import click
 import jsonschema
 
 from reconciler.model import DatapointSpec, GroupSpec, Secret
-from reconciler.plan import Plan
-from reconciler.planner import plan_changes
+from reconciler.plan.document import Plan
+from reconciler.plan.planner import plan_changes
 from reconciler.render import PlanJson, PlanMarkdown, PlanText
 from tests.planner.states import desired_state, live_like
 

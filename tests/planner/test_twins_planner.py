@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from reconciler.model import DatapointSpec, DesiredState, GroupSpec, Location
-from reconciler.planner import PlanningError, plan_changes
+from reconciler.plan.planner import PlanningError, plan_changes
 from tests.planner.states import desired_state, live_like
 
 

@@ -5,7 +5,7 @@ name (or the one its `id:` pins, or one of its `renamed_from` names, which makes
 a rename that keeps the id and statistics); declared fields win, undeclared
 fields stay as live; tags and conversions are exact sets when declared; only
 groups declared `prune: true` lose the datapoints the manifests do not declare.
-The calls that carry the changes out are chosen by `reconciler.calls`.
+The calls that carry the changes out are chosen by `reconciler.plan.calls`.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from reconciler.calls import DatapointWork, References, build_operations, default_domain
+from reconciler.plan.calls import DatapointWork, References, build_operations, default_domain
 from reconciler.errors import ReconcilerError
-from reconciler.matching import live_candidates
+from reconciler.plan.matching import live_candidates
 from reconciler.model import (
     LINK, DatapointSpec, DesiredState, GroupSpec, LiveDatapoint, LiveState, Location, Secret,
 )
-from reconciler.plan import (
+from reconciler.plan.document import (
     CREATE, DELETE, LIVE_COLLECTIONS, RENAME, SENSITIVE, UPDATE, Change, FieldDiff, Fingerprint, Plan, Safety,
     fingerprint,
 )

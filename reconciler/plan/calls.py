@@ -18,7 +18,7 @@ from typing import Any
 from reconciler.apishapes import MAX_BATCH, PATCH_ADD, PATCH_REMOVE
 from reconciler.clickmeter import wire
 from reconciler.model import LINK, DatapointSpec, LiveDatapoint
-from reconciler.plan import LIVE_COLLECTIONS, Change, FieldDiff, Operation
+from reconciler.plan.document import LIVE_COLLECTIONS, Change, FieldDiff, Operation
 
 SCALAR_FIELDS = ("name", "url", "title", "domain", "redirect", "group", "favourite", "notes",
                  "status", "password", "retargeting")

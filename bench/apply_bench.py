@@ -26,7 +26,7 @@ from harness import (
     PUBLIC_RATE, LocalServer, arguments, implied_seconds, local_server, process_peak_rss_mib,
 )
 from reconciler.apishapes import MAX_BATCH
-from reconciler.applying import execute_plan
+from reconciler.apply.run import execute_plan
 from reconciler.model import ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Settings
 from reconciler.pipeline import read_and_plan
 

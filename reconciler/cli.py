@@ -185,7 +185,7 @@ def apply_command(options: TargetOptions, paths: tuple[str, ...], plan_file: str
                   force: bool, allow_active: bool, log_file: str | None) -> None:
     """Make the target match the manifests under PATHS (or execute a saved --plan), then verify."""
 
-    from reconciler.applying import check_secrets, check_target, report_lines, run_apply
+    from reconciler.apply.run import check_secrets, check_target, report_lines, run_apply
     from reconciler.pipeline import build_plan, read_plan
     from reconciler.render import PlanText
 

@@ -22,7 +22,7 @@ from jsonschema.exceptions import best_match
 
 from reconciler.target import describe_target, open_client
 from reconciler.errors import ReconcilerError
-from reconciler.executor import plan_details
+from reconciler.apply.executor import plan_details
 from reconciler.export import (
     check_output_dir, export_manifests, refuse_invalid, report_lines, stale_manifests, write_export,
 )

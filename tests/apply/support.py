@@ -19,11 +19,11 @@ from typing import Any
 
 import httpx
 
-from reconciler.applying import execute_plan
+from reconciler.apply.run import execute_plan
 from reconciler.apishapes import TRACKING_LINK, TRACKING_PIXEL
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.target import local_service_variant
-from reconciler.executor import Outcome
+from reconciler.apply.executor import Outcome
 from reconciler.model import (
     PIXEL, ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Secret, Settings,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from reconciler.progress import CallRecord, Progress
+from reconciler.apply.progress import CallRecord, Progress
 
 
 class FakeClock:

@@ -15,7 +15,7 @@ import pytest
 from recordings import exchanges, shape_problems
 from reconciler.clickmeter import wire
 from reconciler.clickmeter.errors import NameUsedError, error_for_status
-from reconciler.executor import fill
+from reconciler.apply.executor import fill
 from reconciler.model import (
     LINK, ConversionSpec, DatapointSpec, DesiredState, GroupSpec, LiveConversion, LiveDatapoint, LiveGroup,
     LiveNamed, LiveState, Secret, TagSpec,

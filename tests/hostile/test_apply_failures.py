@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.applying import execute_plan, report_lines
+from reconciler.apply.run import execute_plan, report_lines
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.model import DatapointSpec
 from reconciler.server.app import create_app

@@ -22,9 +22,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler.applying import check_secrets
+from reconciler.apply.run import check_secrets
 from reconciler.errors import ReconcilerError
-from reconciler.executor import check_operations
+from reconciler.apply.executor import check_operations
 from reconciler.manifests import ManifestError, load_manifests
 from reconciler.model import DatapointSpec, GroupSpec, LiveDatapoint, LiveGroup, LiveState, Secret
 from reconciler.pipeline import read_plan

@@ -11,7 +11,7 @@ import pytest
 
 from reconciler.model import DatapointSpec, GroupSpec, LiveDatapoint, LiveGroup, LiveState
 from reconciler.plan.planner import plan_changes
-from reconciler.progress import CallRecord, Progress
+from reconciler.apply.progress import CallRecord, Progress
 from reconciler.render import PlanJson, PlanText
 from reconciler.render.stats import Column, Tabular, render_table
 from reconciler.terminal import MAX_SHOWN, clipped, shown

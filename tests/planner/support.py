@@ -19,9 +19,9 @@ import httpx
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.target import local_service_variant
 from reconciler.clickmeter.wire import whole_update
-from reconciler.executor import DONE, Executor
+from reconciler.apply.executor import DONE, Executor
 from reconciler.plan.document import Plan
-from reconciler.progress import Progress
+from reconciler.apply.progress import Progress
 from reconciler.server.app import create_app
 from tests.apply.support import account
 from tests.server.traffic_helpers import visit

@@ -21,11 +21,11 @@ from reconciler.clickmeter import wire
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.target import open_client, saved_target
 from reconciler.errors import ReconcilerError
-from reconciler.executor import ALREADY_DONE, DONE, FAILED, PENDING, SKIPPED, Executor, Outcome, plan_details
-from reconciler.expectations import COLLECTIONS, Names, expectations
+from reconciler.apply.executor import ALREADY_DONE, DONE, FAILED, PENDING, SKIPPED, Executor, Outcome, plan_details
+from reconciler.apply.expectations import COLLECTIONS, Names, expectations
 from reconciler.model import LiveState
 from reconciler.plan.document import Plan, fingerprint
-from reconciler.progress import Progress
+from reconciler.apply.progress import Progress
 from reconciler.live.reader import read_live_state
 from reconciler.terminal import clipped
 

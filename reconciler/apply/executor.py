@@ -36,12 +36,12 @@ from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter import wire
 from reconciler.clickmeter.errors import AmbiguousWriteError, ApiError
 from reconciler.errors import ReconcilerError
-from reconciler.expectations import (
+from reconciler.apply.expectations import (
     Expectation, Names, UnknownOperationError, expectations, operation_items,
 )
 from reconciler.model import LiveState
 from reconciler.plan.document import Operation, Plan
-from reconciler.progress import CallRecord, Progress
+from reconciler.apply.progress import CallRecord, Progress
 from reconciler.live.reader import details_of_bodies, read_fresh, read_live_state
 
 PENDING, DONE, FAILED, SKIPPED, UNKNOWN = "pending", "done", "failed", "skipped", "unknown"

@@ -22,13 +22,13 @@ from jsonschema.exceptions import best_match
 
 from reconciler.target import describe_target, open_client
 from reconciler.errors import ReconcilerError
-from reconciler.apply.executor import plan_details
 from reconciler.export import (
     check_output_dir, export_manifests, refuse_invalid, report_lines, stale_manifests, write_export,
 )
 from reconciler.manifests import load_manifests, resolve_secrets
 from reconciler.manifests.schema import schema_text
 from reconciler.model import DesiredState, LiveState
+from reconciler.plan.calls import plan_details
 from reconciler.plan.document import FORMAT_VERSION, Plan, PlanFileError
 from reconciler.plan.planner import plan_changes
 from reconciler.live.reader import details_of, read_details, read_live_state, read_recent_clicks

@@ -37,12 +37,13 @@ from reconciler.clickmeter import wire
 from reconciler.clickmeter.errors import AmbiguousWriteError, ApiError
 from reconciler.errors import ReconcilerError
 from reconciler.apply.expectations import (
-    Expectation, Names, UnknownOperationError, expectations, operation_items,
+    Expectation, Names, UnknownOperationError, expectations,
 )
 from reconciler.model import LiveState
-from reconciler.plan.document import Operation, Plan
+from reconciler.plan.calls import bodies_details
+from reconciler.plan.document import Operation, Plan, operation_items
 from reconciler.apply.progress import CallRecord, Progress
-from reconciler.live.reader import details_of_bodies, read_fresh, read_live_state
+from reconciler.live.reader import read_fresh, read_live_state
 
 PENDING, DONE, FAILED, SKIPPED, UNKNOWN = "pending", "done", "failed", "skipped", "unknown"
 PARTIAL = "partial"  # a batch call in which some items failed
@@ -129,16 +130,6 @@ def waves(operations: tuple[Operation, ...]) -> list[list[int]]:
             grouped.append([index])
     return grouped
 
-
-def bodies_details(plan: Plan) -> set[str | int]:
-    """The datapoints a plan's bodies set a redirect or password of: a re-read must see those."""
-    return details_of_bodies(body for operation in plan.operations for _, body in operation_items(operation))
-
-
-def plan_details(plan: Plan) -> set[str | int]:
-    """`bodies_details` and the datapoints the plan fingerprints, so that a saved plan's
-    fingerprints compare like with like when lists are not expanded."""
-    return bodies_details(plan) | {f.id for f in plan.fingerprints if f.kind == "datapoint" and f.id is not None}
 
 
 def check_operations(plan: Plan, environ: Mapping[str, str]) -> None:

@@ -19,7 +19,7 @@ from reconciler import apishapes as api
 from reconciler.clickmeter import wire
 from reconciler.errors import ReconcilerError
 from reconciler.model import LiveState, Secret
-from reconciler.plan.document import Operation
+from reconciler.plan.document import Operation, operation_items
 
 COLLECTIONS = {"datapoint": "datapoints", "group": "groups", "conversion": "conversions", "tag": "tags",
                "domain": "domains", "retargeting": "retargeting"}
@@ -28,15 +28,6 @@ COLLECTIONS = {"datapoint": "datapoints", "group": "groups", "conversion": "conv
 class UnknownOperationError(ReconcilerError):
     """A plan holds a call apply does not know how to check: it refuses to run it."""
 
-
-def operation_items(operation: Operation) -> list[tuple[str, Any]]:
-    """(item key, body item) pairs: a batch's entries in body order, or the one body."""
-    entries = wire.batch_entries(operation.body)
-    if entries is not None:
-        if len(entries) != len(operation.items):
-            raise ValueError(f"{len(entries)} body entries for {len(operation.items)} items")
-        return list(zip(operation.items, entries))
-    return [(operation.items[0], operation.body)]
 
 
 class Names:

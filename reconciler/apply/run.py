@@ -21,9 +21,10 @@ from reconciler.clickmeter import wire
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.target import open_client, saved_target
 from reconciler.errors import ReconcilerError
-from reconciler.apply.executor import ALREADY_DONE, DONE, FAILED, PENDING, SKIPPED, Executor, Outcome, plan_details
+from reconciler.apply.executor import ALREADY_DONE, DONE, FAILED, PENDING, SKIPPED, Executor, Outcome
 from reconciler.apply.expectations import COLLECTIONS, Names, expectations
 from reconciler.model import LiveState
+from reconciler.plan.calls import plan_details
 from reconciler.plan.document import Plan, fingerprint
 from reconciler.apply.progress import Progress
 from reconciler.live.reader import read_live_state

@@ -17,8 +17,11 @@ from typing import Any
 
 from reconciler.apishapes import MAX_BATCH, PATCH_ADD, PATCH_REMOVE
 from reconciler.clickmeter import wire
+from reconciler.live.reader import details_of_bodies
 from reconciler.model import LINK, DatapointSpec, LiveDatapoint
-from reconciler.plan.document import LIVE_COLLECTIONS, Change, FieldDiff, Operation
+from reconciler.plan.document import (
+    LIVE_COLLECTIONS, Change, FieldDiff, Operation, Plan, operation_items,
+)
 
 SCALAR_FIELDS = ("name", "url", "title", "domain", "redirect", "group", "favourite", "notes",
                  "status", "password", "retargeting")
@@ -211,3 +214,14 @@ def build_operations(refs: References, new_tags: list[str], group_work: list, co
     removals = [(refs.index.item_key(d), d.id) for d in deletes]
     operations += _batches("DELETE", removals, wire.delete_batch_body)
     return operations
+
+
+def bodies_details(plan: Plan) -> set[str | int]:
+    """The datapoints a plan's bodies set a redirect or password of: a re-read must see those."""
+    return details_of_bodies(body for operation in plan.operations for _, body in operation_items(operation))
+
+
+def plan_details(plan: Plan) -> set[str | int]:
+    """`bodies_details` and the datapoints the plan fingerprints, so that a saved plan's
+    fingerprints compare like with like when lists are not expanded."""
+    return bodies_details(plan) | {f.id for f in plan.fingerprints if f.kind == "datapoint" and f.id is not None}

@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.clickmeter import wire
 from reconciler.errors import ReconcilerError
 from reconciler.model import LINK, Secret
 
@@ -279,3 +280,11 @@ def fingerprint(live_object: Any) -> str:
     fields = {f.name: getattr(live_object, f.name) for f in dataclasses.fields(live_object)}
     return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
 
+def operation_items(operation: Operation) -> list[tuple[str, Any]]:
+    """(item key, body item) pairs: a batch's entries in body order, or the one body."""
+    entries = wire.batch_entries(operation.body)
+    if entries is not None:
+        if len(entries) != len(operation.items):
+            raise ValueError(f"{len(entries)} body entries for {len(operation.items)} items")
+        return list(zip(operation.items, entries))
+    return [(operation.items[0], operation.body)]

@@ -28,7 +28,7 @@ from harness import (
 from reconciler.apishapes import MAX_BATCH
 from reconciler.apply.run import execute_plan
 from reconciler.model import ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Settings
-from reconciler.pipeline import read_and_plan
+from reconciler.plan.run import read_and_plan
 
 GROUPS = [f"campaign-{n}" for n in range(10)]
 TAGS = [f"channel-{n}" for n in range(20)]

@@ -31,7 +31,7 @@ from harness import (
     seed_datapoints,
 )
 from reconciler.apishapes import MAX_BATCH, MAX_LIMIT
-from reconciler.export import export_manifests, write_export
+from reconciler.export.documents import export_manifests, write_export
 from reconciler.live.reader import read_live_state
 
 GROUPS = 20

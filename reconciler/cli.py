@@ -154,7 +154,8 @@ def plan_command(options: TargetOptions, paths: tuple[str, ...], out: str | None
     """Show what apply would change to make the target match the manifests under PATHS."""
 
     from reconciler.target import saved_target
-    from reconciler.pipeline import build_plan, write_plan
+    from reconciler.plan.run import build_plan
+    from reconciler.plan.saved import write_plan
     from reconciler.render import PlanJson, PlanMarkdown, PlanText
 
     plan = build_plan(options, paths)
@@ -186,7 +187,8 @@ def apply_command(options: TargetOptions, paths: tuple[str, ...], plan_file: str
     """Make the target match the manifests under PATHS (or execute a saved --plan), then verify."""
 
     from reconciler.apply.run import check_secrets, check_target, report_lines, run_apply
-    from reconciler.pipeline import build_plan, read_plan
+    from reconciler.plan.run import build_plan
+    from reconciler.plan.saved import read_plan
     from reconciler.render import PlanText
 
     if bool(paths) == bool(plan_file):
@@ -230,7 +232,7 @@ def apply_command(options: TargetOptions, paths: tuple[str, ...], plan_file: str
 def export_command(options: TargetOptions, out_dir: str, groups: tuple[str, ...], force: bool) -> None:
     """Write the live account as manifests that plan back to no changes."""
     from reconciler.target import describe_target
-    from reconciler.pipeline import export_account
+    from reconciler.export.run import export_account
 
     click.echo(describe_target(options))
     lines, warnings = export_account(options, out_dir, groups, force)

@@ -15,7 +15,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.export import ExportError, export_manifests
+from reconciler.export.documents import ExportError, export_manifests
 from reconciler.model import (
     LiveConversion, LiveDatapoint, LiveGroup, LiveNamed, LiveState, Secret,
 )

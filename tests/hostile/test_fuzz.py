@@ -27,7 +27,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.apply.executor import check_operations
 from reconciler.manifests import ManifestError, load_manifests
 from reconciler.model import DatapointSpec, GroupSpec, LiveDatapoint, LiveGroup, LiveState, Secret
-from reconciler.pipeline import read_plan
+from reconciler.plan.saved import read_plan
 from reconciler.plan.planner import plan_changes
 from reconciler.render import PlanJson, PlanMarkdown, PlanText
 from tests.planner.states import desired_state

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import ReconcilerError
-from reconciler.export import ExportError, export_manifests, refuse_invalid
+from reconciler.export.documents import ExportError, export_manifests, refuse_invalid
 from reconciler.model import ConversionSpec, DatapointSpec, LiveConversion, LiveDatapoint, LiveGroup, LiveState
 from reconciler.plan.planner import plan_changes
 from reconciler.render import PlanJson

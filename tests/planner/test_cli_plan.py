@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 
 from reconciler.cli import cli
 from reconciler.target import TargetOptions
-from reconciler.pipeline import build_plan
+from reconciler.plan.run import build_plan
 from reconciler.live.reader import read_live_state
 from tests.conftest import run_local
 from tests.planner.support import edit_datapoint, in_account, record_clicks, run_operations

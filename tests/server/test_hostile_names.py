@@ -14,7 +14,7 @@ from openapi_check import failing_properties, failures_of
 from server_helpers import counted, created_id, link_body, pixel_body
 
 from reconciler.apishapes import name_problem, text_problem
-from reconciler.export import export_manifests
+from reconciler.export.documents import export_manifests
 from reconciler.manifests.loader import load_texts
 from reconciler.model import (
     DesiredState,

@@ -1,0 +1,60 @@
+"""`plan` end to end, so that the command only parses, calls and prints.
+
+The order matters: everything that can fail offline (manifests, missing
+environment variables) fails before the first API call, and recent clicks are
+read only for the links the plan would delete or re-point.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import gc
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from reconciler.live.reader import details_of, read_details, read_live_state, read_recent_clicks
+from reconciler.manifests import load_manifests, resolve_secrets
+from reconciler.model import DesiredState
+from reconciler.plan.calls import plan_details
+from reconciler.plan.document import Plan
+from reconciler.plan.planner import plan_changes
+from reconciler.target import describe_target, open_client
+
+if TYPE_CHECKING:
+    from reconciler.clickmeter.client import ClickMeterClient
+    from reconciler.target import TargetOptions
+
+
+def build_plan(options: TargetOptions, paths: Sequence[str]) -> Plan:
+    """The plan that makes the target what the manifests under `paths` declare."""
+    desired = load_manifests(paths)
+    notes = resolve_secrets(desired)
+    target = describe_target(options)
+    gc.freeze()  # tens of thousands of long-lived specs: keep the collector from re-scanning them
+
+    async def against_target() -> Plan:
+        async with open_client(options) as client:
+            plan = await read_and_plan(client, desired)
+            at_risk, days = plan.at_risk_ids(), desired.settings.protect_active_days
+            if at_risk and days > 0:  # protect_active_days: 0 turns the protection off
+                plan = plan.with_recent_clicks(await read_recent_clicks(client, at_risk, days))
+            return plan
+
+    plan = asyncio.run(against_target())
+    return dataclasses.replace(plan, target=target, notes=tuple(notes))
+
+
+async def read_and_plan(client: ClickMeterClient, desired: DesiredState) -> Plan:
+    """Read what the plan needs and plan. When lists are not expanded, the datapoints the
+    plan touches are then fetched whole, so that its fingerprints are what apply reads."""
+    details = details_of(desired)
+    live = await read_live_state(client, details=details)
+    gc.freeze()
+    plan = plan_changes(desired, live)
+    touched = {i for i in plan_details(plan) if isinstance(i, int) and i not in details
+               and live.datapoints.get(i) is not None and live.datapoints[i].name not in details}
+    if live.partial_datapoints and touched:
+        await read_details(client, live, touched)
+        plan = plan_changes(desired, live)
+    return plan

@@ -36,8 +36,8 @@ from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.model import DatapointSpec
 from reconciler.server.app import create_app
 from reconciler.server.db import SYSTEM_DOMAIN, default_account_key
-from reconciler.stats_fetch import read_declared_stats, read_series
-from reconciler.stats_options import Timeframe
+from reconciler.stats.fetch import read_declared_stats, read_series
+from reconciler.stats.options import Timeframe
 
 CLICKED_EVERY = 10
 

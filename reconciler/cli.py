@@ -275,8 +275,8 @@ def stats(options: TargetOptions, paths: tuple[str, ...], out: str | None, **cho
 
     from reconciler.target import describe_target, open_client
     from reconciler.manifests import load_manifests
-    from reconciler.stats_command import collect_text, write_output
-    from reconciler.stats_options import parse_request
+    from reconciler.stats.run import collect_text, write_output
+    from reconciler.stats.options import parse_request
 
     request = parse_request(**chosen)
     target = describe_target(options)

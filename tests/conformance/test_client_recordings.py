@@ -21,7 +21,7 @@ from reconciler.model import (
     LiveNamed, LiveState, Secret, TagSpec,
 )
 from reconciler.plan.planner import plan_changes
-from reconciler.stats import read_summary_row
+from reconciler.stats.results import read_summary_row
 
 RECORDED = {exchange.name: exchange for exchange in exchanges()}
 

@@ -13,7 +13,7 @@ from reconciler.model import DatapointSpec, GroupSpec, LiveDatapoint, LiveGroup,
 from reconciler.plan.planner import plan_changes
 from reconciler.apply.progress import CallRecord, Progress
 from reconciler.render import PlanJson, PlanText
-from reconciler.render.stats import Column, Tabular, render_table
+from reconciler.stats.table import Column, Tabular, render_table
 from reconciler.terminal import MAX_SHOWN, clipped, shown
 from tests.conftest import run_local
 from tests.planner.states import desired_state

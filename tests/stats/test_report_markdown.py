@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from reconciler.render.stats_markdown import COMMENT_LIMIT
+from reconciler.stats.markdown import COMMENT_LIMIT
 from tests.conftest import run_local
 
 NOVEMBER = ("--timeframe", "custom", "--from", "20261101", "--to", "20261127")

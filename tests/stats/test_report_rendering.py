@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from reconciler.render.stats_html import StatsHtml
-from reconciler.render.stats_markdown import StatsMarkdown
-from reconciler.stats import DatapointStats, Figures, Period, StatsReport
-from reconciler.stats_overview import Overview, SeriesLine
+from reconciler.stats.html import StatsHtml
+from reconciler.stats.markdown import StatsMarkdown
+from reconciler.stats.results import DatapointStats, Figures, Period, StatsReport
+from reconciler.stats.overview import Overview, SeriesLine
 
 HOSTILE = '<img src=x onerror=alert(1)>|"&'
 FIGURES = Figures(clicks=3, uniques=2, conversions=1, value=5.0)

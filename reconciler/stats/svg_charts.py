@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from reconciler.render.stats import format_cell
+from reconciler.stats.table import format_cell
 
 WIDTH = 720
 TIME_HEIGHT = 280

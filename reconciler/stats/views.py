@@ -1,11 +1,11 @@
-"""Each `stats` mode's result as a `Tabular` (see `reconciler.render.stats`)."""
+"""Each `stats` mode's result as a `Tabular` (see `reconciler.stats.table`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reconciler.render.stats import Column, Tabular
-from reconciler.stats import DatapointStats, Figures, HitRow, Period, ReportItem, label_period
+from reconciler.stats.table import Column, Tabular
+from reconciler.stats.results import DatapointStats, Figures, HitRow, Period, ReportItem, label_period
 
 FIGURE_COLUMNS = (
     Column("clicks", "clicks/views", numeric=True),

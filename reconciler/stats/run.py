@@ -1,9 +1,9 @@
 """The `stats` command's work between parsed options and printed text.
 
-One function per mode reads what it needs (`reconciler.stats_fetch`) and
+One function per mode reads what it needs (`reconciler.stats.fetch`) and
 shapes it into a `Tabular` plus the JSON `meta`; `collect_stats` picks the
 mode. They share one signature so that the mode is a table lookup. The HTML
-and Markdown reports read an `Overview` (`reconciler.stats_overview`) instead.
+and Markdown reports read an `Overview` (`reconciler.stats.overview`) instead.
 `collect_text` gives the command's output in the chosen format.
 """
 
@@ -15,16 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reconciler.model import DesiredState
-from reconciler.render.stats import Tabular, render
-from reconciler.render.stats_html import StatsHtml
-from reconciler.render.stats_markdown import StatsMarkdown
-from reconciler.render.stats_views import hits_table, report_table, series_table, stale_table, summary_table
-from reconciler.stats import StatsError, build_report, declared_in_scope, stale_rows
-from reconciler.stats_fetch import (
+from reconciler.stats.table import Tabular, render
+from reconciler.stats.html import StatsHtml
+from reconciler.stats.markdown import StatsMarkdown
+from reconciler.stats.views import hits_table, report_table, series_table, stale_table, summary_table
+from reconciler.stats.results import StatsError, build_report, declared_in_scope, stale_rows
+from reconciler.stats.fetch import (
     declared_spec, find_live_id, read_declared_stats, read_hits, read_report, read_series,
 )
-from reconciler.stats_options import StatsRequest
-from reconciler.stats_overview import collect_overview
+from reconciler.stats.options import StatsRequest
+from reconciler.stats.overview import collect_overview
 
 if TYPE_CHECKING:
     from reconciler.clickmeter.client import ClickMeterClient

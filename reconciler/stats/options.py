@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from reconciler.apishapes import DAY_FORMAT, TIMEFRAMES
-from reconciler.stats import StatsError
+from reconciler.stats.results import StatsError
 
 HIT_TIMEFRAMES = (
     "yesterday", "last7", "last30", "lastmonth", "currentmonth", "previousmonth",

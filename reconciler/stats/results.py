@@ -4,7 +4,7 @@ The manifests say which datapoints matter; the account says how they perform.
 Everything here is shaped from a handful of bulk answers: the summary endpoint
 pages through every live datapoint *with* its figures and its data, so one
 pass both matches declared names to live ids and gives their statistics.
-Options live in `reconciler.stats_options`, fetching in `reconciler.stats_fetch`;
+Options live in `reconciler.stats.options`, fetching in `reconciler.stats.fetch`;
 this module is pure so that its rules (matching, totals, sorting, staleness,
 series) are easy to test.
 """

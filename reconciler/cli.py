@@ -21,6 +21,7 @@ import click
 
 from reconciler import __version__
 from reconciler.errors import ReconcilerError
+from reconciler.render import PLAN_FORMATS
 from reconciler.target import TargetOptions
 from reconciler.terminal import MAX_LINE, clipped
 
@@ -138,9 +139,6 @@ def _counted(count: int, noun: str) -> str:
 # ---- plan ----
 
 
-PLAN_FORMATS = ("text", "json", "markdown")
-
-
 @cli.command("plan")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the saved plan (JSON) for `apply --plan`.")
@@ -156,14 +154,13 @@ def plan_command(options: TargetOptions, paths: tuple[str, ...], out: str | None
     from reconciler.target import saved_target
     from reconciler.plan.run import build_plan
     from reconciler.plan.saved import write_plan
-    from reconciler.render import PlanJson, PlanMarkdown, PlanText
+    from reconciler.render import plan_renderer
 
     plan = build_plan(options, paths)
     if out:
         write_plan(dataclasses.replace(plan, target=saved_target(options)), out)
     color = output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    renderer = {"text": PlanText(color=color), "json": PlanJson(), "markdown": PlanMarkdown()}[output_format]
-    click.echo(renderer.render(plan), nl=False, color=color)
+    click.echo(plan_renderer(output_format, color=color).render(plan), nl=False, color=color)
     if detailed_exitcode and plan.has_changes:
         sys.exit(2)
 

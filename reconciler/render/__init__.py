@@ -1,7 +1,29 @@
-"""Renderers: one small class per output format, each `render(plan) -> str`."""
+"""Plan renderers: one small class per output format behind one `PlanRenderer` protocol.
 
+Each takes a finished `Plan` and gives text; none reads anything else, so a new
+format is one new class and one entry in `plan_renderer`.
+"""
+
+from typing import Protocol
+
+from reconciler.plan.document import Plan
 from reconciler.render.jsondoc import PlanJson
 from reconciler.render.markdown import PlanMarkdown
 from reconciler.render.text import PlanText
 
-__all__ = ["PlanJson", "PlanMarkdown", "PlanText"]
+__all__ = ["PLAN_FORMATS", "PlanJson", "PlanMarkdown", "PlanRenderer", "PlanText", "plan_renderer"]
+
+PLAN_FORMATS = ("text", "json", "markdown")
+
+
+class PlanRenderer(Protocol):
+    """What every plan output is: `render(plan) -> str`."""
+
+    def render(self, plan: Plan) -> str: ...
+
+
+def plan_renderer(output_format: str, *, color: bool = False) -> PlanRenderer:
+    """The renderer for one of `PLAN_FORMATS` (`color` only matters to text)."""
+    renderers: dict[str, PlanRenderer] = {"text": PlanText(color=color), "json": PlanJson(),
+                                          "markdown": PlanMarkdown()}
+    return renderers[output_format]

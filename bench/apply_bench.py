@@ -23,8 +23,14 @@ import math
 import time
 
 from harness import (
-    PUBLIC_RATE, LocalServer, arguments, implied_seconds, local_server, process_peak_rss_mib,
+    PUBLIC_RATE,
+    LocalServer,
+    arguments,
+    implied_seconds,
+    local_server,
+    process_peak_rss_mib,
 )
+
 from reconciler.apishapes import MAX_BATCH
 from reconciler.apply.run import execute_plan
 from reconciler.model import ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Settings

@@ -27,9 +27,16 @@ import time
 from pathlib import Path
 
 from harness import (
-    PUBLIC_RATE, REPO, LocalServer, arguments, implied_seconds, local_server, process_peak_rss_mib,
+    PUBLIC_RATE,
+    REPO,
+    LocalServer,
+    arguments,
+    implied_seconds,
+    local_server,
+    process_peak_rss_mib,
     seed_datapoints,
 )
+
 from reconciler.apishapes import MAX_BATCH, MAX_LIMIT
 from reconciler.export.documents import export_manifests, write_export
 from reconciler.live.reader import read_live_state

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reconciler.manifests import load_manifests  # noqa: E402
+from reconciler.manifests import load_manifests
 
 FILES = 100
 

@@ -32,12 +32,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from reconciler.apishapes import MAX_BATCH, MAX_LIMIT  # noqa: E402
-from reconciler.target import TargetOptions  # noqa: E402
-from reconciler.target import open_client  # noqa: E402
+from reconciler.live.reader import read_live_state  # noqa: E402
 from reconciler.manifests import load_manifests  # noqa: E402
 from reconciler.model import LiveState  # noqa: E402
 from reconciler.plan.planner import plan_changes  # noqa: E402
-from reconciler.live.reader import read_live_state  # noqa: E402
+from reconciler.target import (
+    TargetOptions,
+    open_client,
+)
 from tests.planner.support import run_operations  # noqa: E402  (no apply yet: send the plan as written)
 
 FILES = 100

@@ -28,9 +28,17 @@ from collections import Counter
 from pathlib import Path
 
 from harness import (
-    PUBLIC_RATE, LocalServer, arguments, implied_seconds, in_process_client, local_server,
-    process_peak_rss_mib, seed_through, traced_peak_mib,
+    PUBLIC_RATE,
+    LocalServer,
+    arguments,
+    implied_seconds,
+    in_process_client,
+    local_server,
+    process_peak_rss_mib,
+    seed_through,
+    traced_peak_mib,
 )
+
 from reconciler.apishapes import MAX_BATCH, MAX_LIMIT
 from reconciler.live.reader import read_live_state
 from reconciler.server.db import default_account_key

@@ -15,8 +15,15 @@ import http.client
 import random
 
 from harness import (
-    LocalServer, arguments, local_server, request, seed_through, tagged_link_body, timed_connections,
+    LocalServer,
+    arguments,
+    local_server,
+    request,
+    seed_through,
+    tagged_link_body,
+    timed_connections,
 )
+
 from reconciler.apishapes import MAX_BATCH
 
 

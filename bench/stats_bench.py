@@ -27,10 +27,15 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
-
 from harness import (
-    PUBLIC_RATE, arguments, implied_seconds, in_process_client, seed_through, traced_peak_mib,
+    PUBLIC_RATE,
+    arguments,
+    implied_seconds,
+    in_process_client,
+    seed_through,
+    traced_peak_mib,
 )
+
 from reconciler.apishapes import MAX_LIMIT
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.model import DatapointSpec

@@ -18,8 +18,15 @@ import random
 import time
 
 from harness import (
-    LocalServer, arguments, local_server, request, seed_through, tagged_link_body, timed_connections,
+    LocalServer,
+    arguments,
+    local_server,
+    request,
+    seed_through,
+    tagged_link_body,
+    timed_connections,
 )
+
 from reconciler.apishapes import MAX_LIMIT
 
 

@@ -151,10 +151,10 @@ def plan_command(options: TargetOptions, paths: tuple[str, ...], out: str | None
                  detailed_exitcode: bool) -> None:
     """Show what apply would change to make the target match the manifests under PATHS."""
 
-    from reconciler.target import saved_target
     from reconciler.plan.run import build_plan
     from reconciler.plan.saved import write_plan
     from reconciler.render import plan_renderer
+    from reconciler.target import saved_target
 
     plan = build_plan(options, paths)
     if out:
@@ -228,8 +228,8 @@ def apply_command(options: TargetOptions, paths: tuple[str, ...], plan_file: str
 @reports_errors
 def export_command(options: TargetOptions, out_dir: str, groups: tuple[str, ...], force: bool) -> None:
     """Write the live account as manifests that plan back to no changes."""
-    from reconciler.target import describe_target
     from reconciler.export.run import export_account
+    from reconciler.target import describe_target
 
     click.echo(describe_target(options))
     lines, warnings = export_account(options, out_dir, groups, force)
@@ -270,10 +270,10 @@ def stats(options: TargetOptions, paths: tuple[str, ...], out: str | None, **cho
     import asyncio
     from datetime import datetime
 
-    from reconciler.target import describe_target, open_client
     from reconciler.manifests import load_manifests
-    from reconciler.stats.run import collect_text, write_output
     from reconciler.stats.options import parse_request
+    from reconciler.stats.run import collect_text, write_output
+    from reconciler.target import describe_target, open_client
 
     request = parse_request(**chosen)
     target = describe_target(options)

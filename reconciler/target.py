@@ -22,7 +22,10 @@ import httpx
 
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.errors import (
-    AuthenticationError, ServerError, TargetError, TransportError,
+    AuthenticationError,
+    ServerError,
+    TargetError,
+    TransportError,
 )
 
 if TYPE_CHECKING:

@@ -24,8 +24,8 @@ from reconciler.apishapes import AUTH_HEADER
 from reconciler.cli import cli
 from reconciler.server.app import create_app
 from reconciler.server.db import register_account
-from reconciler.target import LOCAL_SERVICE_VARIABLE, local_service_variant
 from reconciler.server.variant import ServiceVariant
+from reconciler.target import LOCAL_SERVICE_VARIABLE, local_service_variant
 
 TEST_API_KEY = "test-key-0123456789abcdef"
 

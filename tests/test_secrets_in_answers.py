@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.model import Secret
 from reconciler.target import open_client
 from tests.conftest import run_local
-from reconciler.model import Secret
 from tests.export.export_accounts import local_options, read_local
 
 READ_PASSWORD = "hunter2-read-in-clear"  # set out of band: every answer about the link carries it

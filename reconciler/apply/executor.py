@@ -32,18 +32,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.clickmeter.client import ClickMeterClient
+from reconciler.apply.expectations import (
+    Expectation,
+    Names,
+    UnknownOperationError,
+    expectations,
+)
+from reconciler.apply.progress import CallRecord, Progress
 from reconciler.clickmeter import wire
+from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.errors import AmbiguousWriteError, ApiError
 from reconciler.errors import ReconcilerError
-from reconciler.apply.expectations import (
-    Expectation, Names, UnknownOperationError, expectations,
-)
+from reconciler.live.reader import read_fresh, read_live_state
 from reconciler.model import LiveState
 from reconciler.plan.calls import bodies_details
 from reconciler.plan.document import Operation, Plan, operation_items
-from reconciler.apply.progress import CallRecord, Progress
-from reconciler.live.reader import read_fresh, read_live_state
 
 PENDING, DONE, FAILED, SKIPPED, UNKNOWN = "pending", "done", "failed", "skipped", "unknown"
 PARTIAL = "partial"  # a batch call in which some items failed

@@ -13,21 +13,21 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from typing import IO, TYPE_CHECKING, Iterator
+from typing import IO, TYPE_CHECKING
 
-from reconciler.clickmeter import wire
-from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.target import open_client, saved_target
-from reconciler.errors import ReconcilerError
 from reconciler.apply.executor import ALREADY_DONE, DONE, FAILED, PENDING, SKIPPED, Executor, Outcome
 from reconciler.apply.expectations import COLLECTIONS, Names, expectations
+from reconciler.apply.progress import Progress
+from reconciler.clickmeter import wire
+from reconciler.clickmeter.client import ClickMeterClient
+from reconciler.errors import ReconcilerError
+from reconciler.live.reader import read_live_state
 from reconciler.model import LiveState
 from reconciler.plan.calls import plan_details
 from reconciler.plan.document import Plan, fingerprint
-from reconciler.apply.progress import Progress
-from reconciler.live.reader import read_live_state
+from reconciler.target import open_client, saved_target
 from reconciler.terminal import clipped
 
 if TYPE_CHECKING:

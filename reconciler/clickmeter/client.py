@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 from reconciler.apishapes import MAX_BATCH, MAX_LIMIT
 from reconciler.clickmeter import wire
-from reconciler.clickmeter.wire import BatchResult
 from reconciler.clickmeter.session import ApiSession, Json, QueryValue
+from reconciler.clickmeter.wire import BatchResult
 
 T = TypeVar("T")
 

@@ -19,15 +19,17 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from dataclasses import dataclass
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
 import httpx
 
 from reconciler.apishapes import AUTH_HEADER, MAX_LIMIT
 from reconciler.clickmeter.errors import (
-    AmbiguousWriteError, TransportError, error_for_status,
+    AmbiguousWriteError,
+    TransportError,
+    error_for_status,
 )
 from reconciler.clickmeter.ratelimit import TokenBucket
 

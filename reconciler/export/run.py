@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.export.documents import (
-    check_output_dir, export_manifests, refuse_invalid, report_lines, stale_manifests, write_export,
+    check_output_dir,
+    export_manifests,
+    refuse_invalid,
+    report_lines,
+    stale_manifests,
+    write_export,
 )
 from reconciler.live.reader import read_live_state
 from reconciler.model import LiveState

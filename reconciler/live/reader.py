@@ -27,8 +27,8 @@ import asyncio
 import math
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
-from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from reconciler import apishapes as api
@@ -37,7 +37,14 @@ from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.errors import NotFoundError
 from reconciler.errors import ReconcilerError
 from reconciler.model import (
-    LINK, PIXEL, DesiredState, LiveDatapoint, LiveGroup, LiveNamed, LiveState, Secret,
+    LINK,
+    PIXEL,
+    DesiredState,
+    LiveDatapoint,
+    LiveGroup,
+    LiveNamed,
+    LiveState,
+    Secret,
 )
 
 TYPE_FILTER = {LINK: "tl", PIXEL: "tp"}
@@ -390,7 +397,7 @@ async def read_recent_clicks(client: ClickMeterClient, datapoint_ids: Collection
     wanted = set(datapoint_ids)
     if not wanted:
         return {}
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     window = {"fromDay": (today - timedelta(days=max(days, 1) - 1)).strftime(api.DAY_FORMAT),
               "toDay": today.strftime(api.DAY_FORMAT)}
     clicks = dict.fromkeys(wanted, 0)

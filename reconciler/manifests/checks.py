@@ -105,7 +105,7 @@ def _duplicate_datapoints(entries: list[Declared]) -> Iterator[Problem]:
         spec = entry.spec
         key = _datapoint_key(spec, twins)
         original = first.setdefault(key, entry)
-        if original is entry or spec.name in twins and original.spec.name == spec.name:
+        if original is entry or (spec.name in twins and original.spec.name == spec.name):
             continue
         where = original.spec.locations["name"]
         if original.spec.name == spec.name:

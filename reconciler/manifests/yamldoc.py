@@ -43,7 +43,7 @@ class _TooMuchAliasing(Exception):
 class LocatedMap(dict):
     """A mapping that knows where it, each key and each value were written."""
 
-    __slots__ = ("mark", "key_marks", "value_marks")
+    __slots__ = ("key_marks", "mark", "value_marks")
 
     def __init__(self, mark: Mark) -> None:
         super().__init__()
@@ -55,7 +55,7 @@ class LocatedMap(dict):
 class LocatedList(list):
     """A list that knows where it and each item were written."""
 
-    __slots__ = ("mark", "item_marks")
+    __slots__ = ("item_marks", "mark")
 
     def __init__(self, mark: Mark) -> None:
         super().__init__()

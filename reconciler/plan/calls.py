@@ -20,7 +20,12 @@ from reconciler.clickmeter import wire
 from reconciler.live.reader import details_of_bodies
 from reconciler.model import LINK, DatapointSpec, LiveDatapoint
 from reconciler.plan.document import (
-    LIVE_COLLECTIONS, Change, FieldDiff, Operation, Plan, operation_items,
+    LIVE_COLLECTIONS,
+    Change,
+    FieldDiff,
+    Operation,
+    Plan,
+    operation_items,
 )
 
 SCALAR_FIELDS = ("name", "url", "title", "domain", "redirect", "group", "favourite", "notes",

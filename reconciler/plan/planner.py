@@ -13,16 +13,33 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from reconciler.plan.calls import DatapointWork, References, build_operations, default_domain
 from reconciler.errors import ReconcilerError
-from reconciler.plan.matching import live_candidates
 from reconciler.model import (
-    LINK, DatapointSpec, DesiredState, GroupSpec, LiveDatapoint, LiveState, Location, Secret,
+    LINK,
+    DatapointSpec,
+    DesiredState,
+    GroupSpec,
+    LiveDatapoint,
+    LiveState,
+    Location,
+    Secret,
 )
+from reconciler.plan.calls import DatapointWork, References, build_operations, default_domain
 from reconciler.plan.document import (
-    CREATE, DELETE, LIVE_COLLECTIONS, RENAME, SENSITIVE, UPDATE, Change, FieldDiff, Fingerprint, Plan, Safety,
+    CREATE,
+    DELETE,
+    LIVE_COLLECTIONS,
+    RENAME,
+    SENSITIVE,
+    UPDATE,
+    Change,
+    FieldDiff,
+    Fingerprint,
+    Plan,
+    Safety,
     fingerprint,
 )
+from reconciler.plan.matching import live_candidates
 
 DATAPOINT_FIELDS = ("url", "title", "domain", "redirect", "group", "favourite", "notes", "status",
                     "password", "retargeting")

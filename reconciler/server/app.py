@@ -52,7 +52,6 @@ from reconciler.server.tags import tag_routes
 from reconciler.server.traffic import traffic_routes
 from reconciler.server.variant import ServiceVariant
 
-
 register_url_convertor("id", IdConvertor())  # before any route is built: ids in paths are `{id:id}`
 
 

@@ -24,10 +24,19 @@ from reconciler.server.datapoint_store import writable_datapoint
 from reconciler.server.datapoints import scoped_datapoint_routes
 from reconciler.server.entities import NamedEntity, entity_routes, own_row
 from reconciler.server.listing import (
-    Filter, add_created_range, add_deleted_status, add_text_search,
+    Filter,
+    add_created_range,
+    add_deleted_status,
+    add_text_search,
 )
 from reconciler.server.requests import (
-    FailureCollector, optional_text, parse_enum, parse_id, parse_patch, read_object, required_name,
+    FailureCollector,
+    optional_text,
+    parse_enum,
+    parse_id,
+    parse_patch,
+    read_object,
+    required_name,
 )
 from reconciler.server.responses import ApiError, JSONAnswer, bad_request, entity_uri, failure
 

@@ -12,11 +12,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.apishapes import (
-    CONVERSION_ID_FIELDS, DATAPOINT_TYPES, REDIRECT_TYPES, STATUS_ACTIVE, STATUS_PAUSED,
-    TRACKING_LINK, url_problem,
+    CONVERSION_ID_FIELDS,
+    DATAPOINT_TYPES,
+    REDIRECT_TYPES,
+    STATUS_ACTIVE,
+    STATUS_PAUSED,
+    TRACKING_LINK,
+    url_problem,
 )
 from reconciler.server.requests import (
-    FailureCollector, optional_text, parse_bool, parse_enum, parse_id, required_name,
+    FailureCollector,
+    optional_text,
+    parse_bool,
+    parse_enum,
+    parse_id,
+    required_name,
 )
 from reconciler.server.responses import bad_request, failure
 

@@ -17,8 +17,15 @@ from collections.abc import Callable
 from typing import Any
 
 from reconciler.apishapes import (
-    CONVERSION_ID_FIELDS, CONVERSION_NAME_FIELDS, REDIRECT_CODES, STATUS_ACTIVE, STATUS_CODES,
-    STATUS_DELETED, TEMPORARY_REDIRECT, TRACKING_LINK, TYPE_CODES,
+    CONVERSION_ID_FIELDS,
+    CONVERSION_NAME_FIELDS,
+    REDIRECT_CODES,
+    STATUS_ACTIVE,
+    STATUS_CODES,
+    STATUS_DELETED,
+    TEMPORARY_REDIRECT,
+    TRACKING_LINK,
+    TYPE_CODES,
 )
 from reconciler.server.datapoint_bodies import DatapointInput, Reference
 from reconciler.server.db import insert_row, update_row

@@ -17,14 +17,23 @@ from reconciler.server.batches import ItemResult, batch_items, run_items
 from reconciler.server.context import account_of, now_of, store_of, variant_of
 from reconciler.server.datapoint_bodies import parse_datapoint
 from reconciler.server.datapoint_store import (
-    create_datapoint, delete_datapoint, fetch_datapoint, fetch_datapoints, update_datapoint,
+    create_datapoint,
+    delete_datapoint,
+    fetch_datapoint,
+    fetch_datapoints,
+    update_datapoint,
     writable_datapoint,
 )
 from reconciler.server.entities import Listing, RowChange, change_one, list_and_count_routes
 from reconciler.server.listing import Filter, datapoint_filter, datapoint_order
 from reconciler.server.requests import optional_text, read_object
 from reconciler.server.responses import (
-    ApiError, JSONAnswer, bad_request, entity_uri, failure, not_found,
+    ApiError,
+    JSONAnswer,
+    bad_request,
+    entity_uri,
+    failure,
+    not_found,
 )
 
 

@@ -17,11 +17,20 @@ from reconciler.apishapes import DOMAIN_TYPES
 from reconciler.server.context import account_of, store_of
 from reconciler.server.db import insert_row
 from reconciler.server.entities import (
-    Listing, check_unique_name, list_and_count_routes, own_row, rows_by_id,
+    Listing,
+    check_unique_name,
+    list_and_count_routes,
+    own_row,
+    rows_by_id,
 )
 from reconciler.server.listing import Filter, like_pattern
 from reconciler.server.requests import (
-    FailureCollector, optional_text, parse_enum, query_text, read_object, required_name,
+    FailureCollector,
+    optional_text,
+    parse_enum,
+    query_text,
+    read_object,
+    required_name,
 )
 from reconciler.server.responses import JSONAnswer, bad_request, entity_uri
 

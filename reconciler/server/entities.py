@@ -18,7 +18,13 @@ from reconciler.server.db import insert_row, update_row
 from reconciler.server.listing import Filter, count_rows, page_ids
 from reconciler.server.requests import query_bool, query_text, read_object
 from reconciler.server.responses import (
-    JSONAnswer, count_answer, entities_answer, entity_uri, expanded_answer, name_used, not_found,
+    JSONAnswer,
+    count_answer,
+    entities_answer,
+    entity_uri,
+    expanded_answer,
+    name_used,
+    not_found,
 )
 
 FilterMaker = Callable[[Request, int], Filter]  # (request, account id) -> filter

@@ -14,20 +14,27 @@ import sqlite3
 from typing import Any
 
 from starlette.requests import Request
-
-from reconciler.apishapes import STATUS_DELETED
 from starlette.routing import BaseRoute, Route
 
+from reconciler.apishapes import STATUS_DELETED
 from reconciler.server.context import account_of, now_of, store_of
 from reconciler.server.datapoint_bodies import parse_datapoint
 from reconciler.server.datapoint_store import create_datapoint, resolve_tag_names
 from reconciler.server.datapoints import scoped_datapoint_routes
 from reconciler.server.entities import NamedEntity, entity_routes, own_row
 from reconciler.server.listing import (
-    Filter, add_created_range, add_deleted_status, add_text_search,
+    Filter,
+    add_created_range,
+    add_deleted_status,
+    add_text_search,
 )
 from reconciler.server.requests import (
-    FailureCollector, optional_text, parse_bool, query_text, read_object, required_name,
+    FailureCollector,
+    optional_text,
+    parse_bool,
+    query_text,
+    read_object,
+    required_name,
 )
 from reconciler.server.responses import JSONAnswer, bad_request, entity_uri
 

@@ -16,7 +16,11 @@ from typing import Any
 from starlette.requests import Request
 
 from reconciler.apishapes import (
-    STATUS_ABUSE, STATUS_ACTIVE, STATUS_DELETED, STATUS_PAUSED, TYPE_FILTERS,
+    STATUS_ABUSE,
+    STATUS_ACTIVE,
+    STATUS_DELETED,
+    STATUS_PAUSED,
+    TYPE_FILTERS,
 )
 from reconciler.server.db import CountingConnection
 from reconciler.server.requests import paging, parse_enum, query_bool, query_day, query_text

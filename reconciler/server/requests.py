@@ -17,8 +17,20 @@ from starlette.convertors import Convertor
 from starlette.requests import Request
 
 from reconciler.apishapes import (
-    DATAPOINT_STATUSES, DATAPOINT_TYPES, DATE_FORMAT, DAY_FORMAT, DEFAULT_LIMIT, MAX_ID, MAX_LIMIT,
-    MAX_TEXT_LENGTH, PATCH_ADD, PATCH_REMOVE, PROTOCOLS, REDIRECT_TYPES, name_problem, text_problem,
+    DATAPOINT_STATUSES,
+    DATAPOINT_TYPES,
+    DATE_FORMAT,
+    DAY_FORMAT,
+    DEFAULT_LIMIT,
+    MAX_ID,
+    MAX_LIMIT,
+    MAX_TEXT_LENGTH,
+    PATCH_ADD,
+    PATCH_REMOVE,
+    PROTOCOLS,
+    REDIRECT_TYPES,
+    name_problem,
+    text_problem,
 )
 from reconciler.server.context import variant_of
 from reconciler.server.json_input import read_json

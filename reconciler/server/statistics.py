@@ -35,11 +35,24 @@ from reconciler.server.datapoint_store import fetch_datapoints
 from reconciler.server.entities import own_row
 from reconciler.server.groups import group_filter, group_tags
 from reconciler.server.hit_totals import (
-    ANSWER_KEYS, BY_DATAPOINT, BY_DAY, BY_HOUR, WHOLE_WINDOW, Scope, Totals, bucketed_totals,
-    first_hit_time, rows_sorted_by_totals, sum_totals,
+    ANSWER_KEYS,
+    BY_DATAPOINT,
+    BY_DAY,
+    BY_HOUR,
+    WHOLE_WINDOW,
+    Scope,
+    Totals,
+    bucketed_totals,
+    first_hit_time,
+    rows_sorted_by_totals,
+    sum_totals,
 )
 from reconciler.server.listing import (
-    Filter, count_rows, datapoint_filter, datapoint_order, page_ids,
+    Filter,
+    count_rows,
+    datapoint_filter,
+    datapoint_order,
+    page_ids,
 )
 from reconciler.server.requests import paging, parse_enum, parse_id, query_bool, query_text
 from reconciler.server.responses import JSONAnswer, bad_request

@@ -19,12 +19,23 @@ from reconciler.server.context import account_of, store_of
 from reconciler.server.datapoint_store import writable_datapoint
 from reconciler.server.datapoints import scoped_datapoint_routes
 from reconciler.server.entities import (
-    Listing, RowChange, change_one, check_unique_name, list_and_count_routes, own_row, rows_by_id,
+    Listing,
+    RowChange,
+    change_one,
+    check_unique_name,
+    list_and_count_routes,
+    own_row,
+    rows_by_id,
 )
 from reconciler.server.groups import live_group, render_group
 from reconciler.server.listing import Filter, add_deleted_status, like_pattern
 from reconciler.server.requests import (
-    parse_enum, parse_id, parse_patch, query_text, read_object, required_name,
+    parse_enum,
+    parse_id,
+    parse_patch,
+    query_text,
+    read_object,
+    required_name,
 )
 from reconciler.server.responses import JSONAnswer, entity_uri
 

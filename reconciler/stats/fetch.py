@@ -19,13 +19,24 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.apishapes import MAX_LIMIT
 from reconciler.clickmeter import wire
-from reconciler.model import DatapointSpec, DesiredState
 from reconciler.live.reader import TYPE_FILTER
-from reconciler.stats.results import (
-    DatapointStats, HitRow, LiveFigures, Period, ReportItem, Series, StatsError,
-    kinds_declared, match_declared, merge_series, read_hit, read_report_item, read_summary_row,
-)
+from reconciler.model import DatapointSpec, DesiredState
 from reconciler.stats.options import Timeframe
+from reconciler.stats.results import (
+    DatapointStats,
+    HitRow,
+    LiveFigures,
+    Period,
+    ReportItem,
+    Series,
+    StatsError,
+    kinds_declared,
+    match_declared,
+    merge_series,
+    read_hit,
+    read_report_item,
+    read_summary_row,
+)
 
 if TYPE_CHECKING:
     from reconciler.clickmeter.client import ClickMeterClient

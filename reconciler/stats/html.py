@@ -11,13 +11,20 @@ from __future__ import annotations
 from html import escape
 
 from reconciler import __version__
-from reconciler.stats.overview_views import (
-    chart_steps, conversions_table, describe_series, groups_table, headline, overview_stale_table,
-    set_series_table, top_links_table, total_cells,
-)
-from reconciler.stats.table import Tabular, format_cell
-from reconciler.stats.svg_charts import WIDTH, bar_chart, time_chart
 from reconciler.stats.overview import Overview, SeriesLine
+from reconciler.stats.overview_views import (
+    chart_steps,
+    conversions_table,
+    describe_series,
+    groups_table,
+    headline,
+    overview_stale_table,
+    set_series_table,
+    top_links_table,
+    total_cells,
+)
+from reconciler.stats.svg_charts import WIDTH, bar_chart, time_chart
+from reconciler.stats.table import Tabular, format_cell
 
 STYLE = """
 :root { color-scheme: light dark; --ink: #1b1f24; --muted: #59636e; --line: #d1d9e0; --paper: #ffffff;

@@ -13,13 +13,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.render.markdown import _cell as cell_text
-from reconciler.stats.overview_views import (
-    chart_steps, conversions_table, describe_series, groups_table, headline, overview_stale_table,
-    set_series_table, top_links_table, total_cells,
-)
-from reconciler.stats.table import Tabular, format_cell
-from reconciler.stats.svg_charts import nice_ceiling
 from reconciler.stats.overview import Overview
+from reconciler.stats.overview_views import (
+    chart_steps,
+    conversions_table,
+    describe_series,
+    groups_table,
+    headline,
+    overview_stale_table,
+    set_series_table,
+    top_links_table,
+    total_cells,
+)
+from reconciler.stats.svg_charts import nice_ceiling
+from reconciler.stats.table import Tabular, format_cell
 
 COMMENT_LIMIT = 65_536
 CHART_PERIODS = 40  # more labels than this overlap even at the widest

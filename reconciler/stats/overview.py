@@ -14,12 +14,19 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from reconciler.model import LINK, DatapointSpec, DesiredState
-from reconciler.stats.results import (
-    DatapointStats, Figures, Period, StatsReport, build_report, declared_in_scope, kinds_declared,
-    match_declared, stale_rows,
-)
 from reconciler.stats.fetch import read_declared_stats, read_live_figures, read_series_of_live
 from reconciler.stats.options import StatsRequest, Timeframe
+from reconciler.stats.results import (
+    DatapointStats,
+    Figures,
+    Period,
+    StatsReport,
+    build_report,
+    declared_in_scope,
+    kinds_declared,
+    match_declared,
+    stale_rows,
+)
 
 if TYPE_CHECKING:
     from reconciler.clickmeter.client import ClickMeterClient

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler.stats.overview import Overview, SeriesLine
+from reconciler.stats.results import label_period
+from reconciler.stats.svg_charts import Step
 from reconciler.stats.table import Column, Tabular, format_cell
 from reconciler.stats.views import FIGURE_COLUMNS, figure_cells, series_table, stale_table
-from reconciler.stats.svg_charts import Step
-from reconciler.stats.results import label_period
-from reconciler.stats.overview import Overview, SeriesLine
 
 TOTALS = (("clicks", "clicks and views"), ("uniques", "unique clicks"),
           ("conversions", "conversions"), ("value", "conversion value"))

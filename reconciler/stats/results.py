@@ -17,10 +17,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from reconciler.apishapes import DATE_FORMAT
-from reconciler.errors import ReconcilerError
-from reconciler.plan.matching import live_candidates
-from reconciler.model import LINK, PIXEL, DatapointSpec, DesiredState
 from reconciler.clickmeter import wire
+from reconciler.errors import ReconcilerError
+from reconciler.model import LINK, PIXEL, DatapointSpec, DesiredState
+from reconciler.plan.matching import live_candidates
 
 
 class StatsError(ReconcilerError):

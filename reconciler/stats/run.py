@@ -15,16 +15,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reconciler.model import DesiredState
-from reconciler.stats.table import Tabular, render
+from reconciler.stats.fetch import (
+    declared_spec,
+    find_live_id,
+    read_declared_stats,
+    read_hits,
+    read_report,
+    read_series,
+)
 from reconciler.stats.html import StatsHtml
 from reconciler.stats.markdown import StatsMarkdown
-from reconciler.stats.views import hits_table, report_table, series_table, stale_table, summary_table
-from reconciler.stats.results import StatsError, build_report, declared_in_scope, stale_rows
-from reconciler.stats.fetch import (
-    declared_spec, find_live_id, read_declared_stats, read_hits, read_report, read_series,
-)
 from reconciler.stats.options import StatsRequest
 from reconciler.stats.overview import collect_overview
+from reconciler.stats.results import StatsError, build_report, declared_in_scope, stale_rows
+from reconciler.stats.table import Tabular, render
+from reconciler.stats.views import hits_table, report_table, series_table, stale_table, summary_table
 
 if TYPE_CHECKING:
     from reconciler.clickmeter.client import ClickMeterClient

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reconciler.stats.table import Column, Tabular
 from reconciler.stats.results import DatapointStats, Figures, HitRow, Period, ReportItem, label_period
+from reconciler.stats.table import Column, Tabular
 
 FIGURE_COLUMNS = (
     Column("clicks", "clicks/views", numeric=True),

@@ -19,18 +19,24 @@ from typing import Any
 
 import httpx
 
-from reconciler.apply.run import execute_plan
 from reconciler.apishapes import TRACKING_LINK, TRACKING_PIXEL
-from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.target import local_service_variant
 from reconciler.apply.executor import Outcome
+from reconciler.apply.run import execute_plan
+from reconciler.clickmeter.client import ClickMeterClient
+from reconciler.live.reader import read_live_state
 from reconciler.model import (
-    PIXEL, ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Secret, Settings,
+    PIXEL,
+    ConversionSpec,
+    DatapointSpec,
+    DesiredState,
+    GroupSpec,
+    Secret,
+    Settings,
 )
 from reconciler.plan.document import Plan
 from reconciler.plan.planner import plan_changes
-from reconciler.live.reader import read_live_state
 from reconciler.server.app import create_app
+from reconciler.target import local_service_variant
 from tests.conftest import serving_app
 from tests.planner.states import desired_state as planner_desired_state
 

@@ -7,11 +7,18 @@ import io
 import json
 from pathlib import Path
 
-from reconciler.apply.run import execute_plan, report_lines
 from reconciler.apply.executor import DONE, FAILED, SKIPPED
+from reconciler.apply.run import execute_plan, report_lines
 from reconciler.model import ConversionSpec, DatapointSpec, GroupSpec
 from tests.apply.support import (
-    ENVIRON, account, apply_desired, desired_state, duplicates, live_datapoints, plan_for, rows,
+    ENVIRON,
+    account,
+    apply_desired,
+    desired_state,
+    duplicates,
+    live_datapoints,
+    plan_for,
+    rows,
 )
 
 

@@ -22,7 +22,14 @@ from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.errors import ReconcilerError
 from reconciler.server.db import register_account
 from tests.apply.support import (
-    account, apply_desired, duplicates, live_datapoints, lost, plan_for, random_desired, serving,
+    account,
+    apply_desired,
+    duplicates,
+    live_datapoints,
+    lost,
+    plan_for,
+    random_desired,
+    serving,
 )
 
 pytestmark = pytest.mark.default_service_only

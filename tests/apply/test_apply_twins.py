@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from tests.apply.support import rows
 from tests.conftest import run_local
 from tests.planner.support import drift_one_twin, seed_twin_links

@@ -6,7 +6,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.clickmeter.errors import (
-    ApiError, AuthenticationError, BadRequestError, NotFoundError, ServerError, error_for_status,
+    ApiError,
+    AuthenticationError,
+    BadRequestError,
+    NotFoundError,
+    ServerError,
+    error_for_status,
 )
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -14,10 +14,13 @@ from starlette.applications import Starlette
 
 from reconciler.apishapes import MAX_BATCH
 from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.model import LiveConversion, LiveDatapoint, LiveGroup, LiveNamed, Secret
 from reconciler.live.reader import (
-    LiveStateChangedError, UnknownGroupError, read_live_state, read_recent_clicks,
+    LiveStateChangedError,
+    UnknownGroupError,
+    read_live_state,
+    read_recent_clicks,
 )
+from reconciler.model import LiveConversion, LiveDatapoint, LiveGroup, LiveNamed, Secret
 from reconciler.server.app import create_app
 from reconciler.server.variant import ServiceVariant
 
@@ -168,7 +171,7 @@ class Clock:
     """The app's clock, set by the test: hits are recorded at its time."""
 
     def __init__(self) -> None:
-        self.now = datetime.now(timezone.utc)
+        self.now = datetime.now(UTC)
 
     def __call__(self) -> datetime:
         return self.now

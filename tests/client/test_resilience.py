@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
+from client_support import link, served
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from client_support import link, served
 from starlette.applications import Starlette
 
 from reconciler.clickmeter.client import ClickMeterClient

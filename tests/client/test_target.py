@@ -8,9 +8,8 @@ import httpx
 import pytest
 from client_support import served
 
-from reconciler.target import TargetOptions
 from reconciler.clickmeter.errors import TargetError
-from reconciler.target import describe_target, open_client
+from reconciler.target import TargetOptions, describe_target, open_client
 from tests.apply.support import serving
 from tests.conftest import free_port
 
@@ -69,10 +68,9 @@ async def test_unreachable_url_is_one_line(monkeypatch: pytest.MonkeyPatch) -> N
 async def test_a_url_that_answers_too_slowly_is_one_line_that_says_so(
         db_path: Path, api_key: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLICKMETER_API_KEY", api_key)
-    with served(db_path, api_key, "--latency-ms", "800") as url:
-        with pytest.raises(TargetError) as slow:
-            async with open_client(options(url), timeout=httpx.Timeout(0.2), backoff=0.01):
-                pass
+    with served(db_path, api_key, "--latency-ms", "800") as url, pytest.raises(TargetError) as slow:
+        async with open_client(options(url), timeout=httpx.Timeout(0.2), backoff=0.01):
+            pass
     assert str(slow.value) == f"target: {url}: the service did not answer in time (ReadTimeout)"
 
 

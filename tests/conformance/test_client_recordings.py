@@ -11,14 +11,24 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pytest
-
 from recordings import exchanges, shape_problems
+
+from reconciler.apply.executor import fill
 from reconciler.clickmeter import wire
 from reconciler.clickmeter.errors import NameUsedError, error_for_status
-from reconciler.apply.executor import fill
 from reconciler.model import (
-    LINK, ConversionSpec, DatapointSpec, DesiredState, GroupSpec, LiveConversion, LiveDatapoint, LiveGroup,
-    LiveNamed, LiveState, Secret, TagSpec,
+    LINK,
+    ConversionSpec,
+    DatapointSpec,
+    DesiredState,
+    GroupSpec,
+    LiveConversion,
+    LiveDatapoint,
+    LiveGroup,
+    LiveNamed,
+    LiveState,
+    Secret,
+    TagSpec,
 )
 from reconciler.plan.planner import plan_changes
 from reconciler.stats.results import read_summary_row

@@ -26,12 +26,11 @@ from reconciler.apishapes import (
     name_problem,
     text_problem,
 )
-from reconciler.target import TargetOptions
 from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.target import open_client
 from reconciler.clickmeter.wire import whole_update
-from reconciler.model import LiveState
 from reconciler.live.reader import read_live_state
+from reconciler.model import LiveState
+from reconciler.target import TargetOptions, open_client
 
 SYSTEM_DOMAIN = "go.clickmeter.test"
 

@@ -14,12 +14,19 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner, Result
-from hypothesis import HealthCheck, example, given, settings
-
 from export_accounts import (
-    SYSTEM_DOMAIN, AccountSpec, DatapointSpec, accounts, password_of, read_local, seed_account, seed_local,
+    SYSTEM_DOMAIN,
+    AccountSpec,
+    DatapointSpec,
+    accounts,
+    password_of,
+    read_local,
+    seed_account,
+    seed_local,
     update_local,
 )
+from hypothesis import HealthCheck, example, given, settings
+
 from reconciler.apishapes import TRACKING_LINK, TRACKING_PIXEL
 from reconciler.cli import cli
 from reconciler.clickmeter.client import ClickMeterClient

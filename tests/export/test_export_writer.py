@@ -17,7 +17,12 @@ from hypothesis import strategies as st
 
 from reconciler.export.documents import ExportError, export_manifests
 from reconciler.model import (
-    LiveConversion, LiveDatapoint, LiveGroup, LiveNamed, LiveState, Secret,
+    LiveConversion,
+    LiveDatapoint,
+    LiveGroup,
+    LiveNamed,
+    LiveState,
+    Secret,
 )
 
 SYSTEM_DOMAIN = LiveNamed(1, "go.clickmeter.test", "system")

@@ -22,13 +22,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reconciler.apply.executor import check_operations
 from reconciler.apply.run import check_secrets
 from reconciler.errors import ReconcilerError
-from reconciler.apply.executor import check_operations
 from reconciler.manifests import ManifestError, load_manifests
 from reconciler.model import DatapointSpec, GroupSpec, LiveDatapoint, LiveGroup, LiveState, Secret
-from reconciler.plan.saved import read_plan
 from reconciler.plan.planner import plan_changes
+from reconciler.plan.saved import read_plan
 from reconciler.render import PlanJson, PlanMarkdown, PlanText
 from tests.planner.states import desired_state
 

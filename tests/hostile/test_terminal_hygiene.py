@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.apply.progress import CallRecord, Progress
 from reconciler.model import DatapointSpec, GroupSpec, LiveDatapoint, LiveGroup, LiveState
 from reconciler.plan.planner import plan_changes
-from reconciler.apply.progress import CallRecord, Progress
 from reconciler.render import PlanJson, PlanText
 from reconciler.stats.table import Column, Tabular, render_table
 from reconciler.terminal import MAX_SHOWN, clipped, shown

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from reconciler.model import (
-    LINK, ConversionSpec, DatapointSpec, DesiredState, GroupSpec, LiveConversion, LiveDatapoint,
-    LiveGroup, LiveNamed, LiveState, Location, Settings,
+    LINK,
+    ConversionSpec,
+    DatapointSpec,
+    DesiredState,
+    GroupSpec,
+    LiveConversion,
+    LiveDatapoint,
+    LiveGroup,
+    LiveNamed,
+    LiveState,
+    Location,
+    Settings,
 )
 
 SYSTEM_DOMAIN = "go.clickmeter.test"

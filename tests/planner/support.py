@@ -16,13 +16,13 @@ from typing import Any, TypeVar
 
 import httpx
 
-from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.target import local_service_variant
-from reconciler.clickmeter.wire import whole_update
 from reconciler.apply.executor import DONE, Executor
-from reconciler.plan.document import Plan
 from reconciler.apply.progress import Progress
+from reconciler.clickmeter.client import ClickMeterClient
+from reconciler.clickmeter.wire import whole_update
+from reconciler.plan.document import Plan
 from reconciler.server.app import create_app
+from reconciler.target import local_service_variant
 from tests.apply.support import account
 from tests.server.traffic_helpers import visit
 

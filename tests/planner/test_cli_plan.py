@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import subprocess
 import sys
-import re
 from pathlib import Path
 
 import jsonschema
@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reconciler.cli import cli
-from reconciler.target import TargetOptions
-from reconciler.plan.run import build_plan
 from reconciler.live.reader import read_live_state
+from reconciler.plan.run import build_plan
+from reconciler.target import TargetOptions
 from tests.conftest import run_local
 from tests.planner.support import edit_datapoint, in_account, record_clicks, run_operations
 

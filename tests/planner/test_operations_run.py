@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reconciler.live.reader import read_live_state
 from reconciler.model import (
-    PIXEL, ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Secret, Settings,
+    PIXEL,
+    ConversionSpec,
+    DatapointSpec,
+    DesiredState,
+    GroupSpec,
+    Secret,
+    Settings,
 )
 from reconciler.plan.document import Plan
 from reconciler.plan.planner import plan_changes
-from reconciler.live.reader import read_live_state
 from tests.planner.states import desired_state
 from tests.planner.support import in_account, run_operations
 

@@ -8,11 +8,19 @@ import pytest
 
 from reconciler.apishapes import MAX_BATCH
 from reconciler.model import (
-    PIXEL, ConversionSpec, DatapointSpec, GroupSpec, LiveDatapoint, LiveNamed, Location, Secret, Settings,
+    PIXEL,
+    ConversionSpec,
+    DatapointSpec,
+    GroupSpec,
+    LiveDatapoint,
+    LiveNamed,
+    Location,
+    Secret,
+    Settings,
 )
-from reconciler.plan.saved import read_plan, write_plan
 from reconciler.plan.document import Plan, PlanFileError
 from reconciler.plan.planner import PlanningError, plan_changes
+from reconciler.plan.saved import read_plan, write_plan
 from tests.planner.states import desired_state, live_like
 
 

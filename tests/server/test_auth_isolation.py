@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from openapi_check import failing_properties, failures_of
+from server_helpers import counted, created_id, datapoint, link_body, listed_ids
 from starlette.applications import Starlette
 
-from openapi_check import failing_properties, failures_of
 from reconciler.apishapes import AUTH_HEADER
 from reconciler.server.db import register_account
-from server_helpers import counted, created_id, datapoint, link_body, listed_ids
 
 pytestmark = pytest.mark.anyio
 

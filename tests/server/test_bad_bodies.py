@@ -6,7 +6,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from openapi_check import failing_properties, failures_of
 from server_helpers import counted, link_body
 

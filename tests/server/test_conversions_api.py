@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from openapi_check import checked, checked_batch, failing_properties, failures_of
-from reconciler.apishapes import CONVERSION_ID_FIELDS
 from server_helpers import counted, created_id, datapoint, link_body, listed_ids
+
+from reconciler.apishapes import CONVERSION_ID_FIELDS
 
 pytestmark = pytest.mark.anyio
 

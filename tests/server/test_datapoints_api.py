@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from openapi_check import checked, failing_properties, failures_of
 from server_helpers import created_id, datapoint, link_body, listed_ids, pixel_body
 

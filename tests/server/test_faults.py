@@ -8,13 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
-
 from openapi_check import failures_of
+from server_helpers import created_id, link_body
+from traffic_helpers import SettableClock, clocked_client, visit
+
 from reconciler.apishapes import AUTH_HEADER
 from reconciler.server.db import register_account
 from reconciler.server.faults import DroppedConnection
-from server_helpers import created_id, link_body
-from traffic_helpers import SettableClock, clocked_client, visit
 
 pytestmark = pytest.mark.anyio
 NOW = "20260315120000"

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
+from openapi_check import failing_properties
+from server_helpers import counted, created_id, link_body, listed_ids, pixel_body
 from starlette.applications import Starlette
 
-from openapi_check import failing_properties
 from reconciler.apishapes import AUTH_HEADER, MAX_BATCH, MAX_LIMIT
 from reconciler.server.app import create_app
-from server_helpers import counted, created_id, link_body, listed_ids, pixel_body
 
 pytestmark = pytest.mark.anyio
 
@@ -63,8 +63,8 @@ async def test_sorting(asgi_client: httpx.AsyncClient, catalogue: dict[str, int]
 
 
 async def test_created_after_and_before(db_path, api_key: str) -> None:
-    moments = iter([datetime(2026, 1, 10, 12, tzinfo=timezone.utc),
-                    datetime(2026, 3, 5, 8, tzinfo=timezone.utc)])
+    moments = iter([datetime(2026, 1, 10, 12, tzinfo=UTC),
+                    datetime(2026, 3, 5, 8, tzinfo=UTC)])
     app: Starlette = create_app(db_path, clock=lambda: next(moments))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://local",
                                  headers={AUTH_HEADER: api_key}) as client:

@@ -8,11 +8,15 @@ from typing import Any
 
 import httpx
 import pytest
-
 from openapi_check import assert_valid, checked, failing_properties
 from server_helpers import created_id, link_body
 from traffic_helpers import (
-    FIREFOX, GOOGLEBOT, SAFARI_IPHONE, SettableClock, clocked_client, visit_at,
+    FIREFOX,
+    GOOGLEBOT,
+    SAFARI_IPHONE,
+    SettableClock,
+    clocked_client,
+    visit_at,
 )
 
 pytestmark = pytest.mark.anyio

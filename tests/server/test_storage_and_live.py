@@ -7,8 +7,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from openapi_check import checked, checked_batch, failing_properties
+
 from reconciler.apishapes import AUTH_HEADER
 from reconciler.server.app import create_app
 from reconciler.server.db import default_account_key, register_account

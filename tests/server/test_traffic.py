@@ -8,14 +8,19 @@ from typing import Any
 
 import httpx
 import pytest
-
 from openapi_check import checked, failing_properties, failures_of
-from reconciler.apishapes import AUTH_HEADER
-from reconciler.server.db import register_account
 from server_helpers import created_id, link_body, pixel_body
 from traffic_helpers import (
-    FIREFOX, GOOGLEBOT, SettableClock, clocked_client, visit, visit_at,
+    FIREFOX,
+    GOOGLEBOT,
+    SettableClock,
+    clocked_client,
+    visit,
+    visit_at,
 )
+
+from reconciler.apishapes import AUTH_HEADER
+from reconciler.server.db import register_account
 
 pytestmark = pytest.mark.anyio
 NOW = "20260315120000"

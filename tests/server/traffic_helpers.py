@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,4 +63,4 @@ async def visit_at(client: httpx.AsyncClient, clock: SettableClock, stamp: str, 
 
 
 def _parse(stamp: str) -> datetime:
-    return datetime.strptime(stamp, DATE_FORMAT).replace(tzinfo=timezone.utc)
+    return datetime.strptime(stamp, DATE_FORMAT).replace(tzinfo=UTC)

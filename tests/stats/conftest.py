@@ -11,11 +11,11 @@ import pytest
 from starlette.applications import Starlette
 
 from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.target import local_service_variant
 from reconciler.manifests import load_manifests
 from reconciler.model import DesiredState
 from reconciler.server.app import create_app
 from reconciler.server.variant import ServiceVariant
+from reconciler.target import local_service_variant
 from tests.conftest import serving_app
 from tests.server.traffic_helpers import SettableClock
 from tests.stats.scenario import MANIFEST, TODAY_NOON, seed_scenario

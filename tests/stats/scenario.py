@@ -9,7 +9,7 @@ the table in `TRAFFIC` and nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 from starlette.applications import Starlette
@@ -39,7 +39,7 @@ PIXELS = ("newsletter-open",)
 
 
 def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=timezone.utc)
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
 
 
 TRAFFIC = [  # (datapoint, when, who)

@@ -8,10 +8,10 @@ import pytest
 
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.model import DesiredState
-from reconciler.stats.results import StatsError
-from reconciler.stats.run import collect_stats
 from reconciler.stats.fetch import declared_spec, find_live_id, read_hits, read_report
 from reconciler.stats.options import StatsRequest, Timeframe
+from reconciler.stats.results import StatsError
+from reconciler.stats.run import collect_stats
 from tests.stats.scenario import ANNA, BEN, CRAWLER
 
 pytestmark = pytest.mark.anyio

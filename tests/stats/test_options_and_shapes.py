@@ -7,11 +7,17 @@ from datetime import date, datetime
 import pytest
 
 from reconciler.model import DatapointSpec
-from reconciler.stats.table import Column, Tabular, draw_bar, render
-from reconciler.stats.results import (
-    DatapointStats, Figures, LiveFigures, StatsError, label_period, match_declared, stale_rows,
-)
 from reconciler.stats.options import parse_request
+from reconciler.stats.results import (
+    DatapointStats,
+    Figures,
+    LiveFigures,
+    StatsError,
+    label_period,
+    match_declared,
+    stale_rows,
+)
+from reconciler.stats.table import Column, Tabular, draw_bar, render
 
 NO_OPTIONS = dict(timeframe=None, from_day=None, to_day=None, output_format="table", group=None,
                   sort=None, by=None, stale=None, hits=None, hit_filter=None, limit=None,

@@ -8,9 +8,9 @@ import pytest
 
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.model import DesiredState
-from reconciler.stats.results import Figures, StatsError, label_period
 from reconciler.stats.options import StatsRequest, parse_request
 from reconciler.stats.overview import Overview, collect_overview
+from reconciler.stats.results import Figures, StatsError, label_period
 
 pytestmark = pytest.mark.anyio
 

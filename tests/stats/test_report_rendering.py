@@ -6,8 +6,8 @@ from datetime import date
 
 from reconciler.stats.html import StatsHtml
 from reconciler.stats.markdown import StatsMarkdown
-from reconciler.stats.results import DatapointStats, Figures, Period, StatsReport
 from reconciler.stats.overview import Overview, SeriesLine
+from reconciler.stats.results import DatapointStats, Figures, Period, StatsReport
 
 HOSTILE = '<img src=x onerror=alert(1)>|"&'
 FIGURES = Figures(clicks=3, uniques=2, conversions=1, value=5.0)

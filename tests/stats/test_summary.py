@@ -9,9 +9,9 @@ import pytest
 from reconciler.apishapes import MAX_BATCH, MAX_LIMIT
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.model import DatapointSpec, DesiredState
-from reconciler.stats.results import Figures, build_report, declared_in_scope
 from reconciler.stats.fetch import read_declared_stats
 from reconciler.stats.options import Timeframe
+from reconciler.stats.results import Figures, build_report, declared_in_scope
 
 pytestmark = pytest.mark.anyio
 

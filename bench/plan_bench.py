@@ -36,10 +36,7 @@ from reconciler.live.reader import read_live_state  # noqa: E402
 from reconciler.manifests import load_manifests  # noqa: E402
 from reconciler.model import LiveState  # noqa: E402
 from reconciler.plan.planner import plan_changes  # noqa: E402
-from reconciler.target import (
-    TargetOptions,
-    open_client,
-)
+from reconciler.target import TargetOptions, open_client  # noqa: E402
 from tests.planner.support import run_operations  # noqa: E402  (no apply yet: send the plan as written)
 
 FILES = 100
@@ -135,7 +132,7 @@ def bench(count: int, workdir: Path) -> None:
     print(f"  reads by plan: {read_calls} calls (summary pages alone: {read_bound}; "
           f"~{math.ceil(read_calls / PUBLIC_RATE)} s at {PUBLIC_RATE} req/s)")
     print(f"  plan from an empty account: {creating_calls} calls (lower bound {create_bound})")
-    for label, (wall, rss) in zip(("first run after seeding", "second run"), runs):
+    for label, (wall, rss) in zip(("first run after seeding", "second run"), runs, strict=True):
         print(f"  `plan` process on the local target, {label}: {wall:.2f} s wall, peak RSS {rss:.0f} MB")
 
 

@@ -51,10 +51,8 @@ def write_file(path: Path, text: str, base: Path | None = None) -> None:
 
 def _subfolder(folder: int, name: str, shown: Path) -> int:
     """The folder `name` inside `folder` (created if absent), opened without following a symlink."""
-    try:
+    with suppress(FileExistsError):
         os.mkdir(name, dir_fd=folder)
-    except FileExistsError:
-        pass
     try:
         return os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
     except OSError as error:

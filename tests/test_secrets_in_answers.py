@@ -64,7 +64,8 @@ def test_no_password_read_or_declared_reaches_any_output(db_path: Path, tmp_path
     live = asyncio.run(read_local(db_path))
     passwords = {d.name: d.password for d in live.datapoints.values()}
     assert passwords == {"locked": Secret(READ_PASSWORD), "guarded": Secret(DECLARED_PASSWORD)}  # kept / set
-    written = [saved.read_text(), log.read_text()] + [path.read_text() for path in exported.rglob("*") if path.is_file()]
+    written = [saved.read_text(), log.read_text(),
+               *(path.read_text() for path in exported.rglob("*") if path.is_file())]
     said = [result.output for result in results] + [result.stderr for result in results]
     for text in written + said:
         for secret in (READ_PASSWORD, DECLARED_PASSWORD, "an-old-one-read-in-clear"):

@@ -77,7 +77,8 @@ def test_the_walkthrough_and_an_adopted_account_under_every_service(served: str,
     written = "".join(path.read_text() for path in adopted.rglob("*.yaml"))
     assert "read-in-clear" not in exported.output + written
     names = {entry["name"] for path in adopted.rglob("*.yaml")
-             for kind in ("datapoints", "groups", "conversions") for entry in yaml.safe_load(path.read_text()).get(kind, [])}
+             for kind in ("datapoints", "groups", "conversions")
+             for entry in yaml.safe_load(path.read_text()).get(kind, [])}
     assert names == {"adopted", "someName", "kept", "locked", "paused", "opens"}  # the deleted are not live
     env = password_env(adopted)
     assert run(served, api_key, "plan", str(adopted), "--detailed-exitcode", env=env).exit_code == 0

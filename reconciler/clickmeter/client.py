@@ -2,9 +2,10 @@
 
 Method names say what each call does (`get_datapoint`, `create_datapoints_batch`,
 `patch_tag_datapoint`, `summary_datapoints_page`...); wrappers are written and
-batch answers read by `wire`, entities are passed as the wire has them. Everything about sending (rate limit, concurrency,
-retries, counting) is `ApiSession`'s; here only creates and the favourite
-toggle are marked non-idempotent, so that they are never retried blindly.
+batch answers read by `wire`, entities are passed as the wire has them.
+Everything about sending (rate limit, concurrency, retries, counting) is
+`ApiSession`'s; here only creates and the favourite toggle are marked
+non-idempotent, so that they are never retried blindly.
 """
 
 from __future__ import annotations
@@ -36,6 +37,21 @@ def _batch(items: Sequence[T]) -> list[T]:
 class ClickMeterClient(ApiSession):
     """The ClickMeter v2 API; `calls` counts requests under each method's name."""
 
+    async def _object(self, operation: str, method: str, path: str, **sending: Any) -> dict[str, Any]:
+        """`call` for an operation answered with one JSON object; anything else is a `WireError`."""
+        answer = await self._object_or_none(operation, method, path, **sending)
+        if answer is None:
+            raise wire.WireError(f"{method} {path} was answered without a JSON object")
+        return answer
+
+    async def _object_or_none(self, operation: str, method: str, path: str,
+                              **sending: Any) -> dict[str, Any] | None:
+        """`call` for an operation answered with one JSON object or nothing (a delete)."""
+        answer = await self.call(operation, method, path, **sending)
+        if answer is None or isinstance(answer, dict):
+            return answer
+        raise wire.WireError(f"{method} {path} was answered with {type(answer).__name__}, not a JSON object")
+
     # ------------------------------------------------------------ datapoints
 
     async def list_datapoints(self, offset: int = 0, limit: int = MAX_LIMIT,
@@ -47,19 +63,19 @@ class ClickMeterClient(ApiSession):
         return await self._count("count_datapoints", "/datapoints/count", filters)
 
     async def get_datapoint(self, datapoint_id: int) -> dict[str, Any]:
-        return await self.call("get_datapoint", "GET", f"/datapoints/{datapoint_id}")
+        return await self._object("get_datapoint", "GET", f"/datapoints/{datapoint_id}")
 
     async def create_datapoint(self, datapoint: dict[str, Any]) -> dict[str, Any]:
         """`POST /datapoints`: `{id, uri}`. Never retried blindly (see `AmbiguousWriteError`)."""
-        return await self.call("create_datapoint", "POST", "/datapoints", body=datapoint,
-                               idempotent=False)
+        return await self._object("create_datapoint", "POST", "/datapoints", body=datapoint,
+                                  idempotent=False)
 
     async def update_datapoint(self, datapoint_id: int, datapoint: dict[str, Any]) -> dict[str, Any]:
         """`POST /datapoints/{id}`: fields present replace; tags and conversions are ignored."""
-        return await self.call("update_datapoint", "POST", f"/datapoints/{datapoint_id}", body=datapoint)
+        return await self._object("update_datapoint", "POST", f"/datapoints/{datapoint_id}", body=datapoint)
 
     async def delete_datapoint(self, datapoint_id: int) -> dict[str, Any] | None:
-        return await self.call("delete_datapoint", "DELETE", f"/datapoints/{datapoint_id}")
+        return await self._object_or_none("delete_datapoint", "DELETE", f"/datapoints/{datapoint_id}")
 
     async def create_datapoints_batch(self, datapoints: Sequence[dict[str, Any]]) -> list[BatchResult]:
         """`PUT /datapoints/batch`: one result per item, in order. Never retried blindly."""
@@ -80,12 +96,12 @@ class ClickMeterClient(ApiSession):
 
     async def toggle_datapoint_favourite(self, datapoint_id: int) -> dict[str, Any]:
         """`PUT /datapoints/{id}/favourite` flips the flag: repeating it undoes it, so never retried."""
-        return await self.call("toggle_datapoint_favourite", "PUT", f"/datapoints/{datapoint_id}/favourite",
-                               idempotent=False)
+        return await self._object("toggle_datapoint_favourite", "PUT", f"/datapoints/{datapoint_id}/favourite",
+                                  idempotent=False)
 
     async def set_datapoint_notes(self, datapoint_id: int, notes: str) -> dict[str, Any]:
-        return await self.call("set_datapoint_notes", "PUT", f"/datapoints/{datapoint_id}/notes",
-                               body={"Text": notes})
+        return await self._object("set_datapoint_notes", "PUT", f"/datapoints/{datapoint_id}/notes",
+                                  body={"Text": notes})
 
     # ------------------------------------------------------------ statistics
 
@@ -93,8 +109,8 @@ class ClickMeterClient(ApiSession):
                                       limit: int = MAX_LIMIT, **filters: QueryValue) -> dict[str, Any]:
         """`GET /aggregated/summary/datapoints`: `{count, offset, limit, result}`, each result
         with its statistics and, in `entityData`, the datapoint itself."""
-        return await self.call("summary_datapoints_page", "GET", "/aggregated/summary/datapoints",
-                               params={"timeFrame": time_frame, "offset": offset, "limit": limit,
+        return await self._object("summary_datapoints_page", "GET", "/aggregated/summary/datapoints",
+                                  params={"timeFrame": time_frame, "offset": offset, "limit": limit,
                                        **filters})
 
     async def iter_summary_datapoints(self, time_frame: str = "beginning",
@@ -113,30 +129,30 @@ class ClickMeterClient(ApiSession):
     async def datapoints_statistics(self, time_frame: str, datapoint_type: str,
                                     **filters: QueryValue) -> dict[str, Any]:
         """`GET /datapoints/aggregated`: totals over every datapoint of a type (tl/tp)."""
-        return await self.call("datapoints_statistics", "GET", "/datapoints/aggregated",
-                               params={"timeFrame": time_frame, "type": datapoint_type, **filters})
+        return await self._object("datapoints_statistics", "GET", "/datapoints/aggregated",
+                                  params={"timeFrame": time_frame, "type": datapoint_type, **filters})
 
     async def datapoints_statistics_list(self, time_frame: str, datapoint_type: str,
                                          **filters: QueryValue) -> dict[str, Any]:
         """`GET /datapoints/aggregated/list`: totals broken down (`groupBy`)."""
-        return await self.call("datapoints_statistics_list", "GET", "/datapoints/aggregated/list",
-                               params={"timeFrame": time_frame, "type": datapoint_type, **filters})
+        return await self._object("datapoints_statistics_list", "GET", "/datapoints/aggregated/list",
+                                  params={"timeFrame": time_frame, "type": datapoint_type, **filters})
 
     async def datapoint_statistics(self, datapoint_id: int, time_frame: str,
                                    **filters: QueryValue) -> dict[str, Any]:
-        return await self.call("datapoint_statistics", "GET", f"/datapoints/{datapoint_id}/aggregated",
-                               params={"timeFrame": time_frame, **filters})
+        return await self._object("datapoint_statistics", "GET", f"/datapoints/{datapoint_id}/aggregated",
+                                  params={"timeFrame": time_frame, **filters})
 
     async def datapoint_statistics_list(self, datapoint_id: int, time_frame: str,
                                         **filters: QueryValue) -> dict[str, Any]:
-        return await self.call("datapoint_statistics_list", "GET",
-                               f"/datapoints/{datapoint_id}/aggregated/list",
-                               params={"timeFrame": time_frame, **filters})
+        return await self._object("datapoint_statistics_list", "GET",
+                                  f"/datapoints/{datapoint_id}/aggregated/list",
+                                  params={"timeFrame": time_frame, **filters})
 
     async def datapoint_hits(self, datapoint_id: int, timeframe: str, **filters: QueryValue) -> dict[str, Any]:
         """`GET /datapoints/{id}/hits`: one page of the click stream (`offset` is the `lastKey`)."""
-        return await self.call("datapoint_hits", "GET", f"/datapoints/{datapoint_id}/hits",
-                               params={"timeframe": timeframe, **filters})
+        return await self._object("datapoint_hits", "GET", f"/datapoints/{datapoint_id}/hits",
+                                  params={"timeframe": timeframe, **filters})
 
     async def datapoint_report(self, datapoint_id: int, report_type: str, timeframe: str,
                                **filters: QueryValue) -> Json:
@@ -153,16 +169,16 @@ class ClickMeterClient(ApiSession):
         return await self._count("count_groups", "/groups/count", filters)
 
     async def get_group(self, group_id: int) -> dict[str, Any]:
-        return await self.call("get_group", "GET", f"/groups/{group_id}")
+        return await self._object("get_group", "GET", f"/groups/{group_id}")
 
     async def create_group(self, group: dict[str, Any]) -> dict[str, Any]:
-        return await self.call("create_group", "POST", "/groups", body=group, idempotent=False)
+        return await self._object("create_group", "POST", "/groups", body=group, idempotent=False)
 
     async def update_group(self, group_id: int, group: dict[str, Any]) -> dict[str, Any]:
-        return await self.call("update_group", "POST", f"/groups/{group_id}", body=group)
+        return await self._object("update_group", "POST", f"/groups/{group_id}", body=group)
 
     async def delete_group(self, group_id: int) -> dict[str, Any] | None:
-        return await self.call("delete_group", "DELETE", f"/groups/{group_id}")
+        return await self._object_or_none("delete_group", "DELETE", f"/groups/{group_id}")
 
     async def list_group_datapoints(self, group_id: int, offset: int = 0, limit: int = MAX_LIMIT,
                                     **filters: QueryValue) -> list[dict[str, Any]]:
@@ -174,8 +190,8 @@ class ClickMeterClient(ApiSession):
 
     async def create_group_datapoint(self, group_id: int, datapoint: dict[str, Any]) -> dict[str, Any]:
         """`POST /groups/{id}/datapoints`: a datapoint created in the group. Never retried blindly."""
-        return await self.call("create_group_datapoint", "POST", f"/groups/{group_id}/datapoints",
-                               body=datapoint, idempotent=False)
+        return await self._object("create_group_datapoint", "POST", f"/groups/{group_id}/datapoints",
+                                  body=datapoint, idempotent=False)
 
     # ------------------------------------------------------------ tags
 
@@ -187,25 +203,25 @@ class ClickMeterClient(ApiSession):
 
     async def get_tag(self, tag_id: int) -> dict[str, Any]:
         """`GET /tags/{id}`: `{id, name, datapoints: [ids], groups: [ids]}`."""
-        return await self.call("get_tag", "GET", f"/tags/{tag_id}")
+        return await self._object("get_tag", "GET", f"/tags/{tag_id}")
 
     async def create_tag(self, name: str) -> dict[str, Any]:
-        return await self.call("create_tag", "POST", "/tags", body={"name": name}, idempotent=False)
+        return await self._object("create_tag", "POST", "/tags", body={"name": name}, idempotent=False)
 
     async def delete_tag(self, tag_id: int) -> Json:
         return await self.call("delete_tag", "DELETE", f"/tags/{tag_id}")
 
     async def rename_tag(self, tag_id: int, name: str) -> dict[str, Any]:
-        return await self.call("rename_tag", "PUT", f"/tags/{tag_id}/name", body={"Text": name})
+        return await self._object("rename_tag", "PUT", f"/tags/{tag_id}/name", body={"Text": name})
 
     async def patch_tag_datapoint(self, tag_id: int, action: str, datapoint_id: int) -> dict[str, Any]:
         """`PUT /tags/{tagId}/datapoints/patch`: add (`"add"`) or remove (`"remove"`) one datapoint."""
-        return await self.call("patch_tag_datapoint", "PUT", f"/tags/{tag_id}/datapoints/patch",
-                               body=wire.patch_body(action, datapoint_id))
+        return await self._object("patch_tag_datapoint", "PUT", f"/tags/{tag_id}/datapoints/patch",
+                                  body=wire.patch_body(action, datapoint_id))
 
     async def patch_tag_group(self, tag_id: int, action: str, group_id: int) -> dict[str, Any]:
-        return await self.call("patch_tag_group", "PUT", f"/tags/{tag_id}/groups/patch",
-                               body=wire.patch_body(action, group_id))
+        return await self._object("patch_tag_group", "PUT", f"/tags/{tag_id}/groups/patch",
+                                  body=wire.patch_body(action, group_id))
 
     async def list_tag_datapoints(self, tag_id: int, offset: int = 0, limit: int = MAX_LIMIT,
                                   **filters: QueryValue) -> list[dict[str, Any]]:
@@ -229,17 +245,17 @@ class ClickMeterClient(ApiSession):
         return await self._count("count_conversions", "/conversions/count", filters)
 
     async def get_conversion(self, conversion_id: int) -> dict[str, Any]:
-        return await self.call("get_conversion", "GET", f"/conversions/{conversion_id}")
+        return await self._object("get_conversion", "GET", f"/conversions/{conversion_id}")
 
     async def create_conversion(self, conversion: dict[str, Any]) -> dict[str, Any]:
-        return await self.call("create_conversion", "POST", "/conversions", body=conversion,
-                               idempotent=False)
+        return await self._object("create_conversion", "POST", "/conversions", body=conversion,
+                                  idempotent=False)
 
     async def update_conversion(self, conversion_id: int, conversion: dict[str, Any]) -> dict[str, Any]:
-        return await self.call("update_conversion", "POST", f"/conversions/{conversion_id}", body=conversion)
+        return await self._object("update_conversion", "POST", f"/conversions/{conversion_id}", body=conversion)
 
     async def delete_conversion(self, conversion_id: int) -> dict[str, Any] | None:
-        return await self.call("delete_conversion", "DELETE", f"/conversions/{conversion_id}")
+        return await self._object_or_none("delete_conversion", "DELETE", f"/conversions/{conversion_id}")
 
     async def list_conversion_datapoints(self, conversion_id: int, offset: int = 0, limit: int = MAX_LIMIT,
                                          **filters: QueryValue) -> list[dict[str, Any]]:
@@ -256,30 +272,31 @@ class ClickMeterClient(ApiSession):
         body: dict[str, Any] = wire.patch_body(action, datapoint_id)
         if replace_id is not None:
             body["replaceId"] = replace_id
-        return await self.call("patch_conversion_datapoint", "PUT",
-                               f"/conversions/{conversion_id}/datapoints/patch", body=body)
+        return await self._object("patch_conversion_datapoint", "PUT",
+                                  f"/conversions/{conversion_id}/datapoints/patch", body=body)
 
     async def patch_conversion_datapoints_batch(self, conversion_id: int,
                                                 changes: Sequence[tuple[str, int]]) -> dict[str, Any]:
         """`PUT /conversions/{id}/datapoints/batch/patch`: `(action, datapoint_id)` pairs."""
         requests = [wire.patch_body(action, datapoint_id) for action, datapoint_id in _batch(changes)]
-        return await self.call("patch_conversion_datapoints_batch", "PUT",
-                               f"/conversions/{conversion_id}/datapoints/batch/patch",
-                               body={"patchRequests": requests})
+        return await self._object("patch_conversion_datapoints_batch", "PUT",
+                                  f"/conversions/{conversion_id}/datapoints/batch/patch",
+                                  body={"patchRequests": requests})
 
     # ------------------------------------------------------------ domains, retargeting, account
 
-    async def list_domains(self, offset: int = 0, limit: int = MAX_LIMIT, **filters: QueryValue) -> list[dict[str, Any]]:
+    async def list_domains(self, offset: int = 0, limit: int = MAX_LIMIT,
+                           **filters: QueryValue) -> list[dict[str, Any]]:
         return await self._entities("list_domains", "/domains", offset, limit, filters)
 
     async def count_domains(self, **filters: QueryValue) -> int:
         return await self._count("count_domains", "/domains/count", filters)
 
     async def get_domain(self, domain_id: int) -> dict[str, Any]:
-        return await self.call("get_domain", "GET", f"/domains/{domain_id}")
+        return await self._object("get_domain", "GET", f"/domains/{domain_id}")
 
     async def create_domain(self, domain: dict[str, Any]) -> dict[str, Any]:
-        return await self.call("create_domain", "POST", "/domains", body=domain, idempotent=False)
+        return await self._object("create_domain", "POST", "/domains", body=domain, idempotent=False)
 
     async def list_retargeting(self, offset: int = 0, limit: int = MAX_LIMIT,
                                **filters: QueryValue) -> list[dict[str, Any]]:
@@ -289,13 +306,13 @@ class ClickMeterClient(ApiSession):
         return await self._count("count_retargeting", "/retargeting/count", {})
 
     async def get_retargeting(self, script_id: int) -> dict[str, Any]:
-        return await self.call("get_retargeting", "GET", f"/retargeting/{script_id}")
+        return await self._object("get_retargeting", "GET", f"/retargeting/{script_id}")
 
     async def create_retargeting(self, script: dict[str, Any]) -> dict[str, Any]:
-        return await self.call("create_retargeting", "POST", "/retargeting", body=script, idempotent=False)
+        return await self._object("create_retargeting", "POST", "/retargeting", body=script, idempotent=False)
 
     async def delete_retargeting(self, script_id: int) -> dict[str, Any] | None:
-        return await self.call("delete_retargeting", "DELETE", f"/retargeting/{script_id}")
+        return await self._object_or_none("delete_retargeting", "DELETE", f"/retargeting/{script_id}")
 
     async def list_retargeting_datapoints(self, script_id: int, offset: int = 0, limit: int = MAX_LIMIT,
                                           **filters: QueryValue) -> list[dict[str, Any]]:
@@ -307,4 +324,4 @@ class ClickMeterClient(ApiSession):
                                  f"/retargeting/{script_id}/datapoints/count", filters)
 
     async def get_account(self) -> dict[str, Any]:
-        return await self.call("get_account", "GET", "/account")
+        return await self._object("get_account", "GET", "/account")

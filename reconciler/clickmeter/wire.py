@@ -160,7 +160,7 @@ def datapoint_fields(data: dict[str, Any], names: ReferenceNames, answer: bool =
     if "tags" in entity:
         fields["tags"] = names.names_of("tag", entity["tags"])
     slots = [(entity[id_key.lower()], entity.get(name_key.lower()))
-             for id_key, name_key in zip(api.CONVERSION_ID_FIELDS, api.CONVERSION_NAME_FIELDS)
+             for id_key, name_key in zip(api.CONVERSION_ID_FIELDS, api.CONVERSION_NAME_FIELDS, strict=True)
              if entity.get(id_key.lower())]
     if slots:
         fields["conversions"] = frozenset(names.name_of("conversion", conversion_id, wire_name) or str(conversion_id)
@@ -360,7 +360,7 @@ def datapoint_create_body(datapoint_type: str, values: dict[str, Any], tags: lis
     body = datapoint_body(datapoint_type, values)
     if tags:
         body["tags"] = [{"name": tag} for tag in tags]
-    for slot, conversion in zip(api.CONVERSION_ID_FIELDS, conversions):
+    for slot, conversion in zip(api.CONVERSION_ID_FIELDS, conversions, strict=False):
         body[slot] = conversion
     return body
 

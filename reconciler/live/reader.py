@@ -144,7 +144,7 @@ async def _read_domains(client: ClickMeterClient) -> dict[int, LiveNamed]:
     kinds = [kind.lower() for kind in api.DOMAIN_TYPES]
     by_type = await asyncio.gather(*(_read_entities(client, client.list_domains, client.get_domain, type=kind)
                                      for kind in kinds))
-    return {domain.id: domain for kind, found in zip(kinds, by_type)
+    return {domain.id: domain for kind, found in zip(kinds, by_type, strict=True)
             for domain in (wire.live_named(entry, kind) for entry in found)}
 
 
@@ -258,7 +258,7 @@ async def _complete_from_lists(client: ClickMeterClient, names: _Names, reading:
     members: dict[int, dict[str, set[str]]] = {}
     for kind, ids, found in (("conversions", list(state.conversions), by_conversion),
                              ("retargeting", list(names.script_ids), by_script)):
-        for owner, datapoint_ids in zip(ids, found):
+        for owner, datapoint_ids in zip(ids, found, strict=True):
             owner_name = names.conversions.get(owner) if kind == "conversions" else names.scripts.get(owner)
             for datapoint_id in datapoint_ids:
                 members.setdefault(datapoint_id, {}).setdefault(kind, set()).add(owner_name or str(owner))
@@ -426,4 +426,4 @@ async def _clicks_one_by_one(client: ClickMeterClient, datapoint_ids: Collection
         return int(statistics.get("totalClicks") or 0)
 
     ids = sorted(datapoint_ids)
-    return dict(zip(ids, await client.map_concurrently(clicks_of, ids)))
+    return dict(zip(ids, await client.map_concurrently(clicks_of, ids), strict=True))

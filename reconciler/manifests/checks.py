@@ -171,7 +171,7 @@ def _rename_problems(datapoints: list[Declared]) -> Iterator[Problem]:
     declared = {entry.spec.name: entry for entry in datapoints}
     claimed: dict[str, tuple[Declared, Location]] = {}
     for entry in datapoints:
-        for index, (old, where) in enumerate(zip(entry.spec.renamed_from, entry.renamed_at)):
+        for index, (old, where) in enumerate(zip(entry.spec.renamed_from, entry.renamed_at, strict=True)):
             field = entry.field("renamed_from", index)
             other = declared.get(old)
             if other is not None:

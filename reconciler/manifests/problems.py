@@ -44,7 +44,7 @@ class ManifestError(ReconcilerError):
         problems printed whole would bury the first ones, which usually explain the rest."""
         lines = [str(problem) for problem in self.problems[:MAX_SHOWN_PROBLEMS]]
         hidden = len(self.problems) - MAX_SHOWN_PROBLEMS
-        return lines + [f"... and {hidden} more"] if hidden > 0 else lines
+        return [*lines, f"... and {hidden} more"] if hidden > 0 else lines
 
     lines = shown_lines
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import binascii
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -192,10 +192,12 @@ class _Builder:
 class _FastLoader(yaml.CSafeLoader):
     """libyaml's composer with a leaner tag resolver (no path resolvers, no lists built)."""
 
-    _IMPLICIT = {first: tuple(resolvers) + tuple(yaml.CSafeLoader.yaml_implicit_resolvers.get(None, ()))
-                 for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items() if first is not None}
-    _DEFAULT_TAGS = {ScalarNode: STR_TAG, SequenceNode: yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
-                     MappingNode: yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG}
+    _IMPLICIT: ClassVar[dict[str, tuple[Any, ...]]] = {
+        first: tuple(resolvers) + tuple(yaml.CSafeLoader.yaml_implicit_resolvers.get(None, ()))
+        for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items() if first is not None}
+    _DEFAULT_TAGS: ClassVar[dict[type[Node], str]] = {
+        ScalarNode: STR_TAG, SequenceNode: yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+        MappingNode: yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG}
 
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
         return None

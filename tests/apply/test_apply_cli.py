@@ -83,7 +83,8 @@ def test_a_saved_plan_applied_twice_creates_nothing_twice(repo: Path, db_path: P
     created = live_datapoints(db_path)
     second = run_local(db_path, "apply", "--plan", str(saved))
     assert second.exit_code == 0, second.output
-    assert "Apply: 4 done (4 already as planned), 0 failed" in second.output and second.output.rstrip().endswith("converged")
+    assert "Apply: 4 done (4 already as planned), 0 failed" in second.output
+    assert second.output.rstrip().endswith("converged")
     assert live_datapoints(db_path) == created
     assert len(rows(db_path, "SELECT id FROM groups WHERE name = 'spring'")) == 1
     assert len(rows(db_path, "SELECT id FROM conversions WHERE name = 'signup'")) == 1

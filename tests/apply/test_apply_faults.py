@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, AsyncContextManager
+from typing import Any
 
 import pytest
 
@@ -46,8 +47,9 @@ PROFILES: dict[str, dict[str, Any]] = {
 }
 
 
-async def converge_under_faults(db_path: Path, seed: int, key: str,
-                                faulty: Callable[[], AsyncContextManager[ClickMeterClient]]) -> tuple[list[str], int]:
+async def converge_under_faults(
+        db_path: Path, seed: int, key: str,
+        faulty: Callable[[], AbstractAsyncContextManager[ClickMeterClient]]) -> tuple[list[str], int]:
     """One seeded run on the account `key`, applying through `faulty()`: what went wrong (empty:
     converged, nothing duplicated or lost), and how many faults apply met (calls retried or
     throttled, items whose answer was lost)."""
@@ -88,7 +90,7 @@ async def all_runs(runs: list[Awaitable[tuple[list[str], int]]]) -> tuple[dict[i
 
 @pytest.mark.parametrize("profile", PROFILES.values(), ids=PROFILES.keys())
 def test_random_runs_converge_within_two_applies(tmp_path: Path, profile: dict[str, Any]) -> None:
-    def faulty(db_path: Path, seed: int) -> Callable[[], AsyncContextManager[ClickMeterClient]]:
+    def faulty(db_path: Path, seed: int) -> Callable[[], AbstractAsyncContextManager[ClickMeterClient]]:
         return lambda: account(db_path, KEY, seed=seed, fault_seed=seed, **profile)
 
     failures, faults = asyncio.run(all_runs([
@@ -101,7 +103,7 @@ def test_random_runs_converge_within_two_applies(tmp_path: Path, profile: dict[s
 
 def test_random_runs_over_loopback_converge_under_server_faults(db_path: Path) -> None:
     """Real TCP: 5xx answers and connections dropped by a uvicorn server, one account per run."""
-    def faulty(url: str, key: str) -> Callable[[], AsyncContextManager[ClickMeterClient]]:
+    def faulty(url: str, key: str) -> Callable[[], AbstractAsyncContextManager[ClickMeterClient]]:
         return lambda: ClickMeterClient(url, key, backoff=0.001, max_backoff=0.01)
 
     with serving(db_path, fault_rate=0.1, fault_seed=7) as url:

@@ -49,7 +49,8 @@ async def seed_full_account(client: ClickMeterClient) -> dict[str, int]:
     await client.delete_datapoint(gone)
     unused_tag = (await client.create_tag("unused"))["id"]
     unused_script = (await client.create_retargeting({"name": "old-pixel", "script": "<img>"}))["id"]
-    return {"unused_tag": unused_tag, "unused_script": unused_script, "domain": domain, "group": group, "seasonal": seasonal, "signup": signup, "purchase": purchase,
+    return {"unused_tag": unused_tag, "unused_script": unused_script, "domain": domain, "group": group,
+            "seasonal": seasonal, "signup": signup, "purchase": purchase,
             "script": script, "full": full, "bare": bare, "view": view}
 
 

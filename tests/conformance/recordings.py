@@ -63,6 +63,6 @@ def shape_problems(recorded: Any, ours: Any, ignored: frozenset[str] = frozenset
     if isinstance(recorded, list):
         if len(recorded) != len(ours):
             return [f"{where}: {len(ours)} items where the recording has {len(recorded)}"]
-        return [problem for index, (mine, theirs) in enumerate(zip(recorded, ours))
+        return [problem for index, (mine, theirs) in enumerate(zip(recorded, ours, strict=True))
                 for problem in shape_problems(mine, theirs, ignored, f"{where}[{index}]")]
     return []

@@ -47,7 +47,8 @@ def request(name: str) -> Any:
 class RecordedNames:
     """The recorded account's ids, by name (`wire.ReferenceNames`)."""
 
-    known: ClassVar[dict[str, dict[int, str]]] = {"group": {192071: "some_group", 189630: "Campaign #1"}, "domain": {1921: "s87.eu"},
+    known: ClassVar[dict[str, dict[int, str]]] = {"group": {192071: "some_group", 189630: "Campaign #1"},
+                                                  "domain": {1921: "s87.eu"},
              "conversion": {7730: "conv2"}}
 
     def name_of(self, kind: str, reference: Any, wire_name: str | None = None) -> str | None:

@@ -219,7 +219,7 @@ def id_problems(recorded: Any, ours: Any, ids: dict[int, int]) -> list[str]:
             problems += id_problems(recorded[key], ours[key], ids)
         return problems
     if isinstance(recorded, list) and isinstance(ours, list):
-        return [p for mine, theirs in zip(recorded, ours) for p in id_problems(mine, theirs, ids)]
+        return [p for mine, theirs in zip(recorded, ours, strict=False) for p in id_problems(mine, theirs, ids)]
     return []
 
 

@@ -153,7 +153,7 @@ def _datapoint_body(dp: DatapointSpec, domain_ids: dict[str, int | None], script
                             "tags": [{"name": tag} for tag in dp.tags]}
     if dp.group is not None:
         body["groupId"] = group_ids[dp.group]
-    for slot_field, conversion in zip(CONVERSION_ID_FIELDS, dp.conversions):
+    for slot_field, conversion in zip(CONVERSION_ID_FIELDS, dp.conversions, strict=False):
         body[slot_field] = conversion_ids[conversion]
     if dp.type == TRACKING_LINK:
         link: dict[str, Any] = {"url": dp.url, "scripts": [{"id": script_ids[s]} for s in dp.scripts]}

@@ -243,7 +243,8 @@ def test_a_file_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
 
     result = run_local(db_path, "export", "--out", str(out), "--force")
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == [f"error: export: {out / 'groups'}: a file, not a folder: refusing to write through it"]
+    assert result.stderr.splitlines() == [
+        f"error: export: {out / 'groups'}: a file, not a folder: refusing to write through it"]
 
 
 def test_group_filter_exports_those_groups_only_and_plans_clean(tmp_path: Path) -> None:

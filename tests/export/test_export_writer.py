@@ -142,7 +142,8 @@ def test_names_not_unique_live_get_id_pins_and_one_warning() -> None:
 def test_a_status_manifests_cannot_declare_is_left_out_with_a_warning() -> None:
     result = export_manifests(account([link(3, "flagged", status="abuse")]))
     assert load(result.files["ungrouped.yaml"])["datapoints"] == [{"name": "flagged", "url": "https://shop.example.com/"}]
-    assert result.warnings == ("datapoint 'flagged' (id 3) has status 'abuse', which manifests cannot declare: left out",)
+    assert result.warnings == (
+        "datapoint 'flagged' (id 3) has status 'abuse', which manifests cannot declare: left out",)
 
 
 def test_group_filter_exports_only_those_groups_and_the_conversions_they_use() -> None:

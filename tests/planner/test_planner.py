@@ -279,7 +279,8 @@ def test_a_saved_plan_reads_back_from_its_file(tmp_path) -> None:
 def test_a_name_once_used_by_a_deleted_datapoint_is_a_plan_error_at_its_line() -> None:
     desired = desired_state([link("kept"), link("reused")])
     live = live_like(desired_state([link("kept")]))
-    live.deleted_datapoints = {("link", "go.clickmeter.test", "reused"), ("link", "elsewhere.example", "kept-elsewhere"),
+    live.deleted_datapoints = {("link", "go.clickmeter.test", "reused"),
+                               ("link", "elsewhere.example", "kept-elsewhere"),
                                ("pixel", "go.clickmeter.test", "kept-elsewhere")}
     with pytest.raises(PlanningError) as raised:
         plan_changes(desired, live)

@@ -76,7 +76,7 @@ async def test_same_names_in_two_accounts(asgi_client: httpx.AsyncClient,
     created = [(await created_id(client, "/groups", {"name": "shared"}),
                 await created_id(client, "/datapoints", link_body("shared")))
                for client in (asgi_client, other_client)]
-    for client, (group_id, datapoint_id) in zip((asgi_client, other_client), created):
+    for client, (group_id, datapoint_id) in zip((asgi_client, other_client), created, strict=True):
         assert await listed_ids(client, "/groups") == [group_id]
         assert await listed_ids(client, "/datapoints") == [datapoint_id]
         assert (await datapoint(client, datapoint_id))["name"] == "shared"

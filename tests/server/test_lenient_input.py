@@ -22,7 +22,7 @@ NAMES = itertools.count()  # each example creates a fresh name
 def recased(draw: st.DrawFn, text: str) -> str:
     """`text` with each letter's case drawn independently."""
     flips = draw(st.lists(st.booleans(), min_size=len(text), max_size=len(text)))
-    return "".join(ch.upper() if flip else ch.lower() for ch, flip in zip(text, flips))
+    return "".join(ch.upper() if flip else ch.lower() for ch, flip in zip(text, flips, strict=True))
 
 
 @st.composite

@@ -90,7 +90,7 @@ async def test_paging_edges(asgi_client: httpx.AsyncClient) -> None:
     assert len(everything) == MAX_LIMIT
     assert await listed_ids(asgi_client, "/datapoints", offset=MAX_LIMIT) == [MAX_LIMIT + 1]
     assert await listed_ids(asgi_client, "/datapoints", offset=500) == []
-    assert await listed_ids(asgi_client, "/datapoints", offset=95, limit=10) == everything[95:] + [MAX_LIMIT + 1]
+    assert await listed_ids(asgi_client, "/datapoints", offset=95, limit=10) == [*everything[95:], MAX_LIMIT + 1]
     for params, prop in (({"limit": 0}, "limit"), ({"limit": MAX_LIMIT + 1}, "limit"),
                          ({"limit": "ten"}, "limit"), ({"offset": -1}, "offset")):
         assert failing_properties(await asgi_client.get("/datapoints", params=params)) == {prop}

@@ -113,12 +113,12 @@ def test_connections_the_listener_accepts_have_nagle_off() -> None:
 
 
 def test_throttling_over_http_answers_429_then_recovers(tmp_path: Path) -> None:
-    with serving(tmp_path / "local.db", "--api-key", "k", "--rate", "1") as (url, _):
-        with httpx.Client(base_url=url, headers={AUTH_HEADER: "k"}) as client:
-            first = client.get("/datapoints/count")
-            refused = client.get("/datapoints/count")
-            time.sleep(float(refused.headers["retry-after"]))
-            recovered = client.get("/datapoints/count")
+    with (serving(tmp_path / "local.db", "--api-key", "k", "--rate", "1") as (url, _),
+          httpx.Client(base_url=url, headers={AUTH_HEADER: "k"}) as client):
+        first = client.get("/datapoints/count")
+        refused = client.get("/datapoints/count")
+        time.sleep(float(refused.headers["retry-after"]))
+        recovered = client.get("/datapoints/count")
 
     assert (first.status_code, refused.status_code, recovered.status_code) == (200, 429, 200)
     assert refused.json()["errors"][0]["code"] == "too_many_requests"

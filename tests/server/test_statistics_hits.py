@@ -119,7 +119,7 @@ async def test_reports_count_each_trait(traffic: tuple[httpx.AsyncClient, int]) 
         {"news.example": 2, "social.example": 1, "Direct": 1}
     assert {key: i["totalHits"] for key, i in platforms.items()} == \
         {"Windows": 2, "Linux": 1, "iOS": 1, "Other": 0}
-    assert list(browsers)[0] == "Chrome"
+    assert next(iter(browsers)) == "Chrome"
 
 
 async def test_report_type_is_required_and_checked(traffic: tuple[httpx.AsyncClient, int]) -> None:

@@ -91,7 +91,7 @@ async def create_datapoints(client: ClickMeterClient, signup_id: int) -> dict[st
     pixels = [{"type": 1, "name": name, "title": name} for name in PIXELS]
     results = await client.create_datapoints_batch(links + pixels)
     assert all(result.ok for result in results), results
-    return {name: result.id for name, result in zip(LINKS + PIXELS, results)}
+    return {name: result.id for name, result in zip(LINKS + PIXELS, results, strict=True)}
 
 
 async def record_traffic(app: Starlette, clock: SettableClock, ids: dict[str, int], signup_id: int) -> None:

@@ -30,7 +30,8 @@ def request(**options: object):
 
 @pytest.mark.parametrize(("options", "message"), [
     ({"timeframe": "custom"}, "--timeframe custom needs both --from YYYYMMDD and --to YYYYMMDD"),
-    ({"timeframe": "custom", "from_day": "20260101"}, "--timeframe custom needs both --from YYYYMMDD and --to YYYYMMDD"),
+    ({"timeframe": "custom", "from_day": "20260101"},
+     "--timeframe custom needs both --from YYYYMMDD and --to YYYYMMDD"),
     ({"timeframe": "custom", "from_day": "2026-01-01", "to_day": "20260102"},
      "--from '2026-01-01': expected a day as YYYYMMDD"),
     ({"timeframe": "custom", "from_day": "20260231", "to_day": "20260302"}, "--from '20260231'"),

@@ -29,7 +29,7 @@ def mermaid_chart(markdown: str) -> dict[str, re.Match[str]]:
     assert first == "xychart-beta"
     assert len(statements) == len(XYCHART), statements
     found = {}
-    for (name, pattern), statement in zip(XYCHART, statements):
+    for (name, pattern), statement in zip(XYCHART, statements, strict=True):
         match = pattern.match(statement)
         assert match, f"{name}: {statement!r}"
         found[name] = match

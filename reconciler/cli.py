@@ -77,7 +77,7 @@ def _usage_errors_exit_1() -> Iterator[None]:
     try:
         yield
     except click.UsageError as error:
-        error.exit_code = 1
+        error.exit_code = 1  # type: ignore[misc]  # click's stubs make it a ClassVar; click reads it per instance
         raise
 
 

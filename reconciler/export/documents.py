@@ -294,7 +294,7 @@ def _put(entry: dict[str, Any], key: str, value: Any) -> None:
 # ----------------------------------------------------------------------- YAML
 
 
-class _Inline(dict):
+class _Inline(dict[str, Any]):
     """A small mapping written on one line, as `{env: NAME, optional: true}`."""
 
 
@@ -310,17 +310,17 @@ class _ManifestDumper(yaml.CSafeDumper):
         return True
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def _represent_str(dumper: _ManifestDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-def _represent_list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.SequenceNode:
+def _represent_list(dumper: _ManifestDumper, value: list[Any]) -> yaml.SequenceNode:
     flow = all(isinstance(item, str) for item in value)
     return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
 
 
-def _represent_inline(dumper: yaml.SafeDumper, value: _Inline) -> yaml.MappingNode:
+def _represent_inline(dumper: _ManifestDumper, value: _Inline) -> yaml.MappingNode:
     return dumper.represent_mapping("tag:yaml.org,2002:map", value.items(), flow_style=True)
 
 

@@ -28,7 +28,7 @@ from reconciler.model import (
 
 LINK_ONLY = ("url", "redirect", "domain", "password", "retargeting")
 SECTIONS = ("groups", "conversions", "tags", "datapoints")
-NO_DEFAULTS = LocatedMap(Mark("", 0, 0, 0, None, None))
+NO_DEFAULTS = LocatedMap(Mark("", 0, 0, 0, None, 0))
 
 
 @dataclass(slots=True)
@@ -92,7 +92,7 @@ def declarations(document: LocatedMap, file: str, problem_paths: Set[DocPath]) -
                 declared.append(_datapoint(path, item, defaults, default_locations, file, shared))
             elif sound:
                 declared.append(Declared(path, _BUILDERS[section](item, file)))
-            elif (*path, "name") not in problem_paths and isinstance(item, dict) and "name" in item:
+            elif (*path, "name") not in problem_paths and isinstance(item, LocatedMap) and "name" in item:
                 declared.append(_name_only(section, path, item, file, problem_paths))
     return found
 
@@ -133,7 +133,7 @@ def _names(values: list[str] | None) -> frozenset[str] | None:
     return None if values is None else frozenset(values)
 
 
-class SharedSets(dict):
+class SharedSets(dict[frozenset[str], frozenset[str]]):
     """One frozenset per distinct set of names: a file's datapoints repeat a few tag and
     conversion sets, and each frozenset costs over 200 bytes (40 MB per 100,000 datapoints)."""
 

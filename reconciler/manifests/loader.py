@@ -19,7 +19,7 @@ from reconciler.manifests.checks import cross_file_problems, first_declarations,
 from reconciler.manifests.problems import ManifestError, Problem
 from reconciler.manifests.schema import schema_problems
 from reconciler.manifests.yamldoc import LocatedMap, location, parse_document
-from reconciler.model import DesiredState, Location, TagSpec
+from reconciler.model import DatapointSpec, DesiredState, GroupSpec, Location, TagSpec
 
 EXTENSIONS = (".yaml", ".yml")
 
@@ -245,7 +245,8 @@ def _merge(files: list[FileDeclarations], shown: tuple[str, ...], digest: str) -
 
 def _add_implied_tags(desired: DesiredState) -> None:
     """A tag used by a datapoint or a group exists as if listed (where first used)."""
-    for owner in [*desired.groups.values(), *desired.datapoints.values()]:
+    owners: list[GroupSpec | DatapointSpec] = [*desired.groups.values(), *desired.datapoints.values()]
+    for owner in owners:
         for name in sorted(owner.tags or ()):
             if name not in desired.tags:
                 desired.tags[name] = TagSpec(name=name, locations={"": owner.locations["tags"]})

@@ -37,7 +37,8 @@ def compile_quick_check(root: dict[str, Any]) -> Callable[[Any], bool]:
     entry = generator.function(root)
     namespace = dict(generator.constants)
     exec("\n".join(generator.lines), namespace)
-    return namespace[entry]
+    check: Callable[[Any], bool] = namespace[entry]
+    return check
 
 
 def _unique_strings(values: list[Any]) -> bool:

@@ -12,7 +12,7 @@ import difflib
 import functools
 import json
 import pathlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from typing import Any
 
@@ -36,7 +36,8 @@ def schema_text(name: str = SCHEMA_FILE) -> str:
 
 @functools.cache
 def manifest_schema() -> dict[str, Any]:
-    return json.loads(schema_text())
+    schema: dict[str, Any] = json.loads(schema_text())
+    return schema
 
 
 @functools.cache
@@ -70,7 +71,7 @@ def _explain(error: ValidationError, document: Any, file: str) -> Iterator[tuple
     reveal = "password" not in path
     kind = error.validator
     if kind == "additionalProperties" and isinstance(instance, LocatedMap):
-        allowed = list(error.schema["properties"])
+        allowed = list(_schema_of(error)["properties"])
         for key in instance:
             if key not in allowed:
                 yield _problem(file, instance.key_marks[key], (*path, key), _unknown_key(key, allowed))
@@ -85,7 +86,8 @@ def _explain(error: ValidationError, document: Any, file: str) -> Iterator[tuple
             seen.add(key)
         return
     if kind == "required" and isinstance(instance, dict):
-        for key in error.validator_value:
+        required: list[str] = _limit_of(error)
+        for key in required:
             if key not in instance:
                 yield _problem(file, _locate(document, path), path, f"missing required key {key!r}")
         return
@@ -99,8 +101,19 @@ def _unique_key(item: Any) -> Any:
     return (type(item) is bool, item)
 
 
+def _schema_of(error: ValidationError) -> Mapping[str, Any]:
+    """The failing subschema (the stubs allow `bool` and unset: a validator's errors always carry a mapping)."""
+    return error.schema if isinstance(error.schema, Mapping) else {}
+
+
+def _limit_of(error: ValidationError) -> Any:
+    """The failing keyword's value in the schema (a type name, a length, a pattern, a list)."""
+    return error.validator_value
+
+
 def _message(error: ValidationError, reveal: bool) -> str:
-    schema, value, limit = error.schema, error.instance, error.validator_value
+    schema, limit = _schema_of(error), _limit_of(error)
+    value: Any = error.instance
     got = _describe(value, reveal)
     match error.validator:
         case "type":
@@ -124,7 +137,7 @@ def _message(error: ValidationError, reveal: bool) -> str:
             return f"must be at least {limit}; got {got}"
         case "maximum":
             return f"must be at most {limit}; got {got}"
-    return error.message
+    return str(error.message)
 
 
 def _unknown_key(key: str, allowed: list[str]) -> str:
@@ -160,13 +173,14 @@ def _show(value: Any, reveal: bool) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _locate(document: Any, path: DocPath) -> Mark:
+def _locate(document: LocatedMap | LocatedList, path: DocPath) -> Mark:
     """Where the value at `path` was written (the document's start for the empty path)."""
-    container, mark = document, document.mark
+    container: Any = document
+    mark = document.mark
     for step in path:
         if isinstance(container, LocatedMap):
             mark = container.value_marks[step]
-        elif isinstance(container, LocatedList):
+        elif isinstance(container, LocatedList) and isinstance(step, int):
             mark = container.item_marks[step]
         container = container[step]
     return mark

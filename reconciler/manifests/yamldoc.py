@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import binascii
 import math
+import re
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -40,7 +41,7 @@ class _TooMuchAliasing(Exception):
     """Aliases repeat more than `MAX_ALIASED_VALUES` values."""
 
 
-class LocatedMap(dict):
+class LocatedMap(dict[Any, Any]):
     """A mapping that knows where it, each key and each value were written."""
 
     __slots__ = ("key_marks", "mark", "value_marks")
@@ -52,7 +53,7 @@ class LocatedMap(dict):
         self.value_marks: dict[Any, Mark] = {}
 
 
-class LocatedList(list):
+class LocatedList(list[Any]):
     """A list that knows where it and each item were written."""
 
     __slots__ = ("item_marks", "mark")
@@ -98,6 +99,7 @@ class _Builder:
             return None
         self.in_progress.add(key)
         try:
+            assert isinstance(node, MappingNode | SequenceNode)  # a scalar was built above
             built = self.mapping(node, path) if isinstance(node, MappingNode) else self.sequence(node, path)
         finally:
             self.in_progress.discard(key)
@@ -169,7 +171,7 @@ class _Builder:
 
     def key(self, node: Node, path: DocPath) -> str | None:
         if type(node) is ScalarNode and node.tag == STR_TAG:
-            return node.value
+            return str(node.value)
         shown = node.value if type(node) is ScalarNode else "a collection"
         self.problem(node.start_mark, path, f"a key must be text, got {shown!r} (quote it)")
         return None
@@ -192,7 +194,7 @@ class _Builder:
 class _FastLoader(yaml.CSafeLoader):
     """libyaml's composer with a leaner tag resolver (no path resolvers, no lists built)."""
 
-    _IMPLICIT: ClassVar[dict[str, tuple[Any, ...]]] = {
+    _IMPLICIT: ClassVar[dict[str, tuple[tuple[str, re.Pattern[str]], ...]]] = {
         first: tuple(resolvers) + tuple(yaml.CSafeLoader.yaml_implicit_resolvers.get(None, ()))
         for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items() if first is not None}
     _DEFAULT_TAGS: ClassVar[dict[type[Node], str]] = {

@@ -63,6 +63,6 @@ def call_groups(operations: Iterable[Operation]) -> list[tuple[str, str, int, in
     """Consecutive calls to one endpoint, folded: (method, path, calls, items)."""
     folded = []
     for (method, path), run in groupby(operations, key=lambda op: (op.method, op.path)):
-        run = list(run)
-        folded.append((method, path, len(run), sum(len(op.items) for op in run)))
+        calls = list(run)
+        folded.append((method, path, len(calls), sum(len(op.items) for op in calls)))
     return folded

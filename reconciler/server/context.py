@@ -7,6 +7,8 @@ which is what isolates accounts from each other.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from starlette.requests import Request
 
 from reconciler.apishapes import AUTH_HEADER, DATE_FORMAT
@@ -17,17 +19,20 @@ from reconciler.server.variant import ServiceVariant
 
 def store_of(request: Request) -> Store:
     """The app's database."""
-    return request.app.state.store
+    store: Store = request.app.state.store
+    return store
 
 
 def variant_of(request: Request) -> ServiceVariant:
     """Which plausible live service the app is being."""
-    return request.app.state.settings.variant
+    variant: ServiceVariant = request.app.state.settings.variant
+    return variant
 
 
 def now_of(request: Request) -> str:
     """The app clock's current time as YmdHis (creation dates)."""
-    return request.app.state.settings.clock().strftime(DATE_FORMAT)
+    now: datetime = request.app.state.settings.clock()
+    return now.strftime(DATE_FORMAT)
 
 
 def account_of(request: Request) -> int:

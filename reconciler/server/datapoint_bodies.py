@@ -9,7 +9,7 @@ property (`name`, `typeTL.url`, `tags[1].id`, ...).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from reconciler.apishapes import (
     CONVERSION_ID_FIELDS,
@@ -128,7 +128,7 @@ def _destination_url(value: Any) -> str:
     """The url as given, if `validate` would take it too (`apishapes.url_problem`)."""
     if problem := url_problem(value):
         raise bad_request("typeTL.url", f"typeTL.url {problem}")
-    return value
+    return cast(str, value)  # url_problem refuses anything but text
 
 
 def _optional_id(prop: str, value: Any) -> int | None:

@@ -121,7 +121,7 @@ def fetch_datapoints(db: sqlite3.Connection, account_id: int, datapoint_ids: lis
     tags = _grouped(db, TAGS_SQL, found, lambda row: {"id": row[1], "name": row[2]})
     conversions = _grouped(db, CONVERSIONS_SQL, found, lambda row: (row[1], row[2], row[3]))
     scripts = _grouped(db, SCRIPTS_SQL, found, lambda row: {"id": row[1], "name": row[2]})
-    return {row["id"]: render_datapoint(row, tags.get(row["id"], []), conversions.get(row["id"], ()),
+    return {row["id"]: render_datapoint(row, tags.get(row["id"], []), conversions.get(row["id"], []),
                                         scripts.get(row["id"], []))
             for row in rows}
 
@@ -146,8 +146,9 @@ def _grouped(db: sqlite3.Connection, sql: str, datapoint_ids: list[int],
 
 def writable_datapoint(db: sqlite3.Connection, account_id: int, datapoint_id: int) -> sqlite3.Row:
     """The datapoint's row if it is ours and not deleted; 404 otherwise."""
-    row = db.execute("SELECT * FROM datapoints WHERE id = ? AND account_id = ? AND status != ?",
-                     (datapoint_id, account_id, STATUS_DELETED)).fetchone()
+    row: sqlite3.Row | None = db.execute(
+        "SELECT * FROM datapoints WHERE id = ? AND account_id = ? AND status != ?",
+        (datapoint_id, account_id, STATUS_DELETED)).fetchone()
     if row is None:
         raise not_found("datapoint", datapoint_id)
     return row
@@ -235,8 +236,7 @@ def resolve_tag_names(db: sqlite3.Connection, account_id: int, names: list[str])
     for name in names:
         row = db.execute("SELECT id FROM tags WHERE account_id = ? AND name = ?",
                          (account_id, name)).fetchone()
-        ids.append(row["id"] if row else db.execute(
-            "INSERT INTO tags (account_id, name) VALUES (?, ?)", (account_id, name)).lastrowid)
+        ids.append(row["id"] if row else insert_row(db, "tags", {"account_id": account_id, "name": name}))
     return ids
 
 
@@ -249,8 +249,9 @@ def _drop_link_fields(columns: dict[str, Any], given: DatapointInput, kind: str 
 
 
 def _system_domain(db: sqlite3.Connection, account_id: int) -> int:
-    return db.execute("SELECT id FROM domains WHERE account_id = ? AND type = 'System' "
-                      "ORDER BY id LIMIT 1", (account_id,)).fetchone()["id"]
+    domain_id: int = db.execute("SELECT id FROM domains WHERE account_id = ? AND type = 'System' "
+                                "ORDER BY id LIMIT 1", (account_id,)).fetchone()["id"]
+    return domain_id
 
 
 def _check_references(db: sqlite3.Connection, account_id: int, columns: dict[str, Any]) -> None:

@@ -217,15 +217,12 @@ def add_account(connection: sqlite3.Connection, key: str) -> int:
     """Create the account for `key` with its system domain (if new); return its id."""
     row = connection.execute("SELECT id FROM accounts WHERE api_key = ?", (key,)).fetchone()
     if row is not None:
-        return row["id"]
+        known: int = row["id"]
+        return known
     connection.execute("BEGIN IMMEDIATE")
     try:
-        account_id = connection.execute(
-            "INSERT INTO accounts (api_key, registration_date) VALUES (?, ?)",
-            (key, now_ymdhis())).lastrowid
-        connection.execute(
-            "INSERT INTO domains (account_id, name, type) VALUES (?, ?, 'System')",
-            (account_id, SYSTEM_DOMAIN))
+        account_id = insert_row(connection, "accounts", {"api_key": key, "registration_date": now_ymdhis()})
+        insert_row(connection, "domains", {"account_id": account_id, "name": SYSTEM_DOMAIN, "type": "System"})
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
@@ -248,7 +245,8 @@ def default_account_key(db_path: str | Path) -> str:
     try:
         row = connection.execute("SELECT api_key FROM accounts ORDER BY id LIMIT 1").fetchone()
         if row is not None:
-            return row["api_key"]
+            oldest: str = row["api_key"]
+            return oldest
         key = secrets.token_hex(16)
         add_account(connection, key)
         return key
@@ -308,8 +306,9 @@ def insert_row(db: sqlite3.Connection, table: str, values: dict[str, Any]) -> in
     """INSERT one row from a column -> value mapping; return its id."""
     names = ", ".join(values)
     marks = ", ".join("?" * len(values))
-    return db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})",
-                      tuple(values.values())).lastrowid
+    row_id = db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(values.values())).lastrowid
+    assert row_id is not None  # sqlite3 sets it after every INSERT
+    return row_id
 
 
 def update_row(db: sqlite3.Connection, table: str, row_id: int, values: dict[str, Any]) -> None:

@@ -49,8 +49,8 @@ def own_row(db: sqlite3.Connection, table: str, kind: str, row_id: int, account_
             *, live_only: bool = False) -> sqlite3.Row:
     """The row if it is the account's (and, with `live_only`, not deleted); 404 otherwise."""
     extra = " AND deleted = 0" if live_only else ""
-    row = db.execute(f"SELECT * FROM {table} WHERE id = ? AND account_id = ?{extra}",
-                     (row_id, account_id)).fetchone()
+    row: sqlite3.Row | None = db.execute(f"SELECT * FROM {table} WHERE id = ? AND account_id = ?{extra}",
+                                         (row_id, account_id)).fetchone()
     if row is None:
         raise not_found(kind, row_id)
     return row

@@ -132,8 +132,9 @@ def bucketed_totals(db: sqlite3.Connection, scope: Scope, window: Window,
 
 def first_hit_time(db: sqlite3.Connection, scope: Scope) -> str | None:
     """When the scope's first hit was recorded (YmdHis), or None."""
-    return db.execute(f"SELECT MIN(hit_time) FROM hits WHERE {scope.condition}",
-                      scope.params).fetchone()[0]
+    first: str | None = db.execute(f"SELECT MIN(hit_time) FROM hits WHERE {scope.condition}",
+                                   scope.params).fetchone()[0]
+    return first
 
 
 def rows_sorted_by_totals(db: sqlite3.Connection, account_id: int, window: Window,

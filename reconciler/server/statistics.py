@@ -64,7 +64,8 @@ STAT_SORTS = {key.lower(): name for name, key in ANSWER_KEYS.items()} | {"lasthi
 
 def clock_of(request: Request) -> datetime:
     """The app clock's now."""
-    return request.app.state.settings.clock()
+    now: datetime = request.app.state.settings.clock()
+    return now
 
 
 def statistics_filter(request: Request, account_id: int) -> Filter:
@@ -81,7 +82,7 @@ def statistics_filter(request: Request, account_id: int) -> Filter:
 
 def owned_datapoint(request: Request, account_id: int) -> int:
     """The path's datapoint id; 404 unless it is the account's (deleted ones included)."""
-    datapoint_id = request.path_params["id"]
+    datapoint_id: int = request.path_params["id"]
     with store_of(request).transaction() as db:
         own_row(db, "datapoints", "datapoint", datapoint_id, account_id)
     return datapoint_id

@@ -18,6 +18,7 @@ from reconciler.apishapes import PATCH_ADD, TYPE_FILTERS
 from reconciler.server.context import account_of, store_of
 from reconciler.server.datapoint_store import writable_datapoint
 from reconciler.server.datapoints import scoped_datapoint_routes
+from reconciler.server.db import insert_row
 from reconciler.server.entities import (
     Listing,
     RowChange,
@@ -96,8 +97,7 @@ async def create_tag(request: Request) -> JSONAnswer:
     name = required_name("name", body.get("name"))
     with store_of(request).transaction() as db:
         check_unique_name(db, "tags", account_id, name)
-        tag_id = db.execute("INSERT INTO tags (account_id, name) VALUES (?, ?)",
-                            (account_id, name)).lastrowid
+        tag_id = insert_row(db, "tags", {"account_id": account_id, "name": name})
     return JSONAnswer(entity_uri("tags", tag_id))
 
 

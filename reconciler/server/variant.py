@@ -9,6 +9,7 @@ the service as ClickMeter's own plugin and the recordings suggest it is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
@@ -53,7 +54,7 @@ class ServiceVariant:
         return ",".join(parts) or "default"
 
 
-_SPELLINGS = {
+_SPELLINGS: dict[str, Callable[[Any], str]] = {
     "expand": lambda on: "expand" if on else "no-expand",
     "updates": lambda mode: f"updates={mode}",
     "text_enums": lambda on: f"text-enums={'accept' if on else 'reject'}",

@@ -1,0 +1,30 @@
+"""The live account, read: client answers -> one `LiveState` (the planner's other input).
+
+`read_live_state` reads everything a plan compares (cheap summary pages first,
+details only where needed); `read_details` and `read_fresh` re-read what a
+plan or an apply is about to touch; `read_recent_clicks` guards deletes.
+"""
+
+from reconciler.live.reader import (
+    TYPE_FILTER,
+    LiveStateChangedError,
+    UnknownGroupError,
+    details_of,
+    details_of_bodies,
+    read_details,
+    read_fresh,
+    read_live_state,
+    read_recent_clicks,
+)
+
+__all__ = [
+    "TYPE_FILTER",
+    "LiveStateChangedError",
+    "UnknownGroupError",
+    "details_of",
+    "details_of_bodies",
+    "read_details",
+    "read_fresh",
+    "read_live_state",
+    "read_recent_clicks",
+]

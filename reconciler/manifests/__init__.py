@@ -3,11 +3,23 @@
 `load_manifests(paths)` reads every manifest under the paths, checks them all
 (YAML, schema, duplicates, references, limits) and raises one `ManifestError`
 listing every problem. Passwords stay unresolved until `resolve_secrets`, so
-that `validate` needs no secret.
+that `validate` needs no secret. `load_texts` checks texts already in memory
+(an export before it is written); `schema_text` is the JSON schema the
+manifests follow, written next to exports as `SCHEMA_FILE`.
 """
 
-from reconciler.manifests.loader import load_manifests
+from reconciler.manifests.loader import load_manifests, load_texts
 from reconciler.manifests.problems import ManifestError, Problem
+from reconciler.manifests.schema import SCHEMA_FILE, schema_text
 from reconciler.manifests.secrets import EnvPassword, resolve_secrets
 
-__all__ = ["EnvPassword", "ManifestError", "Problem", "load_manifests", "resolve_secrets"]
+__all__ = [
+    "SCHEMA_FILE",
+    "EnvPassword",
+    "ManifestError",
+    "Problem",
+    "load_manifests",
+    "load_texts",
+    "resolve_secrets",
+    "schema_text",
+]

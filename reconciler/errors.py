@@ -4,6 +4,34 @@ Every stage raises a subclass of `ReconcilerError` for anything the user can
 cause (bad input, an API answer, a refusal). Its message is one line, names the
 place (file:line:col and field, or the API call and its status) and never holds
 a secret. Anything else escaping to the CLI is a bug.
+
+The tree (each error's module in brackets; tests/test_package_surface.py
+checks that it lists every subclass, and docs/api.md repeats it):
+
+    ReconcilerError (reconciler.errors)
+    ├── ManifestError (reconciler.manifests.problems)
+    ├── ApiError (reconciler.clickmeter.errors)
+    │   ├── BadRequestError (reconciler.clickmeter.errors)
+    │   ├── AuthenticationError (reconciler.clickmeter.errors)
+    │   ├── NotFoundError (reconciler.clickmeter.errors)
+    │   ├── NameUsedError (reconciler.clickmeter.errors)
+    │   ├── ConflictError (reconciler.clickmeter.errors)
+    │   ├── RateLimitedError (reconciler.clickmeter.errors)
+    │   ├── ServerError (reconciler.clickmeter.errors)
+    │   ├── AmbiguousWriteError (reconciler.clickmeter.errors)
+    │   └── TransportError (reconciler.clickmeter.errors)
+    ├── TargetError (reconciler.clickmeter.errors)
+    ├── WireError (reconciler.clickmeter.wire)
+    ├── LiveStateChangedError (reconciler.live.reader)
+    ├── UnknownGroupError (reconciler.live.reader)
+    ├── PlanningError (reconciler.plan.planner)
+    ├── PlanFileError (reconciler.plan.document)
+    ├── StalePlanError (reconciler.apply.run)
+    ├── UnknownOperationError (reconciler.apply.expectations)
+    ├── ExportError (reconciler.export.documents)
+    ├── StatsError (reconciler.stats.results)
+    ├── UnsafeWriteError (reconciler.safe_files)
+    └── ServeError (reconciler.server.serving)
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ MAX_SHOWN = 200  # characters of one outside string in a message
 MAX_LINE = 2000  # characters of one message line
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 LINE_BREAKS = frozenset("\u2028\u2029")
+BAR_WIDTH = 24  # cells of a text bar: the apply progress bar, the bars of a stats table
 
 
 def _escaped(char: str) -> str:

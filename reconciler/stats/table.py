@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from reconciler.terminal import clipped
+from reconciler.terminal import BAR_WIDTH, clipped
 
-BAR_WIDTH = 24
 BAR_BLOCKS = " ▏▎▍▌▋▊▉█"
 MAX_CELL = 80  # characters of one text cell: a 2,000-character referrer would stretch every row
 

@@ -206,6 +206,14 @@ def test_imports_flow_one_way() -> None:
     assert upward == KNOWN_UPWARD_IMPORTS
 
 
+def test_no_part_imports_another_parts_private_names() -> None:
+    private = {(module, f"{node.module}.{alias.name}") for module, tree in MODULES.items() for node in ast.walk(tree)
+               if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("reconciler")
+               and _part(node.module or "") != _part(module)
+               for alias in node.names if alias.name.startswith("_") and not alias.name.startswith("__")}
+    assert private == set()
+
+
 def test_the_server_shares_only_apishapes_with_the_client_side() -> None:
     from_server = {imported for module, imported in _edges()
                    if _part(module) == "server" and _part(imported) not in SERVER_MAY_IMPORT}

@@ -8,10 +8,10 @@ from typing import Protocol
 
 from reconciler.plan.document import Plan
 from reconciler.render.jsondoc import PlanJson
-from reconciler.render.markdown import PlanMarkdown
+from reconciler.render.markdown import PlanMarkdown, markdown_text
 from reconciler.render.text import PlanText
 
-__all__ = ["PLAN_FORMATS", "PlanJson", "PlanMarkdown", "PlanRenderer", "PlanText", "plan_renderer"]
+__all__ = ["PLAN_FORMATS", "PlanJson", "PlanMarkdown", "PlanRenderer", "PlanText", "markdown_text", "plan_renderer"]
 
 PLAN_FORMATS = ("text", "json", "markdown")
 

@@ -6,7 +6,7 @@ from reconciler.plan.document import DELETE, Change, Plan
 from reconciler.render.describe import SYMBOLS, call_groups, diff_text, left_alone, title
 
 
-def _cell(text: object) -> str:
+def markdown_text(text: object) -> str:
     """Text safe inside a table cell or list item (no HTML, no column breaks)."""
     return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace("|", "\\|").replace("\n", " "))
@@ -21,14 +21,14 @@ def _code(text: object, in_table: bool = False) -> str:
 class PlanMarkdown:
     def render(self, plan: Plan) -> str:
         counts = plan.summary()
-        lines = [f"### clickmeter-reconciler plan ({_cell(plan.target)})", "",
+        lines = [f"### clickmeter-reconciler plan ({markdown_text(plan.target)})", "",
                  "| | count |", "|---|---:|"]
         lines += [f"| {label} | {counts[key]} |" for label, key in
                   (("to create", "create"), ("to update", "update"), ("to delete", "delete"),
                    ("links to re-tag", "retag"), ("API calls", "calls"))]
-        notes = "\n".join(f"- note: {_cell(note)}" for note in plan.notes)
+        notes = "\n".join(f"- note: {markdown_text(note)}" for note in plan.notes)
         sections = (notes, self._risk_section(plan), self._refusals(plan), self._details(plan),
-                    f"**{_cell(plan.summary_line())}**")
+                    f"**{markdown_text(plan.summary_line())}**")
         return "\n".join(lines) + "".join(f"\n\n{section.strip()}" for section in sections if section) + "\n"
 
     @staticmethod
@@ -51,11 +51,11 @@ class PlanMarkdown:
         refusals = plan.refusals(force=False, allow_active=False)
         if not refusals:
             return None
-        return "\n".join(["> **apply will refuse:**"] + [f"> - {_cell(r)}" for r in refusals]) + "\n"
+        return "\n".join(["> **apply will refuse:**"] + [f"> - {markdown_text(r)}" for r in refusals]) + "\n"
 
     @staticmethod
     def _change_item(change: Change) -> str:
-        head = f"- `{SYMBOLS[change.action]}` {_cell(title(change))}"
+        head = f"- `{SYMBOLS[change.action]}` {markdown_text(title(change))}"
         if change.location:
             head += f" ({_code(change.location)})"
         return "\n".join([head] + [f"  - {_code(diff_text(d, change.action))}" for d in change.diffs])
@@ -72,6 +72,6 @@ class PlanMarkdown:
             sections.append(("API calls", len(plan.operations), "\n".join(table)))
         alone = left_alone(plan)
         if alone:
-            sections.append(("Left alone", sum(plan.left_alone.values()), _cell(alone)))
+            sections.append(("Left alone", sum(plan.left_alone.values()), markdown_text(alone)))
         return "\n".join(f"<details><summary>{name} ({count})</summary>\n\n{body}\n\n</details>\n"
                          for name, count, body in sections)

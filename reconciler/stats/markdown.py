@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.render.markdown import _cell as cell_text
+from reconciler.render import markdown_text
 from reconciler.stats.overview import Overview
 from reconciler.stats.overview_views import (
     chart_steps,
@@ -42,13 +42,13 @@ def markdown_table(data: Tabular, budget: int) -> str:
     """A `Tabular` as a Markdown table of at most `budget` characters: the rows that do
     not fit are left out (the totals row stays), and a last line counts them."""
     def line(row: Mapping[str, Any]) -> str:
-        return "| " + " | ".join(cell_text(format_cell(row.get(column.key))) for column in data.columns) + " |"
+        return "| " + " | ".join(markdown_text(format_cell(row.get(column.key))) for column in data.columns) + " |"
 
-    head = [f"**{cell_text(data.title)}**", "",
-            "| " + " | ".join(cell_text(column.title) for column in data.columns) + " |",
+    head = [f"**{markdown_text(data.title)}**", "",
+            "| " + " | ".join(markdown_text(column.title) for column in data.columns) + " |",
             "|" + "|".join("---:" if column.numeric else "---" for column in data.columns) + "|"]
     foot = [line(data.totals)] if data.totals is not None else []
-    notes = [cell_text(note) for note in data.notes]
+    notes = [markdown_text(note) for note in data.notes]
     kept: list[str] = []
     used = sum(len(text) + 1 for text in head + foot + notes) + 80
     for row in data.rows:
@@ -68,8 +68,8 @@ class StatsMarkdown:
     """`render(overview)`: Markdown within one comment's `COMMENT_LIMIT` characters."""
 
     def render(self, overview: Overview) -> str:
-        top = "\n".join([f"### ClickMeter statistics ({cell_text(overview.target)})", "",
-                         f"{cell_text(headline(overview))}; as of {overview.today.isoformat()}", "",
+        top = "\n".join([f"### ClickMeter statistics ({markdown_text(overview.target)})", "",
+                         f"{markdown_text(headline(overview))}; as of {overview.today.isoformat()}", "",
                          "| " + " | ".join(label for _, label, _ in total_cells(overview)) + " |",
                          "|---:|---:|---:|---:|",
                          "| " + " | ".join(shown for _, _, shown in total_cells(overview)) + " |", "",
@@ -98,7 +98,7 @@ class StatsMarkdown:
                  f'    y-axis "clicks" 0 --> {top_value}',
                  f"    bar [{', '.join(str(step.clicks) for step in shown) or '0'}]",
                  f"    line [{', '.join(str(step.uniques) for step in shown) or '0'}]", "```", "",
-                 f"_{cell_text(describe_series(line, overview.grouping))}_"]
+                 f"_{markdown_text(describe_series(line, overview.grouping))}_"]
         if len(shown) < len(steps):
             block.append(f"_The chart shows the latest {len(shown)} of {len(steps)} periods; "
                          f"`--by week` or `--by month` shows more in one chart._")

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from reconciler.live.reader import read_live_state
+from reconciler.plan.document import LIVE_COLLECTIONS, fingerprint
 from reconciler.plan.saved import read_plan
 from reconciler.render import PlanJson
+from reconciler.server.db import default_account_key
 from tests.conftest import run_local
+from tests.planner.support import in_account
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAVED_PLANS = ("examples-plan.json", "changes-plan.json")
@@ -32,9 +37,23 @@ def test_every_endpoint_kind_is_in_the_fixtures() -> None:
     assert len(calls) == 11  # every (method, path) `plan/calls.py` emits
 
 
+def _refingerprinted(document: dict[str, Any], db_path: Path) -> None:
+    """A datapoint's fingerprint covers its creation second, which a fresh account cannot repeat:
+    the recorded objects still there keep their id and name, and are fingerprinted anew."""
+    live = in_account(db_path, default_account_key(db_path), lambda client: read_live_state(client))
+    for recorded in document["fingerprints"]:
+        if recorded["id"] is not None:
+            current = getattr(live, LIVE_COLLECTIONS[recorded["kind"]]).get(recorded["id"])
+            if current is not None:
+                assert current.name == recorded["name"]
+                recorded["sha256"] = fingerprint(current)
+
+
 def _retargeted(name: str, db_path: Path, tmp_path: Path) -> Path:
     document = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
     document["target"] = f"target: local ({db_path.resolve()})"
+    if db_path.exists():
+        _refingerprinted(document, db_path)
     copy = tmp_path / name
     copy.write_text(json.dumps(document), encoding="utf-8")
     return copy

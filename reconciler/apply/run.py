@@ -18,15 +18,14 @@ from contextlib import contextmanager, suppress
 from typing import IO, TYPE_CHECKING
 
 from reconciler.apply.executor import ALREADY_DONE, DONE, FAILED, PENDING, SKIPPED, Executor, Outcome
-from reconciler.apply.expectations import COLLECTIONS, Names, expectations
 from reconciler.apply.progress import Progress
-from reconciler.clickmeter import wire
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.errors import ReconcilerError
 from reconciler.live.reader import read_live_state
 from reconciler.model import LiveState
 from reconciler.plan.calls import plan_details
 from reconciler.plan.document import Plan, fingerprint
+from reconciler.plan.effects import LIVE_COLLECTIONS, Names
 from reconciler.target import open_client, saved_target
 from reconciler.terminal import clipped
 
@@ -54,9 +53,7 @@ def check_secrets(plan: Plan, environ: Mapping[str, str] = os.environ) -> None:
     """
     missing: dict[str, list[str]] = {}
     for operation in plan.operations:
-        parts = wire.batch_entries(operation.body) or [operation.body]
-        keys = operation.items if len(operation.items) == len(parts) else (", ".join(operation.items),) * len(parts)
-        for part, key in zip(parts, keys):
+        for key, part in operation.entries():
             for variable in _secret_variables(part):
                 if not environ.get(variable):
                     missing.setdefault(variable, []).append(key)
@@ -83,7 +80,7 @@ def stale_objects(plan: Plan, live: LiveState, environ: Mapping[str, str]) -> li
     names = Names(live, environ)
     effects: dict[tuple[str, str | int], list[bool]] = {}
     for operation in plan.operations:
-        for expectation in expectations(operation, names):
+        for expectation in operation.expectations(names):
             effects.setdefault((expectation.kind, expectation.ident), []).append(
                 expectation.residual(names) is None)
     stale = []
@@ -94,7 +91,7 @@ def stale_objects(plan: Plan, live: LiveState, environ: Mapping[str, str]) -> li
             if present and applied is not None and not all(applied):  # a tag folded into bodies has none
                 stale.append(f"{recorded.kind} {recorded.name} now exists (id {', '.join(map(str, present))})")
             continue
-        current = getattr(live, COLLECTIONS[recorded.kind]).get(recorded.id)
+        current = getattr(live, LIVE_COLLECTIONS[recorded.kind]).get(recorded.id)
         if (current is not None and fingerprint(current) == recorded.sha256) or (applied and all(applied)):
             continue
         change = "no longer exists" if current is None else "changed since the plan was made"
@@ -106,7 +103,7 @@ def residuals(plan: Plan, live: LiveState, environ: Mapping[str, str]) -> list[s
     """What the account still lacks of the plan's effects (empty: converged)."""
     names = Names(live, environ)
     found = (expectation.residual(names) for operation in plan.operations
-             for expectation in expectations(operation, names))
+             for expectation in operation.expectations(names))
     return list(dict.fromkeys(residual for residual in found if residual))
 
 

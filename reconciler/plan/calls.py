@@ -18,14 +18,26 @@ from typing import Any
 from reconciler.apishapes import MAX_BATCH, PATCH_ADD, PATCH_REMOVE
 from reconciler.clickmeter import wire
 from reconciler.live.reader import details_of_bodies
-from reconciler.model import LINK, DatapointSpec, LiveDatapoint
+from reconciler.model import LINK, DatapointSpec, Kind, LiveDatapoint
 from reconciler.plan.document import (
-    LIVE_COLLECTIONS,
     Change,
     FieldDiff,
-    Operation,
     Plan,
-    operation_items,
+)
+from reconciler.plan.effects import LIVE_COLLECTIONS
+from reconciler.plan.operations import (
+    ConversionCreate,
+    ConversionDatapointsPatch,
+    ConversionUpdate,
+    DatapointBatchCreate,
+    DatapointBatchDelete,
+    DatapointBatchUpdate,
+    GroupCreate,
+    GroupUpdate,
+    Operation,
+    TagCreate,
+    TagDatapointPatch,
+    TagGroupPatch,
 )
 
 SCALAR_FIELDS = ("name", "url", "title", "domain", "redirect", "group", "favourite", "notes",
@@ -109,30 +121,29 @@ def _chunks(items: list[Any]) -> Iterator[list[Any]]:
         yield items[start:start + MAX_BATCH]
 
 
-def _batches(method: str, rows: list[tuple[str, Any]], wrap: Any, creates: bool = False) -> list[Operation]:
+def _batches(operation: type[Operation], rows: list[tuple[str, Any]], wrap: Any,
+             creates: bool = False) -> list[Operation]:
     """`rows` of (item key, body item) -> chunked batch calls."""
     operations = []
     for chunk in _chunks(rows):
         keys = tuple(key for key, _ in chunk)
-        operations.append(Operation(method, "/datapoints/batch", {}, wrap([item for _, item in chunk]),
-                                    keys, keys if creates else ()))
+        operations.append(operation({}, wrap([item for _, item in chunk]), keys, keys if creates else ()))
     return operations
 
 
 def _object_calls(kind: str, work: list[tuple[Any, Any, list[FieldDiff]]], create_body: Any, body: Any,
-                  collection: str, param: str) -> list[Operation]:
+                  create: type[Operation], update: type[Operation], param: str) -> list[Operation]:
     """Create or update groups / conversions, one call each."""
     operations = []
     for spec, live, diffs in work:
         key = f"{kind}:{spec.name}"
         if live is None:
             values = {"name": spec.name} | {d.field: getattr(spec, d.field) for d in diffs}
-            operations.append(Operation("POST", collection, {}, create_body(values), (key,), (key,)))
+            operations.append(create({}, create_body(values), (key,), (key,)))
             continue
         changed = {d.field: getattr(spec, d.field) for d in diffs if d.field != "tags"}
         if changed:
-            operations.append(Operation("POST", f"{collection}/{{{param}}}", {param: live.id},
-                                        body({"name": spec.name} | changed), (key,)))
+            operations.append(update({param: live.id}, body({"name": spec.name} | changed), (key,)))
     return operations
 
 
@@ -144,8 +155,8 @@ def _group_tag_patches(group_work: list[tuple[Any, Any, list[FieldDiff]]], refs:
         if tags is None or live is None:
             continue
         for action, names in ((PATCH_REMOVE, tags.removed), (PATCH_ADD, tags.added)):
-            operations += [Operation("PUT", "/tags/{tagId}/groups/patch", {"tagId": refs("tag", name)},
-                                     wire.patch_body(action, live.id), (f"group:{spec.name}",))
+            operations += [TagGroupPatch({"tagId": refs("tag", name)}, wire.patch_body(action, live.id),
+                                         (f"group:{spec.name}",))
                            for name in names]
     return operations
 
@@ -169,8 +180,7 @@ def _conversion_patches(works: list[DatapointWork], refs: References) -> list[Op
     for action, by_conversion in _association_changes(works, "conversions").items():
         for name, members in sorted(by_conversion.items()):
             for chunk in _chunks(members):
-                operations.append(Operation(
-                    "PUT", "/conversions/{conversionId}/datapoints/batch/patch",
+                operations.append(ConversionDatapointsPatch(
                     {"conversionId": refs("conversion", name)},
                     wire.patch_batch_body(action, [w.live.id for w in chunk]),
                     tuple(w.key for w in chunk)))
@@ -182,8 +192,8 @@ def _tag_patches(works: list[DatapointWork], refs: References) -> list[Operation
     for action, by_tag in _association_changes(works, "tags").items():
         for name, members in sorted(by_tag.items()):
             tag = refs("tag", name)
-            operations += [Operation("PUT", "/tags/{tagId}/datapoints/patch", {"tagId": tag},
-                                     wire.patch_body(action, w.live.id), (w.key,)) for w in members]
+            operations += [TagDatapointPatch({"tagId": tag}, wire.patch_body(action, w.live.id), (w.key,))
+                           for w in members]
     return operations
 
 
@@ -202,31 +212,31 @@ def _tags_to_create(new_tags: list[str], group_work: list, works: list[Datapoint
 def build_operations(refs: References, new_tags: list[str], group_work: list, conversion_work: list,
                      works: list[DatapointWork], deletes: list[LiveDatapoint]) -> list[Operation]:
     """All calls of a plan, in execution order."""
-    operations = [Operation("POST", "/tags", {}, wire.tag_body(name), (f"tag:{name}",), (f"tag:{name}",))
-                  for name in _tags_to_create(new_tags, group_work, works)]
-    operations += _object_calls("group", group_work, wire.group_create_body, wire.group_body, "/groups", "id")
+    operations: list[Operation] = [TagCreate({}, wire.tag_body(name), (f"tag:{name}",), (f"tag:{name}",))
+                                   for name in _tags_to_create(new_tags, group_work, works)]
+    operations += _object_calls("group", group_work, wire.group_create_body, wire.group_body,
+                                GroupCreate, GroupUpdate, "id")
     operations += _object_calls("conversion", conversion_work, wire.conversion_body, wire.conversion_body,
-                                "/conversions",
-                                "conversionId")
+                                ConversionCreate, ConversionUpdate, "conversionId")
     operations += _group_tag_patches(group_work, refs)
     creates = [(w.key, _create_body(w, refs)) for w in works if w.live is None]
-    operations += _batches("PUT", creates, wire.batch_body, creates=True)
+    operations += _batches(DatapointBatchCreate, creates, wire.batch_body, creates=True)
     updates = [(w.key, body) for w in works if w.live is not None and w.change is not None
                for body in [_update_body(w, refs)] if body is not None]
-    operations += _batches("POST", updates, wire.batch_body)
+    operations += _batches(DatapointBatchUpdate, updates, wire.batch_body)
     operations += _conversion_patches(works, refs)
     operations += _tag_patches(works, refs)
     removals = [(refs.index.item_key(d), d.id) for d in deletes]
-    operations += _batches("DELETE", removals, wire.delete_batch_body)
+    operations += _batches(DatapointBatchDelete, removals, wire.delete_batch_body)
     return operations
 
 
 def bodies_details(plan: Plan) -> set[str | int]:
     """The datapoints a plan's bodies set a redirect or password of: a re-read must see those."""
-    return details_of_bodies(body for operation in plan.operations for _, body in operation_items(operation))
+    return details_of_bodies(body for operation in plan.operations for _, body in operation.entries())
 
 
 def plan_details(plan: Plan) -> set[str | int]:
     """`bodies_details` and the datapoints the plan fingerprints, so that a saved plan's
     fingerprints compare like with like when lists are not expanded."""
-    return bodies_details(plan) | {f.id for f in plan.fingerprints if f.kind == "datapoint" and f.id is not None}
+    return bodies_details(plan) | {f.id for f in plan.fingerprints if f.kind == Kind.DATAPOINT and f.id is not None}

@@ -28,7 +28,6 @@ from reconciler.plan.calls import DatapointWork, References, build_operations, d
 from reconciler.plan.document import (
     CREATE,
     DELETE,
-    LIVE_COLLECTIONS,
     RENAME,
     SENSITIVE,
     UPDATE,
@@ -39,6 +38,7 @@ from reconciler.plan.document import (
     Safety,
     fingerprint,
 )
+from reconciler.plan.effects import LIVE_COLLECTIONS
 from reconciler.plan.matching import live_candidates
 
 DATAPOINT_FIELDS = ("url", "title", "domain", "redirect", "group", "favourite", "notes", "status",

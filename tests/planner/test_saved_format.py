@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from reconciler.live.reader import read_live_state
-from reconciler.plan.document import LIVE_COLLECTIONS, fingerprint
+from reconciler.plan.document import fingerprint
+from reconciler.plan.effects import LIVE_COLLECTIONS
 from reconciler.plan.saved import read_plan
 from reconciler.render import PlanJson
 from reconciler.server.db import default_account_key

@@ -270,7 +270,7 @@ class Executor:
         fresh = {i: self.fresh.pop((kind, i)) for i in ids if (kind, i) in self.fresh}
         fresh |= await read_fresh(self.client, kind, [i for i in ids if i not in fresh])
         whole = []
-        for (item, filled), entity_id in zip(ready, ids):
+        for (item, filled), entity_id in zip(ready, ids, strict=True):
             if entity_id in fresh:
                 whole.append((item, wire.whole_update(fresh[entity_id], filled)))
             else:
@@ -286,7 +286,7 @@ class Executor:
                 if item.key in operation.creates and isinstance(answer, dict) and "id" in answer:
                     self.ids[item.key] = int(answer["id"])
             return DONE
-        for (item, _), result in zip(ready, results):
+        for (item, _), result in zip(ready, results, strict=False):  # a short answer leaves items pending
             if result.ok:
                 item.settle(DONE)
                 if item.key in operation.creates and result.id is not None:

@@ -191,7 +191,7 @@ def report_lines(plan: Plan, outcome: Outcome) -> list[str]:
 def run_apply(options: TargetOptions, plan: Plan, *, saved: bool, log_path: str | None) -> Outcome:
     """`execute_plan` on the target, from synchronous code: signals stop it, `--log` is written."""
     try:
-        log = open(log_path, "w", encoding="utf-8") if log_path else None
+        log = open(log_path, "w", encoding="utf-8") if log_path else None  # noqa: SIM115 (closed below)
     except OSError as error:
         raise ReconcilerError(f"--log {log_path}: cannot write ({error.strerror})") from None
 

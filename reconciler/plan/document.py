@@ -151,8 +151,8 @@ class Plan:
         return sorted(c.id for c in self.changes if c.at_risk and c.id is not None)
 
     def with_recent_clicks(self, clicks: dict[int, int]) -> Plan:
-        changes = tuple(dataclasses.replace(c, recent_clicks=clicks.get(c.id, 0)) if c.at_risk else c
-                        for c in self.changes)
+        changes = tuple(dataclasses.replace(c, recent_clicks=clicks.get(c.id, 0))
+                        if c.at_risk and c.id is not None else c for c in self.changes)
         return dataclasses.replace(self, changes=changes)
 
     def active_links(self) -> list[Change]:
@@ -186,12 +186,14 @@ class Plan:
     def summary_line(self) -> str:
         counts = self.summary()
         seconds = math.ceil(counts["calls"] / ASSUMED_RATE)
-        cost = f"{counts['calls']} API call{'' if counts['calls'] == 1 else 's'} (~{seconds} s at {ASSUMED_RATE} req/s)."
+        calls = f"{counts['calls']} API call{'' if counts['calls'] == 1 else 's'}"
+        cost = f"{calls} (~{seconds} s at {ASSUMED_RATE} req/s)."
         if not self.has_changes:
             unchanged = sum(self.unchanged.values())
             return f"No changes. {unchanged} declared objects up to date; {cost}"
+        links = f"link{'' if counts['retag'] == 1 else 's'}"
         return (f"Plan: {counts['create']} to create, {counts['update']} to update, "
-                f"{counts['delete']} to delete, {counts['retag']} link{'' if counts['retag'] == 1 else 's'} to re-tag; {cost}")
+                f"{counts['delete']} to delete, {counts['retag']} {links} to re-tag; {cost}")
 
     # ------------------------------------------------------------ saved form
 

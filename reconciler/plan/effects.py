@@ -20,7 +20,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.model import Kind, LiveState, Secret
 
 # kind -> its collection in `LiveState` (and in the planner's by-name index)
-LIVE_COLLECTIONS = {Kind.DATAPOINT: "datapoints", Kind.GROUP: "groups", Kind.CONVERSION: "conversions",
+LIVE_COLLECTIONS: dict[str, str] = {Kind.DATAPOINT: "datapoints", Kind.GROUP: "groups", Kind.CONVERSION: "conversions",
                     Kind.TAG: "tags", Kind.DOMAIN: "domains", Kind.RETARGETING: "retargeting"}
 
 
@@ -50,7 +50,7 @@ class Names:
             return str(reference["$ref"]).split(":", 1)[1]
         found = getattr(self.live, LIVE_COLLECTIONS[kind]).get(int(reference))
         if found is not None:
-            return found.name
+            return str(found.name)
         return wire_name or f"(unknown {kind} id {reference})"
 
     def names_of(self, kind: str, references: list[Any] | None) -> frozenset[str]:
@@ -80,7 +80,7 @@ def group_fields(body: dict[str, Any], names: Names) -> dict[str, Any]:
     if "preferred" in body:
         fields["favourite"] = bool(body["preferred"])
     if "tags" in body:
-        fields["tags"] = names.names_of("tag", body["tags"])
+        fields["tags"] = names.names_of(Kind.TAG, body["tags"])
     return fields
 
 
@@ -121,7 +121,7 @@ class Expectation:
     """One item's effect: `kind` object `ident` (a name for a create, else an id) has `fields`,
     or is gone (`absent`), or has / lacks `member` in its set `member_field`."""
 
-    kind: str
+    kind: Kind
     ident: str | int
     fields: dict[str, Any] | None = None
     absent: bool = False

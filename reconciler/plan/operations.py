@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from reconciler import apishapes as api
 from reconciler.clickmeter import wire
 from reconciler.model import Kind
-from reconciler.plan.effects import FIELDS, Expectation, Names, UnknownOperationError, datapoint_fields
+from reconciler.plan.effects import FIELDS, Expectation, Names, UnknownOperationError
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +86,8 @@ class _Update(Operation):
     WHOLE_UPDATE = True
 
     def expectations(self, names: Names) -> list[Expectation]:
-        ident = int(next(iter(self.params.values())))
-        return [Expectation(self.KIND, ident, FIELDS[self.KIND](body, names)) for _, body in self.entries()]
+        return [Expectation(self.KIND, self.updated_id(self.params, body), FIELDS[self.KIND](body, names))
+                for _, body in self.entries()]
 
 
 class TagCreate(_Create):
@@ -115,26 +115,17 @@ class ConversionUpdate(_Update):
     METHOD, PATH, KIND = "POST", "/conversions/{conversionId}", Kind.CONVERSION
 
 
-class DatapointBatchCreate(Operation):
+class DatapointBatchCreate(_Create):
     __slots__ = ()
     METHOD, PATH, KIND, BATCH_KEY = "PUT", "/datapoints/batch", Kind.DATAPOINT, "list"
 
-    def expectations(self, names: Names) -> list[Expectation]:
-        return [Expectation(Kind.DATAPOINT, body["name"], datapoint_fields(body, names))
-                for _, body in self.entries()]
 
-
-class DatapointBatchUpdate(Operation):
+class DatapointBatchUpdate(_Update):
     __slots__ = ()
     METHOD, PATH, KIND, BATCH_KEY = "POST", "/datapoints/batch", Kind.DATAPOINT, "list"
-    WHOLE_UPDATE = True
 
     def updated_id(self, params: dict[str, Any], entry: Any) -> int:
         return int(wire.keyed(entry)["id"])
-
-    def expectations(self, names: Names) -> list[Expectation]:
-        return [Expectation(Kind.DATAPOINT, int(body["id"]), datapoint_fields(body, names))
-                for _, body in self.entries()]
 
 
 class DatapointBatchDelete(Operation):

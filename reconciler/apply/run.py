@@ -17,7 +17,16 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import IO, TYPE_CHECKING
 
-from reconciler.apply.executor import ALREADY_DONE, DONE, FAILED, PENDING, SKIPPED, Executor, Outcome
+from reconciler.apply.executor import (
+    ALREADY_DONE,
+    DONE,
+    FAILED,
+    PENDING,
+    SKIPPED,
+    Executor,
+    Outcome,
+    check_operations,
+)
 from reconciler.apply.progress import Progress
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.errors import ReconcilerError
@@ -49,8 +58,10 @@ def check_target(plan: Plan, options: TargetOptions) -> None:
 def check_secrets(plan: Plan, environ: Mapping[str, str] = os.environ) -> None:
     """Refuse a saved plan before any write when a password it sets has no variable to come from.
 
-    Failing those items one by one mid-apply would leave a partial apply behind.
+    Failing those items one by one mid-apply would leave a partial apply behind. A malformed
+    operation (a hand-edited plan) is refused first, in one line.
     """
+    check_operations(plan, environ)
     missing: dict[str, list[str]] = {}
     for operation in plan.operations:
         for key, part in operation.entries():

@@ -278,14 +278,8 @@ class Executor:
         return whole
 
     def _take_answer(self, operation: Operation, ready: list[tuple[Item, Any]], answer: Any) -> Status:
-        """Settle each item from the answer: per-item results for a batch, the whole call otherwise."""
-        results = wire.batch_results(answer)
-        if results is None:
-            for item, _ in ready:
-                item.settle(DONE)
-                if item.key in operation.creates and isinstance(answer, dict) and "id" in answer:
-                    self.ids[item.key] = int(answer["id"])
-            return DONE
+        """Settle each item from what the operation reads in the answer."""
+        results = operation.results(answer, len(ready))
         for (item, _), result in zip(ready, results, strict=False):  # a short answer leaves items pending
             if result.ok:
                 item.settle(DONE)

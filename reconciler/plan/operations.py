@@ -56,6 +56,15 @@ class Operation:
         """The body sent for these (filled) entries: a batch carries only them."""
         return {next(iter(self.body)): filled} if self.BATCH_KEY is not None else filled[0]
 
+    def results(self, answer: Any, sent: int) -> list[wire.BatchResult]:
+        """What the answer says of each of the `sent` entries: a batch answer's items, else the
+        whole call's outcome (with the id a create's answer carries)."""
+        found = wire.batch_results(answer)
+        if found is not None:
+            return found
+        ident = answer.get("id") if isinstance(answer, dict) else None
+        return [wire.BatchResult(True, None if ident is None else int(ident))] * sent
+
     def updated_id(self, params: dict[str, Any], entry: Any) -> int:
         """The id of the entity an update entry changes (`params` filled)."""
         return int(next(iter(params.values())))

@@ -13,9 +13,21 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 LINK = "link"
 PIXEL = "pixel"
+
+
+class Kind(StrEnum):
+    """The kinds of object a plan names (`kind:name` item keys, changes, fingerprints)."""
+
+    GROUP = "group"
+    DATAPOINT = "datapoint"
+    CONVERSION = "conversion"
+    TAG = "tag"
+    DOMAIN = "domain"
+    RETARGETING = "retargeting"
 DATAPOINT_TYPES = (LINK, PIXEL)
 REDIRECTS = ("temporary", "permanent")
 STATUSES = ("active", "paused")

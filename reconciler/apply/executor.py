@@ -30,14 +30,9 @@ import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-from reconciler.apply.expectations import (
-    Expectation,
-    Names,
-    UnknownOperationError,
-    expectations,
-)
 from reconciler.apply.progress import CallRecord, Progress
 from reconciler.clickmeter import wire
 from reconciler.clickmeter.client import ClickMeterClient
@@ -46,20 +41,31 @@ from reconciler.errors import ReconcilerError
 from reconciler.live.reader import read_fresh, read_live_state
 from reconciler.model import LiveState
 from reconciler.plan.calls import bodies_details
-from reconciler.plan.document import Operation, Plan, operation_items
+from reconciler.plan.document import Plan
+from reconciler.plan.effects import Expectation, Names, UnknownOperationError
+from reconciler.plan.operations import Operation
 
-PENDING, DONE, FAILED, SKIPPED, UNKNOWN = "pending", "done", "failed", "skipped", "unknown"
-PARTIAL = "partial"  # a batch call in which some items failed
+
+class Status(StrEnum):
+    """What became of an item (and of a call, in the progress log)."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    UNKNOWN = "unknown"
+    PARTIAL = "partial"  # a batch call in which some items failed
+
+
+PENDING, DONE, FAILED, SKIPPED, UNKNOWN, PARTIAL = Status
 ALREADY_DONE = "already as planned"
 RESOLVE_ROUNDS = 3  # re-read and re-send rounds for writes whose outcome was lost
-UPDATES = {("POST", "/datapoints/batch"): "datapoint", ("POST", "/groups/{id}"): "group",
-           ("POST", "/conversions/{conversionId}"): "conversion"}
 
 
 class Unresolved(Exception):
     """A placeholder that cannot be filled: the item is skipped (a `$ref`) or failed (a `$secret`)."""
 
-    def __init__(self, status: str, cause: str) -> None:
+    def __init__(self, status: Status, cause: str) -> None:
         super().__init__(cause)
         self.status = status
         self.cause = cause
@@ -73,10 +79,10 @@ class Item:
     position: int  # index in the operation's items / batch body
     key: str  # "kind:name"
     body: Any  # as planned, placeholders included
-    status: str = PENDING
+    status: Status = PENDING
     cause: str = ""
 
-    def settle(self, status: str, cause: str = "") -> None:
+    def settle(self, status: Status, cause: str = "") -> None:
         self.status, self.cause = status, cause
 
 
@@ -90,7 +96,7 @@ class Outcome:
     verified: bool = False
     troubles: list[str] = field(default_factory=list)  # the log, the terminal or the verifying read failed
 
-    def count(self, status: str) -> int:
+    def count(self, status: Status) -> int:
         return sum(1 for item in self.items if item.status == status)
 
     @property
@@ -117,17 +123,11 @@ def fill(value: Any, ids: Mapping[str, int], environ: Mapping[str, str]) -> Any:
     return value
 
 
-def wave_key(operation: Operation) -> tuple[str, str, str]:
-    """Calls with equal keys are independent of each other (a removal and an addition are not:
-    a datapoint holds at most five conversions, so removals go first)."""
-    return operation.method, operation.path, wire.patch_action(operation.body)
-
-
 def waves(operations: tuple[Operation, ...]) -> list[list[int]]:
     """Operation indexes, grouped into runs of consecutive operations with the same `wave_key`."""
     grouped: list[list[int]] = []
     for index, operation in enumerate(operations):
-        if grouped and wave_key(operations[grouped[-1][0]]) == wave_key(operation):
+        if grouped and operations[grouped[-1][0]].wave_key() == operation.wave_key():
             grouped[-1].append(index)
         else:
             grouped.append([index])
@@ -140,7 +140,7 @@ def check_operations(plan: Plan, environ: Mapping[str, str]) -> None:
     as a hand-edited saved plan may be)."""
     for number, operation in enumerate(plan.operations, start=1):
         try:
-            expectations(operation, Names(LiveState(), environ))
+            operation.expectations(Names(LiveState(), environ))
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
             raise UnknownOperationError(f"operation {number} ({operation.method} {operation.path}) is "
                                         f"malformed: {type(error).__name__}: {error}") from None
@@ -161,7 +161,7 @@ class Executor:
         self.details = bodies_details(plan)
         self.items = [Item(index, position, key, body)
                       for index, operation in enumerate(plan.operations)
-                      for position, (key, body) in enumerate(operation_items(operation))]
+                      for position, (key, body) in enumerate(operation.entries())]
         self.fresh: dict[tuple[str, int], dict[str, Any]] = {}  # entities re-read for this wave's updates
         self.by_operation: dict[int, list[Item]] = {}
         for item in self.items:
@@ -185,7 +185,7 @@ class Executor:
         """Mark items whose effect `live` already shows as done (a saved plan applied again)."""
         names = Names(live, self.environ)
         for index, operation in enumerate(self.plan.operations):
-            for item, expectation in zip(self.by_operation[index], expectations(operation, names)):
+            for item, expectation in zip(self.by_operation[index], operation.expectations(names), strict=True):
                 if item.status == PENDING and expectation.residual(names) is None:
                     self._learn_id(item, expectation, names)
                     item.settle(DONE, ALREADY_DONE)
@@ -213,12 +213,12 @@ class Executor:
             if ready:
                 params = fill(operation.params, self.ids, self.environ)
                 path = operation.path.format(**params)
-                if (operation.method, operation.path) in UPDATES:
+                if operation.WHOLE_UPDATE:
                     ready = await self._whole_bodies(operation, params, ready)
                     status = FAILED  # unless a call goes out: every item's entity is gone
             if ready:
                 answer = await self.client.call(f"apply {operation.method} {operation.path}", operation.method,
-                                                path, body=self._body(operation, ready),
+                                                path, body=operation.body_for([filled for _, filled in ready]),
                                                 idempotent=not operation.creates)
                 status = self._take_answer(operation, ready, answer)
         except Unresolved as unresolved:  # a `$ref` in the path: every item depends on it
@@ -245,25 +245,16 @@ class Executor:
                 item.settle(unresolved.status, unresolved.cause)
         return ready
 
-    @staticmethod
-    def _body(operation: Operation, ready: list[tuple[Item, Any]]) -> Any:
-        if wire.batch_entries(operation.body) is not None:
-            return {next(iter(operation.body)): [filled for _, filled in ready]}
-        return ready[0][1]
-
     # ------------------------------------------------------------ whole updates
-
-    @staticmethod
-    def _updated_id(operation: Operation, params: dict[str, Any], body: Any) -> int:
-        return int(wire.keyed(body)["id"]) if operation.path == "/datapoints/batch" else int(next(iter(params.values())))
 
     async def _read_fresh(self, wave: list[int]) -> None:
         """Re-read, in as few calls as the service allows, every entity this wave updates."""
         self.fresh = {}
-        kind = UPDATES.get((self.plan.operations[wave[0]].method, self.plan.operations[wave[0]].path))
-        if kind is None or self.stop.is_set():
+        first = self.plan.operations[wave[0]]
+        if not first.WHOLE_UPDATE or self.stop.is_set():
             return
-        ids = {self._updated_id(self.plan.operations[index], self.plan.operations[index].params, item.body)
+        kind = first.KIND
+        ids = {self.plan.operations[index].updated_id(self.plan.operations[index].params, item.body)
                for index in wave for item in self.by_operation[index] if item.status == PENDING}
         try:
             found = await read_fresh(self.client, kind, ids)
@@ -274,28 +265,22 @@ class Executor:
     async def _whole_bodies(self, operation: Operation, params: dict[str, Any],
                             ready: list[tuple[Item, Any]]) -> list[tuple[Item, Any]]:
         """Each planned update laid over its entity as just re-read; items whose entity is gone fail."""
-        kind = UPDATES[(operation.method, operation.path)]
-        ids = [self._updated_id(operation, params, filled) for _, filled in ready]
+        kind = operation.KIND
+        ids = [operation.updated_id(params, filled) for _, filled in ready]
         fresh = {i: self.fresh.pop((kind, i)) for i in ids if (kind, i) in self.fresh}
         fresh |= await read_fresh(self.client, kind, [i for i in ids if i not in fresh])
         whole = []
-        for (item, filled), entity_id in zip(ready, ids):
+        for (item, filled), entity_id in zip(ready, ids, strict=True):
             if entity_id in fresh:
                 whole.append((item, wire.whole_update(fresh[entity_id], filled)))
             else:
                 item.settle(FAILED, f"{kind} id {entity_id} no longer exists (deleted since the plan was made)")
         return whole
 
-    def _take_answer(self, operation: Operation, ready: list[tuple[Item, Any]], answer: Any) -> str:
-        """Settle each item from the answer: per-item results for a batch, the whole call otherwise."""
-        results = wire.batch_results(answer)
-        if results is None:
-            for item, _ in ready:
-                item.settle(DONE)
-                if item.key in operation.creates and isinstance(answer, dict) and "id" in answer:
-                    self.ids[item.key] = int(answer["id"])
-            return DONE
-        for (item, _), result in zip(ready, results):
+    def _take_answer(self, operation: Operation, ready: list[tuple[Item, Any]], answer: Any) -> Status:
+        """Settle each item from what the operation reads in the answer."""
+        results = operation.results(answer, len(ready))
+        for (item, _), result in zip(ready, results, strict=False):  # a short answer leaves items pending
             if result.ok:
                 item.settle(DONE)
                 if item.key in operation.creates and result.id is not None:
@@ -342,7 +327,7 @@ class Executor:
     def _classify(self, doubtful: list[Item], live: LiveState, last: bool) -> list[Item]:
         """Settle what the re-read shows; the items that must be sent again (none when `last`)."""
         names = Names(live, self.environ)
-        by_operation = {index: expectations(self.plan.operations[index], names)
+        by_operation = {index: self.plan.operations[index].expectations(names)
                         for index in {item.operation for item in doubtful}}
         resend = []
         for item in doubtful:

@@ -30,7 +30,7 @@ class CallRecord:
 
     operation: str  # e.g. "PUT /datapoints/batch (create 100 datapoints)"
     items: int
-    status: str  # "ok", "partial", "failed", "ambiguous", "skipped", "resolved"
+    status: str  # an executor `Status`, or "already as planned" when no call was needed
     duration: float  # seconds
 
     def as_json(self) -> str:

@@ -17,16 +17,24 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import IO, TYPE_CHECKING
 
-from reconciler.apply.executor import ALREADY_DONE, DONE, FAILED, PENDING, SKIPPED, Executor, Outcome
-from reconciler.apply.expectations import COLLECTIONS, Names, expectations
+from reconciler.apply.executor import (
+    ALREADY_DONE,
+    DONE,
+    FAILED,
+    PENDING,
+    SKIPPED,
+    Executor,
+    Outcome,
+    check_operations,
+)
 from reconciler.apply.progress import Progress
-from reconciler.clickmeter import wire
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.errors import ReconcilerError
 from reconciler.live.reader import read_live_state
 from reconciler.model import LiveState
 from reconciler.plan.calls import plan_details
 from reconciler.plan.document import Plan, fingerprint
+from reconciler.plan.effects import LIVE_COLLECTIONS, Names
 from reconciler.target import open_client, saved_target
 from reconciler.terminal import clipped
 
@@ -50,13 +58,13 @@ def check_target(plan: Plan, options: TargetOptions) -> None:
 def check_secrets(plan: Plan, environ: Mapping[str, str] = os.environ) -> None:
     """Refuse a saved plan before any write when a password it sets has no variable to come from.
 
-    Failing those items one by one mid-apply would leave a partial apply behind.
+    Failing those items one by one mid-apply would leave a partial apply behind. A malformed
+    operation (a hand-edited plan) is refused first, in one line.
     """
+    check_operations(plan, environ)
     missing: dict[str, list[str]] = {}
     for operation in plan.operations:
-        parts = wire.batch_entries(operation.body) or [operation.body]
-        keys = operation.items if len(operation.items) == len(parts) else (", ".join(operation.items),) * len(parts)
-        for part, key in zip(parts, keys):
+        for key, part in operation.entries():
             for variable in _secret_variables(part):
                 if not environ.get(variable):
                     missing.setdefault(variable, []).append(key)
@@ -83,7 +91,7 @@ def stale_objects(plan: Plan, live: LiveState, environ: Mapping[str, str]) -> li
     names = Names(live, environ)
     effects: dict[tuple[str, str | int], list[bool]] = {}
     for operation in plan.operations:
-        for expectation in expectations(operation, names):
+        for expectation in operation.expectations(names):
             effects.setdefault((expectation.kind, expectation.ident), []).append(
                 expectation.residual(names) is None)
     stale = []
@@ -94,7 +102,7 @@ def stale_objects(plan: Plan, live: LiveState, environ: Mapping[str, str]) -> li
             if present and applied is not None and not all(applied):  # a tag folded into bodies has none
                 stale.append(f"{recorded.kind} {recorded.name} now exists (id {', '.join(map(str, present))})")
             continue
-        current = getattr(live, COLLECTIONS[recorded.kind]).get(recorded.id)
+        current = getattr(live, LIVE_COLLECTIONS[recorded.kind]).get(recorded.id)
         if (current is not None and fingerprint(current) == recorded.sha256) or (applied and all(applied)):
             continue
         change = "no longer exists" if current is None else "changed since the plan was made"
@@ -106,7 +114,7 @@ def residuals(plan: Plan, live: LiveState, environ: Mapping[str, str]) -> list[s
     """What the account still lacks of the plan's effects (empty: converged)."""
     names = Names(live, environ)
     found = (expectation.residual(names) for operation in plan.operations
-             for expectation in expectations(operation, names))
+             for expectation in operation.expectations(names))
     return list(dict.fromkeys(residual for residual in found if residual))
 
 
@@ -194,7 +202,7 @@ def report_lines(plan: Plan, outcome: Outcome) -> list[str]:
 def run_apply(options: TargetOptions, plan: Plan, *, saved: bool, log_path: str | None) -> Outcome:
     """`execute_plan` on the target, from synchronous code: signals stop it, `--log` is written."""
     try:
-        log = open(log_path, "w", encoding="utf-8") if log_path else None
+        log = open(log_path, "w", encoding="utf-8") if log_path else None  # noqa: SIM115 (closed below)
     except OSError as error:
         raise ReconcilerError(f"--log {log_path}: cannot write ({error.strerror})") from None
 

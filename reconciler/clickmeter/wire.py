@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from reconciler import apishapes as api
 from reconciler.errors import ReconcilerError
-from reconciler.model import LINK, PIXEL, LiveConversion, LiveGroup, LiveNamed, Secret
+from reconciler.model import LINK, PIXEL, Kind, LiveConversion, LiveGroup, LiveNamed, Secret
 
 Ref = int | dict[str, str]
 
@@ -156,14 +156,14 @@ def datapoint_fields(data: dict[str, Any], names: ReferenceNames, answer: bool =
         fields["status"] = datapoint_status(entity["status"])
     if "groupid" in entity:
         group_id = entity["groupid"]
-        fields["group"] = None if group_id is None else names.name_of("group", group_id, entity.get("groupname"))
+        fields["group"] = None if group_id is None else names.name_of(Kind.GROUP, group_id, entity.get("groupname"))
     if "tags" in entity:
-        fields["tags"] = names.names_of("tag", entity["tags"])
+        fields["tags"] = names.names_of(Kind.TAG, entity["tags"])
     slots = [(entity[id_key.lower()], entity.get(name_key.lower()))
              for id_key, name_key in zip(api.CONVERSION_ID_FIELDS, api.CONVERSION_NAME_FIELDS, strict=True)
              if entity.get(id_key.lower())]
     if slots:
-        fields["conversions"] = frozenset(names.name_of("conversion", conversion_id, wire_name) or str(conversion_id)
+        fields["conversions"] = frozenset(names.name_of(Kind.CONVERSION, conversion_id, wire_name) or str(conversion_id)
                                           for conversion_id, wire_name in slots)
     fields |= _link_fields(keyed(entity.get("typetl")), names)
     if "domain" not in fields and answer and domain_of_tracking_code(entity.get("trackingcode")):
@@ -176,13 +176,13 @@ def _link_fields(link: dict[str, Any], names: ReferenceNames) -> dict[str, Any]:
     if "url" in link:
         fields["url"] = link["url"]
     if "domainid" in link:
-        fields["domain"] = None if link["domainid"] is None else names.name_of("domain", link["domainid"])
+        fields["domain"] = None if link["domainid"] is None else names.name_of(Kind.DOMAIN, link["domainid"])
     if link.get("redirecttype") is not None:
         fields["redirect"] = _enum(REDIRECTS, link["redirecttype"], "redirect type")
     if "password" in link:
         fields["password"] = names.secret(link["password"])
     if "scripts" in link:
-        fields["retargeting"] = names.names_of("retargeting", link["scripts"])
+        fields["retargeting"] = names.names_of(Kind.RETARGETING, link["scripts"])
     return fields
 
 

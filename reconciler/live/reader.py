@@ -40,6 +40,7 @@ from reconciler.model import (
     LINK,
     PIXEL,
     DesiredState,
+    Kind,
     LiveDatapoint,
     LiveGroup,
     LiveNamed,
@@ -329,11 +330,11 @@ class _Names:
 
     def name_of(self, kind: str, reference: Any, wire_name: str | None = None) -> str | None:
         """The live name of `kind` id `reference`, else the name the answer carried."""
-        known = {"group": self.groups, "conversion": self.conversions, "domain": self.domains}[kind]
+        known = {Kind.GROUP: self.groups, Kind.CONVERSION: self.conversions, Kind.DOMAIN: self.domains}[Kind(kind)]
         return known.get(int(reference)) or wire_name
 
     def names_of(self, kind: str, references: list[Any] | None) -> frozenset[str]:
-        return _named_refs(references, {"tag": self.tags, "retargeting": self.scripts}[kind])
+        return _named_refs(references, {Kind.TAG: self.tags, Kind.RETARGETING: self.scripts}[Kind(kind)])
 
     def secret(self, value: Any) -> Secret | None:
         return Secret(value) if value else None
@@ -359,19 +360,19 @@ def _named_refs(refs: list[Any] | None, by_id: dict[int, str]) -> frozenset[str]
 # ------------------------------------------------------------------ fresh entities for updates
 
 
-async def read_fresh(client: ClickMeterClient, kind: str, ids: Collection[int]) -> dict[int, dict[str, Any]]:
+async def read_fresh(client: ClickMeterClient, kind: Kind, ids: Collection[int]) -> dict[int, dict[str, Any]]:
     """The live entities `ids` of `kind` as the wire has them (deleted or missing ones left out),
     for whole-body updates: one GET each, or the expanded datapoint pages when those are fewer."""
     wanted = set(ids)
-    if kind == "datapoint" and len(wanted) > 3:  # else the count and a first page cost as much as GETs
+    if kind == Kind.DATAPOINT and len(wanted) > 3:  # else the count and a first page cost as much as GETs
         counted, first = await asyncio.gather(client.count_datapoints(),
                                               client.list_datapoints(offset=0, limit=api.MAX_LIMIT, **EXPAND))
         if math.ceil(counted / api.MAX_LIMIT) < len(wanted) and all(wire.is_whole(e) for e in first):
             pages = await _rest_of_pages(client, lambda offset: client.list_datapoints(
                 offset=offset, limit=api.MAX_LIMIT, **EXPAND), first, counted)
             return {wire.entity_id(e): e for e in pages if wire.entity_id(e) in wanted and not wire.is_deleted(e)}
-    get_one = {"datapoint": client.get_datapoint, "group": client.get_group,
-               "conversion": client.get_conversion}[kind]
+    get_one = {Kind.DATAPOINT: client.get_datapoint, Kind.GROUP: client.get_group,
+               Kind.CONVERSION: client.get_conversion}[kind]
 
     async def fetch(entity_id: int) -> dict[str, Any] | None:
         try:

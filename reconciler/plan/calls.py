@@ -11,25 +11,51 @@ most five), one tag patch per association, and deletions last.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.apishapes import MAX_BATCH, PATCH_ADD, PATCH_REMOVE
 from reconciler.clickmeter import wire
 from reconciler.live.reader import details_of_bodies
-from reconciler.model import LINK, DatapointSpec, LiveDatapoint
+from reconciler.model import (
+    LINK,
+    ConversionSpec,
+    DatapointSpec,
+    GroupSpec,
+    Kind,
+    LiveConversion,
+    LiveDatapoint,
+    LiveGroup,
+)
 from reconciler.plan.document import (
-    LIVE_COLLECTIONS,
     Change,
     FieldDiff,
-    Operation,
     Plan,
-    operation_items,
+)
+from reconciler.plan.effects import LIVE_COLLECTIONS
+from reconciler.plan.operations import (
+    ConversionCreate,
+    ConversionDatapointsPatch,
+    ConversionUpdate,
+    DatapointBatchCreate,
+    DatapointBatchDelete,
+    DatapointBatchUpdate,
+    GroupCreate,
+    GroupUpdate,
+    Operation,
+    TagCreate,
+    TagDatapointPatch,
+    TagGroupPatch,
 )
 
 SCALAR_FIELDS = ("name", "url", "title", "domain", "redirect", "group", "favourite", "notes",
                  "status", "password", "retargeting")
+
+
+# a declared group or conversion, its live match (if any) and its diffs
+GroupWork = tuple[GroupSpec, LiveGroup | None, list[FieldDiff]]
+ConversionWork = tuple[ConversionSpec, LiveConversion | None, list[FieldDiff]]
 
 
 class References:
@@ -40,14 +66,14 @@ class References:
 
     def __init__(self, index: Any) -> None:
         self.index = index
-        self.used: dict[tuple[str, int], Any] = {}
+        self.used: dict[tuple[Kind, int], Any] = {}
 
-    def __call__(self, kind: str, name: str) -> wire.Ref:
+    def __call__(self, kind: Kind, name: str) -> wire.Ref:
         live = getattr(self.index, LIVE_COLLECTIONS[kind]).get(name)
         if live is None:
             return wire.ref_to(kind, name)
         self.used[(kind, live.id)] = live
-        return live.id
+        return int(live.id)
 
 
 @dataclass(slots=True)
@@ -67,9 +93,9 @@ class DatapointWork:
 
 def _resolved(field_name: str, value: Any, refs: References) -> Any:
     if field_name in ("group", "domain"):
-        return refs(field_name, value)
+        return refs(Kind(field_name), value)
     if field_name == "retargeting":
-        return [refs("retargeting", script) for script in sorted(value)]
+        return [refs(Kind.RETARGETING, script) for script in sorted(value)]
     return value
 
 
@@ -90,18 +116,19 @@ def _create_body(work: DatapointWork, refs: References) -> dict[str, Any]:
     if spec.type == LINK and spec.domain is None:
         domain = default_domain(refs.index.domains)
         if domain is not None:
-            values["domain"] = refs("domain", domain)
-    conversions = [refs("conversion", name) for name in sorted(spec.conversions or ())]
+            values["domain"] = refs(Kind.DOMAIN, domain)
+    conversions = [refs(Kind.CONVERSION, name) for name in sorted(spec.conversions or ())]
     return wire.datapoint_create_body(spec.type, values, sorted(spec.tags or ()), conversions)
 
 
 def _update_body(work: DatapointWork, refs: References) -> dict[str, Any] | None:
-    spec = work.spec
+    spec, live = work.spec, work.live
+    assert live is not None
     values = {d.field: _resolved(d.field, spec.name if d.field == "name" else getattr(spec, d.field), refs)
               for d in work.diffs if d.field in SCALAR_FIELDS}
     if not values:
         return None
-    return wire.datapoint_update_body(work.live.id, spec.type, values)
+    return wire.datapoint_update_body(live.id, spec.type, values)
 
 
 def _chunks(items: list[Any]) -> Iterator[list[Any]]:
@@ -109,43 +136,42 @@ def _chunks(items: list[Any]) -> Iterator[list[Any]]:
         yield items[start:start + MAX_BATCH]
 
 
-def _batches(method: str, rows: list[tuple[str, Any]], wrap: Any, creates: bool = False) -> list[Operation]:
+def _batches(operation: type[Operation], rows: list[tuple[str, Any]], wrap: Any,
+             creates: bool = False) -> list[Operation]:
     """`rows` of (item key, body item) -> chunked batch calls."""
     operations = []
     for chunk in _chunks(rows):
         keys = tuple(key for key, _ in chunk)
-        operations.append(Operation(method, "/datapoints/batch", {}, wrap([item for _, item in chunk]),
-                                    keys, keys if creates else ()))
+        operations.append(operation({}, wrap([item for _, item in chunk]), keys, keys if creates else ()))
     return operations
 
 
-def _object_calls(kind: str, work: list[tuple[Any, Any, list[FieldDiff]]], create_body: Any, body: Any,
-                  collection: str, param: str) -> list[Operation]:
+def _object_calls(kind: Kind, work: Sequence[GroupWork | ConversionWork], create_body: Any, body: Any,
+                  create: type[Operation], update: type[Operation], param: str) -> list[Operation]:
     """Create or update groups / conversions, one call each."""
     operations = []
     for spec, live, diffs in work:
         key = f"{kind}:{spec.name}"
         if live is None:
             values = {"name": spec.name} | {d.field: getattr(spec, d.field) for d in diffs}
-            operations.append(Operation("POST", collection, {}, create_body(values), (key,), (key,)))
+            operations.append(create({}, create_body(values), (key,), (key,)))
             continue
         changed = {d.field: getattr(spec, d.field) for d in diffs if d.field != "tags"}
         if changed:
-            operations.append(Operation("POST", f"{collection}/{{{param}}}", {param: live.id},
-                                        body({"name": spec.name} | changed), (key,)))
+            operations.append(update({param: live.id}, body({"name": spec.name} | changed), (key,)))
     return operations
 
 
-def _group_tag_patches(group_work: list[tuple[Any, Any, list[FieldDiff]]], refs: References) -> list[Operation]:
+def _group_tag_patches(group_work: list[GroupWork], refs: References) -> list[Operation]:
     """Tags of existing groups (a new group carries its tags in its create body)."""
-    operations = []
+    operations: list[Operation] = []
     for spec, live, diffs in group_work:
         tags = next((d for d in diffs if d.field == "tags"), None)
         if tags is None or live is None:
             continue
         for action, names in ((PATCH_REMOVE, tags.removed), (PATCH_ADD, tags.added)):
-            operations += [Operation("PUT", "/tags/{tagId}/groups/patch", {"tagId": refs("tag", name)},
-                                     wire.patch_body(action, live.id), (f"group:{spec.name}",))
+            operations += [TagGroupPatch({"tagId": refs(Kind.TAG, name)}, wire.patch_body(action, live.id),
+                                         (f"group:{spec.name}",))
                            for name in names]
     return operations
 
@@ -164,69 +190,74 @@ def _association_changes(works: list[DatapointWork], field_name: str) -> dict[st
     return found
 
 
+def _live_id(work: DatapointWork) -> int:
+    assert work.live is not None  # only existing datapoints are patched
+    return work.live.id
+
+
 def _conversion_patches(works: list[DatapointWork], refs: References) -> list[Operation]:
-    operations = []
+    operations: list[Operation] = []
     for action, by_conversion in _association_changes(works, "conversions").items():
         for name, members in sorted(by_conversion.items()):
             for chunk in _chunks(members):
-                operations.append(Operation(
-                    "PUT", "/conversions/{conversionId}/datapoints/batch/patch",
-                    {"conversionId": refs("conversion", name)},
-                    wire.patch_batch_body(action, [w.live.id for w in chunk]),
+                operations.append(ConversionDatapointsPatch(
+                    {"conversionId": refs(Kind.CONVERSION, name)},
+                    wire.patch_batch_body(action, [_live_id(w) for w in chunk]),
                     tuple(w.key for w in chunk)))
     return operations
 
 
 def _tag_patches(works: list[DatapointWork], refs: References) -> list[Operation]:
-    operations = []
+    operations: list[Operation] = []
     for action, by_tag in _association_changes(works, "tags").items():
         for name, members in sorted(by_tag.items()):
-            tag = refs("tag", name)
-            operations += [Operation("PUT", "/tags/{tagId}/datapoints/patch", {"tagId": tag},
-                                     wire.patch_body(action, w.live.id), (w.key,)) for w in members]
+            tag = refs(Kind.TAG, name)
+            operations += [TagDatapointPatch({"tagId": tag}, wire.patch_body(action, _live_id(w)), (w.key,))
+                           for w in members]
     return operations
 
 
-def _tags_to_create(new_tags: list[str], group_work: list, works: list[DatapointWork]) -> list[str]:
+def _tags_to_create(new_tags: list[str], group_work: list[GroupWork], works: list[DatapointWork]) -> list[str]:
     """New tags need their own call unless only new datapoints and groups use them
     (by name, in their create bodies)."""
     folded = {t for w in works if w.live is None for t in (w.spec.tags or ())}
     folded |= {t for spec, live, _ in group_work if live is None for t in (spec.tags or ())}
     patched = {t for _, live, diffs in group_work if live is not None
                for d in diffs if d.field == "tags" for t in d.added}
-    patched |= {t for w in works if w.live is not None and w.change is not None and w.diff("tags")
-                for t in w.diff("tags").added}
+    patched |= {t for w in works if w.live is not None and w.change is not None
+                for diff in [w.diff("tags")] if diff is not None for t in diff.added}
     return [name for name in new_tags if name not in folded or name in patched]
 
 
-def build_operations(refs: References, new_tags: list[str], group_work: list, conversion_work: list,
+def build_operations(refs: References, new_tags: list[str], group_work: list[GroupWork],
+                     conversion_work: list[ConversionWork],
                      works: list[DatapointWork], deletes: list[LiveDatapoint]) -> list[Operation]:
     """All calls of a plan, in execution order."""
-    operations = [Operation("POST", "/tags", {}, wire.tag_body(name), (f"tag:{name}",), (f"tag:{name}",))
-                  for name in _tags_to_create(new_tags, group_work, works)]
-    operations += _object_calls("group", group_work, wire.group_create_body, wire.group_body, "/groups", "id")
-    operations += _object_calls("conversion", conversion_work, wire.conversion_body, wire.conversion_body,
-                                "/conversions",
-                                "conversionId")
+    operations: list[Operation] = [TagCreate({}, wire.tag_body(name), (f"tag:{name}",), (f"tag:{name}",))
+                                   for name in _tags_to_create(new_tags, group_work, works)]
+    operations += _object_calls(Kind.GROUP, group_work, wire.group_create_body, wire.group_body,
+                                GroupCreate, GroupUpdate, "id")
+    operations += _object_calls(Kind.CONVERSION, conversion_work, wire.conversion_body, wire.conversion_body,
+                                ConversionCreate, ConversionUpdate, "conversionId")
     operations += _group_tag_patches(group_work, refs)
     creates = [(w.key, _create_body(w, refs)) for w in works if w.live is None]
-    operations += _batches("PUT", creates, wire.batch_body, creates=True)
+    operations += _batches(DatapointBatchCreate, creates, wire.batch_body, creates=True)
     updates = [(w.key, body) for w in works if w.live is not None and w.change is not None
                for body in [_update_body(w, refs)] if body is not None]
-    operations += _batches("POST", updates, wire.batch_body)
+    operations += _batches(DatapointBatchUpdate, updates, wire.batch_body)
     operations += _conversion_patches(works, refs)
     operations += _tag_patches(works, refs)
     removals = [(refs.index.item_key(d), d.id) for d in deletes]
-    operations += _batches("DELETE", removals, wire.delete_batch_body)
+    operations += _batches(DatapointBatchDelete, removals, wire.delete_batch_body)
     return operations
 
 
 def bodies_details(plan: Plan) -> set[str | int]:
     """The datapoints a plan's bodies set a redirect or password of: a re-read must see those."""
-    return details_of_bodies(body for operation in plan.operations for _, body in operation_items(operation))
+    return details_of_bodies(body for operation in plan.operations for _, body in operation.entries())
 
 
 def plan_details(plan: Plan) -> set[str | int]:
     """`bodies_details` and the datapoints the plan fingerprints, so that a saved plan's
     fingerprints compare like with like when lists are not expanded."""
-    return bodies_details(plan) | {f.id for f in plan.fingerprints if f.kind == "datapoint" and f.id is not None}
+    return bodies_details(plan) | {f.id for f in plan.fingerprints if f.kind == Kind.DATAPOINT and f.id is not None}

@@ -18,20 +18,29 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-from reconciler.clickmeter import wire
 from reconciler.errors import ReconcilerError
-from reconciler.model import LINK, Secret
+from reconciler.model import LINK, Kind, Secret
+from reconciler.plan.operations import Operation, operation_from_document
 
 FORMAT_VERSION = 1
 SENSITIVE = "(sensitive)"
 ASSUMED_RATE = 10  # requests per second the public service allows
 
-CREATE, UPDATE, RENAME, DELETE = "create", "update", "rename", "delete"
-# kind -> its collection in `LiveState` (and in the planner's by-name index)
-LIVE_COLLECTIONS = {"datapoint": "datapoints", "group": "groups", "conversion": "conversions", "tag": "tags",
-                    "domain": "domains", "retargeting": "retargeting"}
+
+
+class Action(StrEnum):
+    """What a change does to its object."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    RENAME = "rename"
+    DELETE = "delete"
+
+
+CREATE, UPDATE, RENAME, DELETE = Action
 
 
 class PlanFileError(ReconcilerError):
@@ -57,8 +66,8 @@ class FieldDiff:
 class Change:
     """One object created, updated, renamed or deleted."""
 
-    kind: str
-    action: str
+    kind: Kind
+    action: Action
     name: str
     id: int | None = None
     type: str | None = None  # "link" | "pixel" for datapoints
@@ -70,7 +79,7 @@ class Change:
     @property
     def at_risk(self) -> bool:
         """A live link deleted or re-pointed (its url changes): its visitors notice."""
-        if self.kind != "datapoint" or self.type != LINK or self.id is None:
+        if self.kind != Kind.DATAPOINT or self.type != LINK or self.id is None:
             return False
         return self.action == DELETE or any(d.field == "url" for d in self.diffs)
 
@@ -80,28 +89,11 @@ class Change:
 
 
 @dataclass(frozen=True, slots=True)
-class Operation:
-    """One HTTP call. `path` is the openapi path template, filled from `params`.
-
-    `items` names the objects (`kind:name`) the call covers, in body order for
-    batches (item i of `List`/`Entities`/`PatchRequests` is `items[i]`);
-    `creates` names those whose new id the answer carries.
-    """
-
-    method: str
-    path: str
-    params: dict[str, Any]
-    body: Any
-    items: tuple[str, ...]
-    creates: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class Fingerprint:
     """What apply must find live before writing: the object unchanged since
     the plan, or (`sha256` None, `id` None) no object of that name at all."""
 
-    kind: str
+    kind: Kind
     name: str
     id: int | None
     sha256: str | None
@@ -159,8 +151,8 @@ class Plan:
         return sorted(c.id for c in self.changes if c.at_risk and c.id is not None)
 
     def with_recent_clicks(self, clicks: dict[int, int]) -> Plan:
-        changes = tuple(dataclasses.replace(c, recent_clicks=clicks.get(c.id, 0)) if c.at_risk else c
-                        for c in self.changes)
+        changes = tuple(dataclasses.replace(c, recent_clicks=clicks.get(c.id, 0))
+                        if c.at_risk and c.id is not None else c for c in self.changes)
         return dataclasses.replace(self, changes=changes)
 
     def active_links(self) -> list[Change]:
@@ -194,12 +186,14 @@ class Plan:
     def summary_line(self) -> str:
         counts = self.summary()
         seconds = math.ceil(counts["calls"] / ASSUMED_RATE)
-        cost = f"{counts['calls']} API call{'' if counts['calls'] == 1 else 's'} (~{seconds} s at {ASSUMED_RATE} req/s)."
+        calls = f"{counts['calls']} API call{'' if counts['calls'] == 1 else 's'}"
+        cost = f"{calls} (~{seconds} s at {ASSUMED_RATE} req/s)."
         if not self.has_changes:
             unchanged = sum(self.unchanged.values())
             return f"No changes. {unchanged} declared objects up to date; {cost}"
+        links = f"link{'' if counts['retag'] == 1 else 's'}"
         return (f"Plan: {counts['create']} to create, {counts['update']} to update, "
-                f"{counts['delete']} to delete, {counts['retag']} link{'' if counts['retag'] == 1 else 's'} to re-tag; {cost}")
+                f"{counts['delete']} to delete, {counts['retag']} {links} to re-tag; {cost}")
 
     # ------------------------------------------------------------ saved form
 
@@ -216,8 +210,7 @@ class Plan:
             "notes": list(self.notes),
             "safety": {**dataclasses.asdict(self.safety),
                        "refusals": self.refusals(force=False, allow_active=False)},
-            "operations": [dataclasses.asdict(op) | {"items": list(op.items), "creates": list(op.creates)}
-                           for op in self.operations],
+            "operations": [op.to_document() for op in self.operations],
             "fingerprints": [dataclasses.asdict(f) for f in self.fingerprints],
         }
 
@@ -232,10 +225,8 @@ class Plan:
                 target=document["target"],
                 manifests_digest=document["manifests_digest"],
                 changes=tuple(_change_from_document(c) for c in document["changes"]),
-                operations=tuple(Operation(**{**op, "items": tuple(op["items"]),
-                                              "creates": tuple(op["creates"])})
-                                 for op in document["operations"]),
-                fingerprints=tuple(Fingerprint(**f) for f in document["fingerprints"]),
+                operations=tuple(operation_from_document(op) for op in document["operations"]),
+                fingerprints=tuple(Fingerprint(**{**f, "kind": Kind(f["kind"])}) for f in document["fingerprints"]),
                 safety=Safety(**safety),
                 unchanged=dict(document["unchanged"]),
                 left_alone=dict(document["left_alone"]),
@@ -243,7 +234,7 @@ class Plan:
             )
         except KeyError as error:
             raise PlanFileError(f"malformed plan: no {error} key") from None
-        except (TypeError, AttributeError) as error:
+        except (TypeError, AttributeError, ValueError) as error:
             raise PlanFileError(f"malformed plan: {error}") from None
 
 
@@ -257,7 +248,8 @@ def _change_document(change: Change) -> dict[str, Any]:
 def _change_from_document(document: dict[str, Any]) -> Change:
     diffs = tuple(FieldDiff(**{**d, "added": tuple(d["added"]), "removed": tuple(d["removed"])})
                   for d in document["diffs"])
-    return Change(**{**document, "diffs": diffs})
+    return Change(**{**document, "kind": Kind(document["kind"]), "action": Action(document["action"]),
+                     "diffs": diffs})
 
 
 def canonical_json(value: Any) -> str:
@@ -279,12 +271,3 @@ def fingerprint(live_object: Any) -> str:
     detect a stale plan). A password counts only as present or absent."""
     fields = {f.name: getattr(live_object, f.name) for f in dataclasses.fields(live_object)}
     return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
-
-def operation_items(operation: Operation) -> list[tuple[str, Any]]:
-    """(item key, body item) pairs: a batch's entries in body order, or the one body."""
-    entries = wire.batch_entries(operation.body)
-    if entries is not None:
-        if len(entries) != len(operation.items):
-            raise ValueError(f"{len(entries)} body entries for {len(operation.items)} items")
-        return list(zip(operation.items, entries))
-    return [(operation.items[0], operation.body)]

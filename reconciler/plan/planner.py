@@ -11,24 +11,31 @@ The calls that carry the changes out are chosen by `reconciler.plan.calls`.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from reconciler.errors import ReconcilerError
 from reconciler.model import (
     LINK,
+    ConversionSpec,
     DatapointSpec,
     DesiredState,
     GroupSpec,
+    Kind,
+    LiveConversion,
     LiveDatapoint,
+    LiveGroup,
+    LiveNamed,
     LiveState,
     Location,
     Secret,
+    TagSpec,
 )
 from reconciler.plan.calls import DatapointWork, References, build_operations, default_domain
 from reconciler.plan.document import (
     CREATE,
     DELETE,
-    LIVE_COLLECTIONS,
     RENAME,
     SENSITIVE,
     UPDATE,
@@ -39,12 +46,17 @@ from reconciler.plan.document import (
     Safety,
     fingerprint,
 )
+from reconciler.plan.effects import LIVE_COLLECTIONS
 from reconciler.plan.matching import live_candidates
 
 DATAPOINT_FIELDS = ("url", "title", "domain", "redirect", "group", "favourite", "notes", "status",
                     "password", "retargeting")
 LINK_ONLY_FIELDS = frozenset({"url", "domain", "redirect", "password", "retargeting"})
 SET_FIELDS = frozenset({"retargeting", "tags", "conversions"})
+
+
+DeclaredT = TypeVar("DeclaredT", GroupSpec, ConversionSpec)
+LiveT = TypeVar("LiveT", LiveGroup, LiveConversion)
 
 
 class PlanningError(ReconcilerError):
@@ -56,11 +68,11 @@ class LiveIndex:
     """The live state by name, as the manifests refer to it."""
 
     live: LiveState
-    groups: dict[str, object] = field(default_factory=dict)
-    conversions: dict[str, object] = field(default_factory=dict)
-    tags: dict[str, object] = field(default_factory=dict)
-    domains: dict[str, object] = field(default_factory=dict)
-    retargeting: dict[str, object] = field(default_factory=dict)
+    groups: dict[str, LiveGroup] = field(default_factory=dict)
+    conversions: dict[str, LiveConversion] = field(default_factory=dict)
+    tags: dict[str, LiveNamed] = field(default_factory=dict)
+    domains: dict[str, LiveNamed] = field(default_factory=dict)
+    retargeting: dict[str, LiveNamed] = field(default_factory=dict)
     datapoints: dict[tuple[str, str], list[LiveDatapoint]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
@@ -89,10 +101,10 @@ def plan_changes(desired: DesiredState, live: LiveState) -> Plan:
     specs = [spec for _, spec in keyed]
     _check_references(desired, specs, index)
     refs = References(index)
-    unchanged: Counter[str] = Counter(dict.fromkeys(("conversion", "datapoint", "group", "tag"), 0))
-    group_changes, group_work = _plan_declared("group", desired.groups, index.groups,
+    unchanged: Counter[str] = Counter(dict.fromkeys((Kind.CONVERSION, Kind.DATAPOINT, Kind.GROUP, Kind.TAG), 0))
+    group_changes, group_work = _plan_declared(Kind.GROUP, desired.groups, index.groups,
                                                ("notes", "favourite", "tags"), unchanged)
-    conversion_changes, conversion_work = _plan_declared("conversion", desired.conversions, index.conversions,
+    conversion_changes, conversion_work = _plan_declared(Kind.CONVERSION, desired.conversions, index.conversions,
                                                          ("value", "protocol", "description"), unchanged)
     tag_changes = _plan_tags(desired, specs, index, unchanged)
     matched = _match_datapoints(keyed, index)
@@ -101,10 +113,10 @@ def plan_changes(desired: DesiredState, live: LiveState) -> Plan:
     deletes, left_alone = _undeclared(desired, index, {d.id for d in matched.values()})
 
     datapoint_changes = [w.change for w in works if w.change is not None]
-    unchanged["datapoint"] = len(works) - len(datapoint_changes)
+    unchanged[Kind.DATAPOINT] = len(works) - len(datapoint_changes)
     changes = tag_changes + group_changes + conversion_changes
     changes += sorted(datapoint_changes, key=lambda c: (c.action != CREATE, c.name))
-    changes += [Change("datapoint", DELETE, d.name, d.id, d.type, diffs=_deleted_diffs(d)) for d in deletes]
+    changes += [Change(Kind.DATAPOINT, DELETE, d.name, d.id, d.type, diffs=_deleted_diffs(d)) for d in deletes]
     operations = build_operations(refs, [c.name for c in tag_changes], group_work, conversion_work,
                                   works, deletes)
     return Plan(target="", manifests_digest=desired.digest, changes=tuple(changes),
@@ -171,7 +183,7 @@ def _check_deleted_names(works: list[DatapointWork], index: LiveIndex) -> None:
 # ------------------------------------------------------------------ groups, conversions, tags
 
 
-def _field_diff(field_name: str, before: object, after: object) -> FieldDiff:
+def _field_diff(field_name: str, before: Any, after: Any) -> FieldDiff:
     if field_name in SET_FIELDS:
         before_set, after_set = frozenset(before or ()), frozenset(after or ())
         return FieldDiff(field_name, sorted(before_set), sorted(after_set),
@@ -195,23 +207,25 @@ def _declared_diffs(spec: object, live: object | None, field_names: tuple[str, .
     return diffs
 
 
-def _same(field_name: str, wanted: object, current: object) -> bool:
+def _same(field_name: str, wanted: Any, current: Any) -> bool:
     if field_name in SET_FIELDS:
         return frozenset(wanted) == frozenset(current or ())
     if isinstance(wanted, Secret):
         return isinstance(current, Secret) and wanted == current
-    return wanted == current
+    return bool(wanted == current)
 
 
-def _location(spec: object) -> str | None:
+def _location(spec: GroupSpec | ConversionSpec | TagSpec | DatapointSpec) -> str | None:
     location = spec.locations.get("")
     return str(location) if location else None
 
 
-def _plan_declared(kind: str, declared: dict, live_by_name: dict, field_names: tuple[str, ...],
-                   unchanged: Counter[str]):
+def _plan_declared(kind: Kind, declared: Mapping[str, DeclaredT], live_by_name: Mapping[str, LiveT],
+                   field_names: tuple[str, ...], unchanged: Counter[str],
+                   ) -> tuple[list[Change], list[tuple[DeclaredT, LiveT | None, list[FieldDiff]]]]:
     """Groups or conversions: their changes, and (spec, live, diffs) for the calls."""
-    changes, work = [], []
+    changes: list[Change] = []
+    work: list[tuple[DeclaredT, LiveT | None, list[FieldDiff]]] = []
     for name, spec in sorted(declared.items()):
         live = live_by_name.get(name)
         diffs = _declared_diffs(spec, live, field_names)
@@ -230,8 +244,8 @@ def _plan_tags(desired: DesiredState, specs: list[DatapointSpec], index: LiveInd
     used = set(desired.tags)
     for spec in list(desired.groups.values()) + specs:
         used.update(spec.tags or ())
-    unchanged["tag"] = sum(1 for name in used if name in index.tags)
-    return [Change("tag", CREATE, name, location=_location(desired.tags[name]) if name in desired.tags else None)
+    unchanged[Kind.TAG] = sum(1 for name in used if name in index.tags)
+    return [Change(Kind.TAG, CREATE, name, location=_location(desired.tags[name]) if name in desired.tags else None)
             for name in sorted(used - set(index.tags))]
 
 
@@ -269,12 +283,12 @@ def _find_live(spec: DatapointSpec, index: LiveIndex) -> LiveDatapoint | None:
 
 def _datapoint_work(key: str, spec: DatapointSpec, live: LiveDatapoint | None) -> DatapointWork:
     """The change one declared datapoint needs; `key` is its key in `DesiredState.datapoints`."""
-    field_names = DATAPOINT_FIELDS + ("tags", "conversions")
+    field_names: tuple[str, ...] = (*DATAPOINT_FIELDS, "tags", "conversions")
     if spec.type != LINK:
         field_names = tuple(f for f in field_names if f not in LINK_ONLY_FIELDS)
     diffs = _declared_diffs(spec, live, field_names)
     if live is None:
-        change = Change("datapoint", CREATE, spec.name, type=spec.type, diffs=tuple(diffs),
+        change = Change(Kind.DATAPOINT, CREATE, spec.name, type=spec.type, diffs=tuple(diffs),
                         location=_location(spec))
         return DatapointWork(f"datapoint:{key}", spec, None, change, diffs)
     if live.name != spec.name:
@@ -282,16 +296,18 @@ def _datapoint_work(key: str, spec: DatapointSpec, live: LiveDatapoint | None) -
     if not diffs:
         return DatapointWork(f"datapoint:{key}", spec, live, None, diffs)
     action = RENAME if live.name != spec.name else UPDATE
-    change = Change("datapoint", action, spec.name, live.id, spec.type,
+    change = Change(Kind.DATAPOINT, action, spec.name, live.id, spec.type,
                     previous_name=live.name if action == RENAME else None,
                     diffs=tuple(diffs), location=_location(spec))
     return DatapointWork(f"datapoint:{key}", spec, live, change, diffs)
 
 
-def _undeclared(desired: DesiredState, index: LiveIndex, claimed: set[int]):
+def _undeclared(desired: DesiredState, index: LiveIndex,
+                claimed: set[int]) -> tuple[list[LiveDatapoint], Counter[str]]:
     """Live datapoints no manifest declares: deleted in prune groups, counted elsewhere."""
     pruned = {name for name, group in desired.groups.items() if group.prune}
-    deletes, left_alone = [], Counter()
+    deletes: list[LiveDatapoint] = []
+    left_alone: Counter[str] = Counter()
     for datapoint in sorted(index.live.datapoints.values(), key=lambda d: (d.name, d.id)):
         if datapoint.id in claimed:
             continue
@@ -310,10 +326,11 @@ def _deleted_diffs(datapoint: LiveDatapoint) -> tuple[FieldDiff, ...]:
 def _fingerprints(changes: list[Change], works: list[DatapointWork], deletes: list[LiveDatapoint],
                   refs: References, index: LiveIndex) -> tuple[Fingerprint, ...]:
     """Every live object the plan writes or refers to by id, and every name it creates."""
-    touched = {("datapoint", w.live.id): w.live for w in works if w.change is not None and w.live}
-    touched |= {("datapoint", d.id): d for d in deletes}
+    touched: dict[tuple[Kind, int], Any] = {(Kind.DATAPOINT, w.live.id): w.live for w in works
+                                            if w.change is not None and w.live}
+    touched |= {(Kind.DATAPOINT, d.id): d for d in deletes}
     for change in changes:
-        if change.kind in ("group", "conversion") and change.id is not None:
+        if change.kind in (Kind.GROUP, Kind.CONVERSION) and change.id is not None:
             touched[(change.kind, change.id)] = getattr(index, LIVE_COLLECTIONS[change.kind])[change.name]
     touched |= refs.used
     prints = [Fingerprint(kind, obj.name, obj_id, fingerprint(obj)) for (kind, obj_id), obj in touched.items()]

@@ -7,8 +7,8 @@ import functools
 import json
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
 from reconciler.errors import ReconcilerError
 from reconciler.manifests.schema import schema_text

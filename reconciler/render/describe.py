@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from itertools import groupby
 from typing import Any
 
-from reconciler.plan.document import CREATE, DELETE, RENAME, SENSITIVE, UPDATE, Change, FieldDiff, Operation, Plan
+from reconciler.plan.document import CREATE, DELETE, RENAME, SENSITIVE, UPDATE, Change, FieldDiff, Plan
+from reconciler.plan.operations import Operation
 
 SYMBOLS = {CREATE: "+", UPDATE: "~", RENAME: "->", DELETE: "-"}
 

@@ -1,6 +1,6 @@
 """Statistics computed from the recorded hits and conversions, in SQL.
 
-What the numbers mean (documented in the README too):
+What the numbers mean (documented in docs/local-server.md too):
 
 * `totalClicks` / `totalViews`: clicks on links / views of pixels, spiders excluded;
 * `uniqueClicks` / `uniqueViews`: those that were the visitor's first on that

@@ -1,4 +1,4 @@
-"""The parts of a stats report (`reconciler.stats_overview.Overview`) that both the
+"""The parts of a stats report (`reconciler.stats.overview.Overview`) that both the
 HTML and the Markdown report show: the tables as `Tabular`s, the chart steps and
 the sentences that describe a chart to someone who cannot see it."""
 

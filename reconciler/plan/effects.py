@@ -15,19 +15,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler import apishapes as api
 from reconciler.clickmeter import wire
 from reconciler.errors import ReconcilerError
-from reconciler.model import LiveState, Secret
-from reconciler.plan.document import Operation, operation_items
+from reconciler.model import Kind, LiveState, Secret
 
-COLLECTIONS = {"datapoint": "datapoints", "group": "groups", "conversion": "conversions", "tag": "tags",
-               "domain": "domains", "retargeting": "retargeting"}
+# kind -> its collection in `LiveState` (and in the planner's by-name index)
+LIVE_COLLECTIONS: dict[str, str] = {Kind.DATAPOINT: "datapoints", Kind.GROUP: "groups", Kind.CONVERSION: "conversions",
+                    Kind.TAG: "tags", Kind.DOMAIN: "domains", Kind.RETARGETING: "retargeting"}
 
 
 class UnknownOperationError(ReconcilerError):
     """A plan holds a call apply does not know how to check: it refuses to run it."""
-
 
 
 class Names:
@@ -42,7 +40,7 @@ class Names:
         """The live objects of `kind` called `name`, by id (an index built on first use)."""
         if kind not in self._by_name:
             index: dict[str, list[Any]] = {}
-            for obj in sorted(getattr(self.live, COLLECTIONS[kind]).values(), key=lambda o: o.id):
+            for obj in sorted(getattr(self.live, LIVE_COLLECTIONS[kind]).values(), key=lambda o: o.id):
                 index.setdefault(obj.name, []).append(obj)
             self._by_name[kind] = index
         return self._by_name[kind].get(name, [])
@@ -50,9 +48,9 @@ class Names:
     def name_of(self, kind: str, reference: Any, wire_name: str | None = None) -> str:
         if isinstance(reference, dict) and "$ref" in reference:
             return str(reference["$ref"]).split(":", 1)[1]
-        found = getattr(self.live, COLLECTIONS[kind]).get(int(reference))
+        found = getattr(self.live, LIVE_COLLECTIONS[kind]).get(int(reference))
         if found is not None:
-            return found.name
+            return str(found.name)
         return wire_name or f"(unknown {kind} id {reference})"
 
     def names_of(self, kind: str, references: list[Any] | None) -> frozenset[str]:
@@ -82,7 +80,7 @@ def group_fields(body: dict[str, Any], names: Names) -> dict[str, Any]:
     if "preferred" in body:
         fields["favourite"] = bool(body["preferred"])
     if "tags" in body:
-        fields["tags"] = names.names_of("tag", body["tags"])
+        fields["tags"] = names.names_of(Kind.TAG, body["tags"])
     return fields
 
 
@@ -97,8 +95,9 @@ def tag_fields(body: dict[str, Any], names: Names) -> dict[str, Any]:
     return {"name": body["name"]}
 
 
-FIELDS: dict[str, Callable[[dict[str, Any], Names], dict[str, Any]]] = {
-    "datapoint": datapoint_fields, "group": group_fields, "conversion": conversion_fields, "tag": tag_fields}
+FIELDS: dict[Kind, Callable[[dict[str, Any], Names], dict[str, Any]]] = {
+    Kind.DATAPOINT: datapoint_fields, Kind.GROUP: group_fields, Kind.CONVERSION: conversion_fields,
+    Kind.TAG: tag_fields}
 
 
 def _mismatches(obj: Any, fields: dict[str, Any]) -> list[str]:
@@ -122,7 +121,7 @@ class Expectation:
     """One item's effect: `kind` object `ident` (a name for a create, else an id) has `fields`,
     or is gone (`absent`), or has / lacks `member` in its set `member_field`."""
 
-    kind: str
+    kind: Kind
     ident: str | int
     fields: dict[str, Any] | None = None
     absent: bool = False
@@ -133,7 +132,7 @@ class Expectation:
     def matches(self, names: Names) -> list[Any]:
         """The live objects this item is about (by name and type for a create)."""
         if isinstance(self.ident, int):
-            found = getattr(names.live, COLLECTIONS[self.kind]).get(self.ident)
+            found = getattr(names.live, LIVE_COLLECTIONS[self.kind]).get(self.ident)
             return [found] if found is not None else []
         wanted_type = (self.fields or {}).get("type")
         return [obj for obj in names.named(self.kind, self.ident) if wanted_type is None or obj.type == wanted_type]
@@ -161,37 +160,3 @@ class Expectation:
         """The id of the one live object this create made, once it holds."""
         found = self.matches(names)
         return found[0].id if len(found) == 1 and self.residual(names) is None else None
-
-
-def _kind_of_path(path: str) -> str:
-    return {"datapoints": "datapoint", "groups": "group", "conversions": "conversion",
-            "tags": "tag"}[path.strip("/").split("/")[0]]
-
-
-def expectations(operation: Operation, names: Names) -> list[Expectation]:
-    """One expectation per item of `operation`, in `operation.items` order."""
-    method, path = operation.method, operation.path
-    items = operation_items(operation)
-    if path in ("/tags", "/groups", "/conversions") and method == "POST":
-        kind = _kind_of_path(path)
-        return [Expectation(kind, body["name"], FIELDS[kind](body, names)) for _, body in items]
-    if method == "POST" and path in ("/groups/{id}", "/conversions/{conversionId}"):
-        kind = _kind_of_path(path)
-        ident = int(next(iter(operation.params.values())))
-        return [Expectation(kind, ident, FIELDS[kind](body, names)) for _, body in items]
-    if path == "/datapoints/batch" and method in ("PUT", "POST", "DELETE"):
-        if method == "DELETE":
-            return [Expectation("datapoint", int(body["id"]), absent=True) for _, body in items]
-        return [Expectation("datapoint", body["name"] if method == "PUT" else int(body["id"]),
-                            datapoint_fields(body, names)) for _, body in items]
-    memberships = {"/tags/{tagId}/datapoints/patch": ("datapoint", "tags", "tag", "tagId"),
-                   "/tags/{tagId}/groups/patch": ("group", "tags", "tag", "tagId"),
-                   "/conversions/{conversionId}/datapoints/batch/patch":
-                       ("datapoint", "conversions", "conversion", "conversionId")}
-    if method == "PUT" and path in memberships:
-        kind, field, member_kind, param = memberships[path]
-        member = names.name_of(member_kind, operation.params[param])
-        return [Expectation(kind, int(wire.keyed(body)["id"]), member_field=field, member=member,
-                            member_present=wire.patch_action(body) == api.PATCH_ADD)
-                for _, body in items]
-    raise UnknownOperationError(f"the plan holds a call apply does not know: {method} {path}")

@@ -3,9 +3,7 @@
 Each package's `__all__` is what the doc lists, the error tree in
 `reconciler/errors.py` names every `ReconcilerError` subclass, imports flow one
 way (read from the source with `ast`, so that a lazy import counts too), and
-no constant is held twice. A case in plan/ or apply/ that breaks a rule today
-is listed as a known exception: those two packages are being rewritten on the
-`typed-ops` branch.
+no constant is held twice.
 """
 
 from __future__ import annotations
@@ -26,9 +24,6 @@ from reconciler.errors import ReconcilerError
 ROOT = Path(reconciler.__file__).parent
 API_DOC = ROOT.parent / "docs" / "api.md"
 
-# plan/ and apply/ (typed-ops) have no __all__ yet: docs/api.md says what they should expose
-WITHOUT_ALL = {"reconciler.plan", "reconciler.apply"}
-
 # How far down the flow each part sits: a module imports only parts below its own
 # (or its own part). `server` sits apart: see test_the_server_shares_only_apishapes.
 RANKS = {
@@ -44,13 +39,8 @@ RANKS = {
     "cli": 8,
     "__main__": 9,
 }
-# typed-ops: plan/saved.py writes plan files through render's PlanJson (render sits above plan)
-KNOWN_UPWARD_IMPORTS = {("reconciler.plan.saved", "reconciler.render")}
 SERVER_MAY_IMPORT = {"apishapes", "errors"}  # the wire shapes, and the base of ServeError
 MAY_IMPORT_SERVER = {"target", "cli"}  # target runs the local service; cli runs `serve`
-
-# typed-ops: apply/progress.py still holds BAR_WIDTH, which terminal.py holds for both bars
-KNOWN_TWIN_CONSTANTS = {("BAR_WIDTH", "reconciler.apply.progress")}
 
 
 # ---------------------------------------------------------------- the source, read
@@ -175,8 +165,8 @@ def test_every_exported_name_exists(package: str) -> None:
 
 def test_every_sub_package_has_an_all_and_a_table() -> None:
     packages = {name for name in _packages() if name.count(".") == 1}
-    assert {name for name in packages if not hasattr(importlib.import_module(name), "__all__")} == WITHOUT_ALL
-    assert set(_doc_tables()) == (packages - WITHOUT_ALL) | {"reconciler"}
+    assert {name for name in packages if not hasattr(importlib.import_module(name), "__all__")} == set()
+    assert set(_doc_tables()) == packages | {"reconciler"}
 
 
 def test_the_error_tree_in_errors_py_lists_every_reconciler_error_where_it_lives() -> None:
@@ -203,7 +193,7 @@ def test_imports_flow_one_way() -> None:
     upward = {(module, _part_package(imported)) for module, imported in _edges()
               if _part(imported) != "server" and _part(module) != "server"
               and RANKS[_part(imported)] >= RANKS[_part(module)]}
-    assert upward == KNOWN_UPWARD_IMPORTS
+    assert upward == set()
 
 
 def test_no_part_imports_another_parts_private_names() -> None:
@@ -249,13 +239,4 @@ def _twin_constants() -> dict[tuple[str, str], set[str]]:
 
 
 def test_no_two_modules_hold_the_same_constant() -> None:
-    unexpected = {key: modules - {module for name, module in KNOWN_TWIN_CONSTANTS if name == key[0]}
-                  for key, modules in _twin_constants().items()}
-    assert {key: modules for key, modules in unexpected.items() if len(modules) > 1} == {}
-
-
-def test_the_known_exceptions_are_still_there() -> None:
-    """An exception fixed on typed-ops must leave these lists too, so that the rule covers it again."""
-    twins = {(name, module) for (name, _), modules in _twin_constants().items() for module in modules}
-    assert twins >= KNOWN_TWIN_CONSTANTS
-    assert {(module, _part_package(imported)) for module, imported in _edges()} >= KNOWN_UPWARD_IMPORTS
+    assert _twin_constants() == {}

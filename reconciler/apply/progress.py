@@ -18,9 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
-from reconciler.terminal import clipped
+from reconciler.terminal import BAR_WIDTH, clipped
 
-BAR_WIDTH = 24
 PLAIN_LINE_INTERVAL = 1.0  # seconds between plain progress lines (the last one always shows)
 
 

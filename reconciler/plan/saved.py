@@ -5,25 +5,51 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from pathlib import Path
+from typing import Any
 
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
 from reconciler.errors import ReconcilerError
 from reconciler.manifests.schema import schema_text
 from reconciler.plan.document import FORMAT_VERSION, Plan, PlanFileError
-from reconciler.render import PlanJson
 from reconciler.safe_files import UnsafeWriteError, write_file
 
 PLAN_SCHEMA_FILE = "plan.schema.json"
 MAX_PLAN_DEPTH = 64  # a plan written by `plan --out` nests about 8 levels
 
 
+def plan_text(plan: Plan) -> str:
+    """The plan as `schemas/plan.schema.json` says: stable key order and no timestamps, so the
+    same inputs give the same bytes. Strict JSON: a non-finite number (a live value such as
+    `Infinity`, which strict parsers refuse) is an error naming where it is, never written."""
+    document = plan.to_document()
+    try:
+        return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    except ValueError:
+        raise ReconcilerError(f"the plan cannot be written as strict JSON: {_non_finite(document)} "
+                              "is not a finite number (as read from the account)") from None
+
+
+def _non_finite(value: Any, path: str = "plan") -> str | None:
+    """The path of the first non-finite number in `value`, named by the change that holds it."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{path} ({value})"
+    if isinstance(value, dict):
+        named = f"{path}[{value['kind']} {value['name']!r}]" if {"kind", "name"} <= value.keys() else path
+        return next((found for key, item in value.items() if (found := _non_finite(item, f"{named}.{key}"))), None)
+    if isinstance(value, list):
+        return next((found for index, item in enumerate(value) if (found := _non_finite(item, f"{path}[{index}]"))),
+                    None)
+    return None
+
+
 def write_plan(plan: Plan, path: str) -> None:
     """The saved plan, written whole or not at all (a half-written plan must never be applied)."""
     try:
-        write_file(Path(path), PlanJson().render(plan))
+        write_file(Path(path), plan_text(plan))
     except UnsafeWriteError as error:
         raise ReconcilerError(f"--out {path}: {error}") from None
     except OSError as error:

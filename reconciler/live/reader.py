@@ -93,6 +93,28 @@ async def read_live_state(client: ClickMeterClient, groups: Collection[str] | No
     `details`: the datapoints (by name or id) whose every field is needed when
     lists are not expanded; None for all of them.
     """
+    base = await read_base(client)
+    if groups is None:
+        reading = await read_scope_datapoints(client, base, None)
+    else:
+        reading = DatapointReading()
+        for group_id in _group_ids(base.state.groups, groups):
+            reading |= await read_scope_datapoints(client, base, group_id)
+    return await finish_state(client, base, reading, details)
+
+
+@dataclass
+class BaseRead:
+    """Everything but the datapoints: groups, conversions, domains, tags, scripts, and the
+    names learnt so far. Small, so always read whole."""
+
+    state: LiveState
+    names: _Names
+    tags: list[Any]
+    scripts: list[Any]
+
+
+async def read_base(client: ClickMeterClient) -> BaseRead:
     raw_groups, raw_conversions, domains, tags, scripts = await asyncio.gather(
         _read_entities(client, client.list_groups, client.get_group),
         _read_entities(client, client.list_conversions, client.get_conversion),
@@ -106,18 +128,29 @@ async def read_live_state(client: ClickMeterClient, groups: Collection[str] | No
     names = _Names(state)
     names.learn(tags, names.tags)
     names.script_ids = names.learn(scripts, names.scripts)
-    if groups is None:
-        reading = await _read_datapoints(client, names, client.count_datapoints, client.list_datapoints, {})
-    else:
-        reading = _Reading()
-        for group_id in _group_ids(state.groups, groups):
-            reading |= await _read_datapoints(client, names, partial(client.count_group_datapoints, group_id),
-                                              partial(client.list_group_datapoints, group_id), {"groupId": group_id})
+    return BaseRead(state, names, tags, scripts)
+
+
+async def read_scope_datapoints(client: ClickMeterClient, base: BaseRead, group_id: int | None,
+                                counted: int | None = None) -> DatapointReading:
+    """The datapoints of the account (`group_id` None) or of one group; `counted`: a count
+    already taken, which saves one call."""
+    if group_id is None:
+        return await _read_datapoints(client, base.names, client.count_datapoints, client.list_datapoints, {},
+                                      counted)
+    return await _read_datapoints(client, base.names, partial(client.count_group_datapoints, group_id),
+                                  partial(client.list_group_datapoints, group_id), {"groupId": group_id}, counted)
+
+
+async def finish_state(client: ClickMeterClient, base: BaseRead, reading: DatapointReading,
+                       details: Collection[str | int] | None) -> LiveState:
+    """The state from what was read: summary-read datapoints completed, tags and scripts named."""
+    state, names = base.state, base.names
     if not reading.expanded:
         await _complete_from_lists(client, names, reading, state, details)
     state.tags, state.retargeting = await asyncio.gather(
-        _complete_names(client, tags, names.tags, client.get_tag),
-        _complete_names(client, scripts, names.scripts, client.get_retargeting))
+        _complete_names(client, base.tags, names.tags, client.get_tag),
+        _complete_names(client, base.scripts, names.scripts, client.get_retargeting))
     state.datapoints = reading.live
     state.deleted_datapoints = reading.deleted
     state.partial_datapoints = not reading.expanded
@@ -169,7 +202,7 @@ def _group_ids(live_groups: dict[int, LiveGroup], names: Collection[str]) -> lis
 
 
 @dataclass
-class _Reading:
+class DatapointReading:
     """Live datapoints read, names of deleted ones, how many entries were listed, and
     whether they came whole (`_expand` honoured) or from summary rows."""
 
@@ -178,16 +211,20 @@ class _Reading:
     listed: int = 0
     expanded: bool = True
 
-    def __ior__(self, other: _Reading) -> _Reading:
+    def __ior__(self, other: DatapointReading) -> DatapointReading:
         self.live |= other.live
         self.deleted |= other.deleted
         self.listed += other.listed
         self.expanded = self.expanded and other.expanded
         return self
 
-    def take(self, names: _Names, data: dict[str, Any]) -> None:
+    def take(self, names: _Names, data: dict[str, Any],
+             keep: Callable[[LiveDatapoint], bool] | None = None) -> None:
+        """One entry listed; `keep` (when given) says whether it is one of those looked for."""
         self.listed += 1
         datapoint = names.datapoint(data)
+        if keep is not None and not keep(datapoint):
+            return
         if datapoint.status == wire.DELETED or wire.is_deleted(data):
             self.deleted.add((datapoint.type, datapoint.domain, datapoint.name))
         else:
@@ -195,10 +232,14 @@ class _Reading:
 
 
 async def _read_datapoints(client: ClickMeterClient, names: _Names, count: Callable[[], Awaitable[int]],
-                           list_page: Callable[..., Any], filters: dict[str, Any]) -> _Reading:
+                           list_page: Callable[..., Any], filters: dict[str, Any],
+                           counted: int | None = None) -> DatapointReading:
     """One scope's datapoints (the account, or one group), checked against its count."""
-    counted, first = await asyncio.gather(count(), list_page(offset=0, limit=api.MAX_LIMIT, **EXPAND))
-    reading = _Reading()
+    if counted is None:
+        counted, first = await asyncio.gather(count(), list_page(offset=0, limit=api.MAX_LIMIT, **EXPAND))
+    else:
+        first = await list_page(offset=0, limit=api.MAX_LIMIT, **EXPAND)
+    reading = DatapointReading()
     if all(wire.is_whole(entry) for entry in first):
         for data in await _rest_of_pages(client, lambda offset: list_page(offset=offset, limit=api.MAX_LIMIT,
                                                                              **EXPAND), first, counted):
@@ -231,7 +272,30 @@ async def _rest_of_pages(client: ClickMeterClient, page_at: Page, first: list[An
     return entries
 
 
-async def _read_summary(client: ClickMeterClient, names: _Names, reading: _Reading, **filters: Any) -> None:
+async def look_up_datapoints(client: ClickMeterClient, base: BaseRead, kind: str, name: str,
+                             expanded: bool) -> DatapointReading:
+    """The datapoints of type `kind` named exactly `name`, deleted ones included: `textSearch`
+    matches a substring of name, title, url or notes, so the exact match is checked here.
+    Expanded list pages when `expanded` and the service honours it, else summary rows."""
+    reading = DatapointReading()
+    filters = {"textSearch": name, "type": TYPE_FILTER[kind]}
+
+    def keep(datapoint: LiveDatapoint) -> bool:
+        return datapoint.type == kind and datapoint.name == name
+
+    if expanded:
+        entries = await _list_entries(client, client.list_datapoints, **filters)
+        if all(wire.is_whole(entry) for entry in entries):
+            for data in entries:
+                reading.take(base.names, data, keep)
+            return reading
+    reading.expanded = False
+    await _read_summary(client, base.names, reading, keep, **filters)
+    return reading
+
+
+async def _read_summary(client: ClickMeterClient, names: _Names, reading: DatapointReading,
+                        keep: Callable[[LiveDatapoint], bool] | None = None, **filters: Any) -> None:
     """One type's summary rows: the first page gives the count; the rest run concurrently."""
 
     async def page_at(offset: int) -> list[Any]:
@@ -241,10 +305,10 @@ async def _read_summary(client: ClickMeterClient, names: _Names, reading: _Readi
     first = await client.summary_datapoints_page("beginning", 0, api.MAX_LIMIT, **filters)
     rows = list(wire.keyed(first).get("result") or [])
     for row in await _rest_of_pages(client, page_at, rows, int(wire.keyed(first).get("count") or 0)):
-        reading.take(names, wire.summary_datapoint(row))
+        reading.take(names, wire.summary_datapoint(row), keep)
 
 
-async def _complete_from_lists(client: ClickMeterClient, names: _Names, reading: _Reading, state: LiveState,
+async def _complete_from_lists(client: ClickMeterClient, names: _Names, reading: DatapointReading, state: LiveState,
                                details: Collection[str | int] | None) -> None:
     """What summary rows lack: favourites, conversions and scripts from their datapoint lists,
     then whole GETs for the datapoints asked for in detail."""

@@ -13,7 +13,8 @@ import gc
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from reconciler.live.reader import details_of, read_details, read_live_state, read_recent_clicks
+from reconciler.live.reader import details_of, read_details, read_recent_clicks
+from reconciler.live.scope import read_for_plan
 from reconciler.manifests import load_manifests, resolve_secrets
 from reconciler.model import DesiredState
 from reconciler.plan.calls import plan_details
@@ -46,10 +47,11 @@ def build_plan(options: TargetOptions, paths: Sequence[str]) -> Plan:
 
 
 async def read_and_plan(client: ClickMeterClient, desired: DesiredState) -> Plan:
-    """Read what the plan needs and plan. When lists are not expanded, the datapoints the
-    plan touches are then fetched whole, so that its fingerprints are what apply reads."""
+    """Read what the plan needs (`read_for_plan`: only the declared groups when that is
+    cheaper) and plan. When lists are not expanded, the datapoints the plan touches are
+    then fetched whole, so that its fingerprints are what apply reads."""
     details = details_of(desired)
-    live = await read_live_state(client, details=details)
+    live, read_scope = await read_for_plan(client, desired, details)
     gc.freeze()
     plan = plan_changes(desired, live)
     touched = {i for i in plan_details(plan) if isinstance(i, int) and i not in details
@@ -57,4 +59,4 @@ async def read_and_plan(client: ClickMeterClient, desired: DesiredState) -> Plan
     if live.partial_datapoints and touched:
         await read_details(client, live, touched)
         plan = plan_changes(desired, live)
-    return plan
+    return dataclasses.replace(plan, read_scope=read_scope)

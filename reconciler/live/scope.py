@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from reconciler import apishapes as api
 from reconciler.clickmeter.client import ClickMeterClient
@@ -32,36 +33,58 @@ from reconciler.live.reader import (
 )
 from reconciler.model import DesiredState, LiveState
 
-WHOLE_ACCOUNT = "the whole account"
+
+@dataclass(frozen=True)
+class ReadScope:
+    """Which part of the account a plan read: `groups` None for the whole account."""
+
+    groups: tuple[str, ...] | None = None
+    looked_up: int = 0
+
+    def describe(self) -> str:
+        if self.groups is None:
+            return "the whole account"
+        names = "s" * (self.looked_up != 1)
+        return (f"declared groups only ({', '.join(self.groups) or 'none live'}); "
+                f"{self.looked_up} declared name{names} looked up elsewhere")
+
+    def left_alone(self, counts: dict[str, int]) -> dict[str, int]:
+        """`counts` of undeclared datapoints, kept to the groups read whole (a datapoint looked
+        up under an old name may be from another group, which was not counted)."""
+        return counts if self.groups is None else {g: n for g, n in counts.items() if g in self.groups}
 
 
-async def read_for_plan(client: ClickMeterClient, desired: DesiredState,
-                        details: Collection[str | int] | None) -> tuple[LiveState, str]:
+CHEAPEST, DECLARED, WHOLE = "cheapest", "declared", "whole"
+"""How `read_for_plan` chooses: by the calls, the declared groups whenever it can (tests), or
+the whole account (to compare)."""
+
+
+async def read_for_plan(client: ClickMeterClient, desired: DesiredState, details: Collection[str | int] | None,
+                        scope: str = CHEAPEST) -> tuple[LiveState, ReadScope]:
     """The live state `desired` needs, and which part of the account was read (for the plan)."""
     base = await read_base(client)
     by_name = {group.name: group_id for group_id, group in base.state.groups.items()}
-    declared = sorted({*desired.groups, *(spec.group for spec in desired.datapoints.values() if spec.group)})
+    declared = [] if scope == WHOLE else sorted(
+        {*desired.groups, *(spec.group for spec in desired.datapoints.values() if spec.group)})
     group_ids = [by_name[name] for name in declared if name in by_name]
     total, *group_counts = await asyncio.gather(
         client.count_datapoints(), *(client.count_group_datapoints(group_id) for group_id in group_ids))
-    whole_cost = _pages(total) + 1  # the pages and the count taken again
+    whole_cost = _pages(total) + 1 if scope == CHEAPEST else math.inf  # the pages, the count again
     ungrouped = sum(1 + len(spec.renamed_from) for spec in desired.datapoints.values() if not spec.group)
-    if sum(_pages(count) + 1 for count in group_counts) + ungrouped < whole_cost:
+    if scope != WHOLE and sum(_pages(count) + 1 for count in group_counts) + ungrouped < whole_cost:
         readings = await asyncio.gather(*(read_scope_datapoints(client, base, group_id, count)
-                                          for group_id, count in zip(group_ids, group_counts)))
+                                          for group_id, count in zip(group_ids, group_counts, strict=True)))
         scoped = await _looked_up(client, base, desired, readings, whole_cost)
         if scoped is not None:
             reading, looked_up = scoped
-            groups = ", ".join(name for name in declared if name in by_name) or "none"
             return (await finish_state(client, base, reading, details),
-                    f"declared groups only ({groups}); {looked_up} declared name{'s' * (looked_up != 1)} "
-                    "looked up elsewhere")
+                    ReadScope(tuple(name for name in declared if name in by_name), looked_up))
     reading = await read_scope_datapoints(client, base, None, total)
-    return await finish_state(client, base, reading, details), WHOLE_ACCOUNT
+    return await finish_state(client, base, reading, details), ReadScope()
 
 
 async def _looked_up(client: ClickMeterClient, base: BaseRead, desired: DesiredState,
-                     readings: list[DatapointReading], whole_cost: int) -> tuple[DatapointReading, int] | None:
+                     readings: list[DatapointReading], whole_cost: float) -> tuple[DatapointReading, int] | None:
     """The groups' datapoints and those looked up by name, and how many names were looked up;
     None when the whole account must be read instead (a pinned id not found, or dearer)."""
     reading = DatapointReading()

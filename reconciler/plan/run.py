@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from reconciler.live.reader import details_of, read_details, read_recent_clicks
-from reconciler.live.scope import read_for_plan
+from reconciler.live.scope import CHEAPEST, read_for_plan
 from reconciler.manifests import load_manifests, resolve_secrets
 from reconciler.model import DesiredState
 from reconciler.plan.calls import plan_details
@@ -46,12 +46,13 @@ def build_plan(options: TargetOptions, paths: Sequence[str]) -> Plan:
     return dataclasses.replace(plan, target=target, notes=tuple(notes))
 
 
-async def read_and_plan(client: ClickMeterClient, desired: DesiredState) -> Plan:
+async def read_and_plan(client: ClickMeterClient, desired: DesiredState, scope: str = CHEAPEST) -> Plan:
     """Read what the plan needs (`read_for_plan`: only the declared groups when that is
-    cheaper) and plan. When lists are not expanded, the datapoints the plan touches are
-    then fetched whole, so that its fingerprints are what apply reads."""
+    cheaper; `scope`: how to choose) and plan. When lists are not expanded, the
+    datapoints the plan touches are then fetched whole, so that its fingerprints are what
+    apply reads."""
     details = details_of(desired)
-    live, read_scope = await read_for_plan(client, desired, details)
+    live, read_scope = await read_for_plan(client, desired, details, scope)
     gc.freeze()
     plan = plan_changes(desired, live)
     touched = {i for i in plan_details(plan) if isinstance(i, int) and i not in details
@@ -59,4 +60,5 @@ async def read_and_plan(client: ClickMeterClient, desired: DesiredState) -> Plan
     if live.partial_datapoints and touched:
         await read_details(client, live, touched)
         plan = plan_changes(desired, live)
-    return dataclasses.replace(plan, read_scope=read_scope)
+    return dataclasses.replace(plan, read_scope=read_scope.describe(),
+                               left_alone=read_scope.left_alone(plan.left_alone))

@@ -420,14 +420,54 @@ def _named_refs(refs: list[Any] | None, by_id: dict[int, str]) -> frozenset[str]
     return frozenset(name for name in found if name)
 
 
+# ------------------------------------------------------------------ what apply touched
+
+
+async def read_touched_state(client: ClickMeterClient, ids: Collection[int], details: Collection[str | int],
+                             answered: Collection[dict[str, Any]] = ()) -> LiveState:
+    """The account's groups, conversions, domains, tags and scripts, and of its datapoints only
+    `ids` (those apply wrote): enough to verify an apply at a fraction of a whole read.
+
+    Datapoints `answered` whole by the writes themselves (`entityData`) are taken as they
+    are; the others come by id (one GET each) or from the expanded pages, whichever is fewer
+    calls; when lists are not expanded and the GETs would cost more than reading the whole
+    account from summary rows, the whole account is read instead. `details`: as for
+    `read_live_state`.
+    """
+    base = await read_base(client)
+    reading = DatapointReading()
+    for data in answered:
+        reading.take(base.names, data)
+    wanted = set(ids) - {wire.entity_id(data) for data in answered}
+    if len(wanted) > 3:  # else the count and a first page cost as much as GETs
+        counted, first = await asyncio.gather(client.count_datapoints(),
+                                              client.list_datapoints(offset=0, limit=api.MAX_LIMIT, **EXPAND))
+        pages = math.ceil(counted / api.MAX_LIMIT)
+        if all(wire.is_whole(entry) for entry in first) and pages < len(wanted):
+            for data in await _rest_of_pages(client, lambda offset: client.list_datapoints(
+                    offset=offset, limit=api.MAX_LIMIT, **EXPAND), first, counted):
+                if wire.entity_id(data) in wanted:
+                    reading.take(base.names, data)
+            return await finish_state(client, base, reading, details)
+        summary_read = 2 * pages + len(base.state.conversions) + len(base.names.script_ids) + len(details) + 4
+        if not all(wire.is_whole(entry) for entry in first) and summary_read < len(wanted):
+            return await finish_state(client, base, await read_scope_datapoints(client, base, None, counted),
+                                      details)
+    for data in (await read_fresh(client, "datapoint", wanted, by_pages=False)).values():
+        reading.take(base.names, data)
+    return await finish_state(client, base, reading, details)
+
+
 # ------------------------------------------------------------------ fresh entities for updates
 
 
-async def read_fresh(client: ClickMeterClient, kind: str, ids: Collection[int]) -> dict[int, dict[str, Any]]:
+async def read_fresh(client: ClickMeterClient, kind: str, ids: Collection[int],
+                     by_pages: bool = True) -> dict[int, dict[str, Any]]:
     """The live entities `ids` of `kind` as the wire has them (deleted or missing ones left out),
-    for whole-body updates: one GET each, or the expanded datapoint pages when those are fewer."""
+    for whole-body updates: one GET each, or (`by_pages`) the expanded datapoint pages when
+    those are fewer."""
     wanted = set(ids)
-    if kind == "datapoint" and len(wanted) > 3:  # else the count and a first page cost as much as GETs
+    if kind == "datapoint" and by_pages and len(wanted) > 3:  # else the count and a first page cost as much as GETs
         counted, first = await asyncio.gather(client.count_datapoints(),
                                               client.list_datapoints(offset=0, limit=api.MAX_LIMIT, **EXPAND))
         if math.ceil(counted / api.MAX_LIMIT) < len(wanted) and all(wire.is_whole(e) for e in first):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -75,7 +76,7 @@ async def read_for_plan(client: ClickMeterClient, desired: DesiredState, details
     whole_cost = _pages(total) + 1 if scope == CHEAPEST else math.inf  # the pages, the count again
     ungrouped = sum(1 + len(spec.renamed_from) for spec in desired.datapoints.values() if not spec.group)
     group_counts: list[int] | None = None
-    if scope != WHOLE and 2 * len(group_ids) + ungrouped < whole_cost:  # a count and a page each, at least
+    if scope != WHOLE and _least_cost(desired, declared, by_name) + ungrouped < whole_cost:
         group_counts = list(await asyncio.gather(*map(client.count_group_datapoints, group_ids)))
     if group_counts is not None and sum(_pages(count) + 1 for count in group_counts) + ungrouped < whole_cost:
         readings = await asyncio.gather(*(read_scope_datapoints(client, base, group_id, count)
@@ -114,6 +115,13 @@ async def _looked_up(client: ClickMeterClient, base: BaseRead, desired: DesiredS
         reading.deleted |= each.deleted
         reading.expanded = reading.expanded and each.expanded
     return reading, len(wanted)
+
+
+def _least_cost(desired: DesiredState, declared: list[str], live_groups: dict[str, int]) -> int:
+    """The fewest calls the declared groups can be read in: a count and its pages each, a page
+    holding at most 100 of the datapoints declared in it (one found elsewhere costs a call)."""
+    per_group = Counter(spec.group for spec in desired.datapoints.values())
+    return sum(_pages(per_group[name]) + 1 for name in declared if name in live_groups)
 
 
 def _pages(count: int) -> int:

@@ -28,11 +28,24 @@ if TYPE_CHECKING:
 
 
 def build_plan(options: TargetOptions, paths: Sequence[str]) -> Plan:
-    """The plan that makes the target what the manifests under `paths` declare."""
+    """The plan that makes the target what the manifests under `paths` declare.
+
+    The collector is off while the manifests load and the account is read: both only
+    build long-lived objects, which it would scan again and again (0.1 s of 1.6 s at
+    10,000 datapoints); they are frozen out of its sight once built.
+    """
+    gc.disable()
+    try:
+        return _build_plan(options, paths)
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+def _build_plan(options: TargetOptions, paths: Sequence[str]) -> Plan:
     desired = load_manifests(paths)
     notes = resolve_secrets(desired)
     target = describe_target(options)
-    gc.freeze()  # tens of thousands of long-lived specs: keep the collector from re-scanning them
 
     async def against_target() -> Plan:
         async with open_client(options) as client:
@@ -53,7 +66,7 @@ async def read_and_plan(client: ClickMeterClient, desired: DesiredState, scope: 
     apply reads."""
     details = details_of(desired)
     live, read_scope = await read_for_plan(client, desired, details, scope)
-    gc.freeze()
+    gc.freeze()  # tens of thousands of long-lived objects: keep the collector from re-scanning them
     plan = plan_changes(desired, live)
     touched = {i for i in plan_details(plan) if isinstance(i, int) and i not in details
                and live.datapoints.get(i) is not None and live.datapoints[i].name not in details}

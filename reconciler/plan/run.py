@@ -30,20 +30,17 @@ if TYPE_CHECKING:
 def build_plan(options: TargetOptions, paths: Sequence[str]) -> Plan:
     """The plan that makes the target what the manifests under `paths` declare.
 
-    The collector is off while the manifests load and the account is read: both only
-    build long-lived objects, which it would scan again and again (0.1 s of 1.6 s at
-    10,000 datapoints); they are frozen out of its sight once built.
+    The collector is off while the manifests load: that only builds long-lived
+    objects, which it would scan again and again; they are then frozen out of its
+    sight. It stays on while the account is read (off there too saves a little
+    more time at the price of 9% more memory at 100,000 datapoints).
     """
     gc.disable()
     try:
-        return _build_plan(options, paths)
+        desired = load_manifests(paths)
     finally:
         gc.freeze()
         gc.enable()
-
-
-def _build_plan(options: TargetOptions, paths: Sequence[str]) -> Plan:
-    desired = load_manifests(paths)
     notes = resolve_secrets(desired)
     target = describe_target(options)
 

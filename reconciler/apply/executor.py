@@ -157,6 +157,7 @@ class Executor:
         self.environ = environ
         self.stop = stop or asyncio.Event()
         self.ids: dict[str, int] = {}
+        self.answered: dict[str, dict[str, Any]] = {}  # item key -> the entity its batch answer gave
         check_operations(plan, environ)
         self.details = bodies_details(plan)
         self.items = [Item(index, position, key, body)
@@ -283,6 +284,8 @@ class Executor:
         for (item, _), result in zip(ready, results, strict=False):  # a short answer leaves items pending
             if result.ok:
                 item.settle(DONE)
+                if result.entity is not None:
+                    self.answered[item.key] = result.entity
                 if item.key in operation.creates and result.id is not None:
                     self.ids[item.key] = result.id
             else:

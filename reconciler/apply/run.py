@@ -13,9 +13,10 @@ import asyncio
 import os
 import signal
 import sys
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from reconciler.apply.executor import (
     ALREADY_DONE,
@@ -30,11 +31,12 @@ from reconciler.apply.executor import (
 from reconciler.apply.progress import Progress
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.errors import ReconcilerError
-from reconciler.live.reader import read_live_state
-from reconciler.model import LiveState
+from reconciler.live.reader import read_live_state, read_touched_state
+from reconciler.model import Kind, LiveState
 from reconciler.plan.calls import plan_details
 from reconciler.plan.document import Plan, fingerprint
 from reconciler.plan.effects import LIVE_COLLECTIONS, Names
+from reconciler.plan.operations import DatapointBatchCreate, DatapointBatchUpdate
 from reconciler.target import open_client, saved_target
 from reconciler.terminal import clipped
 
@@ -154,8 +156,11 @@ async def execute_plan(client: ClickMeterClient, plan: Plan, *, saved: bool, str
     outcome = await executor.run()
     progress.finish()
     if not outcome.interrupted:
+        touched = touched_datapoints(plan, outcome, executor.ids, environ)
         try:
-            live = await read_live_state(client, details=executor.details)
+            live = await (read_live_state(client, details=executor.details) if touched is None else
+                          read_touched_state(client, touched, executor.details,
+                                             answered_datapoints(plan, executor.answered)))
         except ReconcilerError as error:  # the service failed under apply: the summary still comes
             outcome.troubles.append(f"not verified: the account could not be read back ({error})")
         else:
@@ -163,6 +168,30 @@ async def execute_plan(client: ClickMeterClient, plan: Plan, *, saved: bool, str
             outcome.verified = True
     outcome.troubles[:0] = progress.troubles
     return outcome
+
+
+def touched_datapoints(plan: Plan, outcome: Outcome, created: Mapping[str, int],
+                       environ: Mapping[str, str]) -> set[int] | None:
+    """The ids of the datapoints apply wrote, for a verification that reads only those;
+    None when a create was sent but its id is not known (an ambiguous write): the whole
+    account must then be read to find what it made."""
+    creates = {key for operation in plan.operations for key in operation.creates}
+    if any(item.key in creates and item.key not in created and item.status not in (PENDING, SKIPPED)
+           for item in outcome.items):
+        return None
+    names = Names(LiveState(), environ)
+    written = {expectation.ident for operation in plan.operations for expectation in operation.expectations(names)
+               if expectation.kind == Kind.DATAPOINT and isinstance(expectation.ident, int)}
+    return written | {ident for key, ident in created.items() if key.startswith("datapoint:")}
+
+
+def answered_datapoints(plan: Plan, answered: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The datapoints batch creates and updates answered whole (`entityData`) that no other
+    item of the plan writes: as the account has them after apply, with no read."""
+    writes = Counter(key for operation in plan.operations for key in operation.items)
+    batched = {key for operation in plan.operations
+               if isinstance(operation, DatapointBatchCreate | DatapointBatchUpdate) for key in operation.items}
+    return [entity for key, entity in answered.items() if key in batched and writes[key] == 1]
 
 
 def report_lines(plan: Plan, outcome: Outcome) -> list[str]:

@@ -15,6 +15,7 @@ holds a secret; `executor.fill` puts the values in at send time.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -264,6 +265,7 @@ class BatchResult:
     ok: bool
     id: int | None = None
     message: str = ""
+    entity: dict[str, Any] | None = dataclasses.field(default=None, compare=False)  # `entityData`, when answered
 
 
 def batch_results(answer: Any) -> list[BatchResult] | None:
@@ -276,7 +278,9 @@ def batch_results(answer: Any) -> list[BatchResult] | None:
         item = keyed(result)
         if str(item.get("status", "")).lower() == "ok":
             ident = keyed(item.get("result")).get("id") or keyed(item.get("entitydata")).get("id")
-            found.append(BatchResult(True, None if ident is None else int(ident)))
+            entity = item.get("entitydata")
+            found.append(BatchResult(True, None if ident is None else int(ident),
+                                     entity=entity if is_whole(entity) else None))
         else:
             found.append(BatchResult(False, message=error_message(item.get("errors"))
                                      or "refused, no reason given"))

@@ -94,6 +94,28 @@ async def read_live_state(client: ClickMeterClient, groups: Collection[str] | No
     `details`: the datapoints (by name or id) whose every field is needed when
     lists are not expanded; None for all of them.
     """
+    base = await read_base(client)
+    if groups is None:
+        reading = await read_scope_datapoints(client, base, None)
+    else:
+        reading = DatapointReading()
+        for group_id in _group_ids(base.state.groups, groups):
+            reading |= await read_scope_datapoints(client, base, group_id)
+    return await finish_state(client, base, reading, details)
+
+
+@dataclass
+class BaseRead:
+    """Everything but the datapoints: groups, conversions, domains, tags, scripts, and the
+    names learnt so far. Small, so always read whole."""
+
+    state: LiveState
+    names: _Names
+    tags: list[Any]
+    scripts: list[Any]
+
+
+async def read_base(client: ClickMeterClient) -> BaseRead:
     raw_groups, raw_conversions, domains, tags, scripts = await asyncio.gather(
         _read_entities(client, client.list_groups, client.get_group),
         _read_entities(client, client.list_conversions, client.get_conversion),
@@ -107,18 +129,29 @@ async def read_live_state(client: ClickMeterClient, groups: Collection[str] | No
     names = _Names(state)
     names.learn(tags, names.tags)
     names.script_ids = names.learn(scripts, names.scripts)
-    if groups is None:
-        reading = await _read_datapoints(client, names, client.count_datapoints, client.list_datapoints, {})
-    else:
-        reading = _Reading()
-        for group_id in _group_ids(state.groups, groups):
-            reading |= await _read_datapoints(client, names, partial(client.count_group_datapoints, group_id),
-                                              partial(client.list_group_datapoints, group_id), {"groupId": group_id})
+    return BaseRead(state, names, tags, scripts)
+
+
+async def read_scope_datapoints(client: ClickMeterClient, base: BaseRead, group_id: int | None,
+                                counted: int | None = None) -> DatapointReading:
+    """The datapoints of the account (`group_id` None) or of one group; `counted`: a count
+    already taken, which saves one call."""
+    if group_id is None:
+        return await _read_datapoints(client, base.names, client.count_datapoints, client.list_datapoints, {},
+                                      counted)
+    return await _read_datapoints(client, base.names, partial(client.count_group_datapoints, group_id),
+                                  partial(client.list_group_datapoints, group_id), {"groupId": group_id}, counted)
+
+
+async def finish_state(client: ClickMeterClient, base: BaseRead, reading: DatapointReading,
+                       details: Collection[str | int] | None) -> LiveState:
+    """The state from what was read: summary-read datapoints completed, tags and scripts named."""
+    state, names = base.state, base.names
     if not reading.expanded:
         await _complete_from_lists(client, names, reading, state, details)
     state.tags, state.retargeting = await asyncio.gather(
-        _complete_names(client, tags, names.tags, client.get_tag),
-        _complete_names(client, scripts, names.scripts, client.get_retargeting))
+        _complete_names(client, base.tags, names.tags, client.get_tag),
+        _complete_names(client, base.scripts, names.scripts, client.get_retargeting))
     state.datapoints = reading.live
     state.deleted_datapoints = reading.deleted
     state.partial_datapoints = not reading.expanded
@@ -170,7 +203,7 @@ def _group_ids(live_groups: dict[int, LiveGroup], names: Collection[str]) -> lis
 
 
 @dataclass
-class _Reading:
+class DatapointReading:
     """Live datapoints read, names of deleted ones, how many entries were listed, and
     whether they came whole (`_expand` honoured) or from summary rows."""
 
@@ -179,16 +212,20 @@ class _Reading:
     listed: int = 0
     expanded: bool = True
 
-    def __ior__(self, other: _Reading) -> _Reading:
+    def __ior__(self, other: DatapointReading) -> DatapointReading:
         self.live |= other.live
         self.deleted |= other.deleted
         self.listed += other.listed
         self.expanded = self.expanded and other.expanded
         return self
 
-    def take(self, names: _Names, data: dict[str, Any]) -> None:
+    def take(self, names: _Names, data: dict[str, Any],
+             keep: Callable[[LiveDatapoint], bool] | None = None) -> None:
+        """One entry listed; `keep` (when given) says whether it is one of those looked for."""
         self.listed += 1
         datapoint = names.datapoint(data)
+        if keep is not None and not keep(datapoint):
+            return
         if datapoint.status == wire.DELETED or wire.is_deleted(data):
             self.deleted.add((datapoint.type, datapoint.domain, datapoint.name))
         else:
@@ -196,23 +233,27 @@ class _Reading:
 
 
 async def _read_datapoints(client: ClickMeterClient, names: _Names, count: Callable[[], Awaitable[int]],
-                           list_page: Callable[..., Any], filters: dict[str, Any]) -> _Reading:
+                           list_page: Callable[..., Any], filters: dict[str, Any],
+                           counted: int | None = None) -> DatapointReading:
     """One scope's datapoints (the account, or one group), checked against its count."""
-    counted, first = await asyncio.gather(count(), list_page(offset=0, limit=api.MAX_LIMIT, **EXPAND))
-    reading = _Reading()
+    if counted is None:
+        total, first = await asyncio.gather(count(), list_page(offset=0, limit=api.MAX_LIMIT, **EXPAND))
+    else:
+        total, first = counted, await list_page(offset=0, limit=api.MAX_LIMIT, **EXPAND)
+    reading = DatapointReading()
     if all(wire.is_whole(entry) for entry in first):
         for data in await _rest_of_pages(client, lambda offset: list_page(offset=offset, limit=api.MAX_LIMIT,
-                                                                             **EXPAND), first, counted):
+                                                                             **EXPAND), first, total):
             reading.take(names, data)
     else:
         reading.expanded = False
         for kind in TYPE_FILTER.values():
             await _read_summary(client, names, reading, type=kind, **filters)
     recounted = await count()
-    if counted != recounted or counted not in (reading.listed, len(reading.live)):
+    if total != recounted or total not in (reading.listed, len(reading.live)):
         raise LiveStateChangedError(
             f"the account changed while it was read ({reading.listed} datapoints listed, "
-            f"{len(reading.live)} of them live, {counted} then {recounted} counted): run the command again")
+            f"{len(reading.live)} of them live, {total} then {recounted} counted): run the command again")
     return reading
 
 
@@ -232,7 +273,30 @@ async def _rest_of_pages(client: ClickMeterClient, page_at: Page, first: list[An
     return entries
 
 
-async def _read_summary(client: ClickMeterClient, names: _Names, reading: _Reading, **filters: Any) -> None:
+async def look_up_datapoints(client: ClickMeterClient, base: BaseRead, kind: str, name: str,
+                             expanded: bool) -> DatapointReading:
+    """The datapoints of type `kind` named exactly `name`, deleted ones included: `textSearch`
+    matches a substring of name, title, url or notes, so the exact match is checked here.
+    Expanded list pages when `expanded` and the service honours it, else summary rows."""
+    reading = DatapointReading()
+    filters = {"textSearch": name, "type": TYPE_FILTER[kind]}
+
+    def keep(datapoint: LiveDatapoint) -> bool:
+        return datapoint.type == kind and datapoint.name == name
+
+    if expanded:
+        entries = await _list_entries(client, client.list_datapoints, **filters)
+        if all(wire.is_whole(entry) for entry in entries):
+            for data in entries:
+                reading.take(base.names, data, keep)
+            return reading
+    reading.expanded = False
+    await _read_summary(client, base.names, reading, keep, **filters)
+    return reading
+
+
+async def _read_summary(client: ClickMeterClient, names: _Names, reading: DatapointReading,
+                        keep: Callable[[LiveDatapoint], bool] | None = None, **filters: Any) -> None:
     """One type's summary rows: the first page gives the count; the rest run concurrently."""
 
     async def page_at(offset: int) -> list[Any]:
@@ -242,10 +306,10 @@ async def _read_summary(client: ClickMeterClient, names: _Names, reading: _Readi
     first = await client.summary_datapoints_page("beginning", 0, api.MAX_LIMIT, **filters)
     rows = list(wire.keyed(first).get("result") or [])
     for row in await _rest_of_pages(client, page_at, rows, int(wire.keyed(first).get("count") or 0)):
-        reading.take(names, wire.summary_datapoint(row))
+        reading.take(names, wire.summary_datapoint(row), keep)
 
 
-async def _complete_from_lists(client: ClickMeterClient, names: _Names, reading: _Reading, state: LiveState,
+async def _complete_from_lists(client: ClickMeterClient, names: _Names, reading: DatapointReading, state: LiveState,
                                details: Collection[str | int] | None) -> None:
     """What summary rows lack: favourites, conversions and scripts from their datapoint lists,
     then whole GETs for the datapoints asked for in detail."""
@@ -357,14 +421,54 @@ def _named_refs(refs: list[Any] | None, by_id: dict[int, str]) -> frozenset[str]
     return frozenset(name for name in found if name)
 
 
+# ------------------------------------------------------------------ what apply touched
+
+
+async def read_touched_state(client: ClickMeterClient, ids: Collection[int], details: Collection[str | int],
+                             answered: Collection[dict[str, Any]] = ()) -> LiveState:
+    """The account's groups, conversions, domains, tags and scripts, and of its datapoints only
+    `ids` (those apply wrote): enough to verify an apply at a fraction of a whole read.
+
+    Datapoints `answered` whole by the writes themselves (`entityData`) are taken as they
+    are; the others come by id (one GET each) or from the expanded pages, whichever is fewer
+    calls; when lists are not expanded and the GETs would cost more than reading the whole
+    account from summary rows, the whole account is read instead. `details`: as for
+    `read_live_state`.
+    """
+    base = await read_base(client)
+    reading = DatapointReading()
+    for data in answered:
+        reading.take(base.names, data)
+    wanted = set(ids) - {wire.entity_id(data) for data in answered}
+    if len(wanted) > 3:  # else the count and a first page cost as much as GETs
+        counted, first = await asyncio.gather(client.count_datapoints(),
+                                              client.list_datapoints(offset=0, limit=api.MAX_LIMIT, **EXPAND))
+        pages = math.ceil(counted / api.MAX_LIMIT)
+        if all(wire.is_whole(entry) for entry in first) and pages < len(wanted):
+            for data in await _rest_of_pages(client, lambda offset: client.list_datapoints(
+                    offset=offset, limit=api.MAX_LIMIT, **EXPAND), first, counted):
+                if wire.entity_id(data) in wanted:
+                    reading.take(base.names, data)
+            return await finish_state(client, base, reading, details)
+        summary_read = 2 * pages + len(base.state.conversions) + len(base.names.script_ids) + len(details) + 4
+        if not all(wire.is_whole(entry) for entry in first) and summary_read < len(wanted):
+            return await finish_state(client, base, await read_scope_datapoints(client, base, None, counted),
+                                      details)
+    for data in (await read_fresh(client, Kind.DATAPOINT, wanted, by_pages=False)).values():
+        reading.take(base.names, data)
+    return await finish_state(client, base, reading, details)
+
+
 # ------------------------------------------------------------------ fresh entities for updates
 
 
-async def read_fresh(client: ClickMeterClient, kind: Kind, ids: Collection[int]) -> dict[int, dict[str, Any]]:
+async def read_fresh(client: ClickMeterClient, kind: Kind, ids: Collection[int],
+                     by_pages: bool = True) -> dict[int, dict[str, Any]]:
     """The live entities `ids` of `kind` as the wire has them (deleted or missing ones left out),
-    for whole-body updates: one GET each, or the expanded datapoint pages when those are fewer."""
+    for whole-body updates: one GET each, or (`by_pages`) the expanded datapoint pages when
+    those are fewer."""
     wanted = set(ids)
-    if kind == Kind.DATAPOINT and len(wanted) > 3:  # else the count and a first page cost as much as GETs
+    if kind == Kind.DATAPOINT and by_pages and len(wanted) > 3:  # else a count and a first page cost as much
         counted, first = await asyncio.gather(client.count_datapoints(),
                                               client.list_datapoints(offset=0, limit=api.MAX_LIMIT, **EXPAND))
         if math.ceil(counted / api.MAX_LIMIT) < len(wanted) and all(wire.is_whole(e) for e in first):

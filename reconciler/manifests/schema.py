@@ -14,14 +14,15 @@ import json
 import pathlib
 from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from reconciler.manifests.problems import Problem, field_path
 from reconciler.manifests.quickcheck import compile_quick_check
 from reconciler.manifests.yamldoc import DocPath, LocatedList, LocatedMap, Mark, location
 from reconciler.terminal import clipped
+
+if TYPE_CHECKING:  # imported when first needed: only a document quick_check does not pass needs it
+    from jsonschema import Draft202012Validator, ValidationError
 
 SCHEMA_FILE = "manifest.schema.json"
 
@@ -42,6 +43,8 @@ def manifest_schema() -> dict[str, Any]:
 
 @functools.cache
 def validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # ~40 ms of imports that valid manifests never need
+
     return Draft202012Validator(manifest_schema())
 
 

@@ -141,6 +141,7 @@ class Plan:
     unchanged: dict[str, int] = field(default_factory=dict)  # kind -> declared objects unchanged
     left_alone: dict[str, int] = field(default_factory=dict)  # group ("" ungrouped) -> undeclared
     notes: tuple[str, ...] = ()  # what the plan does not manage and why (e.g. an unset optional password)
+    read_scope: str = ""  # which part of the account was read ("" when not said, as in older saved plans)
 
     @property
     def has_changes(self) -> bool:
@@ -208,6 +209,7 @@ class Plan:
             "unchanged": dict(sorted(self.unchanged.items())),
             "left_alone": dict(sorted(self.left_alone.items())),
             "notes": list(self.notes),
+            "read_scope": self.read_scope,
             "safety": {**dataclasses.asdict(self.safety),
                        "refusals": self.refusals(force=False, allow_active=False)},
             "operations": [op.to_document() for op in self.operations],
@@ -231,6 +233,7 @@ class Plan:
                 unchanged=dict(document["unchanged"]),
                 left_alone=dict(document["left_alone"]),
                 notes=tuple(document["notes"]),
+                read_scope=str(document.get("read_scope", "")),
             )
         except KeyError as error:
             raise PlanFileError(f"malformed plan: no {error} key") from None

@@ -13,7 +13,8 @@ import gc
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from reconciler.live.reader import details_of, read_details, read_live_state, read_recent_clicks
+from reconciler.live.reader import details_of, read_details, read_recent_clicks
+from reconciler.live.scope import CHEAPEST, read_for_plan
 from reconciler.manifests import load_manifests, resolve_secrets
 from reconciler.model import DesiredState
 from reconciler.plan.calls import plan_details
@@ -27,11 +28,21 @@ if TYPE_CHECKING:
 
 
 def build_plan(options: TargetOptions, paths: Sequence[str]) -> Plan:
-    """The plan that makes the target what the manifests under `paths` declare."""
-    desired = load_manifests(paths)
+    """The plan that makes the target what the manifests under `paths` declare.
+
+    The collector is off while the manifests load: that only builds long-lived
+    objects, which it would scan again and again; they are then frozen out of its
+    sight. It stays on while the account is read (off there too saves a little
+    more time at the price of 9% more memory at 100,000 datapoints).
+    """
+    gc.disable()
+    try:
+        desired = load_manifests(paths)
+    finally:
+        gc.freeze()
+        gc.enable()
     notes = resolve_secrets(desired)
     target = describe_target(options)
-    gc.freeze()  # tens of thousands of long-lived specs: keep the collector from re-scanning them
 
     async def against_target() -> Plan:
         async with open_client(options) as client:
@@ -45,16 +56,19 @@ def build_plan(options: TargetOptions, paths: Sequence[str]) -> Plan:
     return dataclasses.replace(plan, target=target, notes=tuple(notes))
 
 
-async def read_and_plan(client: ClickMeterClient, desired: DesiredState) -> Plan:
-    """Read what the plan needs and plan. When lists are not expanded, the datapoints the
-    plan touches are then fetched whole, so that its fingerprints are what apply reads."""
+async def read_and_plan(client: ClickMeterClient, desired: DesiredState, scope: str = CHEAPEST) -> Plan:
+    """Read what the plan needs (`read_for_plan`: only the declared groups when that is
+    cheaper; `scope`: how to choose) and plan. When lists are not expanded, the
+    datapoints the plan touches are then fetched whole, so that its fingerprints are what
+    apply reads."""
     details = details_of(desired)
-    live = await read_live_state(client, details=details)
-    gc.freeze()
+    live, read_scope = await read_for_plan(client, desired, details, scope)
+    gc.freeze()  # tens of thousands of long-lived objects: keep the collector from re-scanning them
     plan = plan_changes(desired, live)
     touched = {i for i in plan_details(plan) if isinstance(i, int) and i not in details
                and live.datapoints.get(i) is not None and live.datapoints[i].name not in details}
     if live.partial_datapoints and touched:
         await read_details(client, live, touched)
         plan = plan_changes(desired, live)
-    return plan
+    return dataclasses.replace(plan, read_scope=read_scope.describe(),
+                               left_alone=read_scope.left_alone(plan.left_alone))

@@ -7,15 +7,15 @@ import functools
 import json
 import math
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
+from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import ReconcilerError
 from reconciler.manifests.schema import schema_text
 from reconciler.plan.document import FORMAT_VERSION, Plan, PlanFileError
 from reconciler.safe_files import UnsafeWriteError, write_file
+
+if TYPE_CHECKING:  # imported when a saved plan is read: `plan` without `--out` never needs it
+    from jsonschema import Draft202012Validator
 
 PLAN_SCHEMA_FILE = "plan.schema.json"
 MAX_PLAN_DEPTH = 64  # a plan written by `plan --out` nests about 8 levels
@@ -58,6 +58,8 @@ def write_plan(plan: Plan, path: str) -> None:
 
 @functools.cache
 def _plan_validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(json.loads(schema_text(PLAN_SCHEMA_FILE)))
 
 
@@ -77,6 +79,8 @@ def _malformed(document: object) -> str | None:
     plan is refused whole, before anything reads into it); None for a sound one or another version."""
     if not isinstance(document, dict) or document.get("format_version") != FORMAT_VERSION:
         return None  # `Plan.from_document` names the version it wants
+    from jsonschema.exceptions import best_match
+
     mismatch = best_match(_plan_validator().iter_errors(document))
     if mismatch is not None:
         where = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in mismatch.absolute_path)

@@ -39,6 +39,8 @@ class PlanText:
         if plan.changes:
             lines.append("")
         lines += [f"note: {shown(note)}" for note in plan.notes]
+        if plan.read_scope:
+            lines.append(f"read: {shown(plan.read_scope)}")
         alone = left_alone(plan)
         if alone:
             lines.append(shown(alone) + ".")

@@ -180,18 +180,45 @@ class CountingConnection(sqlite3.Connection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._counts: dict[tuple[str, tuple[Any, ...]], int] = {}
-        self._counted_at: tuple[int, int] = (-1, -1)
+        self._pages_end: dict[tuple[str, tuple[Any, ...], int], int] = {}  # (query, offset) -> id before it
+        self._memo_at: tuple[int, int] = (-1, -1)
+
+    def _unchanged(self) -> None:
+        """Drop the memos once a row changed here or another connection committed."""
+        version = (self.execute("PRAGMA data_version").fetchone()[0], self.total_changes)
+        if version != self._memo_at or len(self._counts) + len(self._pages_end) >= self.MEMO_SIZE:
+            self._counts.clear()
+            self._pages_end.clear()
+            self._memo_at = version
 
     def count(self, sql: str, params: Sequence[Any]) -> int:
         """The first column of `sql`'s one row (a COUNT), from the memo while nothing changed."""
-        version = (self.execute("PRAGMA data_version").fetchone()[0], self.total_changes)
-        if version != self._counted_at or len(self._counts) >= self.MEMO_SIZE:
-            self._counts.clear()
-            self._counted_at = version
+        self._unchanged()
         key = (sql, tuple(params))
         if key not in self._counts:
             self._counts[key] = self.execute(sql, params).fetchone()[0]
         return self._counts[key]
+
+    def id_page(self, select: str, params: Sequence[Any], id_column: str, offset: int, limit: int) -> list[int]:
+        """Ids `offset`..`offset + limit` of `select` (`SELECT x.id FROM ... WHERE ...`) in id order.
+
+        `OFFSET` steps over every entry before the page, so reading a list page by page
+        is quadratic; while nothing changed, a page that follows one served before starts
+        after that page's last id instead (keyset), which gives the same rows.
+        """
+        self._unchanged()
+        key = (select, tuple(params))
+        after = self._pages_end.pop((*key, offset), None) if offset else None
+        if offset and after is None:
+            rows = self.execute(f"{select} ORDER BY {id_column} LIMIT ? OFFSET ?", (*params, limit, offset))
+        elif after is None:
+            rows = self.execute(f"{select} ORDER BY {id_column} LIMIT ?", (*params, limit))
+        else:
+            rows = self.execute(f"{select} AND {id_column} > ? ORDER BY {id_column} LIMIT ?", (*params, after, limit))
+        ids = [row[0] for row in rows]
+        if len(ids) == limit:
+            self._pages_end[(*key, offset + limit)] = ids[-1]
+        return ids
 
 
 def connect(db_path: str | Path) -> CountingConnection:

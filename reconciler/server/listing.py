@@ -113,6 +113,10 @@ def page_ids(db: sqlite3.Connection, request: Request, table: str, found: Filter
     """One page (offset/limit from the request) of the ids matching `found`."""
     offset, limit = paging(request)
     alias = table.split()[-1]
+    if isinstance(db, CountingConnection) and order.replace(" ", "") in (
+            f"{alias}.id", f"{alias}.idASC", f"{alias}.idASC,{alias}.idASC"):
+        return db.id_page(f"SELECT {alias}.id FROM {table} WHERE ({found.where})", found.params,
+                          f"{alias}.id", offset, limit)
     rows = db.execute(f"SELECT {alias}.id FROM {table} WHERE {found.where} ORDER BY {order} "
                       "LIMIT ? OFFSET ?", (*found.params, limit, offset))
     return [row[0] for row in rows]

@@ -1,0 +1,128 @@
+"""The live state a plan needs, read only as far as the manifests can reach.
+
+A plan changes only declared datapoints and the undeclared ones of `prune`
+groups, so the datapoints of groups nothing declares are never needed: read
+the declared groups whole (prune needs them whole), then look up by name
+(`textSearch`, exact match checked) the declared datapoints not found there,
+wherever they are, deleted ones included (a deleted name cannot be reused).
+That gives the plan a whole-account read would give, except that `left_alone`
+counts only the groups read, and it costs far fewer calls when the manifests
+declare a few groups of a large account.
+
+The whole account is read instead when that is no dearer (estimated from the
+counts before any page, then again with the look-ups known), and when a
+datapoint pins an `id:` not found in the groups read.
+
+One difference remains possible: a declared name found in the groups read
+that is also live on another domain outside them is matched to the one read,
+where a whole-account read would call the name ambiguous and ask for an `id:`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from reconciler import apishapes as api
+from reconciler.clickmeter.client import ClickMeterClient
+from reconciler.live.reader import (
+    BaseRead,
+    DatapointReading,
+    finish_state,
+    look_up_datapoints,
+    read_base,
+    read_scope_datapoints,
+)
+from reconciler.model import DesiredState, LiveState
+
+
+@dataclass(frozen=True)
+class ReadScope:
+    """Which part of the account a plan read: `groups` None for the whole account."""
+
+    groups: tuple[str, ...] | None = None
+    looked_up: int = 0
+
+    def describe(self) -> str:
+        if self.groups is None:
+            return "the whole account"
+        names = "s" * (self.looked_up != 1)
+        return (f"declared groups only ({', '.join(self.groups) or 'none live'}); "
+                f"{self.looked_up} declared name{names} looked up elsewhere")
+
+    def left_alone(self, counts: dict[str, int]) -> dict[str, int]:
+        """`counts` of undeclared datapoints, kept to the groups read whole (a datapoint looked
+        up under an old name may be from another group, which was not counted)."""
+        return counts if self.groups is None else {g: n for g, n in counts.items() if g in self.groups}
+
+
+CHEAPEST, DECLARED, WHOLE = "cheapest", "declared", "whole"
+"""How `read_for_plan` chooses: by the calls, the declared groups whenever it can (tests), or
+the whole account (to compare)."""
+
+
+async def read_for_plan(client: ClickMeterClient, desired: DesiredState, details: Collection[str | int] | None,
+                        scope: str = CHEAPEST) -> tuple[LiveState, ReadScope]:
+    """The live state `desired` needs, and which part of the account was read (for the plan)."""
+    base = await read_base(client)
+    by_name = {group.name: group_id for group_id, group in base.state.groups.items()}
+    declared = [] if scope == WHOLE else sorted(
+        {*desired.groups, *(spec.group for spec in desired.datapoints.values() if spec.group)})
+    group_ids = [by_name[name] for name in declared if name in by_name]
+    total = await client.count_datapoints()
+    whole_cost = _pages(total) + 1 if scope == CHEAPEST else math.inf  # the pages, the count again
+    ungrouped = sum(1 + len(spec.renamed_from) for spec in desired.datapoints.values() if not spec.group)
+    group_counts: list[int] | None = None
+    if scope != WHOLE and _least_cost(desired, declared, by_name) + ungrouped < whole_cost:
+        group_counts = list(await asyncio.gather(*map(client.count_group_datapoints, group_ids)))
+    if group_counts is not None and sum(_pages(count) + 1 for count in group_counts) + ungrouped < whole_cost:
+        readings = await asyncio.gather(*(read_scope_datapoints(client, base, group_id, count)
+                                          for group_id, count in zip(group_ids, group_counts, strict=True)))
+        scoped = await _looked_up(client, base, desired, readings, whole_cost)
+        if scoped is not None:
+            reading, looked_up = scoped
+            return (await finish_state(client, base, reading, details),
+                    ReadScope(tuple(name for name in declared if name in by_name), looked_up))
+    reading = await read_scope_datapoints(client, base, None, total)
+    return await finish_state(client, base, reading, details), ReadScope()
+
+
+async def _looked_up(client: ClickMeterClient, base: BaseRead, desired: DesiredState,
+                     readings: list[DatapointReading], whole_cost: float) -> tuple[DatapointReading, int] | None:
+    """The groups' datapoints and those looked up by name, and how many names were looked up;
+    None when the whole account must be read instead (a pinned id not found, or dearer)."""
+    reading = DatapointReading()
+    for group_reading in readings:
+        reading |= group_reading
+    live_names = {(datapoint.type, datapoint.name) for datapoint in reading.live.values()}
+    wanted: list[tuple[str, str]] = []
+    for spec in desired.datapoints.values():
+        if spec.id is not None:
+            if spec.id not in reading.live:
+                return None
+        elif (spec.type, spec.name) not in live_names:
+            wanted += [(spec.type, name) for name in (spec.name, *spec.renamed_from)]
+    wanted = sorted(set(wanted))
+    if len(wanted) >= whole_cost:
+        return None
+    found = await client.map_concurrently(
+        lambda pair: look_up_datapoints(client, base, pair[0], pair[1], reading.expanded), wanted)
+    for each in found:
+        reading.live |= each.live
+        reading.deleted |= each.deleted
+        reading.expanded = reading.expanded and each.expanded
+    return reading, len(wanted)
+
+
+def _least_cost(desired: DesiredState, declared: list[str], live_groups: dict[str, int]) -> int:
+    """The fewest calls the declared groups can be read in: a count and its pages each, a page
+    holding at most 100 of the datapoints declared in it (one found elsewhere costs a call)."""
+    per_group = Counter(spec.group for spec in desired.datapoints.values())
+    return sum(_pages(per_group[name]) + 1 for name in declared if name in live_groups)
+
+
+def _pages(count: int) -> int:
+    return max(1, math.ceil(count / api.MAX_LIMIT))

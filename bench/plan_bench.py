@@ -37,7 +37,7 @@ from reconciler.manifests import load_manifests  # noqa: E402
 from reconciler.model import LiveState  # noqa: E402
 from reconciler.plan.planner import plan_changes  # noqa: E402
 from reconciler.target import TargetOptions, open_client  # noqa: E402
-from tests.planner.support import run_operations  # noqa: E402  (no apply yet: send the plan as written)
+from tests.planner.helpers import run_operations  # noqa: E402  (no apply yet: send the plan as written)
 
 FILES = 100
 GROUPS = 10

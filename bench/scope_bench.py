@@ -26,7 +26,7 @@ from reconciler.live.reader import read_live_state
 from reconciler.model import DatapointSpec, DesiredState, GroupSpec
 from reconciler.plan.planner import plan_changes
 from reconciler.plan.run import read_and_plan
-from tests.planner.support import run_operations
+from tests.planner.helpers import run_operations
 
 GROUP_SIZE = 100
 

@@ -7,27 +7,19 @@ Async tests use anyio's pytest plugin (shipped with anyio): mark them
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from click.testing import CliRunner, Result
 from starlette.applications import Starlette
 
 from reconciler.apishapes import AUTH_HEADER
-from reconciler.cli import cli
 from reconciler.server.app import create_app
 from reconciler.server.db import register_account
 from reconciler.server.variant import ServiceVariant
 from reconciler.target import LOCAL_SERVICE_VARIABLE, local_service_variant
-
-TEST_API_KEY = "test-key-0123456789abcdef"
+from tests.helpers import SERVICE_VARIANTS, TEST_API_KEY, serving_app
 
 
 @pytest.fixture
@@ -46,11 +38,6 @@ def api_key(db_path: Path) -> str:
     """An API key registered in `db_path`."""
     register_account(db_path, TEST_API_KEY)
     return TEST_API_KEY
-
-
-SERVICE_VARIANTS = ("default", "no-expand", "updates=merge", "text-enums=accept",
-                    "counts=without-deleted", "no-expand,updates=merge,counts=without-deleted")
-"""Every plausible live service the end-to-end tests run against (`ServiceVariant` tokens)."""
 
 
 @pytest.fixture(params=SERVICE_VARIANTS)
@@ -95,40 +82,6 @@ async def asgi_client(app: Starlette, api_key: str) -> AsyncIterator[httpx.Async
     async with httpx.AsyncClient(transport=transport, base_url="http://local",
                                  headers={AUTH_HEADER: api_key}) as client:
         yield client
-
-
-def run_local(db_path: Path, *args: str, env: dict[str, str] | None = None,
-              stdin: str | None = None) -> Result:
-    """The CLI in-process on the local target `db_path`; an exception other than the
-    exit it chose fails the test (it would be a traceback for the user)."""
-    return CliRunner().invoke(cli, ["--local-db", str(db_path), *args], env=env, input=stdin,
-                              catch_exceptions=False)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def serving_app(app: Starlette, *, lifespan: str = "on", log_level: str = "warning") -> Iterator[str]:
-    """`app` served by a real uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(),
-                                           log_level=log_level, lifespan=lifespan))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{server.config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture

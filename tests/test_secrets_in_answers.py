@@ -10,8 +10,8 @@ import pytest
 
 from reconciler.model import Secret
 from reconciler.target import open_client
-from tests.conftest import run_local
-from tests.export.export_accounts import local_options, read_local
+from tests.export.helpers import local_options, read_local
+from tests.helpers import run_local
 
 READ_PASSWORD = "hunter2-read-in-clear"  # set out of band: every answer about the link carries it
 DECLARED_PASSWORD = "open-sesame-declared"  # from the environment, for the other link

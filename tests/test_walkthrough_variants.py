@@ -18,7 +18,7 @@ from reconciler.cli import cli
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.server.app import create_app
 from reconciler.server.variant import ServiceVariant
-from tests.conftest import SERVICE_VARIANTS, serving_app
+from tests.helpers import SERVICE_VARIANTS, serving_app
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.apply.support import live_datapoints, rows
-from tests.conftest import run_local
+from tests.apply.helpers import live_datapoints, rows
+from tests.helpers import run_local
 
 PASSWORD = "pass-word-5678"
 CAMPAIGN = """\

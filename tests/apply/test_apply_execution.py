@@ -10,7 +10,7 @@ from pathlib import Path
 from reconciler.apply.executor import DONE, FAILED, SKIPPED
 from reconciler.apply.run import execute_plan, report_lines
 from reconciler.model import ConversionSpec, DatapointSpec, GroupSpec
-from tests.apply.support import (
+from tests.apply.helpers import (
     ENVIRON,
     account,
     apply_desired,

@@ -22,7 +22,7 @@ import pytest
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.errors import ReconcilerError
 from reconciler.server.db import register_account
-from tests.apply.support import (
+from tests.apply.helpers import (
     account,
     apply_desired,
     duplicates,

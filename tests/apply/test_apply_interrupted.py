@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.apply.support import duplicates, live_datapoints, rows, serving
-from tests.conftest import run_local
+from tests.apply.helpers import duplicates, live_datapoints, rows, serving
+from tests.helpers import run_local
 
 pytestmark = pytest.mark.default_service_only
 

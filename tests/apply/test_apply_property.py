@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.server.db import register_account
-from tests.apply.support import account, apply_desired, duplicates, plan_for, random_desired
+from tests.apply.helpers import account, apply_desired, duplicates, plan_for, random_desired
 
 KEY = "apply-property-key-0123456789"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.apply.support import live_datapoints
+from tests.apply.helpers import live_datapoints
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = "datapoints:\n  - name: sale\n    url: https://shop.example.com/sale\n"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.apply.support import rows
-from tests.conftest import run_local
-from tests.planner.support import drift_one_twin, seed_twin_links
+from tests.apply.helpers import rows
+from tests.helpers import run_local
+from tests.planner.helpers import drift_one_twin, seed_twin_links
 
 
 def twin_rows(db_path: Path) -> list[tuple[int, str, str, str]]:

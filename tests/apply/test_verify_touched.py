@@ -15,7 +15,7 @@ from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.model import DatapointSpec
 from reconciler.server.app import create_app
 from reconciler.target import local_service_variant
-from tests.apply.support import ENVIRON, account, apply_desired, desired_state, plan_for
+from tests.apply.helpers import ENVIRON, account, apply_desired, desired_state, plan_for
 
 pytestmark = pytest.mark.anyio
 

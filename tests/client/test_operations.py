@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from client_support import link, pixel
 from starlette.applications import Starlette
 
 from reconciler.apishapes import MAX_BATCH, MAX_LIMIT
@@ -20,6 +19,7 @@ from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.errors import AuthenticationError, BadRequestError, NameUsedError, NotFoundError
 from reconciler.clickmeter.wire import is_deleted, whole_update
 from reconciler.server.variant import ServiceVariant
+from tests.client.helpers import link, pixel
 from tests.server.openapi_check import documented_paths, request_problems
 
 pytestmark = pytest.mark.anyio

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from client_support import link, pixel
 from starlette.applications import Starlette
 
 from reconciler.apishapes import MAX_BATCH
@@ -23,6 +22,7 @@ from reconciler.live.reader import (
 from reconciler.model import LiveConversion, LiveDatapoint, LiveGroup, LiveNamed, Secret
 from reconciler.server.app import create_app
 from reconciler.server.variant import ServiceVariant
+from tests.client.helpers import link, pixel
 
 pytestmark = pytest.mark.anyio
 

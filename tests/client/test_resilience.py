@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from client_support import link, served
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
@@ -18,6 +17,7 @@ from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.errors import AmbiguousWriteError, TransportError
 from reconciler.clickmeter.ratelimit import TokenBucket
 from reconciler.server.app import create_app
+from tests.client.helpers import link, served
 
 pytestmark = pytest.mark.anyio
 

@@ -24,8 +24,8 @@ from reconciler.plan.run import read_and_plan
 from reconciler.server.app import create_app
 from reconciler.server.db import register_account
 from reconciler.server.variant import ServiceVariant
-from tests.planner.states import desired_state
-from tests.planner.support import run_operations
+from tests.helpers import desired_state
+from tests.planner.helpers import run_operations
 
 VARIANTS = ("default", "no-expand", "no-expand,updates=merge,counts=without-deleted")
 NAMES = ("alpha", "beta", "gamma", "delta", "alp", "zeta", "eta", "theta")  # "alp": a substring of "alpha"

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from client_support import served
 from starlette.applications import Starlette
 
 from reconciler.apishapes import AUTH_HEADER
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.errors import ApiError, TransportError
 from reconciler.errors import ReconcilerError
-from tests.conftest import free_port
+from tests.client.helpers import served
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.anyio
 

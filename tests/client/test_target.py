@@ -6,12 +6,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from client_support import served
 
 from reconciler.clickmeter.errors import TargetError
 from reconciler.target import TargetOptions, describe_target, open_client
-from tests.apply.support import serving
-from tests.conftest import free_port
+from tests.apply.helpers import serving
+from tests.client.helpers import served
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pytest
-from recordings import exchanges, shape_problems
 
 from reconciler.apply.executor import fill
 from reconciler.clickmeter import wire
@@ -32,6 +31,7 @@ from reconciler.model import (
 )
 from reconciler.plan.planner import plan_changes
 from reconciler.stats.results import read_summary_row
+from tests.conformance.helpers import exchanges, shape_problems
 
 RECORDED = {exchange.name: exchange for exchange in exchanges()}
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
-from recordings import Exchange, exchanges, shape_problems
 
 from reconciler.server.variant import ServiceVariant
+from tests.conformance.helpers import Exchange, exchanges, shape_problems
 
 pytestmark = pytest.mark.anyio
 

@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner, Result
-from export_accounts import (
+from hypothesis import HealthCheck, example, given, settings
+
+from reconciler.apishapes import TRACKING_LINK, TRACKING_PIXEL
+from reconciler.cli import cli
+from reconciler.clickmeter.client import ClickMeterClient
+from reconciler.manifests import load_manifests
+from reconciler.model import LINK, DesiredState, LiveState
+from tests.export.helpers import (
     SYSTEM_DOMAIN,
     AccountSpec,
     DatapointSpec,
@@ -25,14 +32,7 @@ from export_accounts import (
     seed_local,
     update_local,
 )
-from hypothesis import HealthCheck, example, given, settings
-
-from reconciler.apishapes import TRACKING_LINK, TRACKING_PIXEL
-from reconciler.cli import cli
-from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.manifests import load_manifests
-from reconciler.model import LINK, DesiredState, LiveState
-from tests.conftest import run_local
+from tests.helpers import run_local
 
 # What a datapoint is when a manifest leaves the field out (the API's defaults).
 LEFT_OUT = {"title": None, "notes": None, "group": None, "tags": frozenset(), "conversions": frozenset(),

@@ -18,8 +18,8 @@ from reconciler.apply.run import execute_plan, report_lines
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.model import DatapointSpec
 from reconciler.server.app import create_app
-from tests.apply.support import desired_state, live_datapoints, plan_for
-from tests.conftest import run_local, serving_app
+from tests.apply.helpers import desired_state, live_datapoints, plan_for
+from tests.helpers import run_local, serving_app
 
 LINKS = 60  # three batches of at most 25
 

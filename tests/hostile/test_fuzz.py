@@ -31,7 +31,7 @@ from reconciler.model import DatapointSpec, GroupSpec, LiveDatapoint, LiveGroup,
 from reconciler.plan.planner import plan_changes
 from reconciler.plan.saved import read_plan
 from reconciler.render import PlanJson, PlanMarkdown, PlanText
-from tests.planner.states import desired_state
+from tests.helpers import desired_state
 
 COMMON = {"deadline": None, "derandomize": True, "database": None,
           "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}

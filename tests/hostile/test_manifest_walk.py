@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from reconciler.cli import cli
 from reconciler.manifests import ManifestError, load_manifests
 from reconciler.manifests.schema import manifest_schema
-from tests.conftest import run_local
+from tests.helpers import run_local
 
 LINK = "datapoints:\n  - name: {name}\n    url: https://shop.example.com/{name}\n"
 UNPRIVILEGED = 65534  # nobody

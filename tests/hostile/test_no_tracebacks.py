@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_local
+from tests.helpers import run_local
 
 MANIFEST = "datapoints:\n  - name: sale\n    url: https://shop.example.com/\n"
 

@@ -15,9 +15,8 @@ from reconciler.export.documents import ExportError, export_manifests, refuse_in
 from reconciler.model import ConversionSpec, DatapointSpec, LiveConversion, LiveDatapoint, LiveGroup, LiveState
 from reconciler.plan.planner import plan_changes
 from reconciler.render import PlanJson
-from tests.apply.support import rows
-from tests.conftest import run_local
-from tests.planner.states import desired_state
+from tests.apply.helpers import rows
+from tests.helpers import desired_state, run_local
 
 INFINITY = float("inf")
 

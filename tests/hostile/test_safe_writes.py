@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_local
+from tests.helpers import run_local
 
 MANIFEST = "groups:\n  - name: spring\ndatapoints:\n  - name: sale\n    url: https://shop.example.com/\n" \
            "    group: spring\n"

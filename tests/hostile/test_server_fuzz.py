@@ -24,7 +24,7 @@ from starlette.applications import Starlette
 from reconciler.apishapes import AUTH_HEADER
 from reconciler.server.app import create_app
 from reconciler.server.db import register_account
-from tests.conftest import TEST_API_KEY
+from tests.helpers import TEST_API_KEY
 
 COMMON = {"deadline": None, "derandomize": True, "database": None,
           "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}

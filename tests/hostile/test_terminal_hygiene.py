@@ -15,8 +15,7 @@ from reconciler.plan.planner import plan_changes
 from reconciler.render import PlanJson, PlanText
 from reconciler.stats.table import Column, Tabular, render_table
 from reconciler.terminal import MAX_SHOWN, clipped, shown
-from tests.conftest import run_local
-from tests.planner.states import desired_state
+from tests.helpers import desired_state, run_local
 
 HOSTILE = "evil\x1b[2J\x9b31m\x7f\u2028\u2029\u202egnp.exe\x00\n\r\t"
 UNSAFE = set("\x1b\x9b\x7f\u2028\u2029\u202e\x00\n\r\t")

@@ -11,7 +11,7 @@ import pytest
 
 from reconciler.manifests import ManifestError, load_manifests
 from reconciler.manifests.problems import MAX_SHOWN_PROBLEMS
-from tests.conftest import run_local
+from tests.helpers import run_local
 
 
 def _broken(count: int) -> str:

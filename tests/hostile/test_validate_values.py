@@ -8,7 +8,7 @@ import pytest
 
 from reconciler.apishapes import MAX_URL_LENGTH, url_problem
 from reconciler.manifests import ManifestError, load_manifests
-from tests.conftest import run_local
+from tests.helpers import run_local
 
 
 def _problems(tmp_path: Path, text: str) -> list[str]:

@@ -18,8 +18,8 @@ from reconciler.cli import cli
 from reconciler.live.reader import read_live_state
 from reconciler.plan.run import build_plan
 from reconciler.target import TargetOptions
-from tests.conftest import run_local
-from tests.planner.support import edit_datapoint, in_account, record_clicks, run_operations
+from tests.helpers import run_local
+from tests.planner.helpers import edit_datapoint, in_account, record_clicks, run_operations
 
 PASSWORD = "open-sesame-1234"
 CAMPAIGN = """\

@@ -16,8 +16,8 @@ from reconciler.model import (
 )
 from reconciler.plan.document import Plan
 from reconciler.plan.planner import plan_changes
-from tests.planner.states import desired_state
-from tests.planner.support import in_account, run_operations
+from tests.helpers import desired_state
+from tests.planner.helpers import in_account, run_operations
 
 ENVIRON = {"SALE_PASSWORD": "open-sesame"}
 

@@ -21,7 +21,7 @@ from reconciler.model import (
 from reconciler.plan.document import Plan, PlanFileError
 from reconciler.plan.planner import PlanningError, plan_changes
 from reconciler.plan.saved import read_plan, write_plan
-from tests.planner.states import desired_state, live_like
+from tests.helpers import desired_state, live_like
 
 
 def link(name: str, **fields) -> DatapointSpec:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from reconciler.model import PIXEL, ConversionSpec, DatapointSpec, DesiredState, GroupSpec, Secret
 from reconciler.plan.planner import plan_changes
 from reconciler.render import PlanJson, PlanMarkdown, PlanText
-from tests.planner.states import desired_state, live_like
+from tests.helpers import desired_state, live_like
 
 GROUPS = ["spring", "autumn", "winter"]
 CONVERSIONS = ["signup", "buy"]

@@ -13,7 +13,7 @@ from reconciler.model import DatapointSpec, GroupSpec, Secret
 from reconciler.plan.document import Plan
 from reconciler.plan.planner import plan_changes
 from reconciler.render import PlanJson, PlanMarkdown, PlanText
-from tests.planner.states import desired_state, live_like
+from tests.helpers import desired_state, live_like
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
 

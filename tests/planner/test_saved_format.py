@@ -21,8 +21,8 @@ from reconciler.plan.operations import OPERATIONS
 from reconciler.plan.saved import read_plan
 from reconciler.render import PlanJson
 from reconciler.server.db import default_account_key
-from tests.conftest import run_local
-from tests.planner.support import in_account
+from tests.helpers import run_local
+from tests.planner.helpers import in_account
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAVED_PLANS = ("examples-plan.json", "changes-plan.json")

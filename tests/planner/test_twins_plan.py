@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import Result
 
-from tests.conftest import run_local
-from tests.planner.support import drift_one_twin, seed_twin_links
+from tests.helpers import run_local
+from tests.planner.helpers import drift_one_twin, seed_twin_links
 
 
 def plan_json(db_path: Path, manifests: Path, *args: str) -> Result:

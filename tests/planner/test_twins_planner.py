@@ -8,7 +8,7 @@ import pytest
 
 from reconciler.model import DatapointSpec, DesiredState, GroupSpec, Location
 from reconciler.plan.planner import PlanningError, plan_changes
-from tests.planner.states import desired_state, live_like
+from tests.helpers import desired_state, live_like
 
 
 def twin_account(group: str | None = None):

@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from openapi_check import failing_properties, failures_of
-from server_helpers import counted, created_id, datapoint, link_body, listed_ids
 from starlette.applications import Starlette
 
 from reconciler.apishapes import AUTH_HEADER
 from reconciler.server.db import register_account
+from tests.server.helpers import counted, created_id, datapoint, link_body, listed_ids
+from tests.server.openapi_check import failing_properties, failures_of
 
 pytestmark = pytest.mark.anyio
 

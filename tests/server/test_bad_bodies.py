@@ -6,8 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
-from openapi_check import failing_properties, failures_of
-from server_helpers import counted, link_body
+
+from tests.server.helpers import counted, link_body
+from tests.server.openapi_check import failing_properties, failures_of
 
 pytestmark = pytest.mark.anyio
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from openapi_check import checked_batch, failing_properties
-from server_helpers import counted, created_id, datapoint, link_body, listed_ids, pixel_body
 
 from reconciler.apishapes import MAX_BATCH
 from reconciler.server.variant import ServiceVariant
+from tests.server.helpers import counted, created_id, datapoint, link_body, listed_ids, pixel_body
+from tests.server.openapi_check import checked_batch, failing_properties
 
 pytestmark = pytest.mark.anyio
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from openapi_check import checked, failing_properties, failures_of
-from server_helpers import counted, created_id, datapoint, link_body, listed_ids
+
+from tests.server.helpers import counted, created_id, datapoint, link_body, listed_ids
+from tests.server.openapi_check import checked, failing_properties, failures_of
 
 pytestmark = pytest.mark.anyio
 

@@ -8,13 +8,12 @@ from typing import Any
 
 import httpx
 import pytest
-from openapi_check import failures_of
-from server_helpers import created_id, link_body
-from traffic_helpers import SettableClock, clocked_client, visit
 
 from reconciler.apishapes import AUTH_HEADER
 from reconciler.server.db import register_account
 from reconciler.server.faults import DroppedConnection
+from tests.server.helpers import SettableClock, clocked_client, created_id, link_body, visit
+from tests.server.openapi_check import failures_of
 
 pytestmark = pytest.mark.anyio
 NOW = "20260315120000"

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from openapi_check import failing_properties, failures_of
-from server_helpers import counted, created_id, link_body
 from starlette.applications import Starlette
 
 from reconciler.apishapes import AUTH_HEADER, MAX_MONEY
 from reconciler.server.json_input import MAX_BODY_BYTES, MAX_DEPTH
 from reconciler.server.responses import JSONAnswer
-from tests.conftest import serving_app
+from tests.helpers import serving_app
+from tests.server.helpers import counted, created_id, link_body
+from tests.server.openapi_check import failing_properties, failures_of
 
 CHUNK = 64 * 1024
 JSON = {"Content-Type": "application/json"}

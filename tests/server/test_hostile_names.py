@@ -10,8 +10,6 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from openapi_check import failing_properties, failures_of
-from server_helpers import counted, created_id, link_body, pixel_body
 
 from reconciler.apishapes import name_problem, text_problem
 from reconciler.export.documents import export_manifests
@@ -23,6 +21,8 @@ from reconciler.model import (
     LiveGroup,
     LiveState,
 )
+from tests.server.helpers import counted, created_id, link_body, pixel_body
+from tests.server.openapi_check import failing_properties, failures_of
 
 pytestmark = pytest.mark.anyio
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import httpx
 import pytest
-from openapi_check import failing_properties
-from server_helpers import counted, created_id, link_body
 from starlette.applications import Starlette
 
 from reconciler.apishapes import AUTH_HEADER, MAX_ID
-from tests.conftest import serving_app
+from tests.helpers import serving_app
+from tests.server.helpers import counted, created_id, link_body
+from tests.server.openapi_check import failing_properties
 
 TOO_BIG = str(MAX_ID + 1)
 HUGE = "9" * 5000  # past int()'s 4,300-digit limit

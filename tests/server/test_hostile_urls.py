@@ -7,12 +7,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from openapi_check import checked_batch, failing_properties, failures_of
-from server_helpers import counted, created_id, link_body
 from starlette.applications import Starlette
 
 from reconciler.apishapes import AUTH_HEADER, url_problem
-from tests.conftest import serving_app
+from tests.helpers import serving_app
+from tests.server.helpers import counted, created_id, link_body
+from tests.server.openapi_check import checked_batch, failing_properties, failures_of
 
 BAD_URLS = ["http://[::1/", "http://x]/", "http://[zz]/", "http://shop.example.com:99999/",
             "http://shop.example.com/\x1b[2J", "http://shop.example.com/\x9b", "http://shop .example.com/"]

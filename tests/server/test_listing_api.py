@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from openapi_check import failing_properties
-from server_helpers import counted, created_id, link_body, listed_ids, pixel_body
 from starlette.applications import Starlette
 
 from reconciler.apishapes import AUTH_HEADER, MAX_BATCH, MAX_LIMIT
 from reconciler.server.app import create_app
+from tests.server.helpers import counted, created_id, link_body, listed_ids, pixel_body
+from tests.server.openapi_check import failing_properties
 
 pytestmark = pytest.mark.anyio
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from openapi_check import assert_valid, failing_properties
-from server_helpers import counted, created_id, link_body, pixel_body
 
 from reconciler.server.variant import ServiceVariant, VariantError
+from tests.server.helpers import counted, created_id, link_body, pixel_body
+from tests.server.openapi_check import assert_valid, failing_properties
 
 pytestmark = pytest.mark.anyio
 NO_EXPAND = ServiceVariant.parse("no-expand")

@@ -8,12 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
-from openapi_check import checked, failing_properties, failures_of
-from server_helpers import created_id, link_body, pixel_body
-from traffic_helpers import SettableClock, clocked_client, visit_at
 
 from reconciler.apishapes import AUTH_HEADER, TIMEFRAMES
 from reconciler.server.db import register_account
+from tests.server.helpers import SettableClock, clocked_client, created_id, link_body, pixel_body, visit_at
+from tests.server.openapi_check import checked, failing_properties, failures_of
 
 pytestmark = pytest.mark.anyio
 

@@ -8,16 +8,18 @@ from typing import Any
 
 import httpx
 import pytest
-from openapi_check import assert_valid, checked, failing_properties
-from server_helpers import created_id, link_body
-from traffic_helpers import (
+
+from tests.server.helpers import (
     FIREFOX,
     GOOGLEBOT,
     SAFARI_IPHONE,
     SettableClock,
     clocked_client,
+    created_id,
+    link_body,
     visit_at,
 )
+from tests.server.openapi_check import assert_valid, checked, failing_properties
 
 pytestmark = pytest.mark.anyio
 NOW = "20260315120000"

@@ -8,12 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
-from openapi_check import checked, failing_properties, failures_of
-from server_helpers import created_id, datapoint, link_body, pixel_body
-from traffic_helpers import SettableClock, clocked_client, visit
 
 from reconciler.apishapes import AUTH_HEADER
 from reconciler.server.db import register_account
+from tests.server.helpers import SettableClock, clocked_client, created_id, datapoint, link_body, pixel_body, visit
+from tests.server.openapi_check import checked, failing_properties, failures_of
 
 pytestmark = pytest.mark.anyio
 SUMMARY = "/aggregated/summary/datapoints"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from openapi_check import checked, checked_batch, failing_properties
 
 from reconciler.apishapes import AUTH_HEADER
 from reconciler.server.app import create_app
 from reconciler.server.db import default_account_key, register_account
+from tests.server.openapi_check import checked, checked_batch, failing_properties
 
 
 def test_default_account_key_creates_one_then_keeps_the_oldest(tmp_path: Path) -> None:

@@ -8,19 +8,21 @@ from typing import Any
 
 import httpx
 import pytest
-from openapi_check import checked, failing_properties, failures_of
-from server_helpers import created_id, link_body, pixel_body
-from traffic_helpers import (
+
+from reconciler.apishapes import AUTH_HEADER
+from reconciler.server.db import register_account
+from tests.server.helpers import (
     FIREFOX,
     GOOGLEBOT,
     SettableClock,
     clocked_client,
+    created_id,
+    link_body,
+    pixel_body,
     visit,
     visit_at,
 )
-
-from reconciler.apishapes import AUTH_HEADER
-from reconciler.server.db import register_account
+from tests.server.openapi_check import checked, failing_properties, failures_of
 
 pytestmark = pytest.mark.anyio
 NOW = "20260315120000"

@@ -1,4 +1,4 @@
-"""The scenario account (see `scenario.py`) on a fresh database, and clients of it."""
+"""The scenario account (see `helpers.py`) on a fresh database, and clients of it."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from reconciler.model import DesiredState
 from reconciler.server.app import create_app
 from reconciler.server.variant import ServiceVariant
 from reconciler.target import local_service_variant
-from tests.conftest import serving_app
-from tests.server.traffic_helpers import SettableClock
-from tests.stats.scenario import MANIFEST, TODAY_NOON, seed_scenario
+from tests.helpers import serving_app
+from tests.server.helpers import SettableClock
+from tests.stats.helpers import MANIFEST, TODAY_NOON, seed_scenario
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from reconciler.stats.fetch import declared_spec, find_live_id, read_hits, read_
 from reconciler.stats.options import StatsRequest, Timeframe
 from reconciler.stats.results import StatsError
 from reconciler.stats.run import collect_stats
-from tests.stats.scenario import ANNA, BEN, CRAWLER
+from tests.stats.helpers import ANNA, BEN, CRAWLER
 
 pytestmark = pytest.mark.anyio
 LAST7 = Timeframe("last7")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_local
+from tests.helpers import run_local
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 NOVEMBER = ("--timeframe", "custom", "--from", "20261101", "--to", "20261127")

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from reconciler.stats.markdown import COMMENT_LIMIT
-from tests.conftest import run_local
+from tests.helpers import run_local
 
 NOVEMBER = ("--timeframe", "custom", "--from", "20261101", "--to", "20261127")
 QUOTED = r'"[^"\n]*"'

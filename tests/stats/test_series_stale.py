@@ -13,7 +13,7 @@ from reconciler.stats.fetch import read_declared_stats, read_series
 from reconciler.stats.options import StatsRequest, Timeframe
 from reconciler.stats.results import Figures, build_report, declared_in_scope, label_period
 from reconciler.stats.run import collect_stats
-from tests.stats.scenario import LINKS
+from tests.stats.helpers import LINKS
 
 pytestmark = pytest.mark.anyio
 

@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 
 from reconciler.cli import cli
 from reconciler.clickmeter.client import ClickMeterClient
-from tests.conftest import TEST_API_KEY
+from tests.helpers import TEST_API_KEY
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import Result
 
-from tests.conftest import run_local
-from tests.planner.support import seed_twin_links
+from tests.helpers import run_local
+from tests.planner.helpers import seed_twin_links
 
 
 def stats(db_path: Path, manifests: Path, *args: str) -> Result:

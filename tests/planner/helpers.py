@@ -23,8 +23,8 @@ from reconciler.clickmeter.wire import whole_update
 from reconciler.plan.document import Plan
 from reconciler.server.app import create_app
 from reconciler.target import local_service_variant
-from tests.apply.support import account
-from tests.server.traffic_helpers import visit
+from tests.apply.helpers import account
+from tests.server.helpers import visit
 
 T = TypeVar("T")
 

@@ -15,7 +15,7 @@ from typing import IO, Any
 import httpx
 
 from reconciler.apishapes import AUTH_HEADER
-from tests.conftest import free_port
+from tests.helpers import free_port
 
 REPOSITORY = Path(__file__).parents[2]
 

@@ -15,7 +15,7 @@ import httpx
 from starlette.applications import Starlette
 
 from reconciler.clickmeter.client import ClickMeterClient
-from tests.server.traffic_helpers import SettableClock, visit
+from tests.server.helpers import SettableClock, visit
 
 TODAY_NOON = "20261127120000"  # YmdHis, UTC
 DOMAIN = "go.clickmeter.test"

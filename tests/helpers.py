@@ -1,7 +1,20 @@
-"""Builders of desired and live states for planner tests (plain model objects)."""
+"""What tests in every folder share: the CLI in-process, a server over loopback, the service
+variants, and builders of desired and live states (plain model objects)."""
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import uvicorn
+from click.testing import CliRunner, Result
+from starlette.applications import Starlette
+
+from reconciler.cli import cli
 from reconciler.model import (
     LINK,
     ConversionSpec,
@@ -16,6 +29,47 @@ from reconciler.model import (
     Location,
     Settings,
 )
+
+TEST_API_KEY = "test-key-0123456789abcdef"
+
+SERVICE_VARIANTS = ("default", "no-expand", "updates=merge", "text-enums=accept",
+                    "counts=without-deleted", "no-expand,updates=merge,counts=without-deleted")
+"""Every plausible live service the end-to-end tests run against (`ServiceVariant` tokens)."""
+
+
+def run_local(db_path: Path, *args: str, env: dict[str, str] | None = None,
+              stdin: str | None = None) -> Result:
+    """The CLI in-process on the local target `db_path`; an exception other than the
+    exit it chose fails the test (it would be a traceback for the user)."""
+    return CliRunner().invoke(cli, ["--local-db", str(db_path), *args], env=env, input=stdin,
+                              catch_exceptions=False)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def serving_app(app: Starlette, *, lifespan: str = "on", log_level: str = "warning") -> Iterator[str]:
+    """`app` served by a real uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(),
+                                           log_level=log_level, lifespan=lifespan))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
 
 SYSTEM_DOMAIN = "go.clickmeter.test"
 

@@ -37,8 +37,8 @@ from reconciler.plan.document import Plan
 from reconciler.plan.planner import plan_changes
 from reconciler.server.app import create_app
 from reconciler.target import local_service_variant
-from tests.conftest import serving_app
-from tests.planner.states import desired_state as planner_desired_state
+from tests.helpers import desired_state as planner_desired_state
+from tests.helpers import serving_app
 
 ENVIRON = {"LINK_PASSWORD": "open-sesame"}
 TARGET = "target: test account"

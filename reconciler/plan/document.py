@@ -209,7 +209,7 @@ class Plan:
             "unchanged": dict(sorted(self.unchanged.items())),
             "left_alone": dict(sorted(self.left_alone.items())),
             "notes": list(self.notes),
-            "read_scope": self.read_scope,
+            **({"read_scope": self.read_scope} if self.read_scope else {}),  # older plans do not say
             "safety": {**dataclasses.asdict(self.safety),
                        "refusals": self.refusals(force=False, allow_active=False)},
             "operations": [op.to_document() for op in self.operations],

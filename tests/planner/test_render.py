@@ -67,8 +67,13 @@ def test_json_follows_the_schema_and_reads_back() -> None:
     plan = risky_plan()
     document = json.loads(PlanJson().render(plan))
     jsonschema.validate(document, SCHEMA)
-    assert list(document) == list(SCHEMA["properties"])
+    # `read_scope` only when the plan says which part it read: older saved plans re-render unchanged
+    assert list(document) == [key for key in SCHEMA["properties"] if key != "read_scope"]
     assert Plan.from_document(document) == plan
+    scoped = dataclasses.replace(plan, read_scope="the whole account")
+    scoped_document = json.loads(PlanJson().render(scoped))
+    assert list(scoped_document) == list(SCHEMA["properties"])
+    assert Plan.from_document(scoped_document) == scoped
 
 
 def test_no_output_holds_a_secret() -> None:

@@ -25,6 +25,8 @@ from reconciler.render import PLAN_FORMATS
 from reconciler.target import TargetOptions
 from reconciler.terminal import MAX_LINE, clipped
 
+ALL_ACTIVE = "*"  # `--allow-active` given without a name
+
 
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn a `ReconcilerError` (or Ctrl-C) into one line on stderr and exit 1."""
@@ -174,13 +176,15 @@ def plan_command(options: TargetOptions, paths: tuple[str, ...], out: str | None
               help="Execute exactly this saved plan (from `plan --out`); refused when stale.")
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--force", is_flag=True, help="Apply beyond the delete/update thresholds.")
-@click.option("--allow-active", is_flag=True, help="Delete or re-point links that had recent clicks.")
+@click.option("--allow-active", "allow_active", multiple=True, is_flag=False, flag_value=ALL_ACTIVE,
+              metavar="[NAME]", help="Delete, rename or re-point links that had recent clicks: alone, all of "
+              "them; with a NAME (repeatable), only that link.")
 @click.option("--log", "log_file", type=click.Path(dir_okay=False),
               help="Write one JSON line per API call (operation, items, status, duration).")
 @click.pass_obj
 @reports_errors
 def apply_command(options: TargetOptions, paths: tuple[str, ...], plan_file: str | None, auto_approve: bool,
-                  force: bool, allow_active: bool, log_file: str | None) -> None:
+                  force: bool, allow_active: tuple[str, ...], log_file: str | None) -> None:
     """Make the target match the manifests under PATHS (or execute a saved --plan), then verify."""
 
     from reconciler.apply.run import check_secrets, check_target, report_lines, run_apply
@@ -198,7 +202,8 @@ def apply_command(options: TargetOptions, paths: tuple[str, ...], plan_file: str
         plan = build_plan(options, paths)
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     click.echo(PlanText(color=color).render(plan), nl=False, color=color)
-    refusals = plan.refusals(force=force, allow_active=allow_active)
+    allowed = True if ALL_ACTIVE in allow_active else frozenset(allow_active)
+    refusals = plan.refusals(force=force, allow_active=allowed)
     if refusals:
         raise ReconcilerError("apply refused: " + "; ".join(refusals))
     if not plan.operations:

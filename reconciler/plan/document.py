@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import json
 import math
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -28,7 +29,7 @@ from reconciler.plan.operations import Operation, operation_from_document
 FORMAT_VERSION = 1
 SENSITIVE = "(sensitive)"
 ASSUMED_RATE = 10  # requests per second the public service allows
-
+SHORT_URL = "short_url"  # a diff shown, never written: a link's public address changing
 
 
 class Action(StrEnum):
@@ -78,10 +79,22 @@ class Change:
 
     @property
     def at_risk(self) -> bool:
-        """A live link deleted or re-pointed (its url changes): its visitors notice."""
+        """A live link deleted, re-pointed (its url changes) or moved (its short url
+        changes): its visitors notice."""
+        return self.risk_verb is not None
+
+    @property
+    def risk_verb(self) -> str | None:
+        """What happens to a live link's visitors: `deleted`, `renamed` (old short url
+        dead), `re-pointed`; None when they notice nothing."""
         if self.kind != Kind.DATAPOINT or self.type != LINK or self.id is None:
-            return False
-        return self.action == DELETE or any(d.field == "url" for d in self.diffs)
+            return None
+        fields = {d.field for d in self.diffs}
+        if self.action == DELETE:
+            return "deleted"
+        if SHORT_URL in fields:
+            return "renamed" if self.action == RENAME else "moved to another domain"
+        return "re-pointed" if "url" in fields else None
 
     @property
     def retag_only(self) -> bool:
@@ -159,15 +172,18 @@ class Plan:
     def active_links(self) -> list[Change]:
         return [c for c in self.changes if c.at_risk and c.recent_clicks]
 
-    def refusals(self, force: bool, allow_active: bool) -> list[str]:
-        """Why apply must not run this plan as asked (empty: it may)."""
+    def refusals(self, force: bool, allow_active: bool | AbstractSet[str]) -> list[str]:
+        """Why apply must not run this plan as asked (empty: it may). `allow_active`: True
+        allows every active link, a set of names only those (a rename's old or new name)."""
         refusals = [] if force else self.safety.threshold_refusals()
-        if not allow_active:
-            days = self.safety.protect_active_days
-            refusals += [f"datapoint {c.name} (id {c.id}) had {c.recent_clicks} clicks in the last "
-                         f"{days} days and would be {'deleted' if c.action == DELETE else 're-pointed'}; "
-                         f"use --allow-active" for c in self.active_links()]
-        return refusals
+        if allow_active is True:
+            return refusals
+        allowed = allow_active or frozenset()
+        days = self.safety.protect_active_days
+        return refusals + [f"datapoint {c.name} (id {c.id}) had {c.recent_clicks} "
+                           f"{_plural(c.recent_clicks or 0, 'click')} in the last {days} days and would be "
+                           f"{c.risk_verb}; use --allow-active {c.name}" for c in self.active_links()
+                           if c.name not in allowed and c.previous_name not in allowed]
 
     def summary(self) -> dict[str, int]:
         """Counts for the last line: create / update / delete / re-tag / calls."""
@@ -239,6 +255,10 @@ class Plan:
             raise PlanFileError(f"malformed plan: no {error} key") from None
         except (TypeError, AttributeError, ValueError) as error:
             raise PlanFileError(f"malformed plan: {error}") from None
+
+
+def _plural(count: int, noun: str) -> str:
+    return noun if count == 1 else f"{noun}s"
 
 
 def _change_document(change: Change) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from reconciler.plan.document import (
     DELETE,
     RENAME,
     SENSITIVE,
+    SHORT_URL,
     UPDATE,
     Change,
     FieldDiff,
@@ -108,7 +109,8 @@ def plan_changes(desired: DesiredState, live: LiveState) -> Plan:
                                                          ("value", "protocol", "description"), unchanged)
     tag_changes = _plan_tags(desired, specs, index, unchanged)
     matched = _match_datapoints(keyed, index)
-    works = [_datapoint_work(key, spec, matched.get(key)) for key, spec in keyed]
+    domain = default_domain(index.domains)
+    works = [_datapoint_work(key, spec, matched.get(key), domain) for key, spec in keyed]
     _check_deleted_names(works, index)
     deletes, left_alone = _undeclared(desired, index, {d.id for d in matched.values()})
 
@@ -281,8 +283,10 @@ def _find_live(spec: DatapointSpec, index: LiveIndex) -> LiveDatapoint | None:
     return found[0] if found else None
 
 
-def _datapoint_work(key: str, spec: DatapointSpec, live: LiveDatapoint | None) -> DatapointWork:
-    """The change one declared datapoint needs; `key` is its key in `DesiredState.datapoints`."""
+def _datapoint_work(key: str, spec: DatapointSpec, live: LiveDatapoint | None,
+                    account_domain: str | None) -> DatapointWork:
+    """The change one declared datapoint needs; `key` is its key in `DesiredState.datapoints`;
+    `account_domain` is the domain of a link that names none."""
     field_names: tuple[str, ...] = (*DATAPOINT_FIELDS, "tags", "conversions")
     if spec.type != LINK:
         field_names = tuple(f for f in field_names if f not in LINK_ONLY_FIELDS)
@@ -298,8 +302,20 @@ def _datapoint_work(key: str, spec: DatapointSpec, live: LiveDatapoint | None) -
     action = RENAME if live.name != spec.name else UPDATE
     change = Change(Kind.DATAPOINT, action, spec.name, live.id, spec.type,
                     previous_name=live.name if action == RENAME else None,
-                    diffs=tuple(diffs), location=_location(spec))
+                    diffs=(*diffs, *_short_url_diff(spec, live, account_domain)), location=_location(spec))
     return DatapointWork(f"datapoint:{key}", spec, live, change, diffs)
+
+
+def _short_url_diff(spec: DatapointSpec, live: LiveDatapoint,
+                    account_domain: str | None) -> tuple[FieldDiff, ...]:
+    """A link's public address, `http://<domain>/<name>`, when a rename or a domain move
+    changes it: shown in the plan only (the calls carry `name` and `domain`)."""
+    if spec.type != LINK:
+        return ()
+    before_domain = live.domain or account_domain
+    before = f"http://{before_domain}/{live.name}"
+    after = f"http://{spec.domain or before_domain}/{spec.name}"
+    return (FieldDiff(SHORT_URL, before, after),) if before != after else ()
 
 
 def _undeclared(desired: DesiredState, index: LiveIndex,

@@ -45,11 +45,10 @@ def title(change: Change) -> str:
 
 
 def risk(change: Change, days: int) -> str | None:
-    """The clicks next to a link deleted or re-pointed, when they were read."""
+    """The clicks next to a link deleted, renamed or re-pointed, when they were read."""
     if not change.at_risk or change.recent_clicks is None:
         return None
-    verb = "deleted" if change.action == DELETE else "re-pointed"
-    return f"{change.recent_clicks} clicks in the last {days} days, {verb}"
+    return f"{change.recent_clicks} clicks in the last {days} days, {change.risk_verb}"
 
 
 def left_alone(plan: Plan) -> str | None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from reconciler.plan.document import DELETE, Change, Plan
 from reconciler.render.describe import SYMBOLS, call_groups, diff_text, left_alone, title
 
+RISK_COLUMN = {"deleted": "delete", "re-pointed": "re-point", "renamed": "rename",
+               "moved to another domain": "move"}
+
 
 def markdown_text(text: object) -> str:
     """Text safe inside a table cell or list item (no HTML, no column breaks)."""
@@ -33,7 +36,7 @@ class PlanMarkdown:
 
     @staticmethod
     def _risk_section(plan: Plan) -> str | None:
-        """Deletions and re-pointed links, with their recent clicks, before anything else."""
+        """Deletions, renamed and re-pointed links, with their recent clicks, before anything else."""
         risky = [c for c in plan.changes if c.action == DELETE or c.at_risk]
         if not risky:
             return None
@@ -41,9 +44,10 @@ class PlanMarkdown:
         rows = ["#### Destructive changes", "", f"| change | datapoint | id | clicks, last {days} days |",
                 "|---|---|---:|---:|"]
         for change in risky:
-            what = "delete" if change.action == DELETE else "re-point"
+            what = RISK_COLUMN.get(change.risk_verb or "", "delete")
             clicks = "n/a" if change.recent_clicks is None else change.recent_clicks
-            rows.append(f"| {what} | {_code(change.name, in_table=True)} | {change.id} | {clicks} |")
+            name = f"{change.previous_name} -> {change.name}" if change.previous_name else change.name
+            rows.append(f"| {what} | {_code(name, in_table=True)} | {change.id} | {clicks} |")
         return "\n".join(rows) + "\n"
 
     @staticmethod

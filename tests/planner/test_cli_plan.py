@@ -200,6 +200,45 @@ def test_renamed_from_renames_the_live_link(db_path: Path, api_key: str, repo: P
     assert (change["action"], change["id"], change["previous_name"]) == ("rename", ids["datapoint:sale"], "sale")
 
 
+def test_a_rename_of_a_clicked_link_shows_both_short_urls_and_is_refused(db_path: Path, api_key: str,
+                                                                         repo: Path) -> None:
+    (repo / "summer.yaml").write_text("datapoints:\n  - name: summer-x\n    url: https://shop.example.com/s\n")
+    ids = converge(db_path, api_key, repo)
+    record_clicks(db_path, "/go.clickmeter.test/summer-x", 2)
+    (repo / "summer.yaml").write_text("datapoints:\n  - name: summer-x-post\n    renamed_from: [summer-x]\n"
+                                      "    url: https://shop.example.com/s\n")
+    text = plan(db_path, str(repo)).output
+    assert ('      short_url: "http://go.clickmeter.test/summer-x" -> "http://go.clickmeter.test/summer-x-post"'
+            in text)
+    assert "      ! 2 clicks in the last 30 days, renamed" in text
+    refusal = (f"datapoint summer-x-post (id {ids['datapoint:summer-x']}) had 2 clicks in the last 30 days "
+               "and would be renamed; use --allow-active summer-x-post")
+    assert refusal in text
+    markdown = plan(db_path, str(repo), "--format", "markdown").output
+    assert f"| rename | `summer-x -> summer-x-post` | {ids['datapoint:summer-x']} | 2 |" in markdown
+    refused = run_local(db_path, "apply", str(repo), "--auto-approve")
+    assert refused.exit_code == 1 and refusal in refused.output
+    assert run_local(db_path, "apply", str(repo), "--auto-approve", "--allow-active", "summer-x").exit_code == 0
+
+
+def test_allow_active_with_names_allows_only_those_links(db_path: Path, api_key: str, repo: Path) -> None:
+    (repo / "one.yaml").write_text("datapoints:\n  - {name: one, url: https://shop.example.com/1}\n"
+                                   "  - {name: two, url: https://shop.example.com/2}\n")
+    converge(db_path, api_key, repo)
+    for name in ("one", "two"):
+        record_clicks(db_path, f"/go.clickmeter.test/{name}", 1)
+    (repo / "one.yaml").write_text("datapoints:\n  - {name: one, url: https://shop.example.com/1b}\n"
+                                   "  - {name: two, url: https://shop.example.com/2b}\n")
+    refused = run_local(db_path, "apply", str(repo), "--auto-approve", "--allow-active", "one")
+    assert refused.exit_code == 1
+    error = refused.output.splitlines()[-1]
+    assert error.startswith("error: apply refused: datapoint two (id ") and "datapoint one" not in error
+    assert error.endswith("had 1 click in the last 30 days and would be re-pointed; use --allow-active two")
+    allowed = run_local(db_path, "apply", str(repo), "--auto-approve", "--allow-active", "one",
+                        "--allow-active", "two")
+    assert allowed.exit_code == 0, allowed.output
+
+
 def test_only_prune_groups_lose_undeclared_datapoints(db_path: Path, api_key: str, repo: Path) -> None:
     ids = converge(db_path, api_key, repo)
 

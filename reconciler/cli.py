@@ -146,21 +146,26 @@ def _counted(count: int, noun: str) -> str:
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the saved plan (JSON) for `apply --plan`.")
 @click.option("--format", "output_format", type=click.Choice(PLAN_FORMATS), default="text", show_default=True,
               help="text for people, json (schemas/plan.schema.json) for tools, markdown for pull requests.")
+@click.option("--out-full", type=click.Path(dir_okay=False),
+              help="Also write the whole plan in --format to FILE: a Markdown plan printed is cut to fit one "
+              "GitHub comment, this one never is (upload it as the artifact the comment points to).")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
 @click.pass_obj
 @reports_errors
 def plan_command(options: TargetOptions, paths: tuple[str, ...], out: str | None, output_format: str,
-                 detailed_exitcode: bool) -> None:
+                 out_full: str | None, detailed_exitcode: bool) -> None:
     """Show what apply would change to make the target match the manifests under PATHS."""
 
     from reconciler.plan.run import build_plan
-    from reconciler.plan.saved import write_plan
+    from reconciler.plan.saved import write_plan, write_plan_text
     from reconciler.render import plan_renderer
     from reconciler.target import saved_target
 
     plan = build_plan(options, paths)
     if out:
         write_plan(dataclasses.replace(plan, target=saved_target(options)), out)
+    if out_full:
+        write_plan_text(plan_renderer(output_format, whole=True).render(plan), out_full, "--out-full")
     color = output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     click.echo(plan_renderer(output_format, color=color).render(plan), nl=False, color=color)
     if detailed_exitcode and plan.has_changes:

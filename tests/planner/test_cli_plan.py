@@ -334,6 +334,14 @@ def test_json_output_follows_the_plan_schema(db_path: Path, api_key: str, repo: 
     assert document["target"] == f"target: local ({db_path})"
 
 
+def test_out_full_writes_the_whole_markdown_plan(db_path: Path, api_key: str, repo: Path, tmp_path: Path) -> None:
+    full = tmp_path / "plan-full.md"
+    result = plan(db_path, str(repo), "--format", "markdown", "--out-full", str(full))
+    assert result.exit_code == 0 and full.read_text() == result.output  # small: nothing cut
+    failed = plan(db_path, str(repo), "--format", "markdown", "--out-full", str(tmp_path / "no" / "x.md"))
+    assert failed.exit_code == 1 and failed.output.startswith(f"error: --out-full {tmp_path}/no/x.md: ")
+
+
 def test_an_unwritable_out_file_is_one_line(db_path: Path, api_key: str, repo: Path, tmp_path: Path) -> None:
     target = tmp_path / "missing-dir" / "plan.json"
     result = run_local(db_path, "plan", str(repo), "--out", str(target))

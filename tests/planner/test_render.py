@@ -12,7 +12,7 @@ import jsonschema
 from reconciler.model import DatapointSpec, GroupSpec, Secret
 from reconciler.plan.document import Plan
 from reconciler.plan.planner import plan_changes
-from reconciler.render import PlanJson, PlanMarkdown, PlanText
+from reconciler.render import COMMENT_LIMIT, PlanJson, PlanMarkdown, PlanText
 from tests.helpers import desired_state, live_like
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
@@ -76,3 +76,23 @@ def test_no_output_holds_a_secret() -> None:
     for renderer in (PlanText(color=True), PlanMarkdown(), PlanJson()):
         output = renderer.render(plan)
         assert "secret-value" not in output and "(sensitive)" in output
+
+
+def test_a_markdown_plan_too_big_for_one_comment_is_cut_and_says_so() -> None:
+    groups = [GroupSpec("owned", prune=True)]
+    live = live_like(desired_state([DatapointSpec(f"old-{i:04}", url="https://a.example.com/", group="owned")
+                                    for i in range(300)], groups=groups))
+    desired = desired_state([DatapointSpec(f"summer-campaign-link-{i:04}", url=f"https://shop.example.com/p/{i}",
+                                           title=f"Summer campaign product page {i}") for i in range(1000)],
+                            groups=groups)
+    plan = plan_changes(desired, live)
+    whole = PlanMarkdown(limit=None).render(plan)
+    cut = PlanMarkdown().render(plan)
+    assert len(whole) > 2 * COMMENT_LIMIT and len(cut) <= COMMENT_LIMIT
+    assert cut.count("| delete | `old-") == 300  # every destructive row fits, before any detail
+    shown = cut.count("- `+` link summer-campaign-link-")
+    assert 0 < shown < 1000 and whole.count("- `+` link summer-campaign-link-") == 1000
+    assert f"_{1300 - shown} more changes: see the full plan artifact._" in cut
+    assert cut.endswith("**Plan: 1000 to create, 0 to update, 300 to delete, 0 links to re-tag; "
+                        f"{len(plan.operations)} API calls (~{-(-len(plan.operations) // 10)} s at 10 req/s).**\n")
+    assert PlanMarkdown().render(risky_plan()) == PlanMarkdown(limit=None).render(risky_plan())

@@ -153,6 +153,7 @@ class Plan:
     safety: Safety
     unchanged: dict[str, int] = field(default_factory=dict)  # kind -> declared objects unchanged
     left_alone: dict[str, int] = field(default_factory=dict)  # group ("" ungrouped) -> undeclared
+    left_alone_names: tuple[str, ...] = ()  # the undeclared datapoints left alone, by name
     notes: tuple[str, ...] = ()  # what the plan does not manage and why (e.g. an unset optional password)
     read_scope: str = ""  # which part of the account was read ("" when not said, as in older saved plans)
 
@@ -224,6 +225,7 @@ class Plan:
             "changes": [_change_document(c) for c in self.changes],
             "unchanged": dict(sorted(self.unchanged.items())),
             "left_alone": dict(sorted(self.left_alone.items())),
+            "left_alone_names": list(self.left_alone_names),
             "notes": list(self.notes),
             "read_scope": self.read_scope,
             "safety": {**dataclasses.asdict(self.safety),
@@ -248,6 +250,7 @@ class Plan:
                 safety=Safety(**safety),
                 unchanged=dict(document["unchanged"]),
                 left_alone=dict(document["left_alone"]),
+                left_alone_names=tuple(document.get("left_alone_names", ())),
                 notes=tuple(document["notes"]),
                 read_scope=str(document.get("read_scope", "")),
             )

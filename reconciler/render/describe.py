@@ -51,12 +51,21 @@ def risk(change: Change, days: int) -> str | None:
     return f"{change.recent_clicks} clicks in the last {days} days, {change.risk_verb}"
 
 
+FIRST_NAMES = 5  # left-alone names the text shows; the JSON lists them all
+
+
 def left_alone(plan: Plan) -> str | None:
+    """`3 undeclared datapoints left alone (spring: 1, ungrouped: 2): a, b, c`: the count, then
+    the first few names, so that a datapoint meant to go is seen staying."""
     total = sum(plan.left_alone.values())
     if not total:
         return None
     per_group = ", ".join(f"{group or 'ungrouped'}: {count}" for group, count in plan.left_alone.items())
-    return f"{total} undeclared datapoints left alone ({per_group})"
+    noun = "datapoint" if total == 1 else "datapoints"
+    names = plan.left_alone_names
+    shown = ", ".join(names[:FIRST_NAMES]) + (f" and {len(names) - FIRST_NAMES} more"
+                                              if len(names) > FIRST_NAMES else "")
+    return f"{total} undeclared {noun} left alone ({per_group})" + (f": {shown}" if names else "")
 
 
 def call_groups(operations: Iterable[Operation]) -> list[tuple[str, str, int, int]]:

@@ -239,6 +239,33 @@ def test_allow_active_with_names_allows_only_those_links(db_path: Path, api_key:
     assert allowed.exit_code == 0, allowed.output
 
 
+def test_absent_true_deletes_a_datapoint_outside_any_pruned_group(db_path: Path, api_key: str,
+                                                                   repo: Path) -> None:
+    (repo / "loose.yaml").write_text("datapoints:\n  - {name: old-promo, url: https://shop.example.com/o}\n"
+                                     "  - {name: keep-a, url: https://shop.example.com/a}\n"
+                                     "  - {name: keep-b, url: https://shop.example.com/b}\n")
+    ids = converge(db_path, api_key, repo)
+    record_clicks(db_path, "/go.clickmeter.test/old-promo", 1)
+    (repo / "loose.yaml").write_text("datapoints:\n  - {name: old-promo, absent: true}\n")
+    text = plan(db_path, str(repo)).output
+    assert f" - link old-promo (id {ids['datapoint:old-promo']})  [{repo}/loose.yaml:2:5]" in text
+    assert "2 undeclared datapoints left alone (ungrouped: 2): keep-a, keep-b." in text
+    document = json.loads(plan(db_path, str(repo), "--format", "json").output)
+    assert document["left_alone_names"] == ["keep-a", "keep-b"]
+    assert [(c["action"], c["name"]) for c in document["changes"]] == [("delete", "old-promo")]
+    refused = run_local(db_path, "apply", str(repo), "--auto-approve")
+    assert refused.exit_code == 1 and "would be deleted; use --allow-active old-promo" in refused.output
+    assert run_local(db_path, "apply", str(repo), "--auto-approve", "--allow-active").exit_code == 0
+    assert "No changes." in plan(db_path, str(repo)).output
+
+
+def test_absent_true_takes_only_name_type_and_id(repo: Path) -> None:
+    (repo / "loose.yaml").write_text("datapoints:\n  - {name: old-promo, absent: true, url: https://x.example.com/}\n")
+    result = CliRunner().invoke(cli, ["validate", str(repo)])
+    assert result.exit_code == 1
+    assert "'url' on a datapoint marked absent: true; it takes only name, type and id" in result.output
+
+
 def test_only_prune_groups_lose_undeclared_datapoints(db_path: Path, api_key: str, repo: Path) -> None:
     ids = converge(db_path, api_key, repo)
 
@@ -252,7 +279,7 @@ def test_only_prune_groups_lose_undeclared_datapoints(db_path: Path, api_key: st
     result = plan(db_path, str(repo))
     assert [line for line in changes_section(result.output) if not line.startswith("      ")] == [
         f" - link stray-spring (id {max(ids.values()) + 1})"]
-    assert "2 undeclared datapoints left alone (ungrouped: 1, autumn: 1)." in result.output
+    assert "2 undeclared datapoints left alone (ungrouped: 1, autumn: 1): loose, stray-autumn." in result.output
 
 
 def test_secrets_never_appear_in_any_format_or_the_saved_plan(db_path: Path, api_key: str, repo: Path,

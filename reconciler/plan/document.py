@@ -122,8 +122,33 @@ class Safety:
     max_delete_percent: float
     max_update_percent: float
     protect_active_days: int
+    pruning: dict[str, int] = field(default_factory=dict)  # prune group -> undeclared datapoints it deletes
 
     MIN_MANAGED = 10  # below this, percentages say nothing
+    LOOSE_PERCENT = 50  # a threshold above this lets a mass change through: warned about
+
+    def settings_line(self) -> str:
+        """The settings in force, stated so that a review sees them."""
+        days = self.protect_active_days
+        protection = f"protect_active_days {days}" if days else "protect_active_days 0 (off)"
+        return (f"safety: max_delete_percent {self.max_delete_percent:g}%, max_update_percent "
+                f"{self.max_update_percent:g}%, {protection}")
+
+    def warnings(self) -> list[str]:
+        """Where the settings are off or loosened, or pruning deletes what no manifest names:
+        what a pull request that switches the safety off must not hide."""
+        warnings = []
+        if self.protect_active_days == 0:
+            warnings.append("protect_active_days is 0: links with recent clicks are deleted, renamed or "
+                            "re-pointed without reading their clicks")
+        for what, limit in (("delete", self.max_delete_percent), ("update", self.max_update_percent)):
+            if limit > self.LOOSE_PERCENT:
+                warnings.append(f"max_{what}_percent is {limit:g}% (over {self.LOOSE_PERCENT}%): "
+                                f"a mass {what} passes without --force")
+        warnings += [f"group {group} is pruned (prune: true) and has {count} live "
+                     f"{'datapoint' if count == 1 else 'datapoints'} no manifest declares: the plan deletes "
+                     f"{'it' if count == 1 else 'them'}" for group, count in sorted(self.pruning.items())]
+        return warnings
 
     def percent(self, count: int) -> float:
         return 100.0 * count / self.managed if self.managed else 0.0
@@ -229,7 +254,8 @@ class Plan:
             "notes": list(self.notes),
             "read_scope": self.read_scope,
             "safety": {**dataclasses.asdict(self.safety),
-                       "refusals": self.refusals(force=False, allow_active=False)},
+                       "refusals": self.refusals(force=False, allow_active=False),
+                       "warnings": self.safety.warnings()},
             "operations": [op.to_document() for op in self.operations],
             "fingerprints": [dataclasses.asdict(f) for f in self.fingerprints],
         }
@@ -240,7 +266,7 @@ class Plan:
         if not isinstance(document, dict) or document.get("format_version") != FORMAT_VERSION:
             raise PlanFileError(f"not a plan of format_version {FORMAT_VERSION}")
         try:
-            safety = {k: v for k, v in document["safety"].items() if k != "refusals"}
+            safety = {k: v for k, v in document["safety"].items() if k not in ("refusals", "warnings")}
             return cls(
                 target=document["target"],
                 manifests_digest=document["manifests_digest"],

@@ -128,16 +128,18 @@ def plan_changes(desired: DesiredState, live: LiveState) -> Plan:
     return Plan(target="", manifests_digest=desired.digest, changes=tuple(changes),
                 operations=tuple(operations),
                 fingerprints=_fingerprints(changes, works, deletes, refs, index),
-                safety=_safety(desired, len(matched) + len(pruned), len(deletes), works),
+                safety=_safety(desired, len(matched), pruned, len(deletes), works),
                 unchanged=dict(sorted(unchanged.items())), left_alone=dict(sorted(left_alone.items())),
                 left_alone_names=tuple(alone_names))
 
 
-def _safety(desired: DesiredState, managed: int, deletes: int, works: list[DatapointWork]) -> Safety:
+def _safety(desired: DesiredState, matched: int, pruned: list[LiveDatapoint], deletes: int,
+            works: list[DatapointWork]) -> Safety:
     """Managed = the declared datapoints that exist live (absent ones too), plus the undeclared
     ones pruned."""
     settings = desired.settings
-    return Safety(managed=managed, deletes=deletes,
+    return Safety(managed=matched + len(pruned), deletes=deletes,
+                  pruning=dict(sorted(Counter(d.group or "" for d in pruned).items())),
                   updates=sum(1 for w in works if w.live is not None and w.change is not None),
                   max_delete_percent=settings.max_delete_percent,
                   max_update_percent=settings.max_update_percent,

@@ -19,6 +19,7 @@ COMMENT_LIMIT = 65_536
 RISK_COLUMN = {"deleted": "delete", "re-pointed": "re-point", "renamed": "rename",
                "moved to another domain": "move"}
 FULL_PLAN = "see the full plan artifact"
+NOT_READ = "not read"  # clicks of a pixel, or of any link with protect_active_days 0
 
 
 def markdown_text(text: object) -> str:
@@ -77,9 +78,16 @@ class PlanMarkdown:
                   (("to create", "create"), ("to update", "update"), ("to delete", "delete"),
                    ("links to re-tag", "retag"), ("API calls", "calls"))]
         notes = "\n".join(f"- note: {markdown_text(note)}" for note in plan.notes)
-        sections = (notes, self._risk_section(plan, risk_rows, cut[0]), self._refusals(refusals, cut[1]),
-                    self._details(plan, change_items, cut[2]), f"**{markdown_text(plan.summary_line())}**")
+        sections = (notes, self._safety(plan), self._risk_section(plan, risk_rows, cut[0]),
+                    self._refusals(refusals, cut[1]), self._details(plan, change_items, cut[2]),
+                    f"**{markdown_text(plan.summary_line())}**")
         return "\n".join(lines) + "".join(f"\n\n{section.strip()}" for section in sections if section) + "\n"
+
+    @staticmethod
+    def _safety(plan: Plan) -> str:
+        """The settings in force, and a warning for each one off or loosened."""
+        warnings = [f"> - **warning:** {markdown_text(w)}" for w in plan.safety.warnings()]
+        return "\n".join([f"> {markdown_text(plan.safety.settings_line())}", *warnings])
 
     @staticmethod
     def _risk_rows(plan: Plan) -> list[str]:
@@ -89,7 +97,7 @@ class PlanMarkdown:
             if change.action != DELETE and not change.at_risk:
                 continue
             what = RISK_COLUMN.get(change.risk_verb or "", "delete")
-            clicks = "n/a" if change.recent_clicks is None else change.recent_clicks
+            clicks = NOT_READ if change.recent_clicks is None else change.recent_clicks
             name = f"{change.previous_name} -> {change.name}" if change.previous_name else change.name
             rows.append(f"| {what} | {_code(name, in_table=True)} | {change.id} | {clicks} |")
         return rows
@@ -100,7 +108,8 @@ class PlanMarkdown:
         if not rows and not left_out:
             return None
         days = plan.safety.protect_active_days
-        head = ["#### Destructive changes", "", f"| change | datapoint | id | clicks, last {days} days |",
+        clicks = f"clicks, last {days} days" if days else "clicks (protection off)"
+        head = ["#### Destructive changes", "", f"| change | datapoint | id | {clicks} |",
                 "|---|---|---:|---:|"]
         return "\n".join(head + rows + (["", *_more(left_out, "destructive change")] if left_out else [])) + "\n"
 

@@ -41,6 +41,8 @@ class PlanText:
         lines += [f"note: {shown(note)}" for note in plan.notes]
         if plan.read_scope:
             lines.append(f"read: {shown(plan.read_scope)}")
+        lines.append(plan.safety.settings_line())
+        lines += [self._paint(f"warning: {shown(warning)}", "yellow") for warning in plan.safety.warnings()]
         alone = left_alone(plan)
         if alone:
             lines.append(shown(alone) + ".")

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import jsonschema
 
-from reconciler.model import DatapointSpec, GroupSpec, Secret
+from reconciler.model import DatapointSpec, GroupSpec, Secret, Settings
 from reconciler.plan.document import Plan
 from reconciler.plan.planner import plan_changes
 from reconciler.render import COMMENT_LIMIT, PlanJson, PlanMarkdown, PlanText
@@ -96,3 +96,34 @@ def test_a_markdown_plan_too_big_for_one_comment_is_cut_and_says_so() -> None:
     assert cut.endswith("**Plan: 1000 to create, 0 to update, 300 to delete, 0 links to re-tag; "
                         f"{len(plan.operations)} API calls (~{-(-len(plan.operations) // 10)} s at 10 req/s).**\n")
     assert PlanMarkdown().render(risky_plan()) == PlanMarkdown(limit=None).render(risky_plan())
+
+
+def test_safety_settings_are_stated_and_loosened_ones_warned_about() -> None:
+    groups = [GroupSpec("owned", prune=True)]
+    live = live_like(desired_state([DatapointSpec("gone", url="https://a.example.com/", group="owned"),
+                                    DatapointSpec("kept", url="https://a.example.com/", group="owned")],
+                                   groups=groups))
+    loose = Settings(max_delete_percent=100, max_update_percent=30, protect_active_days=0)
+    plan = plan_changes(desired_state([DatapointSpec("kept", url="https://a.example.com/", group="owned")],
+                                      groups=groups, settings=loose), live)
+    warnings = [
+        "protect_active_days is 0: links with recent clicks are deleted, renamed or re-pointed without "
+        "reading their clicks",
+        "max_delete_percent is 100% (over 50%): a mass delete passes without --force",
+        "group owned is pruned (prune: true) and has 1 live datapoint no manifest declares: the plan deletes it"]
+    assert plan.safety.warnings() == warnings
+    text = PlanText().render(plan).splitlines()
+    assert "safety: max_delete_percent 100%, max_update_percent 30%, protect_active_days 0 (off)" in text
+    assert [line for line in text if line.startswith("warning: ")] == [f"warning: {w}" for w in warnings]
+    markdown = PlanMarkdown().render(plan)
+    assert "| change | datapoint | id | clicks (protection off) |" in markdown
+    (row,) = [line for line in markdown.splitlines() if line.startswith("| delete | `gone` |")]
+    assert row.endswith("| not read |")
+    assert "> - **warning:** max_delete_percent is 100% (over 50%): a mass delete passes without --force" in markdown
+    document = json.loads(PlanJson().render(plan))
+    jsonschema.validate(document, SCHEMA)
+    assert document["safety"]["warnings"] == warnings and document["safety"]["pruning"] == {"owned": 1}
+    safe = plan_changes(desired_state([DatapointSpec("kept", url="https://a.example.com/")]),
+                        live_like(desired_state([DatapointSpec("kept", url="https://a.example.com/")])))
+    assert safe.safety.warnings() == []
+    assert "safety: max_delete_percent 30%, max_update_percent 30%, protect_active_days 30" in PlanText().render(safe)

@@ -48,7 +48,8 @@ def risk(change: Change, days: int) -> str | None:
     """The clicks next to a link deleted, renamed or re-pointed, when they were read."""
     if not change.at_risk or change.recent_clicks is None:
         return None
-    return f"{change.recent_clicks} clicks in the last {days} days, {change.risk_verb}"
+    clicks = "click" if change.recent_clicks == 1 else "clicks"
+    return f"{change.recent_clicks} {clicks} in the last {days} days, {change.risk_verb}"
 
 
 FIRST_NAMES = 5  # left-alone names the text shows; the JSON lists them all

@@ -22,7 +22,7 @@ class PlanText:
     def __init__(self, color: bool = False) -> None:
         self.color = color
 
-    def _paint(self, text: str, colour: str, bold: bool = False) -> str:
+    def _paint(self, text: str, colour: str | None, bold: bool = False) -> str:
         return click.style(text, fg=colour, bold=bold) if self.color else text
 
     def render(self, plan: Plan) -> str:
@@ -54,6 +54,6 @@ class PlanText:
         if refusals:
             lines.append(self._paint("apply will refuse:", "red", bold=True))
             lines += [f"  - {shown(refusal)}" for refusal in refusals]
-        lines.append(self._paint(plan.summary_line(), "white", bold=True) if plan.has_changes
-                     else plan.summary_line())
+        lines.append(self._paint(plan.summary_line(), None, bold=True) if plan.has_changes
+                     else plan.summary_line())  # bold in the terminal's own colour: white is unreadable on light ones
         return "\n".join(lines) + "\n"

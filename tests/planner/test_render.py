@@ -52,6 +52,8 @@ def test_colour_only_when_asked_and_only_adds_escapes() -> None:
     assert "\x1b[33m\x1b[1m ~\x1b[0m link sale (id 3)  [manifests/links.yaml:1:5]" in lines
     assert "\x1b[31m\x1b[1m -\x1b[0m link gone (id 2)" in lines
     assert "      \x1b[31m\x1b[22m! 5 clicks in the last 30 days, deleted\x1b[0m" in lines
+    assert lines[-1] == ("\x1b[1mPlan: 2 to create, 1 to update, 1 to delete, 0 links to re-tag; "
+                         "3 API calls (~1 s at 10 req/s).\x1b[0m")  # bold, not white: light terminals
 
 
 def test_markdown_puts_destructive_changes_first_with_their_clicks() -> None:
@@ -127,3 +129,8 @@ def test_safety_settings_are_stated_and_loosened_ones_warned_about() -> None:
                         live_like(desired_state([DatapointSpec("kept", url="https://a.example.com/")])))
     assert safe.safety.warnings() == []
     assert "safety: max_delete_percent 30%, max_update_percent 30%, protect_active_days 30" in PlanText().render(safe)
+
+
+def test_one_click_is_singular() -> None:
+    plan = risky_plan().with_recent_clicks({2: 1})
+    assert "      ! 1 click in the last 30 days, deleted" in PlanText().render(plan).splitlines()

@@ -308,6 +308,13 @@ def test_a_reference_to_nothing_names_the_manifest_line(db_path: Path, api_key: 
                         r"conversion 'nowhere' is neither declared nor live\n", result.output)
 
 
+def test_a_mistyped_reference_suggests_the_close_name(db_path: Path, api_key: str, repo: Path) -> None:
+    (repo / "campaign.yaml").write_text(CAMPAIGN.replace("conversions: [signup]", "conversions: [signpu]"))
+    result = run_local(db_path, "plan", str(repo))
+    assert result.exit_code == 1
+    assert result.output.endswith("conversion 'signpu' is neither declared nor live (did you mean 'signup'?)\n")
+
+
 def test_thresholds_are_shown_as_refusals(db_path: Path, api_key: str, repo: Path) -> None:
     links = "".join(f"  - name: item-{i}\n    url: https://shop.example.com/{i}\n    group: spring\n"
                     for i in range(10))

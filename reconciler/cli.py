@@ -255,8 +255,8 @@ def export_command(options: TargetOptions, out_dir: str, groups: tuple[str, ...]
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--timeframe", metavar="NAME",
               help="today, yesterday, last7, last30 (default), last90, ..., beginning, or custom.")
-@click.option("--from", "from_day", metavar="YYYYMMDD", help="First day of a custom timeframe.")
-@click.option("--to", "to_day", metavar="YYYYMMDD", help="Last day of a custom timeframe.")
+@click.option("--from", "from_day", metavar="DAY", help="First day of a custom timeframe (YYYYMMDD or YYYY-MM-DD).")
+@click.option("--to", "to_day", metavar="DAY", help="Last day of a custom timeframe (YYYYMMDD or YYYY-MM-DD).")
 @click.option("--group", metavar="NAME", help="Only the datapoints declared in this group.")
 @click.option("--format", "output_format", default="table", show_default=True, metavar="FORMAT",
               help="table, csv, json, or a whole report: html (one self-contained page) or "

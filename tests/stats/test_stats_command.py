@@ -126,7 +126,7 @@ def test_report_as_a_table(local: tuple[str, ...], manifests: Path) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (("--timeframe", "custom"), "error: --timeframe custom needs both --from YYYYMMDD and --to YYYYMMDD"),
     (("--timeframe", "custom", "--from", "20261301", "--to", "20261302"),
-     "error: --from '20261301': expected a day as YYYYMMDD"),
+     "error: --from '20261301': expected a day as YYYYMMDD or YYYY-MM-DD"),
     (("--by", "day", "--hits", "spring-sale"), "error: --by and --hits cannot be combined: choose one"),
     (("--hits", "stray"), "error: --hits 'stray': no datapoint of that name is declared in the manifests"),
     (("--report", "gone", "--type", "countries"), "error: --report 'gone': declared but not live"),

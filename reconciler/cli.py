@@ -47,6 +47,25 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def pass_target(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`@click.pass_obj` for the commands that talk to a target: `--target` and `--local-db`
+    are accepted after the command name too (`plan . --target local`), and win there."""
+
+    @click.option("--target", "target_here", default=None, metavar="local|URL",
+                  help="As the global --target, given after the command name.")
+    @click.option("--local-db", "local_db_here", default=None, type=click.Path(dir_okay=False),
+                  help="As the global --local-db, given after the command name.")
+    @click.pass_obj
+    @functools.wraps(command)
+    def wrapper(options: TargetOptions, /, *args: Any, target_here: str | None, local_db_here: str | None,
+                **kwargs: Any) -> Any:
+        options = dataclasses.replace(options, target=target_here or options.target,
+                                      local_db=local_db_here or options.local_db)
+        return command(options, *args, **kwargs)
+
+    return wrapper
+
+
 def _output_failed(error: OSError) -> None:
     """One line on stderr if it still takes one, then exit 1 without Python's own complaint
     about the broken stream at exit."""
@@ -150,7 +169,7 @@ def _counted(count: int, noun: str) -> str:
               help="Also write the whole plan in --format to FILE: a Markdown plan printed is cut to fit one "
               "GitHub comment, this one never is (upload it as the artifact the comment points to).")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
-@click.pass_obj
+@pass_target
 @reports_errors
 def plan_command(options: TargetOptions, paths: tuple[str, ...], out: str | None, output_format: str,
                  out_full: str | None, detailed_exitcode: bool) -> None:
@@ -186,7 +205,7 @@ def plan_command(options: TargetOptions, paths: tuple[str, ...], out: str | None
               "them; with a NAME (repeatable), only that link.")
 @click.option("--log", "log_file", type=click.Path(dir_okay=False),
               help="Write one JSON line per API call (operation, items, status, duration).")
-@click.pass_obj
+@pass_target
 @reports_errors
 def apply_command(options: TargetOptions, paths: tuple[str, ...], plan_file: str | None, auto_approve: bool,
                   force: bool, allow_active: tuple[str, ...], log_file: str | None) -> None:
@@ -234,7 +253,7 @@ def apply_command(options: TargetOptions, paths: tuple[str, ...], plan_file: str
 @click.option("--group", "groups", multiple=True, metavar="NAME",
               help="Export only this live group (repeatable); default: the whole account.")
 @click.option("--force", is_flag=True, help="Write into a non-empty directory, replacing files of the same name.")
-@click.pass_obj
+@pass_target
 @reports_errors
 def export_command(options: TargetOptions, out_dir: str, groups: tuple[str, ...], force: bool) -> None:
     """Write the live account as manifests that plan back to no changes."""
@@ -273,7 +292,7 @@ def export_command(options: TargetOptions, out_dir: str, groups: tuple[str, ...]
 @click.option("--report", metavar="NAME", help="A top report of one declared datapoint.")
 @click.option("--type", "report_type", metavar="TYPE",
               help="With --report: browsers, countries, referrers, platforms, languages, ...")
-@click.pass_obj
+@pass_target
 @reports_errors
 def stats(options: TargetOptions, paths: tuple[str, ...], out: str | None, **chosen: Any) -> None:
     """How the declared datapoints perform: clicks, uniques, conversions, last hit."""

@@ -4,6 +4,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from reconciler.cli import cli
 from tests.helpers import run_local
 
 
@@ -34,3 +37,16 @@ def test_the_local_database_folder_it_creates_is_kept_out_of_git(tmp_path: Path)
     mine.mkdir()
     assert run_local(mine / "local.db", "plan", str(tmp_path / "manifests")).exit_code == 0
     assert not (mine / ".gitignore").exists()  # a folder the user made is theirs
+
+
+def test_target_options_are_accepted_after_the_command_name(tmp_path: Path) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "links.yaml").write_text("datapoints:\n  - {name: sale, url: https://shop.example.com/}\n")
+    after = tmp_path / "after" / "local.db"
+    result = CliRunner().invoke(cli, ["plan", str(tmp_path / "m"), "--target", "local", "--local-db", str(after)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0 and result.output.startswith(f"target: local ({after})\n")
+    first = tmp_path / "first.db"  # given after the command, it wins over the global one
+    assert CliRunner().invoke(cli, ["--local-db", str(first), "stats", str(tmp_path / "m"), "--local-db",
+                                    str(after)]).output.startswith(f"target: local ({after})")
+    assert not first.exists()

@@ -52,6 +52,17 @@ def risk(change: Change, days: int) -> str | None:
     return f"{change.recent_clicks} {clicks} in the last {days} days, {change.risk_verb}"
 
 
+def deletion_reason(change: Change) -> str | None:
+    """Why a datapoint goes: declared `absent: true` (it has a manifest line), or undeclared
+    in a group declared `prune: true` (its group)."""
+    if change.action != DELETE or change.kind != "datapoint":
+        return None
+    if change.location:
+        return "declared absent: true"
+    group = next((d.before for d in change.diffs if d.field == "group"), None)
+    return f"not declared, in group {group} (prune: true)" if group else None
+
+
 FIRST_NAMES = 5  # left-alone names the text shows; the JSON lists them all
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reconciler.plan.document import DELETE, Change, Plan
-from reconciler.render.describe import SYMBOLS, call_groups, diff_text, left_alone, title
+from reconciler.render.describe import SYMBOLS, call_groups, deletion_reason, diff_text, left_alone, title
 
 COMMENT_LIMIT = 65_536
 RISK_COLUMN = {"deleted": "delete", "re-pointed": "re-point", "renamed": "rename",
@@ -129,6 +129,9 @@ class PlanMarkdown:
         head = f"- `{SYMBOLS[change.action]}` {markdown_text(title(change))}"
         if change.location:
             head += f" ({_code(change.location)})"
+        reason = deletion_reason(change)
+        if reason:
+            head += f": {markdown_text(reason)}"
         return "\n".join([head] + [f"  - {_code(diff_text(d, change.action))}" for d in change.diffs])
 
     @staticmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from reconciler.plan.document import Plan
-from reconciler.render.describe import SYMBOLS, call_groups, diff_text, left_alone, risk, title
+from reconciler.render.describe import SYMBOLS, call_groups, deletion_reason, diff_text, left_alone, risk, title
 from reconciler.terminal import shown
 
 COLOURS = {"+": "green", "~": "yellow", "->": "cyan", "-": "red"}
@@ -32,6 +32,9 @@ class PlanText:
             symbol = SYMBOLS[change.action]
             head = f"{self._paint(symbol.rjust(2), COLOURS[symbol], bold=True)} {shown(title(change))}"
             lines.append(head + (f"  [{shown(change.location)}]" if change.location else ""))
+            reason = deletion_reason(change)
+            if reason:
+                lines.append(f"      why: {shown(reason)}")
             warning = risk(change, days)
             if warning:
                 lines.append("      " + self._paint(f"! {warning}", "red" if change.recent_clicks else "yellow"))

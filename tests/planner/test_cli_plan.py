@@ -250,6 +250,7 @@ def test_absent_true_deletes_a_datapoint_outside_any_pruned_group(db_path: Path,
     text = plan(db_path, str(repo)).output
     assert f" - link old-promo (id {ids['datapoint:old-promo']})  [{repo}/loose.yaml:2:5]" in text
     assert "2 undeclared datapoints left alone (ungrouped: 2): keep-a, keep-b." in text
+    assert "      why: declared absent: true" in text.splitlines()
     document = json.loads(plan(db_path, str(repo), "--format", "json").output)
     assert document["left_alone_names"] == ["keep-a", "keep-b"]
     assert [(c["action"], c["name"]) for c in document["changes"]] == [("delete", "old-promo")]
@@ -280,6 +281,7 @@ def test_only_prune_groups_lose_undeclared_datapoints(db_path: Path, api_key: st
     assert [line for line in changes_section(result.output) if not line.startswith("      ")] == [
         f" - link stray-spring (id {max(ids.values()) + 1})"]
     assert "2 undeclared datapoints left alone (ungrouped: 1, autumn: 1): loose, stray-autumn." in result.output
+    assert "      why: not declared, in group spring (prune: true)" in result.output.splitlines()
 
 
 def test_secrets_never_appear_in_any_format_or_the_saved_plan(db_path: Path, api_key: str, repo: Path,

@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from reconciler.cli import cli
 from reconciler.clickmeter.client import ClickMeterClient
 from tests.helpers import TEST_API_KEY
+from tests.planner.helpers import edit_datapoint, in_account
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -173,3 +174,12 @@ def test_an_api_error_is_one_line_naming_the_call(local: tuple[str, ...], manife
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr.startswith(f"error: GET /datapoints/{scenario_ids['spring-sale']}/reports -> 400")
     assert result.stderr.count("\n") == 1
+
+
+def test_a_paused_link_shows_as_paused(local: tuple[str, ...], manifests: Path, db_path: Path, api_key: str,
+                                       scenario_ids: dict[str, int]) -> None:
+    in_account(db_path, api_key, lambda client: edit_datapoint(client, scenario_ids["idle"], {"status": 1}))
+    result = run(*local, "stats", str(manifests), "--format", "csv", "--sort", "name")
+    assert result.exit_code == 0, result.output
+    rows = {row[0]: row[3] for row in csv.reader(io.StringIO(result.stdout))}
+    assert (rows["idle"], rows["old-promo"], rows["gone"]) == ("paused", "live", "not live")

@@ -10,13 +10,12 @@ The calls that carry the changes out are chosen by `reconciler.plan.calls`.
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, did_you_mean
 from reconciler.model import (
     LINK,
     ConversionSpec,
@@ -172,12 +171,6 @@ def _check_references(desired: DesiredState, specs: list[DatapointSpec], index: 
                 raise PlanningError(f"{_where(spec, field_name)}datapoint {spec.name}: "
                                     f"{field_name}: {what} {name!r} {missing}"
                                     f"{did_you_mean(name, [*live, *(declared or ())])}")
-
-
-def did_you_mean(name: str, known: Iterable[str]) -> str:
-    """` (did you mean 'paid-order'?)` when one known name is close to a mistyped one."""
-    close = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=0.75)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _check_deleted_names(works: list[DatapointWork], index: LiveIndex) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from reconciler.apishapes import DATE_FORMAT
 from reconciler.clickmeter import wire
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, did_you_mean
 from reconciler.model import LINK, PIXEL, DatapointSpec, DesiredState
 from reconciler.plan.matching import live_candidates
 
@@ -146,7 +146,8 @@ def declared_in_scope(desired: DesiredState, group: str | None) -> list[Datapoin
         return specs
     chosen = [spec for spec in specs if spec.group == group]
     if not chosen and group not in desired.groups:
-        raise StatsError(f"--group {group!r}: no declared datapoint is in that group")
+        known = [*desired.groups, *(spec.group for spec in specs if spec.group)]
+        raise StatsError(f"--group {group!r}: no declared datapoint is in that group{did_you_mean(group, known)}")
     return chosen
 
 

@@ -130,6 +130,8 @@ def test_report_as_a_table(local: tuple[str, ...], manifests: Path) -> None:
      "error: --from '20261301': expected a day as YYYYMMDD or YYYY-MM-DD"),
     (("--by", "day", "--hits", "spring-sale"), "error: --by and --hits cannot be combined: choose one"),
     (("--hits", "stray"), "error: --hits 'stray': no datapoint of that name is declared in the manifests"),
+    (("--hits", "sprng-sale"), "error: --hits 'sprng-sale': no datapoint of that name is declared in the "
+                               "manifests (did you mean 'spring-sale'?)"),
     (("--report", "gone", "--type", "countries"), "error: --report 'gone': declared but not live"),
     (("--group", "autumn"), "error: --group 'autumn': no declared datapoint is in that group"),
     (("--stale", "soon"), "error: --stale 'soon': expected a whole number, 1 or more"),

@@ -52,6 +52,25 @@ def risk(change: Change, days: int) -> str | None:
     return f"{change.recent_clicks} {clicks} in the last {days} days, {change.risk_verb}"
 
 
+def replacements(plan: Plan) -> dict[str, Change]:
+    """Datapoint name -> the live one of another type that the plan deletes while creating
+    one of that name: a type change, which the API cannot make, done as a replacement."""
+    created = {c.name: c.type for c in plan.changes if c.kind == "datapoint" and c.action == CREATE}
+    return {c.name: c for c in plan.changes if c.kind == "datapoint" and c.action == DELETE
+            and created.get(c.name, c.type) != c.type}
+
+
+def replacement_note(change: Change, replaced: dict[str, Change]) -> str | None:
+    """On both halves of a type change: what it costs."""
+    old = replaced.get(change.name)
+    if old is None or change.action not in (CREATE, DELETE):
+        return None
+    if change.action == DELETE:
+        return None if old is not change else f"replaced by a new datapoint of another type named {change.name}"
+    return (f"replaces {old.type} {old.name} (id {old.id}): a type cannot change, so this is a new "
+            "datapoint with a new id; the old one's statistics are not carried over")
+
+
 def deletion_reason(change: Change) -> str | None:
     """Why a datapoint goes: declared `absent: true` (it has a manifest line), or undeclared
     in a group declared `prune: true` (its group)."""

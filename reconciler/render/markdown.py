@@ -13,7 +13,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reconciler.plan.document import DELETE, Change, Plan
-from reconciler.render.describe import SYMBOLS, call_groups, deletion_reason, diff_text, left_alone, title
+from reconciler.render.describe import (
+    SYMBOLS,
+    call_groups,
+    deletion_reason,
+    diff_text,
+    left_alone,
+    replacement_note,
+    replacements,
+    title,
+)
 
 COMMENT_LIMIT = 65_536
 RISK_COLUMN = {"deleted": "delete", "re-pointed": "re-point", "renamed": "rename",
@@ -56,7 +65,9 @@ class PlanMarkdown:
         self.limit = limit
 
     def render(self, plan: Plan) -> str:
-        parts = self._risk_rows(plan), self._refusal_items(plan), [self._change_item(c) for c in plan.changes]
+        replaced = replacements(plan)
+        parts = (self._risk_rows(plan), self._refusal_items(plan),
+                 [self._change_item(c, replaced) for c in plan.changes])
         whole = self._assemble(plan, *parts)
         if self.limit is None or len(whole) <= self.limit:
             return whole
@@ -125,13 +136,13 @@ class PlanMarkdown:
         return "\n".join(["> **apply will refuse:**", *items, *more]) + "\n"
 
     @staticmethod
-    def _change_item(change: Change) -> str:
+    def _change_item(change: Change, replaced: dict[str, Change]) -> str:
         head = f"- `{SYMBOLS[change.action]}` {markdown_text(title(change))}"
         if change.location:
             head += f" ({_code(change.location)})"
-        reason = deletion_reason(change)
-        if reason:
-            head += f": {markdown_text(reason)}"
+        reasons = [r for r in (deletion_reason(change), replacement_note(change, replaced)) if r]
+        if reasons:
+            head += f": {markdown_text('; '.join(reasons))}"
         return "\n".join([head] + [f"  - {_code(diff_text(d, change.action))}" for d in change.diffs])
 
     @staticmethod

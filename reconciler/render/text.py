@@ -10,7 +10,17 @@ from __future__ import annotations
 import click
 
 from reconciler.plan.document import Plan
-from reconciler.render.describe import SYMBOLS, call_groups, deletion_reason, diff_text, left_alone, risk, title
+from reconciler.render.describe import (
+    SYMBOLS,
+    call_groups,
+    deletion_reason,
+    diff_text,
+    left_alone,
+    replacement_note,
+    replacements,
+    risk,
+    title,
+)
 from reconciler.terminal import shown
 
 COLOURS = {"+": "green", "~": "yellow", "->": "cyan", "-": "red"}
@@ -28,13 +38,13 @@ class PlanText:
     def render(self, plan: Plan) -> str:
         lines = [shown(plan.target), f"manifests: sha256:{plan.manifests_digest[:12] or '-'}", ""]
         days = plan.safety.protect_active_days
+        replaced = replacements(plan)
         for change in plan.changes:
             symbol = SYMBOLS[change.action]
             head = f"{self._paint(symbol.rjust(2), COLOURS[symbol], bold=True)} {shown(title(change))}"
             lines.append(head + (f"  [{shown(change.location)}]" if change.location else ""))
-            reason = deletion_reason(change)
-            if reason:
-                lines.append(f"      why: {shown(reason)}")
+            lines += [f"      why: {shown(reason)}" for reason in (deletion_reason(change),
+                                                                  replacement_note(change, replaced)) if reason]
             warning = risk(change, days)
             if warning:
                 lines.append("      " + self._paint(f"! {warning}", "red" if change.recent_clicks else "yellow"))

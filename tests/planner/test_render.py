@@ -134,3 +134,17 @@ def test_safety_settings_are_stated_and_loosened_ones_warned_about() -> None:
 def test_one_click_is_singular() -> None:
     plan = risky_plan().with_recent_clicks({2: 1})
     assert "      ! 1 click in the last 30 days, deleted" in PlanText().render(plan).splitlines()
+
+
+def test_a_type_change_is_shown_as_a_replacement() -> None:
+    groups = [GroupSpec("owned", prune=True)]
+    live = live_like(desired_state([DatapointSpec("launch", url="https://a.example.com/", group="owned")],
+                                   groups=groups))
+    plan = plan_changes(desired_state([DatapointSpec("launch", type="pixel", group="owned")], groups=groups), live)
+    assert [(c.action, c.type) for c in plan.changes] == [("create", "pixel"), ("delete", "link")]
+    old_id = plan.changes[1].id
+    text = PlanText().render(plan).splitlines()
+    assert (f"      why: replaces link launch (id {old_id}): a type cannot change, so this is a new datapoint "
+            "with a new id; the old one's statistics are not carried over") in text
+    assert "      why: replaced by a new datapoint of another type named launch" in text
+    assert "replaces link launch" in PlanMarkdown().render(plan)

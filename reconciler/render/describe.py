@@ -71,6 +71,11 @@ def replacement_note(change: Change, replaced: dict[str, Change]) -> str | None:
             "datapoint with a new id; the old one's statistics are not carried over")
 
 
+def change_reasons(change: Change, replaced: dict[str, Change]) -> list[str]:
+    """Why a change is made, where the change alone does not say: deletions and replacements."""
+    return [reason for reason in (deletion_reason(change), replacement_note(change, replaced)) if reason]
+
+
 def deletion_reason(change: Change) -> str | None:
     """Why a datapoint goes: declared `absent: true` (it has a manifest line), or undeclared
     in a group declared `prune: true` (its group)."""

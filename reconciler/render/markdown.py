@@ -13,16 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reconciler.plan.document import DELETE, Change, Plan
-from reconciler.render.describe import (
-    SYMBOLS,
-    call_groups,
-    deletion_reason,
-    diff_text,
-    left_alone,
-    replacement_note,
-    replacements,
-    title,
-)
+from reconciler.render.describe import SYMBOLS, call_groups, change_reasons, diff_text, left_alone, replacements, title
 
 COMMENT_LIMIT = 65_536
 RISK_COLUMN = {"deleted": "delete", "re-pointed": "re-point", "renamed": "rename",
@@ -140,7 +131,7 @@ class PlanMarkdown:
         head = f"- `{SYMBOLS[change.action]}` {markdown_text(title(change))}"
         if change.location:
             head += f" ({_code(change.location)})"
-        reasons = [r for r in (deletion_reason(change), replacement_note(change, replaced)) if r]
+        reasons = change_reasons(change, replaced)
         if reasons:
             head += f": {markdown_text('; '.join(reasons))}"
         return "\n".join([head] + [f"  - {_code(diff_text(d, change.action))}" for d in change.diffs])

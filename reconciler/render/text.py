@@ -13,10 +13,9 @@ from reconciler.plan.document import Plan
 from reconciler.render.describe import (
     SYMBOLS,
     call_groups,
-    deletion_reason,
+    change_reasons,
     diff_text,
     left_alone,
-    replacement_note,
     replacements,
     risk,
     title,
@@ -43,8 +42,7 @@ class PlanText:
             symbol = SYMBOLS[change.action]
             head = f"{self._paint(symbol.rjust(2), COLOURS[symbol], bold=True)} {shown(title(change))}"
             lines.append(head + (f"  [{shown(change.location)}]" if change.location else ""))
-            lines += [f"      why: {shown(reason)}" for reason in (deletion_reason(change),
-                                                                  replacement_note(change, replaced)) if reason]
+            lines += [f"      why: {shown(reason)}" for reason in change_reasons(change, replaced)]
             warning = risk(change, days)
             if warning:
                 lines.append("      " + self._paint(f"! {warning}", "red" if change.recent_clicks else "yellow"))

@@ -250,15 +250,22 @@ class Plan:
             "changes": [_change_document(c) for c in self.changes],
             "unchanged": dict(sorted(self.unchanged.items())),
             "left_alone": dict(sorted(self.left_alone.items())),
-            "left_alone_names": list(self.left_alone_names),
+            **({"left_alone_names": list(self.left_alone_names)} if self.left_alone_names else {}),
             "notes": list(self.notes),
             "read_scope": self.read_scope,
-            "safety": {**dataclasses.asdict(self.safety),
-                       "refusals": self.refusals(force=False, allow_active=False),
-                       "warnings": self.safety.warnings()},
+            "safety": self._safety_document(),
             "operations": [op.to_document() for op in self.operations],
             "fingerprints": [dataclasses.asdict(f) for f in self.fingerprints],
         }
+
+    def _safety_document(self) -> dict[str, Any]:
+        """The figures, refusals and warnings; `pruning` and `warnings` only when there are
+        some, so that older saved plans re-render byte for byte."""
+        document = {**dataclasses.asdict(self.safety), "refusals": self.refusals(force=False, allow_active=False)}
+        if not document["pruning"]:
+            del document["pruning"]
+        warnings = self.safety.warnings()
+        return document | ({"warnings": warnings} if warnings else {})
 
     @classmethod
     def from_document(cls, document: Any) -> Plan:

@@ -252,7 +252,7 @@ class Plan:
             "left_alone": dict(sorted(self.left_alone.items())),
             **({"left_alone_names": list(self.left_alone_names)} if self.left_alone_names else {}),
             "notes": list(self.notes),
-            "read_scope": self.read_scope,
+            **({"read_scope": self.read_scope} if self.read_scope else {}),  # older plans do not say
             "safety": self._safety_document(),
             "operations": [op.to_document() for op in self.operations],
             "fingerprints": [dataclasses.asdict(f) for f in self.fingerprints],

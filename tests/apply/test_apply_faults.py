@@ -33,7 +33,7 @@ from tests.apply.helpers import (
     serving,
 )
 
-pytestmark = pytest.mark.default_service_only
+pytestmark = [pytest.mark.default_service_only, pytest.mark.slow]
 
 RUNS_PER_PROFILE = 50
 LOOPBACK_RUNS = 20

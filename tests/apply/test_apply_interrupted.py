@@ -21,7 +21,7 @@ import pytest
 from tests.apply.helpers import duplicates, live_datapoints, rows, serving
 from tests.helpers import run_local
 
-pytestmark = pytest.mark.default_service_only
+pytestmark = [pytest.mark.default_service_only, pytest.mark.slow]
 
 LINKS = 40
 REPO_ROOT = Path(__file__).resolve().parents[2]

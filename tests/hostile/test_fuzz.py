@@ -6,7 +6,7 @@ misses a datapoint some file declares (a partial read would plan deletions);
 a plan file is read as a plan or refused with one `ReconcilerError`, and the
 plan read is rendered and checked without any other exception. The budget is
 fixed and derandomized so the default run stays at a few seconds; `-m
-fuzz_long` runs many more examples.
+slow` runs many more examples.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from tests.helpers import desired_state
 COMMON = {"deadline": None, "derandomize": True, "database": None,
           "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
 BUDGETS = [pytest.param(settings(max_examples=150, **COMMON), id="fast"),
-           pytest.param(settings(max_examples=3000, **COMMON), id="long", marks=pytest.mark.fuzz_long)]
+           pytest.param(settings(max_examples=3000, **COMMON), id="long", marks=pytest.mark.slow)]
 
 HOSTILE = st.sampled_from([
     "", " ", "a b", "x/y", "\x1b[2J", "\x9b", "\u202e", "\u2028", "\x00", "\x7f", "\n", "http://[::1/",

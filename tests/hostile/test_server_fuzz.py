@@ -1,7 +1,7 @@
 """Hypothesis over server requests (issue 15): whatever the body, path id or query, the local server
 answers below 500, in strict JSON, and every error in the recorded `{"errors": [...]}` shape.
 
-The budget is fixed and derandomized so the default run stays at a few seconds; `-m fuzz_long`
+The budget is fixed and derandomized so the default run stays at a few seconds; `-m slow`
 runs many more examples.
 """
 
@@ -29,7 +29,7 @@ from tests.helpers import TEST_API_KEY
 COMMON = {"deadline": None, "derandomize": True, "database": None,
           "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
 BUDGETS = [pytest.param(settings(max_examples=150, **COMMON), id="fast"),
-           pytest.param(settings(max_examples=3000, **COMMON), id="long", marks=pytest.mark.fuzz_long)]
+           pytest.param(settings(max_examples=3000, **COMMON), id="long", marks=pytest.mark.slow)]
 
 WRITES = [("POST", "/datapoints"), ("PUT", "/datapoints/batch"), ("POST", "/datapoints/batch"),
           ("DELETE", "/datapoints/batch"), ("POST", "/datapoints/1"), ("PUT", "/datapoints/1/notes"),

@@ -69,8 +69,15 @@ def test_json_follows_the_schema_and_reads_back() -> None:
     plan = risky_plan()
     document = json.loads(PlanJson().render(plan))
     jsonschema.validate(document, SCHEMA)
-    assert list(document) == list(SCHEMA["properties"])
+    # `read_scope` and `left_alone_names` only when there is something to say: older saved plans
+    # re-render unchanged
+    assert list(document) == [key for key in SCHEMA["properties"] if key not in ("read_scope", "left_alone_names")]
     assert Plan.from_document(document) == plan
+    scoped = dataclasses.replace(plan, read_scope="the whole account", left_alone={"": 1},
+                                 left_alone_names=("stray",))
+    scoped_document = json.loads(PlanJson().render(scoped))
+    assert list(scoped_document) == list(SCHEMA["properties"])
+    assert Plan.from_document(scoped_document) == scoped
 
 
 def test_no_output_holds_a_secret() -> None:

@@ -32,7 +32,7 @@ extension() {
 
 invocation=(clickmeter-reconciler --target "$target" "$COMMAND" "${paths[@]}")
 case "$COMMAND" in
-  plan) invocation+=(--format "$format" --out "$out_dir/saved-plan.json") ;;
+  plan) invocation+=(--format "$format" --out "$out_dir/saved-plan.json" --out-full "$out_dir/plan-full.$(extension "$format")") ;;
   stats) invocation+=(--format "$format") ;;
   apply) invocation+=(--auto-approve); format=text ;;
   validate) format=text ;;

@@ -25,6 +25,8 @@ from reconciler.render import PLAN_FORMATS
 from reconciler.target import TargetOptions
 from reconciler.terminal import MAX_LINE, clipped
 
+ALL_ACTIVE = "*"  # `--allow-active` given without a name
+
 
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn a `ReconcilerError` (or Ctrl-C) into one line on stderr and exit 1."""
@@ -41,6 +43,25 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(1)
         except OSError as error:  # the terminal or a pipe failed under the command
             _output_failed(error)
+
+    return wrapper
+
+
+def pass_target(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`@click.pass_obj` for the commands that talk to a target: `--target` and `--local-db`
+    are accepted after the command name too (`plan . --target local`), and win there."""
+
+    @click.option("--target", "target_here", default=None, metavar="local|URL",
+                  help="As the global --target, given after the command name.")
+    @click.option("--local-db", "local_db_here", default=None, type=click.Path(dir_okay=False),
+                  help="As the global --local-db, given after the command name.")
+    @click.pass_obj
+    @functools.wraps(command)
+    def wrapper(options: TargetOptions, /, *args: Any, target_here: str | None, local_db_here: str | None,
+                **kwargs: Any) -> Any:
+        options = dataclasses.replace(options, target=target_here or options.target,
+                                      local_db=local_db_here or options.local_db)
+        return command(options, *args, **kwargs)
 
     return wrapper
 
@@ -144,21 +165,26 @@ def _counted(count: int, noun: str) -> str:
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the saved plan (JSON) for `apply --plan`.")
 @click.option("--format", "output_format", type=click.Choice(PLAN_FORMATS), default="text", show_default=True,
               help="text for people, json (schemas/plan.schema.json) for tools, markdown for pull requests.")
+@click.option("--out-full", type=click.Path(dir_okay=False),
+              help="Also write the whole plan in --format to FILE: a Markdown plan printed is cut to fit one "
+              "GitHub comment, this one never is (upload it as the artifact the comment points to).")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
-@click.pass_obj
+@pass_target
 @reports_errors
 def plan_command(options: TargetOptions, paths: tuple[str, ...], out: str | None, output_format: str,
-                 detailed_exitcode: bool) -> None:
+                 out_full: str | None, detailed_exitcode: bool) -> None:
     """Show what apply would change to make the target match the manifests under PATHS."""
 
     from reconciler.plan.run import build_plan
-    from reconciler.plan.saved import write_plan
+    from reconciler.plan.saved import write_plan, write_plan_text
     from reconciler.render import plan_renderer
     from reconciler.target import saved_target
 
     plan = build_plan(options, paths)
     if out:
         write_plan(dataclasses.replace(plan, target=saved_target(options)), out)
+    if out_full:
+        write_plan_text(plan_renderer(output_format, whole=True).render(plan), out_full, "--out-full")
     color = output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     click.echo(plan_renderer(output_format, color=color).render(plan), nl=False, color=color)
     if detailed_exitcode and plan.has_changes:
@@ -174,13 +200,15 @@ def plan_command(options: TargetOptions, paths: tuple[str, ...], out: str | None
               help="Execute exactly this saved plan (from `plan --out`); refused when stale.")
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--force", is_flag=True, help="Apply beyond the delete/update thresholds.")
-@click.option("--allow-active", is_flag=True, help="Delete or re-point links that had recent clicks.")
+@click.option("--allow-active", "allow_active", multiple=True, is_flag=False, flag_value=ALL_ACTIVE,
+              metavar="[NAME]", help="Delete, rename or re-point links that had recent clicks: alone, all of "
+              "them; with a NAME (repeatable), only that link.")
 @click.option("--log", "log_file", type=click.Path(dir_okay=False),
               help="Write one JSON line per API call (operation, items, status, duration).")
-@click.pass_obj
+@pass_target
 @reports_errors
 def apply_command(options: TargetOptions, paths: tuple[str, ...], plan_file: str | None, auto_approve: bool,
-                  force: bool, allow_active: bool, log_file: str | None) -> None:
+                  force: bool, allow_active: tuple[str, ...], log_file: str | None) -> None:
     """Make the target match the manifests under PATHS (or execute a saved --plan), then verify."""
 
     from reconciler.apply.run import check_secrets, check_target, report_lines, run_apply
@@ -198,7 +226,8 @@ def apply_command(options: TargetOptions, paths: tuple[str, ...], plan_file: str
         plan = build_plan(options, paths)
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     click.echo(PlanText(color=color).render(plan), nl=False, color=color)
-    refusals = plan.refusals(force=force, allow_active=allow_active)
+    allowed = True if ALL_ACTIVE in allow_active else frozenset(allow_active)
+    refusals = plan.refusals(force=force, allow_active=allowed)
     if refusals:
         raise ReconcilerError("apply refused: " + "; ".join(refusals))
     if not plan.operations:
@@ -224,7 +253,7 @@ def apply_command(options: TargetOptions, paths: tuple[str, ...], plan_file: str
 @click.option("--group", "groups", multiple=True, metavar="NAME",
               help="Export only this live group (repeatable); default: the whole account.")
 @click.option("--force", is_flag=True, help="Write into a non-empty directory, replacing files of the same name.")
-@click.pass_obj
+@pass_target
 @reports_errors
 def export_command(options: TargetOptions, out_dir: str, groups: tuple[str, ...], force: bool) -> None:
     """Write the live account as manifests that plan back to no changes."""
@@ -245,8 +274,8 @@ def export_command(options: TargetOptions, out_dir: str, groups: tuple[str, ...]
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--timeframe", metavar="NAME",
               help="today, yesterday, last7, last30 (default), last90, ..., beginning, or custom.")
-@click.option("--from", "from_day", metavar="YYYYMMDD", help="First day of a custom timeframe.")
-@click.option("--to", "to_day", metavar="YYYYMMDD", help="Last day of a custom timeframe.")
+@click.option("--from", "from_day", metavar="DAY", help="First day of a custom timeframe (YYYYMMDD or YYYY-MM-DD).")
+@click.option("--to", "to_day", metavar="DAY", help="Last day of a custom timeframe (YYYYMMDD or YYYY-MM-DD).")
 @click.option("--group", metavar="NAME", help="Only the datapoints declared in this group.")
 @click.option("--format", "output_format", default="table", show_default=True, metavar="FORMAT",
               help="table, csv, json, or a whole report: html (one self-contained page) or "
@@ -263,7 +292,7 @@ def export_command(options: TargetOptions, out_dir: str, groups: tuple[str, ...]
 @click.option("--report", metavar="NAME", help="A top report of one declared datapoint.")
 @click.option("--type", "report_type", metavar="TYPE",
               help="With --report: browsers, countries, referrers, platforms, languages, ...")
-@click.pass_obj
+@pass_target
 @reports_errors
 def stats(options: TargetOptions, paths: tuple[str, ...], out: str | None, **chosen: Any) -> None:
     """How the declared datapoints perform: clicks, uniques, conversions, last hit."""

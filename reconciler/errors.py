@@ -36,6 +36,9 @@ checks that it lists every subclass, and docs/api.md repeats it):
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class ReconcilerError(Exception):
     """A failure the user can act on; `str()` is the one line to print."""
@@ -45,3 +48,9 @@ class ReconcilerError(Exception):
     def lines(self) -> list[str]:
         """The lines to print (one, except for errors that list problems)."""
         return [str(self)]
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """` (did you mean 'paid-order'?)` when one known name is close to a mistyped one, else ""."""
+    close = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -143,6 +143,7 @@ class DatapointSpec:
     password: Secret | None = None
     renamed_from: tuple[str, ...] = ()
     id: int | None = None
+    absent: bool = False  # `absent: true`: delete the live one wherever it is
     locations: dict[str, Location] = field(default_factory=dict)
 
 

@@ -106,7 +106,7 @@ async def _local_client(options: TargetOptions, **client_options: Any) -> AsyncI
     db_path = Path(options.local_db)
     variant = local_service_variant()
     try:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(db_path.parent)
         app = create_app(db_path, variant=variant)
         api_key = default_account_key(db_path)
     except (OSError, sqlite3.Error) as error:
@@ -119,6 +119,15 @@ async def _local_client(options: TargetOptions, **client_options: Any) -> AsyncI
             yield client
     finally:
         app.state.store.close()  # ASGITransport runs no lifespan, so close it here
+
+
+def _make_folder(folder: Path) -> None:
+    """The local database's folder; one this creates gets a `.gitignore` of `*`, so that
+    `.clickmeter/local.db` never lands in the user's repository."""
+    if folder.exists():
+        return
+    folder.mkdir(parents=True)
+    (folder / ".gitignore").write_text("# the local target's database: not for Git\n*\n", encoding="utf-8")
 
 
 def local_service_variant() -> ServiceVariant:

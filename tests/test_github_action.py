@@ -119,7 +119,7 @@ def test_a_pull_requests_plan_becomes_a_summary_an_artifact_and_one_marked_comme
     assert comment.splitlines()[1:] == Path(outputs["output-file"]).read_text().splitlines()
     assert len(comment) <= 65_536
     assert sorted(path.name for path in Path(outputs["artifact-dir"]).iterdir()) == [
-        "comment.md", "plan.md", "plan.stderr.txt", "saved-plan.json"]
+        "comment.md", "plan-full.md", "plan.md", "plan.stderr.txt", "saved-plan.json"]
 
 
 def test_a_failing_command_hands_on_its_status_and_its_error(tmp_path: Path) -> None:

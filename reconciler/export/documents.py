@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, did_you_mean
 from reconciler.manifests.loader import load_texts
 from reconciler.manifests.problems import ManifestError, Problem
 from reconciler.manifests.schema import SCHEMA_FILE, schema_text
@@ -135,7 +135,8 @@ def _select_groups(live: LiveState, names: Sequence[str] | None) -> list[LiveGro
         return sorted(by_name.values(), key=lambda group: group.name)
     unknown = sorted(set(names) - set(by_name))
     if unknown:
-        raise ExportError(f"export --group: no live group named {', '.join(map(repr, unknown))}")
+        raise ExportError(f"export --group: no live group named {', '.join(map(repr, unknown))}"
+                          f"{did_you_mean(unknown[0], by_name)}")
     return [by_name[name] for name in sorted(set(names))]
 
 

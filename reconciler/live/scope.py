@@ -58,6 +58,13 @@ class ReadScope:
         up under an old name may be from another group, which was not counted)."""
         return counts if self.groups is None else {g: n for g, n in counts.items() if g in self.groups}
 
+    def left_alone_names(self, names: tuple[str, ...], live: LiveState) -> tuple[str, ...]:
+        """`names` of undeclared datapoints, kept to the groups read whole (as `left_alone`)."""
+        if self.groups is None:
+            return names
+        counted = {d.name for d in live.datapoints.values() if (d.group or "") in self.groups}
+        return tuple(name for name in names if name in counted)
+
 
 CHEAPEST, DECLARED, WHOLE = "cheapest", "declared", "whole"
 """How `read_for_plan` chooses: by the calls, the declared groups whenever it can (tests), or

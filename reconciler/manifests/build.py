@@ -195,6 +195,7 @@ def _datapoint(path: DocPath, item: LocatedMap, defaults: LocatedMap, default_lo
         retargeting=shared.of(values.get("retargeting")), favourite=values.get("favourite"),
         notes=values.get("notes"), status=values.get("status"),
         password=None if password is None else EnvPassword(password["env"], password.get("optional", False)),
-        renamed_from=tuple(renamed), id=values.get("id"), locations=locations)
+        renamed_from=tuple(renamed), id=values.get("id"), absent=values.get("absent") is True,
+        locations=locations)
     renamed_at = tuple(location(file, mark) for mark in renamed.item_marks) if renamed else ()
     return Declared(path, spec, inherited, renamed_at=renamed_at)

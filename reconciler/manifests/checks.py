@@ -150,8 +150,17 @@ def _value_problems(entry: Declared) -> Iterator[Problem]:
         yield _problem(entry, "value", f"the value must be at most {MAX_MONEY:.4g} (a .NET decimal)")
 
 
+ABSENT_KEYS = frozenset({"", "name", "type", "id", "absent"})
+
+
 def _type_problems(entry: Declared) -> Iterator[Problem]:
     spec: DatapointSpec = entry.spec
+    if spec.absent:
+        extra = sorted(set(spec.locations) - ABSENT_KEYS - set(entry.inherited))
+        if extra:
+            yield _problem(entry, extra[0], f"{extra[0]!r} on a datapoint marked absent: true; it takes only "
+                                            "name, type and id (it is deleted, not changed)")
+        return
     if spec.type == LINK and spec.url is None:
         yield _problem(entry, "", "a link needs a url (or write type: pixel)")
     elif spec.type == LINK and (reason := url_problem(spec.url)):

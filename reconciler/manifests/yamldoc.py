@@ -215,8 +215,26 @@ class _FastLoader(yaml.CSafeLoader):
         return self._DEFAULT_TAGS[kind]
 
 
-def _syntax_problem(error: yaml.MarkedYAMLError, file: str) -> Problem:
-    """libyaml's message, at the problem, with the construct it was reading."""
+INDENTATION_SLIPS = ("did not find expected key", "expected <block end>", "could not find expected ':'",
+                     "did not find expected '-' indicator")
+
+
+def _syntax_hint(error: yaml.MarkedYAMLError, text: str) -> str:
+    """What usually causes libyaml's words: a tab, or an indentation that slipped."""
+    lines = text.splitlines()
+    near = {line for m in (error.problem_mark, error.context_mark) if m is not None
+            for line in lines[max(m.line - 1, 0):m.line + 1]}
+    if any("\t" in line[:len(line) - len(line.lstrip())] for line in near):
+        return "; YAML indents with spaces, never tabs"
+    if "mapping values are not allowed" in (error.problem or ""):
+        return "; quote a value that holds ': ', or check the indentation"
+    if any(slip in (error.problem or "") for slip in INDENTATION_SLIPS):
+        return "; check the indentation of this line and the one above (items of one list or map line up)"
+    return ""
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str) -> Problem:
+    """libyaml's message, at the problem, with the construct it was reading and a hint."""
     mark = error.problem_mark or error.context_mark
     where = location(file, mark) if mark else Location(file, 1, 1)
     detail = error.problem or error.context or "invalid YAML"
@@ -224,7 +242,7 @@ def _syntax_problem(error: yaml.MarkedYAMLError, file: str) -> Problem:
         detail = "a manifest file holds one YAML document; a second one starts here"
     elif error.problem and error.context and error.context_mark:
         detail += f" ({error.context} at line {error.context_mark.line + 1}, column {error.context_mark.column + 1})"
-    return Problem(where, "yaml", detail)
+    return Problem(where, "yaml", detail + _syntax_hint(error, text))
 
 
 def parse_document(text: str, file: str, problems: list[Problem]) -> tuple[Any, list[DocPath]]:
@@ -240,7 +258,7 @@ def parse_document(text: str, file: str, problems: list[Problem]) -> tuple[Any, 
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
-        problems.append(_syntax_problem(error, file))
+        problems.append(_syntax_problem(error, file, text))
         return None, []
     except yaml.YAMLError as error:
         problems.append(Problem(Location(file, 1, 1), "yaml", str(error).splitlines()[0]))

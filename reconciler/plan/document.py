@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import json
 import math
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -28,7 +29,7 @@ from reconciler.plan.operations import Operation, operation_from_document
 FORMAT_VERSION = 1
 SENSITIVE = "(sensitive)"
 ASSUMED_RATE = 10  # requests per second the public service allows
-
+SHORT_URL = "short_url"  # a diff shown, never written: a link's public address changing
 
 
 class Action(StrEnum):
@@ -78,10 +79,22 @@ class Change:
 
     @property
     def at_risk(self) -> bool:
-        """A live link deleted or re-pointed (its url changes): its visitors notice."""
+        """A live link deleted, re-pointed (its url changes) or moved (its short url
+        changes): its visitors notice."""
+        return self.risk_verb is not None
+
+    @property
+    def risk_verb(self) -> str | None:
+        """What happens to a live link's visitors: `deleted`, `renamed` (old short url
+        dead), `re-pointed`; None when they notice nothing."""
         if self.kind != Kind.DATAPOINT or self.type != LINK or self.id is None:
-            return False
-        return self.action == DELETE or any(d.field == "url" for d in self.diffs)
+            return None
+        fields = {d.field for d in self.diffs}
+        if self.action == DELETE:
+            return "deleted"
+        if SHORT_URL in fields:
+            return "renamed" if self.action == RENAME else "moved to another domain"
+        return "re-pointed" if "url" in fields else None
 
     @property
     def retag_only(self) -> bool:
@@ -109,8 +122,33 @@ class Safety:
     max_delete_percent: float
     max_update_percent: float
     protect_active_days: int
+    pruning: dict[str, int] = field(default_factory=dict)  # prune group -> undeclared datapoints it deletes
 
     MIN_MANAGED = 10  # below this, percentages say nothing
+    LOOSE_PERCENT = 50  # a threshold above this lets a mass change through: warned about
+
+    def settings_line(self) -> str:
+        """The settings in force, stated so that a review sees them."""
+        days = self.protect_active_days
+        protection = f"protect_active_days {days}" if days else "protect_active_days 0 (off)"
+        return (f"safety: max_delete_percent {self.max_delete_percent:g}%, max_update_percent "
+                f"{self.max_update_percent:g}%, {protection}")
+
+    def warnings(self) -> list[str]:
+        """Where the settings are off or loosened, or pruning deletes what no manifest names:
+        what a pull request that switches the safety off must not hide."""
+        warnings = []
+        if self.protect_active_days == 0:
+            warnings.append("protect_active_days is 0: links with recent clicks are deleted, renamed or "
+                            "re-pointed without reading their clicks")
+        for what, limit in (("delete", self.max_delete_percent), ("update", self.max_update_percent)):
+            if limit > self.LOOSE_PERCENT:
+                warnings.append(f"max_{what}_percent is {limit:g}% (over {self.LOOSE_PERCENT}%): "
+                                f"a mass {what} passes without --force")
+        warnings += [f"group {group} is pruned (prune: true) and has {count} live "
+                     f"{'datapoint' if count == 1 else 'datapoints'} no manifest declares: the plan deletes "
+                     f"{'it' if count == 1 else 'them'}" for group, count in sorted(self.pruning.items())]
+        return warnings
 
     def percent(self, count: int) -> float:
         return 100.0 * count / self.managed if self.managed else 0.0
@@ -140,6 +178,7 @@ class Plan:
     safety: Safety
     unchanged: dict[str, int] = field(default_factory=dict)  # kind -> declared objects unchanged
     left_alone: dict[str, int] = field(default_factory=dict)  # group ("" ungrouped) -> undeclared
+    left_alone_names: tuple[str, ...] = ()  # the undeclared datapoints left alone, by name
     notes: tuple[str, ...] = ()  # what the plan does not manage and why (e.g. an unset optional password)
     read_scope: str = ""  # which part of the account was read ("" when not said, as in older saved plans)
 
@@ -159,15 +198,18 @@ class Plan:
     def active_links(self) -> list[Change]:
         return [c for c in self.changes if c.at_risk and c.recent_clicks]
 
-    def refusals(self, force: bool, allow_active: bool) -> list[str]:
-        """Why apply must not run this plan as asked (empty: it may)."""
+    def refusals(self, force: bool, allow_active: bool | AbstractSet[str]) -> list[str]:
+        """Why apply must not run this plan as asked (empty: it may). `allow_active`: True
+        allows every active link, a set of names only those (a rename's old or new name)."""
         refusals = [] if force else self.safety.threshold_refusals()
-        if not allow_active:
-            days = self.safety.protect_active_days
-            refusals += [f"datapoint {c.name} (id {c.id}) had {c.recent_clicks} clicks in the last "
-                         f"{days} days and would be {'deleted' if c.action == DELETE else 're-pointed'}; "
-                         f"use --allow-active" for c in self.active_links()]
-        return refusals
+        if allow_active is True:
+            return refusals
+        allowed = allow_active or frozenset()
+        days = self.safety.protect_active_days
+        return refusals + [f"datapoint {c.name} (id {c.id}) had {c.recent_clicks} "
+                           f"{_plural(c.recent_clicks or 0, 'click')} in the last {days} days and would be "
+                           f"{c.risk_verb}; use --allow-active {c.name}" for c in self.active_links()
+                           if c.name not in allowed and c.previous_name not in allowed]
 
     def summary(self) -> dict[str, int]:
         """Counts for the last line: create / update / delete / re-tag / calls."""
@@ -208,13 +250,22 @@ class Plan:
             "changes": [_change_document(c) for c in self.changes],
             "unchanged": dict(sorted(self.unchanged.items())),
             "left_alone": dict(sorted(self.left_alone.items())),
+            **({"left_alone_names": list(self.left_alone_names)} if self.left_alone_names else {}),
             "notes": list(self.notes),
             **({"read_scope": self.read_scope} if self.read_scope else {}),  # older plans do not say
-            "safety": {**dataclasses.asdict(self.safety),
-                       "refusals": self.refusals(force=False, allow_active=False)},
+            "safety": self._safety_document(),
             "operations": [op.to_document() for op in self.operations],
             "fingerprints": [dataclasses.asdict(f) for f in self.fingerprints],
         }
+
+    def _safety_document(self) -> dict[str, Any]:
+        """The figures, refusals and warnings; `pruning` and `warnings` only when there are
+        some, so that older saved plans re-render byte for byte."""
+        document = {**dataclasses.asdict(self.safety), "refusals": self.refusals(force=False, allow_active=False)}
+        if not document["pruning"]:
+            del document["pruning"]
+        warnings = self.safety.warnings()
+        return document | ({"warnings": warnings} if warnings else {})
 
     @classmethod
     def from_document(cls, document: Any) -> Plan:
@@ -222,7 +273,7 @@ class Plan:
         if not isinstance(document, dict) or document.get("format_version") != FORMAT_VERSION:
             raise PlanFileError(f"not a plan of format_version {FORMAT_VERSION}")
         try:
-            safety = {k: v for k, v in document["safety"].items() if k != "refusals"}
+            safety = {k: v for k, v in document["safety"].items() if k not in ("refusals", "warnings")}
             return cls(
                 target=document["target"],
                 manifests_digest=document["manifests_digest"],
@@ -232,6 +283,7 @@ class Plan:
                 safety=Safety(**safety),
                 unchanged=dict(document["unchanged"]),
                 left_alone=dict(document["left_alone"]),
+                left_alone_names=tuple(document.get("left_alone_names", ())),
                 notes=tuple(document["notes"]),
                 read_scope=str(document.get("read_scope", "")),
             )
@@ -239,6 +291,10 @@ class Plan:
             raise PlanFileError(f"malformed plan: no {error} key") from None
         except (TypeError, AttributeError, ValueError) as error:
             raise PlanFileError(f"malformed plan: {error}") from None
+
+
+def _plural(count: int, noun: str) -> str:
+    return noun if count == 1 else f"{noun}s"
 
 
 def _change_document(change: Change) -> dict[str, Any]:

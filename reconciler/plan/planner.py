@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, did_you_mean
 from reconciler.model import (
     LINK,
     ConversionSpec,
@@ -38,6 +38,7 @@ from reconciler.plan.document import (
     DELETE,
     RENAME,
     SENSITIVE,
+    SHORT_URL,
     UPDATE,
     Change,
     FieldDiff,
@@ -97,7 +98,8 @@ class LiveIndex:
 def plan_changes(desired: DesiredState, live: LiveState) -> Plan:
     """The changes that make `live` what `desired` declares, and the calls for them."""
     index = LiveIndex.of(live)
-    keyed = sorted(desired.datapoints.items())  # settings defaults are already applied by the loader
+    every = sorted(desired.datapoints.items())  # settings defaults are already applied by the loader
+    keyed = [(key, spec) for key, spec in every if not spec.absent]
     specs = [spec for _, spec in keyed]
     _check_references(desired, specs, index)
     refs = References(index)
@@ -107,29 +109,37 @@ def plan_changes(desired: DesiredState, live: LiveState) -> Plan:
     conversion_changes, conversion_work = _plan_declared(Kind.CONVERSION, desired.conversions, index.conversions,
                                                          ("value", "protocol", "description"), unchanged)
     tag_changes = _plan_tags(desired, specs, index, unchanged)
-    matched = _match_datapoints(keyed, index)
-    works = [_datapoint_work(key, spec, matched.get(key)) for key, spec in keyed]
+    matched = _match_datapoints(every, index)
+    domain = default_domain(index.domains)
+    works = [_datapoint_work(key, spec, matched.get(key), domain) for key, spec in keyed]
     _check_deleted_names(works, index)
-    deletes, left_alone = _undeclared(desired, index, {d.id for d in matched.values()})
+    pruned, left_alone, alone_names = _undeclared(desired, index, {d.id for d in matched.values()})
+    removed = {matched[key].id: spec for key, spec in every if spec.absent and key in matched}
+    deletes = sorted([*pruned, *(index.live.datapoints[i] for i in removed)], key=lambda d: (d.name, d.id))
 
     datapoint_changes = [w.change for w in works if w.change is not None]
-    unchanged[Kind.DATAPOINT] = len(works) - len(datapoint_changes)
+    unchanged[Kind.DATAPOINT] = len(every) - len(removed) - len(datapoint_changes)
     changes = tag_changes + group_changes + conversion_changes
     changes += sorted(datapoint_changes, key=lambda c: (c.action != CREATE, c.name))
-    changes += [Change(Kind.DATAPOINT, DELETE, d.name, d.id, d.type, diffs=_deleted_diffs(d)) for d in deletes]
+    changes += [Change(Kind.DATAPOINT, DELETE, d.name, d.id, d.type, diffs=_deleted_diffs(d),
+                       location=_location(removed[d.id]) if d.id in removed else None) for d in deletes]
     operations = build_operations(refs, [c.name for c in tag_changes], group_work, conversion_work,
                                   works, deletes)
     return Plan(target="", manifests_digest=desired.digest, changes=tuple(changes),
                 operations=tuple(operations),
                 fingerprints=_fingerprints(changes, works, deletes, refs, index),
-                safety=_safety(desired, len(matched), len(deletes), works),
-                unchanged=dict(sorted(unchanged.items())), left_alone=dict(sorted(left_alone.items())))
+                safety=_safety(desired, len(matched), pruned, len(deletes), works),
+                unchanged=dict(sorted(unchanged.items())), left_alone=dict(sorted(left_alone.items())),
+                left_alone_names=tuple(alone_names))
 
 
-def _safety(desired: DesiredState, matched: int, deletes: int, works: list[DatapointWork]) -> Safety:
-    """Managed = the declared datapoints that exist live, plus the undeclared ones pruned."""
+def _safety(desired: DesiredState, matched: int, pruned: list[LiveDatapoint], deletes: int,
+            works: list[DatapointWork]) -> Safety:
+    """Managed = the declared datapoints that exist live (absent ones too), plus the undeclared
+    ones pruned."""
     settings = desired.settings
-    return Safety(managed=matched + deletes, deletes=deletes,
+    return Safety(managed=matched + len(pruned), deletes=deletes,
+                  pruning=dict(sorted(Counter(d.group or "" for d in pruned).items())),
                   updates=sum(1 for w in works if w.live is not None and w.change is not None),
                   max_delete_percent=settings.max_delete_percent,
                   max_update_percent=settings.max_update_percent,
@@ -159,7 +169,8 @@ def _check_references(desired: DesiredState, specs: list[DatapointSpec], index: 
                     continue
                 missing = "is not live" if declared is None else "is neither declared nor live"
                 raise PlanningError(f"{_where(spec, field_name)}datapoint {spec.name}: "
-                                    f"{field_name}: {what} {name!r} {missing}")
+                                    f"{field_name}: {what} {name!r} {missing}"
+                                    f"{did_you_mean(name, [*live, *(declared or ())])}")
 
 
 def _check_deleted_names(works: list[DatapointWork], index: LiveIndex) -> None:
@@ -281,8 +292,10 @@ def _find_live(spec: DatapointSpec, index: LiveIndex) -> LiveDatapoint | None:
     return found[0] if found else None
 
 
-def _datapoint_work(key: str, spec: DatapointSpec, live: LiveDatapoint | None) -> DatapointWork:
-    """The change one declared datapoint needs; `key` is its key in `DesiredState.datapoints`."""
+def _datapoint_work(key: str, spec: DatapointSpec, live: LiveDatapoint | None,
+                    account_domain: str | None) -> DatapointWork:
+    """The change one declared datapoint needs; `key` is its key in `DesiredState.datapoints`;
+    `account_domain` is the domain of a link that names none."""
     field_names: tuple[str, ...] = (*DATAPOINT_FIELDS, "tags", "conversions")
     if spec.type != LINK:
         field_names = tuple(f for f in field_names if f not in LINK_ONLY_FIELDS)
@@ -298,16 +311,30 @@ def _datapoint_work(key: str, spec: DatapointSpec, live: LiveDatapoint | None) -
     action = RENAME if live.name != spec.name else UPDATE
     change = Change(Kind.DATAPOINT, action, spec.name, live.id, spec.type,
                     previous_name=live.name if action == RENAME else None,
-                    diffs=tuple(diffs), location=_location(spec))
+                    diffs=(*diffs, *_short_url_diff(spec, live, account_domain)), location=_location(spec))
     return DatapointWork(f"datapoint:{key}", spec, live, change, diffs)
 
 
+def _short_url_diff(spec: DatapointSpec, live: LiveDatapoint,
+                    account_domain: str | None) -> tuple[FieldDiff, ...]:
+    """A link's public address, `http://<domain>/<name>`, when a rename or a domain move
+    changes it: shown in the plan only (the calls carry `name` and `domain`)."""
+    if spec.type != LINK:
+        return ()
+    before_domain = live.domain or account_domain
+    before = f"http://{before_domain}/{live.name}"
+    after = f"http://{spec.domain or before_domain}/{spec.name}"
+    return (FieldDiff(SHORT_URL, before, after),) if before != after else ()
+
+
 def _undeclared(desired: DesiredState, index: LiveIndex,
-                claimed: set[int]) -> tuple[list[LiveDatapoint], Counter[str]]:
-    """Live datapoints no manifest declares: deleted in prune groups, counted elsewhere."""
+                claimed: set[int]) -> tuple[list[LiveDatapoint], Counter[str], list[str]]:
+    """Live datapoints no manifest declares: deleted in prune groups, elsewhere counted per
+    group and named (in name order)."""
     pruned = {name for name, group in desired.groups.items() if group.prune}
     deletes: list[LiveDatapoint] = []
     left_alone: Counter[str] = Counter()
+    names: list[str] = []
     for datapoint in sorted(index.live.datapoints.values(), key=lambda d: (d.name, d.id)):
         if datapoint.id in claimed:
             continue
@@ -315,7 +342,8 @@ def _undeclared(desired: DesiredState, index: LiveIndex,
             deletes.append(datapoint)
         else:
             left_alone[datapoint.group or ""] += 1
-    return deletes, left_alone
+            names.append(datapoint.name)
+    return deletes, left_alone, names
 
 
 def _deleted_diffs(datapoint: LiveDatapoint) -> tuple[FieldDiff, ...]:

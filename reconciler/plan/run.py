@@ -71,4 +71,5 @@ async def read_and_plan(client: ClickMeterClient, desired: DesiredState, scope: 
         await read_details(client, live, touched)
         plan = plan_changes(desired, live)
     return dataclasses.replace(plan, read_scope=read_scope.describe(),
-                               left_alone=read_scope.left_alone(plan.left_alone))
+                               left_alone=read_scope.left_alone(plan.left_alone),
+                               left_alone_names=read_scope.left_alone_names(plan.left_alone_names, live))

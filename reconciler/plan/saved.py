@@ -48,12 +48,17 @@ def _non_finite(value: Any, path: str = "plan") -> str | None:
 
 def write_plan(plan: Plan, path: str) -> None:
     """The saved plan, written whole or not at all (a half-written plan must never be applied)."""
+    write_plan_text(plan_text(plan), path, "--out")
+
+
+def write_plan_text(text: str, path: str, option: str) -> None:
+    """A plan in any format written whole or not at all; an error is one line naming `option`."""
     try:
-        write_file(Path(path), plan_text(plan))
+        write_file(Path(path), text)
     except UnsafeWriteError as error:
-        raise ReconcilerError(f"--out {path}: {error}") from None
+        raise ReconcilerError(f"{option} {path}: {error}") from None
     except OSError as error:
-        raise ReconcilerError(f"--out {path}: cannot write the plan ({error.strerror})") from None
+        raise ReconcilerError(f"{option} {path}: cannot write the plan ({error.strerror})") from None
 
 
 @functools.cache

@@ -8,10 +8,11 @@ from typing import Protocol
 
 from reconciler.plan.document import Plan
 from reconciler.render.jsondoc import PlanJson
-from reconciler.render.markdown import PlanMarkdown, markdown_text
+from reconciler.render.markdown import COMMENT_LIMIT, PlanMarkdown, markdown_text
 from reconciler.render.text import PlanText
 
-__all__ = ["PLAN_FORMATS", "PlanJson", "PlanMarkdown", "PlanRenderer", "PlanText", "markdown_text", "plan_renderer"]
+__all__ = ["COMMENT_LIMIT", "PLAN_FORMATS", "PlanJson", "PlanMarkdown", "PlanRenderer", "PlanText", "markdown_text",
+           "plan_renderer"]
 
 PLAN_FORMATS = ("text", "json", "markdown")
 
@@ -22,8 +23,9 @@ class PlanRenderer(Protocol):
     def render(self, plan: Plan) -> str: ...
 
 
-def plan_renderer(output_format: str, *, color: bool = False) -> PlanRenderer:
-    """The renderer for one of `PLAN_FORMATS` (`color` only matters to text)."""
+def plan_renderer(output_format: str, *, color: bool = False, whole: bool = False) -> PlanRenderer:
+    """The renderer for one of `PLAN_FORMATS` (`color` only matters to text; `whole`
+    only to Markdown, which otherwise cuts its details to fit one GitHub comment)."""
     renderers: dict[str, PlanRenderer] = {"text": PlanText(color=color), "json": PlanJson(),
-                                          "markdown": PlanMarkdown()}
+                                          "markdown": PlanMarkdown(limit=None if whole else COMMENT_LIMIT)}
     return renderers[output_format]

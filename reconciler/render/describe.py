@@ -45,19 +45,63 @@ def title(change: Change) -> str:
 
 
 def risk(change: Change, days: int) -> str | None:
-    """The clicks next to a link deleted or re-pointed, when they were read."""
+    """The clicks next to a link deleted, renamed or re-pointed, when they were read."""
     if not change.at_risk or change.recent_clicks is None:
         return None
-    verb = "deleted" if change.action == DELETE else "re-pointed"
-    return f"{change.recent_clicks} clicks in the last {days} days, {verb}"
+    clicks = "click" if change.recent_clicks == 1 else "clicks"
+    return f"{change.recent_clicks} {clicks} in the last {days} days, {change.risk_verb}"
+
+
+def replacements(plan: Plan) -> dict[str, Change]:
+    """Datapoint name -> the live one of another type that the plan deletes while creating
+    one of that name: a type change, which the API cannot make, done as a replacement."""
+    created = {c.name: c.type for c in plan.changes if c.kind == "datapoint" and c.action == CREATE}
+    return {c.name: c for c in plan.changes if c.kind == "datapoint" and c.action == DELETE
+            and created.get(c.name, c.type) != c.type}
+
+
+def replacement_note(change: Change, replaced: dict[str, Change]) -> str | None:
+    """On both halves of a type change: what it costs."""
+    old = replaced.get(change.name)
+    if old is None or change.action not in (CREATE, DELETE):
+        return None
+    if change.action == DELETE:
+        return None if old is not change else f"replaced by a new datapoint of another type named {change.name}"
+    return (f"replaces {old.type} {old.name} (id {old.id}): a type cannot change, so this is a new "
+            "datapoint with a new id; the old one's statistics are not carried over")
+
+
+def change_reasons(change: Change, replaced: dict[str, Change]) -> list[str]:
+    """Why a change is made, where the change alone does not say: deletions and replacements."""
+    return [reason for reason in (deletion_reason(change), replacement_note(change, replaced)) if reason]
+
+
+def deletion_reason(change: Change) -> str | None:
+    """Why a datapoint goes: declared `absent: true` (it has a manifest line), or undeclared
+    in a group declared `prune: true` (its group)."""
+    if change.action != DELETE or change.kind != "datapoint":
+        return None
+    if change.location:
+        return "declared absent: true"
+    group = next((d.before for d in change.diffs if d.field == "group"), None)
+    return f"not declared, in group {group} (prune: true)" if group else None
+
+
+FIRST_NAMES = 5  # left-alone names the text shows; the JSON lists them all
 
 
 def left_alone(plan: Plan) -> str | None:
+    """`3 undeclared datapoints left alone (spring: 1, ungrouped: 2): a, b, c`: the count, then
+    the first few names, so that a datapoint meant to go is seen staying."""
     total = sum(plan.left_alone.values())
     if not total:
         return None
     per_group = ", ".join(f"{group or 'ungrouped'}: {count}" for group, count in plan.left_alone.items())
-    return f"{total} undeclared datapoints left alone ({per_group})"
+    noun = "datapoint" if total == 1 else "datapoints"
+    names = plan.left_alone_names
+    shown = ", ".join(names[:FIRST_NAMES]) + (f" and {len(names) - FIRST_NAMES} more"
+                                              if len(names) > FIRST_NAMES else "")
+    return f"{total} undeclared {noun} left alone ({per_group})" + (f": {shown}" if names else "")
 
 
 def call_groups(operations: Iterable[Operation]) -> list[tuple[str, str, int, int]]:

@@ -1,9 +1,25 @@
-"""The plan as a pull-request comment: summary table, risk first, details folded."""
+"""The plan as a pull-request comment: summary table, risk first, details folded.
+
+A GitHub comment holds at most `COMMENT_LIMIT` characters, and a plan too big to
+post fails the review exactly when it matters most. So the summary, the notes,
+what apply would refuse and the API calls always stay; the destructive rows and
+then the change details are cut to what fits, each cut saying how many it left
+out ("N more changes: see the full plan artifact"). `PlanMarkdown(limit=None)`
+never cuts: that is the full plan `plan --out-full` writes for upload.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from reconciler.plan.document import DELETE, Change, Plan
-from reconciler.render.describe import SYMBOLS, call_groups, diff_text, left_alone, title
+from reconciler.render.describe import SYMBOLS, call_groups, change_reasons, diff_text, left_alone, replacements, title
+
+COMMENT_LIMIT = 65_536
+RISK_COLUMN = {"deleted": "delete", "re-pointed": "re-point", "renamed": "rename",
+               "moved to another domain": "move"}
+FULL_PLAN = "see the full plan artifact"
+NOT_READ = "not read"  # clicks of a pixel, or of any link with protect_active_days 0
 
 
 def markdown_text(text: object) -> str:
@@ -18,8 +34,45 @@ def _code(text: object, in_table: bool = False) -> str:
     return f"`{inner.replace('|', chr(92) + '|') if in_table else inner}`"
 
 
+def within(items: Sequence[str], budget: int) -> list[str]:
+    """The leading `items` whose lines (each with its newline) fit in `budget` characters."""
+    kept: list[str] = []
+    for item in items:
+        budget -= len(item) + 1
+        if budget < 0:
+            break
+        kept.append(item)
+    return kept
+
+
+def _more(left_out: int, noun: str) -> list[str]:
+    return [f"_{left_out} more {noun}{'' if left_out == 1 else 's'}: {FULL_PLAN}._"] if left_out else []
+
+
 class PlanMarkdown:
+    """`render(plan)` within `limit` characters (None: whole, however long)."""
+
+    def __init__(self, limit: int | None = COMMENT_LIMIT) -> None:
+        self.limit = limit
+
     def render(self, plan: Plan) -> str:
+        replaced = replacements(plan)
+        parts = (self._risk_rows(plan), self._refusal_items(plan),
+                 [self._change_item(c, replaced) for c in plan.changes])
+        whole = self._assemble(plan, *parts)
+        if self.limit is None or len(whole) <= self.limit:
+            return whole
+        spare = self.limit - len(self._assemble(plan, [], [], [])) - 400  # headings and "more" lines
+        kept: list[list[str]] = []
+        for part in parts:  # in order of importance: destructive rows, refusals, details
+            kept.append(within(part, spare))
+            spare -= sum(len(item) + 1 for item in kept[-1])
+        rows, refusals, change_items = kept
+        return self._assemble(plan, rows, refusals, change_items,
+                              cut=tuple(len(part) - len(k) for part, k in zip(parts, kept, strict=True)))
+
+    def _assemble(self, plan: Plan, risk_rows: list[str], refusals: list[str], change_items: list[str],
+                  cut: tuple[int, ...] = (0, 0, 0)) -> str:
         counts = plan.summary()
         lines = [f"### clickmeter-reconciler plan ({markdown_text(plan.target)})", "",
                  "| | count |", "|---|---:|"]
@@ -27,44 +80,68 @@ class PlanMarkdown:
                   (("to create", "create"), ("to update", "update"), ("to delete", "delete"),
                    ("links to re-tag", "retag"), ("API calls", "calls"))]
         notes = "\n".join(f"- note: {markdown_text(note)}" for note in plan.notes)
-        sections = (notes, self._risk_section(plan), self._refusals(plan), self._details(plan),
+        sections = (notes, self._safety(plan), self._risk_section(plan, risk_rows, cut[0]),
+                    self._refusals(refusals, cut[1]), self._details(plan, change_items, cut[2]),
                     f"**{markdown_text(plan.summary_line())}**")
         return "\n".join(lines) + "".join(f"\n\n{section.strip()}" for section in sections if section) + "\n"
 
     @staticmethod
-    def _risk_section(plan: Plan) -> str | None:
-        """Deletions and re-pointed links, with their recent clicks, before anything else."""
-        risky = [c for c in plan.changes if c.action == DELETE or c.at_risk]
-        if not risky:
+    def _safety(plan: Plan) -> str:
+        """The settings in force, and a warning for each one off or loosened."""
+        warnings = [f"> - **warning:** {markdown_text(w)}" for w in plan.safety.warnings()]
+        return "\n".join([f"> {markdown_text(plan.safety.settings_line())}", *warnings])
+
+    @staticmethod
+    def _risk_rows(plan: Plan) -> list[str]:
+        """Deletions, renamed and re-pointed links, with their recent clicks."""
+        rows = []
+        for change in plan.changes:
+            if change.action != DELETE and not change.at_risk:
+                continue
+            what = RISK_COLUMN.get(change.risk_verb or "", "delete")
+            clicks = NOT_READ if change.recent_clicks is None else change.recent_clicks
+            name = f"{change.previous_name} -> {change.name}" if change.previous_name else change.name
+            rows.append(f"| {what} | {_code(name, in_table=True)} | {change.id} | {clicks} |")
+        return rows
+
+    @staticmethod
+    def _risk_section(plan: Plan, rows: list[str], left_out: int) -> str | None:
+        """The destructive changes, before anything else."""
+        if not rows and not left_out:
             return None
         days = plan.safety.protect_active_days
-        rows = ["#### Destructive changes", "", f"| change | datapoint | id | clicks, last {days} days |",
+        clicks = f"clicks, last {days} days" if days else "clicks (protection off)"
+        head = ["#### Destructive changes", "", f"| change | datapoint | id | {clicks} |",
                 "|---|---|---:|---:|"]
-        for change in risky:
-            what = "delete" if change.action == DELETE else "re-point"
-            clicks = "n/a" if change.recent_clicks is None else change.recent_clicks
-            rows.append(f"| {what} | {_code(change.name, in_table=True)} | {change.id} | {clicks} |")
-        return "\n".join(rows) + "\n"
+        return "\n".join(head + rows + (["", *_more(left_out, "destructive change")] if left_out else [])) + "\n"
 
     @staticmethod
-    def _refusals(plan: Plan) -> str | None:
-        refusals = plan.refusals(force=False, allow_active=False)
-        if not refusals:
+    def _refusal_items(plan: Plan) -> list[str]:
+        return [f"> - {markdown_text(r)}" for r in plan.refusals(force=False, allow_active=False)]
+
+    @staticmethod
+    def _refusals(items: list[str], left_out: int) -> str | None:
+        if not items and not left_out:
             return None
-        return "\n".join(["> **apply will refuse:**"] + [f"> - {markdown_text(r)}" for r in refusals]) + "\n"
+        more = [f"> {line}" for line in _more(left_out, "refusal")]
+        return "\n".join(["> **apply will refuse:**", *items, *more]) + "\n"
 
     @staticmethod
-    def _change_item(change: Change) -> str:
+    def _change_item(change: Change, replaced: dict[str, Change]) -> str:
         head = f"- `{SYMBOLS[change.action]}` {markdown_text(title(change))}"
         if change.location:
             head += f" ({_code(change.location)})"
+        reasons = change_reasons(change, replaced)
+        if reasons:
+            head += f": {markdown_text('; '.join(reasons))}"
         return "\n".join([head] + [f"  - {_code(diff_text(d, change.action))}" for d in change.diffs])
 
-    def _details(self, plan: Plan) -> str:
+    @staticmethod
+    def _details(plan: Plan, change_items: list[str], left_out: int) -> str:
         sections = []
         if plan.changes:
-            sections.append(("Changes", len(plan.changes),
-                             "\n".join(self._change_item(c) for c in plan.changes)))
+            more = ["", *_more(left_out, "change")] if left_out else []
+            sections.append(("Changes", len(plan.changes), "\n".join(change_items + more)))
         if plan.operations:
             table = ["| method | path | calls | items |", "|---|---|---:|---:|"]
             table += [f"| {method} | {_code(path, in_table=True)} | {calls} | {items} |"

@@ -10,7 +10,16 @@ from __future__ import annotations
 import click
 
 from reconciler.plan.document import Plan
-from reconciler.render.describe import SYMBOLS, call_groups, diff_text, left_alone, risk, title
+from reconciler.render.describe import (
+    SYMBOLS,
+    call_groups,
+    change_reasons,
+    diff_text,
+    left_alone,
+    replacements,
+    risk,
+    title,
+)
 from reconciler.terminal import shown
 
 COLOURS = {"+": "green", "~": "yellow", "->": "cyan", "-": "red"}
@@ -22,16 +31,18 @@ class PlanText:
     def __init__(self, color: bool = False) -> None:
         self.color = color
 
-    def _paint(self, text: str, colour: str, bold: bool = False) -> str:
+    def _paint(self, text: str, colour: str | None, bold: bool = False) -> str:
         return click.style(text, fg=colour, bold=bold) if self.color else text
 
     def render(self, plan: Plan) -> str:
         lines = [shown(plan.target), f"manifests: sha256:{plan.manifests_digest[:12] or '-'}", ""]
         days = plan.safety.protect_active_days
+        replaced = replacements(plan)
         for change in plan.changes:
             symbol = SYMBOLS[change.action]
             head = f"{self._paint(symbol.rjust(2), COLOURS[symbol], bold=True)} {shown(title(change))}"
             lines.append(head + (f"  [{shown(change.location)}]" if change.location else ""))
+            lines += [f"      why: {shown(reason)}" for reason in change_reasons(change, replaced)]
             warning = risk(change, days)
             if warning:
                 lines.append("      " + self._paint(f"! {warning}", "red" if change.recent_clicks else "yellow"))
@@ -41,6 +52,8 @@ class PlanText:
         lines += [f"note: {shown(note)}" for note in plan.notes]
         if plan.read_scope:
             lines.append(f"read: {shown(plan.read_scope)}")
+        lines.append(plan.safety.settings_line())
+        lines += [self._paint(f"warning: {shown(warning)}", "yellow") for warning in plan.safety.warnings()]
         alone = left_alone(plan)
         if alone:
             lines.append(shown(alone) + ".")
@@ -52,6 +65,6 @@ class PlanText:
         if refusals:
             lines.append(self._paint("apply will refuse:", "red", bold=True))
             lines += [f"  - {shown(refusal)}" for refusal in refusals]
-        lines.append(self._paint(plan.summary_line(), "white", bold=True) if plan.has_changes
-                     else plan.summary_line())
+        lines.append(self._paint(plan.summary_line(), None, bold=True) if plan.has_changes
+                     else plan.summary_line())  # bold in the terminal's own colour: white is unreadable on light ones
         return "\n".join(lines) + "\n"

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.apishapes import MAX_LIMIT
 from reconciler.clickmeter import wire
+from reconciler.errors import did_you_mean
 from reconciler.live.reader import TYPE_FILTER
 from reconciler.model import DatapointSpec, DesiredState
 from reconciler.stats.options import Timeframe
@@ -121,7 +122,8 @@ def declared_spec(desired: DesiredState, name: str, option: str) -> DatapointSpe
     if keys:
         raise StatsError(f"{option} {name!r}: {len(keys)} declared datapoints have that name; "
                          f"name one by its key: {', '.join(keys)}")
-    raise StatsError(f"{option} {name!r}: no datapoint of that name is declared in the manifests")
+    raise StatsError(f"{option} {name!r}: no datapoint of that name is declared in the manifests"
+                     f"{did_you_mean(name, (spec.name for spec in desired.datapoints.values()))}")
 
 
 async def find_live_id(client: ClickMeterClient, spec: DatapointSpec, option: str) -> int:

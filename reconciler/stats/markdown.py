@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.render import markdown_text
+from reconciler.render import COMMENT_LIMIT, markdown_text
 from reconciler.stats.overview import Overview
 from reconciler.stats.overview_views import (
     chart_steps,
@@ -28,7 +28,6 @@ from reconciler.stats.overview_views import (
 from reconciler.stats.svg_charts import nice_ceiling
 from reconciler.stats.table import Tabular, format_cell
 
-COMMENT_LIMIT = 65_536
 CHART_PERIODS = 40  # more labels than this overlap even at the widest
 MOST_CHART_WIDTH = 1200
 

@@ -58,11 +58,14 @@ class Timeframe:
 
 
 def parse_day(text: str, option: str) -> date:
-    """A YYYYMMDD day, or one line naming the option and the bad value."""
+    """A YYYYMMDD day, or the YYYY-MM-DD the CSV and JSON print; else one line naming the
+    option and the bad value."""
     try:
+        if len(text) == len("YYYY-MM-DD") and text[4] == text[7] == "-":
+            return date.fromisoformat(text)
         return datetime.strptime(text, DAY_FORMAT).date()
     except ValueError:
-        raise StatsError(f"{option} {text!r}: expected a day as YYYYMMDD") from None
+        raise StatsError(f"{option} {text!r}: expected a day as YYYYMMDD or YYYY-MM-DD") from None
 
 
 def parse_timeframe(name: str, from_text: str | None, to_text: str | None) -> Timeframe:

@@ -18,7 +18,7 @@ from typing import Any
 
 from reconciler.apishapes import DATE_FORMAT
 from reconciler.clickmeter import wire
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, did_you_mean
 from reconciler.model import LINK, PIXEL, DatapointSpec, DesiredState
 from reconciler.plan.matching import live_candidates
 
@@ -82,6 +82,7 @@ class LiveFigures:
     figures: Figures
     last_hit: datetime | None
     through: date | None = None  # the window's last day, as the service counts days
+    status: str = "active"  # a paused link still counts its clicks, but its visitors see a page of its own
 
 
 def read_summary_row(result: Mapping[str, Any]) -> LiveFigures:
@@ -89,6 +90,7 @@ def read_summary_row(result: Mapping[str, Any]) -> LiveFigures:
     try:
         data = wire.keyed(wire.summary_datapoint(result))
         kind = wire.datapoint_type(data.get("type"))
+        status = wire.datapoint_status(data.get("status"))
     except wire.WireError as error:
         raise StatsError(str(error)) from None
     return LiveFigures(
@@ -98,6 +100,7 @@ def read_summary_row(result: Mapping[str, Any]) -> LiveFigures:
         figures=Figures.from_result(result, kind),
         last_hit=parse_stamp(result.get("lastHitDate")),
         through=_day_of(parse_stamp(result.get("toDay"))),
+        status=status,
     )
 
 
@@ -114,6 +117,7 @@ class DatapointStats:
     id: int | None
     figures: Figures
     last_hit: datetime | None
+    status: str = "active"  # the live one's, as its summary row says
 
     @property
     def live(self) -> bool:
@@ -142,7 +146,8 @@ def declared_in_scope(desired: DesiredState, group: str | None) -> list[Datapoin
         return specs
     chosen = [spec for spec in specs if spec.group == group]
     if not chosen and group not in desired.groups:
-        raise StatsError(f"--group {group!r}: no declared datapoint is in that group")
+        known = [*desired.groups, *(spec.group for spec in specs if spec.group)]
+        raise StatsError(f"--group {group!r}: no declared datapoint is in that group{did_you_mean(group, known)}")
     return chosen
 
 
@@ -175,7 +180,7 @@ def _stats_of(spec: DatapointSpec, by_id: Mapping[int, LiveFigures],
         raise StatsError(f"datapoint {spec.name!r}: live name {name!r} matches ids {ids}")
     if not rows:
         return DatapointStats(spec.name, spec.type, None, Figures(), None)
-    return DatapointStats(spec.name, spec.type, rows[0].id, rows[0].figures, rows[0].last_hit)
+    return DatapointStats(spec.name, spec.type, rows[0].id, rows[0].figures, rows[0].last_hit, rows[0].status)
 
 
 def build_report(rows: list[DatapointStats], sort: str = "clicks") -> StatsReport:

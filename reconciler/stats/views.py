@@ -24,7 +24,14 @@ def datapoint_cells(row: DatapointStats) -> dict[str, object]:
     """A declared datapoint's row; one that is not live has no figures, not zeros."""
     figures = figure_cells(row.figures) if row.live else {}
     return {"name": row.name, "type": row.kind, "id": row.id,
-            "status": "live" if row.live else "not live", **figures, "last_hit": row.last_hit}
+            "status": live_status(row), **figures, "last_hit": row.last_hit}
+
+
+def live_status(row: DatapointStats) -> str:
+    """`live`, `paused` (or another status the service gives), or `not live`."""
+    if not row.live:
+        return "not live"
+    return "live" if row.status == "active" else row.status
 
 
 def summary_table(rows: list[DatapointStats], totals: Figures, timeframe: str) -> Tabular:

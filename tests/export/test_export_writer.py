@@ -168,6 +168,8 @@ def test_whole_account_export_keeps_unused_conversions_and_tags() -> None:
 def test_an_unknown_group_is_an_error_naming_it() -> None:
     with pytest.raises(ExportError, match=r"no live group named 'Nope'"):
         export_manifests(account(groups=[LiveGroup(1, "A")]), groups=["A", "Nope"])
+    with pytest.raises(ExportError, match=r"no live group named 'paid-ordr' \(did you mean 'paid-order'\?\)"):
+        export_manifests(account(groups=[LiveGroup(1, "paid-order")]), groups=["paid-ordr"])
 
 
 @settings(max_examples=80)

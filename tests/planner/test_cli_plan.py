@@ -200,6 +200,73 @@ def test_renamed_from_renames_the_live_link(db_path: Path, api_key: str, repo: P
     assert (change["action"], change["id"], change["previous_name"]) == ("rename", ids["datapoint:sale"], "sale")
 
 
+def test_a_rename_of_a_clicked_link_shows_both_short_urls_and_is_refused(db_path: Path, api_key: str,
+                                                                         repo: Path) -> None:
+    (repo / "summer.yaml").write_text("datapoints:\n  - name: summer-x\n    url: https://shop.example.com/s\n")
+    ids = converge(db_path, api_key, repo)
+    record_clicks(db_path, "/go.clickmeter.test/summer-x", 2)
+    (repo / "summer.yaml").write_text("datapoints:\n  - name: summer-x-post\n    renamed_from: [summer-x]\n"
+                                      "    url: https://shop.example.com/s\n")
+    text = plan(db_path, str(repo)).output
+    assert ('      short_url: "http://go.clickmeter.test/summer-x" -> "http://go.clickmeter.test/summer-x-post"'
+            in text)
+    assert "      ! 2 clicks in the last 30 days, renamed" in text
+    refusal = (f"datapoint summer-x-post (id {ids['datapoint:summer-x']}) had 2 clicks in the last 30 days "
+               "and would be renamed; use --allow-active summer-x-post")
+    assert refusal in text
+    markdown = plan(db_path, str(repo), "--format", "markdown").output
+    assert f"| rename | `summer-x -> summer-x-post` | {ids['datapoint:summer-x']} | 2 |" in markdown
+    refused = run_local(db_path, "apply", str(repo), "--auto-approve")
+    assert refused.exit_code == 1 and refusal in refused.output
+    assert run_local(db_path, "apply", str(repo), "--auto-approve", "--allow-active", "summer-x").exit_code == 0
+
+
+def test_allow_active_with_names_allows_only_those_links(db_path: Path, api_key: str, repo: Path) -> None:
+    (repo / "one.yaml").write_text("datapoints:\n  - {name: one, url: https://shop.example.com/1}\n"
+                                   "  - {name: two, url: https://shop.example.com/2}\n")
+    converge(db_path, api_key, repo)
+    for name in ("one", "two"):
+        record_clicks(db_path, f"/go.clickmeter.test/{name}", 1)
+    (repo / "one.yaml").write_text("datapoints:\n  - {name: one, url: https://shop.example.com/1b}\n"
+                                   "  - {name: two, url: https://shop.example.com/2b}\n")
+    refused = run_local(db_path, "apply", str(repo), "--auto-approve", "--allow-active", "one")
+    assert refused.exit_code == 1
+    error = refused.output.splitlines()[-1]
+    assert error.startswith("error: apply refused: datapoint two (id ") and "datapoint one" not in error
+    assert error.endswith("had 1 click in the last 30 days and would be re-pointed; use --allow-active two")
+    allowed = run_local(db_path, "apply", str(repo), "--auto-approve", "--allow-active", "one",
+                        "--allow-active", "two")
+    assert allowed.exit_code == 0, allowed.output
+
+
+def test_absent_true_deletes_a_datapoint_outside_any_pruned_group(db_path: Path, api_key: str,
+                                                                   repo: Path) -> None:
+    (repo / "loose.yaml").write_text("datapoints:\n  - {name: old-promo, url: https://shop.example.com/o}\n"
+                                     "  - {name: keep-a, url: https://shop.example.com/a}\n"
+                                     "  - {name: keep-b, url: https://shop.example.com/b}\n")
+    ids = converge(db_path, api_key, repo)
+    record_clicks(db_path, "/go.clickmeter.test/old-promo", 1)
+    (repo / "loose.yaml").write_text("datapoints:\n  - {name: old-promo, absent: true}\n")
+    text = plan(db_path, str(repo)).output
+    assert f" - link old-promo (id {ids['datapoint:old-promo']})  [{repo}/loose.yaml:2:5]" in text
+    assert "2 undeclared datapoints left alone (ungrouped: 2): keep-a, keep-b." in text
+    assert "      why: declared absent: true" in text.splitlines()
+    document = json.loads(plan(db_path, str(repo), "--format", "json").output)
+    assert document["left_alone_names"] == ["keep-a", "keep-b"]
+    assert [(c["action"], c["name"]) for c in document["changes"]] == [("delete", "old-promo")]
+    refused = run_local(db_path, "apply", str(repo), "--auto-approve")
+    assert refused.exit_code == 1 and "would be deleted; use --allow-active old-promo" in refused.output
+    assert run_local(db_path, "apply", str(repo), "--auto-approve", "--allow-active").exit_code == 0
+    assert "No changes." in plan(db_path, str(repo)).output
+
+
+def test_absent_true_takes_only_name_type_and_id(repo: Path) -> None:
+    (repo / "loose.yaml").write_text("datapoints:\n  - {name: old-promo, absent: true, url: https://x.example.com/}\n")
+    result = CliRunner().invoke(cli, ["validate", str(repo)])
+    assert result.exit_code == 1
+    assert "'url' on a datapoint marked absent: true; it takes only name, type and id" in result.output
+
+
 def test_only_prune_groups_lose_undeclared_datapoints(db_path: Path, api_key: str, repo: Path) -> None:
     ids = converge(db_path, api_key, repo)
 
@@ -213,7 +280,8 @@ def test_only_prune_groups_lose_undeclared_datapoints(db_path: Path, api_key: st
     result = plan(db_path, str(repo))
     assert [line for line in changes_section(result.output) if not line.startswith("      ")] == [
         f" - link stray-spring (id {max(ids.values()) + 1})"]
-    assert "2 undeclared datapoints left alone (ungrouped: 1, autumn: 1)." in result.output
+    assert "2 undeclared datapoints left alone (ungrouped: 1, autumn: 1): loose, stray-autumn." in result.output
+    assert "      why: not declared, in group spring (prune: true)" in result.output.splitlines()
 
 
 def test_secrets_never_appear_in_any_format_or_the_saved_plan(db_path: Path, api_key: str, repo: Path,
@@ -240,6 +308,13 @@ def test_a_reference_to_nothing_names_the_manifest_line(db_path: Path, api_key: 
     assert result.exit_code == 1
     assert re.fullmatch(rf"error: {re.escape(str(repo))}/campaign\.yaml:18:18: datapoint sale: conversions: "
                         r"conversion 'nowhere' is neither declared nor live\n", result.output)
+
+
+def test_a_mistyped_reference_suggests_the_close_name(db_path: Path, api_key: str, repo: Path) -> None:
+    (repo / "campaign.yaml").write_text(CAMPAIGN.replace("conversions: [signup]", "conversions: [signpu]"))
+    result = run_local(db_path, "plan", str(repo))
+    assert result.exit_code == 1
+    assert result.output.endswith("conversion 'signpu' is neither declared nor live (did you mean 'signup'?)\n")
 
 
 def test_thresholds_are_shown_as_refusals(db_path: Path, api_key: str, repo: Path) -> None:
@@ -293,6 +368,14 @@ def test_json_output_follows_the_plan_schema(db_path: Path, api_key: str, repo: 
     document = json.loads(plan(db_path, str(repo), "--format", "json").output)
     jsonschema.validate(document, schema)
     assert document["target"] == f"target: local ({db_path})"
+
+
+def test_out_full_writes_the_whole_markdown_plan(db_path: Path, api_key: str, repo: Path, tmp_path: Path) -> None:
+    full = tmp_path / "plan-full.md"
+    result = plan(db_path, str(repo), "--format", "markdown", "--out-full", str(full))
+    assert result.exit_code == 0 and full.read_text() == result.output  # small: nothing cut
+    failed = plan(db_path, str(repo), "--format", "markdown", "--out-full", str(tmp_path / "no" / "x.md"))
+    assert failed.exit_code == 1 and failed.output.startswith(f"error: --out-full {tmp_path}/no/x.md: ")
 
 
 def test_an_unwritable_out_file_is_one_line(db_path: Path, api_key: str, repo: Path, tmp_path: Path) -> None:

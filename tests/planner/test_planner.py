@@ -219,8 +219,10 @@ def test_active_links_deleted_or_repointed_are_refused_without_allow_active() ->
     plan = plan.with_recent_clicks({2: 7, 3: 0})
     assert [c.recent_clicks for c in plan.changes] == [7, 0]
     assert plan.refusals(force=False, allow_active=False) == [
-        "datapoint moved (id 2) had 7 clicks in the last 30 days and would be re-pointed; use --allow-active"]
+        "datapoint moved (id 2) had 7 clicks in the last 30 days and would be re-pointed; use --allow-active moved"]
     assert plan.refusals(force=False, allow_active=True) == []
+    assert plan.refusals(force=False, allow_active={"moved"}) == []
+    assert len(plan.refusals(force=False, allow_active={"other"})) == 1
 
 
 def test_a_password_change_shows_as_changed_and_the_body_holds_a_placeholder() -> None:

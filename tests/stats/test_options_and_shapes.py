@@ -32,8 +32,10 @@ def request(**options: object):
     ({"timeframe": "custom"}, "--timeframe custom needs both --from YYYYMMDD and --to YYYYMMDD"),
     ({"timeframe": "custom", "from_day": "20260101"},
      "--timeframe custom needs both --from YYYYMMDD and --to YYYYMMDD"),
-    ({"timeframe": "custom", "from_day": "2026-01-01", "to_day": "20260102"},
-     "--from '2026-01-01': expected a day as YYYYMMDD"),
+    ({"timeframe": "custom", "from_day": "2026/01/01", "to_day": "20260102"},
+     "--from '2026/01/01': expected a day as YYYYMMDD or YYYY-MM-DD"),
+    ({"timeframe": "custom", "from_day": "2026-1-1", "to_day": "20260102"},
+     "--from '2026-1-1': expected a day as YYYYMMDD or YYYY-MM-DD"),
     ({"timeframe": "custom", "from_day": "20260231", "to_day": "20260302"}, "--from '20260231'"),
     ({"timeframe": "custom", "from_day": "20260105", "to_day": "20260102"},
      "--from 20260105 is after --to 20260102"),
@@ -69,6 +71,8 @@ def test_a_custom_timeframe_carries_both_days() -> None:
     assert chosen.timeframe.describe() == "2026-11-01..2026-11-30"
     assert request().timeframe.days() == {}
     assert request().timeframe.name == "last30"
+    iso = request(timeframe="custom", from_day="2026-11-01", to_day="2026-11-30")  # as the CSV prints days
+    assert iso.timeframe.days() == {"fromDay": "20261101", "toDay": "20261130"}
 
 
 def live(id: int, name: str, kind: str = "link", clicks: int = 0) -> LiveFigures:

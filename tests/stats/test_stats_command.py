@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from reconciler.cli import cli
 from reconciler.clickmeter.client import ClickMeterClient
 from tests.helpers import TEST_API_KEY
+from tests.planner.helpers import edit_datapoint, in_account
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -126,9 +127,11 @@ def test_report_as_a_table(local: tuple[str, ...], manifests: Path) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (("--timeframe", "custom"), "error: --timeframe custom needs both --from YYYYMMDD and --to YYYYMMDD"),
     (("--timeframe", "custom", "--from", "20261301", "--to", "20261302"),
-     "error: --from '20261301': expected a day as YYYYMMDD"),
+     "error: --from '20261301': expected a day as YYYYMMDD or YYYY-MM-DD"),
     (("--by", "day", "--hits", "spring-sale"), "error: --by and --hits cannot be combined: choose one"),
     (("--hits", "stray"), "error: --hits 'stray': no datapoint of that name is declared in the manifests"),
+    (("--hits", "sprng-sale"), "error: --hits 'sprng-sale': no datapoint of that name is declared in the "
+                               "manifests (did you mean 'spring-sale'?)"),
     (("--report", "gone", "--type", "countries"), "error: --report 'gone': declared but not live"),
     (("--group", "autumn"), "error: --group 'autumn': no declared datapoint is in that group"),
     (("--stale", "soon"), "error: --stale 'soon': expected a whole number, 1 or more"),
@@ -173,3 +176,12 @@ def test_an_api_error_is_one_line_naming_the_call(local: tuple[str, ...], manife
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr.startswith(f"error: GET /datapoints/{scenario_ids['spring-sale']}/reports -> 400")
     assert result.stderr.count("\n") == 1
+
+
+def test_a_paused_link_shows_as_paused(local: tuple[str, ...], manifests: Path, db_path: Path, api_key: str,
+                                       scenario_ids: dict[str, int]) -> None:
+    in_account(db_path, api_key, lambda client: edit_datapoint(client, scenario_ids["idle"], {"status": 1}))
+    result = run(*local, "stats", str(manifests), "--format", "csv", "--sort", "name")
+    assert result.exit_code == 0, result.output
+    rows = {row[0]: row[3] for row in csv.reader(io.StringIO(result.stdout))}
+    assert (rows["idle"], rows["old-promo"], rows["gone"]) == ("paused", "live", "not live")

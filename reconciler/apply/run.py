@@ -37,6 +37,7 @@ from reconciler.plan.calls import plan_details
 from reconciler.plan.document import Plan, fingerprint
 from reconciler.plan.effects import LIVE_COLLECTIONS, Names
 from reconciler.plan.operations import DatapointBatchCreate, DatapointBatchUpdate
+from reconciler.plan.passwords import changed_passwords, operation_variables
 from reconciler.target import open_client, saved_target
 from reconciler.terminal import clipped
 
@@ -58,34 +59,24 @@ def check_target(plan: Plan, options: TargetOptions) -> None:
 
 
 def check_secrets(plan: Plan, environ: Mapping[str, str] = os.environ) -> None:
-    """Refuse a saved plan before any write when a password it sets has no variable to come from.
+    """Refuse a saved plan before any write when a password it sets has no variable to come
+    from, or a value other than the one planned (its fingerprint).
 
     Failing those items one by one mid-apply would leave a partial apply behind. A malformed
     operation (a hand-edited plan) is refused first, in one line.
     """
     check_operations(plan, environ)
-    missing: dict[str, list[str]] = {}
-    for operation in plan.operations:
-        for key, part in operation.entries():
-            for variable in _secret_variables(part):
-                if not environ.get(variable):
-                    missing.setdefault(variable, []).append(key)
+    missing = {variable: keys for variable, keys in operation_variables(plan.operations).items()
+               if not environ.get(variable)}
     if missing:
         raise ReconcilerError("; ".join(
             f"environment variable {clipped(variable)} is not set (or empty); export it with the password of "
             + ", ".join(keys) for variable, keys in missing.items()) + "; nothing was applied")
-
-
-def _secret_variables(value: object) -> Iterator[str]:
-    """The variables named by the `{"$secret": VARIABLE}` placeholders in `value`."""
-    if isinstance(value, dict):
-        if set(value) == {"$secret"}:
-            yield value["$secret"]
-            return
-        value = list(value.values())
-    if isinstance(value, list):
-        for element in value:
-            yield from _secret_variables(element)
+    changed = changed_passwords(plan.password_fingerprints, environ)
+    if changed:
+        raise ReconcilerError("; ".join(
+            f"environment variable {clipped(variable)} holds another password than when the plan was made"
+            for variable in changed) + "; plan again or export the planned one; nothing was applied")
 
 
 def stale_objects(plan: Plan, live: LiveState, environ: Mapping[str, str]) -> list[str]:

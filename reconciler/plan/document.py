@@ -181,6 +181,7 @@ class Plan:
     left_alone_names: tuple[str, ...] = ()  # the undeclared datapoints left alone, by name
     notes: tuple[str, ...] = ()  # what the plan does not manage and why (e.g. an unset optional password)
     read_scope: str = ""  # which part of the account was read ("" when not said, as in older saved plans)
+    password_fingerprints: dict[str, str] = field(default_factory=dict)  # variable -> salt:scrypt (passwords)
 
     @property
     def has_changes(self) -> bool:
@@ -256,6 +257,7 @@ class Plan:
             "safety": self._safety_document(),
             "operations": [op.to_document() for op in self.operations],
             "fingerprints": [dataclasses.asdict(f) for f in self.fingerprints],
+            **({"password_fingerprints": dict(self.password_fingerprints)} if self.password_fingerprints else {}),
         }
 
     def _safety_document(self) -> dict[str, Any]:
@@ -286,6 +288,7 @@ class Plan:
                 left_alone_names=tuple(document.get("left_alone_names", ())),
                 notes=tuple(document["notes"]),
                 read_scope=str(document.get("read_scope", "")),
+                password_fingerprints=dict(document.get("password_fingerprints", {})),
             )
         except KeyError as error:
             raise PlanFileError(f"malformed plan: no {error} key") from None

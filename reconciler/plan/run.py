@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gc
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from reconciler.manifests import load_manifests, resolve_secrets
 from reconciler.model import DesiredState
 from reconciler.plan.calls import plan_details
 from reconciler.plan.document import Plan
+from reconciler.plan.passwords import password_fingerprints
 from reconciler.plan.planner import plan_changes
 from reconciler.target import describe_target, open_client
 
@@ -53,7 +55,8 @@ def build_plan(options: TargetOptions, paths: Sequence[str]) -> Plan:
             return plan
 
     plan = asyncio.run(against_target())
-    return dataclasses.replace(plan, target=target, notes=tuple(notes))
+    passwords = password_fingerprints(plan.operations, plan.manifests_digest, os.environ)
+    return dataclasses.replace(plan, target=target, notes=tuple(notes), password_fingerprints=passwords)
 
 
 async def read_and_plan(client: ClickMeterClient, desired: DesiredState, scope: str = CHEAPEST) -> Plan:

@@ -196,6 +196,34 @@ def test_a_saved_plan_whose_password_variable_is_unset_is_refused_before_any_wri
     assert applied.exit_code == 0 and applied.output.rstrip().endswith("converged"), applied.output
 
 
+def test_a_saved_plan_refuses_another_password_than_the_planned_one_before_any_write(
+        repo: Path, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    saved = tmp_path / "plan.json"
+    assert run_local(db_path, "plan", str(repo), "--out", str(saved)).exit_code == 0
+    text = saved.read_text()
+    assert PASSWORD not in text and list(json.loads(text)["password_fingerprints"]) == ["SALE_PASSWORD"]
+    monkeypatch.setenv("SALE_PASSWORD", "another-pass-9")
+    result = run_local(db_path, "apply", "--plan", str(saved))
+    assert result.exit_code == 1 and "another-pass-9" not in result.output
+    assert result.output.splitlines()[-1] == (
+        "error: environment variable SALE_PASSWORD holds another password than when the plan was made; "
+        "plan again or export the planned one; nothing was applied")
+    assert live_datapoints(db_path) == {}
+    monkeypatch.setenv("SALE_PASSWORD", PASSWORD)
+    assert run_local(db_path, "apply", "--plan", str(saved)).exit_code == 0
+
+
+def test_a_saved_plan_without_password_fingerprints_still_applies(
+        repo: Path, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    saved = tmp_path / "plan.json"
+    assert run_local(db_path, "plan", str(repo), "--out", str(saved)).exit_code == 0
+    document = json.loads(saved.read_text())
+    del document["password_fingerprints"]  # as an older saved plan: no check
+    saved.write_text(json.dumps(document))
+    monkeypatch.setenv("SALE_PASSWORD", "another-pass-9")
+    assert run_local(db_path, "apply", "--plan", str(saved)).exit_code == 0
+
+
 def test_a_saved_plan_names_its_local_database_by_absolute_path(repo: Path, tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     here, elsewhere = tmp_path / "here", tmp_path / "elsewhere"

@@ -267,6 +267,35 @@ def export_command(options: TargetOptions, out_dir: str, groups: tuple[str, ...]
         click.echo("\n".join(clipped(line, MAX_LINE) for line in warnings), err=True)
 
 
+# ---- show ----
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)
+@pass_target
+@reports_errors
+def show(options: TargetOptions, paths: tuple[str, ...], output_format: str) -> None:
+    """The declared datapoints: short URL (links) or snippet (pixels), status, recent clicks."""
+    import asyncio
+
+    from reconciler.manifests import load_manifests
+    from reconciler.show import collect_shown, shown_json, shown_text
+    from reconciler.target import describe_target, open_client, tracking_base
+
+    desired = load_manifests(paths)
+
+    async def collect() -> str:
+        async with open_client(options) as client:
+            rows = await collect_shown(client, desired, tracking_base(options))
+        return shown_json(rows) if output_format == "json" else shown_text(rows)
+
+    text = asyncio.run(collect())
+    if output_format == "text":
+        click.echo(describe_target(options))
+    click.echo(text, nl=False)
+
+
 # ---- stats ----
 
 

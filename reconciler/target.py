@@ -38,6 +38,7 @@ LOCAL_SERVICE_VARIABLE = "CLICKMETER_LOCAL_SERVICE"
 e.g. `no-expand,updates=merge`): to rehearse against each way the unknowns may fall."""
 REMOTE_DEFAULT_RATE = 10.0
 LOCAL_BASE_URL = "http://local"
+LOCAL_TRACKING_BASE = "http://127.0.0.1:8765"  # `serve`'s default --host and --port
 DROPPED_CONNECTION = ("RemoteProtocolError", "ReadError")
 """Transport failures after a connection was made: the service is there, only flaky."""
 
@@ -57,6 +58,12 @@ def describe_target(options: TargetOptions) -> str:
     if options.target == LOCAL:
         return f"target: local ({options.local_db})"
     return f"target: {_remote_url(options.target)}"
+
+
+def tracking_base(options: TargetOptions) -> str:
+    """Where visitors request the target's links and pixels: a URL target's own address;
+    for the local target, where `serve` listens by default (nothing listens there until run)."""
+    return LOCAL_TRACKING_BASE if options.target == LOCAL else _remote_url(options.target)
 
 
 def saved_target(options: TargetOptions) -> str:

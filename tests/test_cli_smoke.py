@@ -14,7 +14,7 @@ def test_module_entry_point_lists_every_command() -> None:
     done = subprocess.run([sys.executable, "-m", "reconciler", "--help"],
                           capture_output=True, text=True, check=True)
     listed = done.stdout.split("Commands:\n", 1)[1].splitlines()
-    assert [line.split()[0] for line in listed] == ["apply", "export", "plan", "serve", "stats", "validate"]
+    assert [line.split()[0] for line in listed] == ["apply", "export", "plan", "serve", "show", "stats", "validate"]
     assert "--target" in done.stdout
 
 

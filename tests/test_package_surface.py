@@ -35,7 +35,7 @@ RANKS = {
     "live": 4,
     "plan": 5,
     "render": 6,
-    "apply": 7, "export": 7, "stats": 7,
+    "apply": 7, "export": 7, "stats": 7, "show": 7,
     "cli": 8,
     "__main__": 9,
 }

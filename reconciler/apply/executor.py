@@ -95,6 +95,7 @@ class Outcome:
     residuals: list[str] = field(default_factory=list)
     verified: bool = False
     troubles: list[str] = field(default_factory=list)  # the log, the terminal or the verifying read failed
+    addresses: dict[str, str] = field(default_factory=dict)  # created or renamed datapoint -> where it is reached
 
     def count(self, status: Status) -> int:
         return sum(1 for item in self.items if item.status == status)

@@ -33,12 +33,13 @@ from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.errors import ReconcilerError
 from reconciler.live.reader import read_live_state, read_touched_state
 from reconciler.model import Kind, LiveState
+from reconciler.plan.addresses import addresses_by_name
 from reconciler.plan.calls import plan_details
-from reconciler.plan.document import Plan, fingerprint
+from reconciler.plan.document import CREATE, RENAME, Plan, fingerprint
 from reconciler.plan.effects import LIVE_COLLECTIONS, Names
 from reconciler.plan.operations import DatapointBatchCreate, DatapointBatchUpdate
 from reconciler.plan.passwords import changed_passwords, operation_variables
-from reconciler.target import open_client, saved_target
+from reconciler.target import LOCAL_TRACKING_BASE, open_client, saved_target, tracking_base
 from reconciler.terminal import clipped
 
 if TYPE_CHECKING:
@@ -131,8 +132,10 @@ def stops_on_signals(stop: asyncio.Event) -> Iterator[None]:
 
 async def execute_plan(client: ClickMeterClient, plan: Plan, *, saved: bool, stream: IO[str],
                        log: IO[str] | None = None, environ: Mapping[str, str] = os.environ,
-                       stop: asyncio.Event | None = None) -> Outcome:
-    """Run `plan` through `client`; verify unless stopped. A saved plan is stale-checked first."""
+                       stop: asyncio.Event | None = None, tracking: str = LOCAL_TRACKING_BASE) -> Outcome:
+    """Run `plan` through `client`; verify unless stopped. A saved plan is stale-checked first.
+    The datapoints it created or renamed are then read back with their addresses (`tracking`:
+    where the target serves pixels)."""
     stop = stop or asyncio.Event()
     progress = Progress(total_calls=len(plan.operations),
                         total_items=sum(len(op.items) for op in plan.operations),
@@ -157,8 +160,14 @@ async def execute_plan(client: ClickMeterClient, plan: Plan, *, saved: bool, str
         else:
             outcome.residuals = residuals(plan, live, environ)
             outcome.verified = True
+            outcome.addresses = addresses_by_name(new_addresses(plan), live, tracking)
     outcome.troubles[:0] = progress.troubles
     return outcome
+
+
+def new_addresses(plan: Plan) -> set[str]:
+    """The datapoints whose address the plan makes (created) or changes (renamed)."""
+    return {c.name for c in plan.changes if c.kind == Kind.DATAPOINT and c.action in (CREATE, RENAME)}
 
 
 def touched_datapoints(plan: Plan, outcome: Outcome, created: Mapping[str, int],
@@ -202,6 +211,9 @@ def report_lines(plan: Plan, outcome: Outcome) -> list[str]:
             lines.append(f"  {item.key} ({call.method} {call.path}){cause}")
         if len(items) > SHOWN_PER_STATUS:
             lines.append(f"  ... and {len(items) - SHOWN_PER_STATUS} more")
+    if outcome.addresses:
+        lines.append("reached at (links: short URL; pixels: the snippet to put on the page):")
+        lines += [f"  {name}: {where}" for name, where in sorted(outcome.addresses.items())]
     already = sum(1 for item in outcome.items if item.cause == ALREADY_DONE)
     lines.append(f"Apply: {outcome.count(DONE)} done{f' ({already} already as planned)' if already else ''}, "
                  f"{outcome.count(FAILED)} failed, {outcome.count(SKIPPED)} skipped, "
@@ -230,7 +242,8 @@ def run_apply(options: TargetOptions, plan: Plan, *, saved: bool, log_path: str 
         stop = asyncio.Event()
         async with open_client(options) as client:
             with stops_on_signals(stop):
-                return await execute_plan(client, plan, saved=saved, stream=sys.stderr, log=log, stop=stop)
+                return await execute_plan(client, plan, saved=saved, stream=sys.stderr, log=log, stop=stop,
+                                          tracking=tracking_base(options))
 
     try:
         return asyncio.run(on_target())

@@ -11,7 +11,7 @@ most five), one tag patch per association, and deletions last.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,7 +99,7 @@ def _resolved(field_name: str, value: Any, refs: References) -> Any:
     return value
 
 
-def default_domain(domains: dict[str, Any]) -> str | None:
+def default_domain(domains: Mapping[Any, Any]) -> str | None:
     """The domain a link gets when neither it nor the settings name one: the account's
     first system domain (lowest id), else its first domain of any type.
 

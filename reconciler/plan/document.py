@@ -179,6 +179,7 @@ class Plan:
     unchanged: dict[str, int] = field(default_factory=dict)  # kind -> declared objects unchanged
     left_alone: dict[str, int] = field(default_factory=dict)  # group ("" ungrouped) -> undeclared
     left_alone_names: tuple[str, ...] = ()  # the undeclared datapoints left alone, by name
+    short_urls: dict[str, str] = field(default_factory=dict)  # declared live link -> its short URL now (read-only)
     notes: tuple[str, ...] = ()  # what the plan does not manage and why (e.g. an unset optional password)
     read_scope: str = ""  # which part of the account was read ("" when not said, as in older saved plans)
     password_fingerprints: dict[str, str] = field(default_factory=dict)  # variable -> salt:scrypt (passwords)
@@ -252,6 +253,7 @@ class Plan:
             "unchanged": dict(sorted(self.unchanged.items())),
             "left_alone": dict(sorted(self.left_alone.items())),
             **({"left_alone_names": list(self.left_alone_names)} if self.left_alone_names else {}),
+            **({"short_urls": dict(sorted(self.short_urls.items()))} if self.short_urls else {}),
             "notes": list(self.notes),
             **({"read_scope": self.read_scope} if self.read_scope else {}),  # older plans do not say
             "safety": self._safety_document(),
@@ -286,6 +288,7 @@ class Plan:
                 unchanged=dict(document["unchanged"]),
                 left_alone=dict(document["left_alone"]),
                 left_alone_names=tuple(document.get("left_alone_names", ())),
+                short_urls=dict(document.get("short_urls", {})),
                 notes=tuple(document["notes"]),
                 read_scope=str(document.get("read_scope", "")),
                 password_fingerprints=dict(document.get("password_fingerprints", {})),

@@ -32,6 +32,7 @@ from reconciler.model import (
     Secret,
     TagSpec,
 )
+from reconciler.plan.addresses import short_url
 from reconciler.plan.calls import DatapointWork, References, build_operations, default_domain
 from reconciler.plan.document import (
     CREATE,
@@ -125,12 +126,14 @@ def plan_changes(desired: DesiredState, live: LiveState) -> Plan:
                        location=_location(removed[d.id]) if d.id in removed else None) for d in deletes]
     operations = build_operations(refs, [c.name for c in tag_changes], group_work, conversion_work,
                                   works, deletes)
+    short_urls = {spec.name: short_url(matched[key], domain) for key, spec in keyed
+                  if key in matched and matched[key].type == LINK}
     return Plan(target="", manifests_digest=desired.digest, changes=tuple(changes),
                 operations=tuple(operations),
                 fingerprints=_fingerprints(changes, works, deletes, refs, index),
                 safety=_safety(desired, len(matched), pruned, len(deletes), works),
                 unchanged=dict(sorted(unchanged.items())), left_alone=dict(sorted(left_alone.items())),
-                left_alone_names=tuple(alone_names))
+                left_alone_names=tuple(alone_names), short_urls=short_urls)
 
 
 def _safety(desired: DesiredState, matched: int, pruned: list[LiveDatapoint], deletes: int,

@@ -68,6 +68,22 @@ def test_auto_approved_apply_converges_and_logs_every_call_without_secrets(repo:
     assert again.exit_code == 0 and "Nothing to apply." in again.output
 
 
+def test_apply_prints_where_each_created_or_renamed_datapoint_is_reached(repo: Path, db_path: Path) -> None:
+    assert run_local(db_path, "apply", str(repo), "--auto-approve").exit_code == 0
+    again = run_local(db_path, "apply", str(repo), "--auto-approve")  # nothing new: no address
+    assert "reached at" not in again.output
+    (repo / "campaign.yaml").write_text(CAMPAIGN.replace("name: sale", "name: sale-2027"))
+    renamed = run_local(db_path, "apply", str(repo), "--auto-approve", "--allow-active")
+    assert renamed.exit_code == 0, renamed.output
+    assert "  sale-2027: http://go.clickmeter.test/sale-2027" in renamed.output.splitlines()
+    (repo / "campaign.yaml").write_text(CAMPAIGN.replace("name: sale", "name: sale-2027")
+                                        .replace("name: beacon", "name: beacon-2"))
+    fresh = run_local(db_path, "apply", str(repo), "--auto-approve", "--allow-active")
+    pixel = next(i for i, (_, name) in live_datapoints(db_path).items() if name == "beacon-2")
+    assert f'  beacon-2: <img src="http://127.0.0.1:8765/pixel/{pixel}" width="1" height="1" alt="">' \
+        in fresh.output.splitlines(), fresh.output
+
+
 def test_paths_and_a_saved_plan_exclude_each_other(repo: Path, db_path: Path, tmp_path: Path) -> None:
     saved = tmp_path / "plan.json"
     run_local(db_path, "plan", str(repo), "--out", str(saved))

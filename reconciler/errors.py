@@ -25,6 +25,7 @@ checks that it lists every subclass, and docs/api.md repeats it):
     ├── LiveStateChangedError (reconciler.live.reader)
     ├── UnknownGroupError (reconciler.live.reader)
     ├── PlanningError (reconciler.plan.planner)
+    │   └── UnresolvedReferencesError (reconciler.plan.planner)
     ├── PlanFileError (reconciler.plan.document)
     ├── UnknownOperationError (reconciler.plan.effects)
     ├── StalePlanError (reconciler.apply.run)

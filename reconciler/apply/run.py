@@ -194,6 +194,23 @@ def answered_datapoints(plan: Plan, answered: Mapping[str, dict[str, Any]]) -> l
     return [entity for key, entity in answered.items() if key in batched and writes[key] == 1]
 
 
+def count_differences(plan: Plan, outcome: Outcome) -> list[str]:
+    """Why apply's count is not the plan's, when it is not: the plan counts objects, apply the
+    items of its calls; a new tag is no item of its own when the datapoint bodies naming it
+    create it, and a re-tag is one item per tag added or removed."""
+    if len(plan.changes) == len(outcome.items):
+        return []
+    keys = {item.key for item in outcome.items}
+    folded = [c.name for c in plan.changes if c.kind == Kind.TAG and c.action == CREATE and f"tag:{c.name}" not in keys]
+    why = [f"{len(folded)} new {'tag is' if len(folded) == 1 else 'tags are'} created by the datapoints that "
+           f"name {'it' if len(folded) == 1 else 'them'} ({', '.join(folded[:5])}{', ...' if len(folded) > 5 else ''})"
+           ] if folded else []
+    if len(plan.changes) - len(folded) != len(outcome.items):
+        why.append("a re-tag or a conversion change is one item per tag or conversion added or removed")
+    return [f"(the plan counted {len(plan.changes)} objects, apply {len(outcome.items)} items of its API calls: "
+            + "; ".join(why) + ")"]
+
+
 def report_lines(plan: Plan, outcome: Outcome) -> list[str]:
     """Done / failed / skipped / not started, by name and cause, then the verification."""
     operations = plan.operations
@@ -218,6 +235,7 @@ def report_lines(plan: Plan, outcome: Outcome) -> list[str]:
     lines.append(f"Apply: {outcome.count(DONE)} done{f' ({already} already as planned)' if already else ''}, "
                  f"{outcome.count(FAILED)} failed, {outcome.count(SKIPPED)} skipped, "
                  f"{outcome.count(PENDING)} not started.")
+    lines += count_differences(plan, outcome)
     lines += [f"warning: {trouble}" for trouble in outcome.troubles]
     if outcome.interrupted:
         lines.append("Not verified (interrupted): run plan to see exactly what remains.")

@@ -100,6 +100,11 @@ class Change:
     def retag_only(self) -> bool:
         return self.action == UPDATE and all(d.field == "tags" for d in self.diffs)
 
+    @property
+    def retags(self) -> bool:
+        """An existing object whose tag set changes, whatever else changes with it."""
+        return self.action in (UPDATE, RENAME) and any(d.field == "tags" for d in self.diffs)
+
 
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
@@ -214,17 +219,17 @@ class Plan:
                            if c.name not in allowed and c.previous_name not in allowed]
 
     def summary(self) -> dict[str, int]:
-        """Counts for the last line: create / update / delete / re-tag / calls."""
+        """Counts for the last line: create / update / delete / re-tag / calls. Re-tag counts
+        every object whose tags change; one whose tags change with another field is in update too."""
         counts = dict.fromkeys(("create", "update", "delete", "retag"), 0)
         for change in self.changes:
             if change.action == CREATE:
                 counts["create"] += 1
             elif change.action == DELETE:
                 counts["delete"] += 1
-            elif change.retag_only:
-                counts["retag"] += 1
             else:
-                counts["update"] += 1
+                counts["update"] += not change.retag_only
+                counts["retag"] += change.retags
         counts["calls"] = len(self.operations)
         return counts
 

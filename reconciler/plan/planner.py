@@ -65,6 +65,20 @@ class PlanningError(ReconcilerError):
     """The manifests and the account cannot be reconciled as they stand."""
 
 
+class UnresolvedReferencesError(PlanningError):
+    """Every unresolved reference of the manifests at once, one line each, so that one
+    fix-and-rerun round settles them all."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+    def lines(self) -> list[str]:
+        if len(self.problems) == 1:
+            return self.problems
+        return [f"{len(self.problems)} references cannot be resolved:", *(f"  {p}" for p in self.problems)]
+
+
 @dataclass(slots=True)
 class LiveIndex:
     """The live state by name, as the manifests refer to it."""
@@ -159,6 +173,7 @@ def _where(spec: DatapointSpec | GroupSpec, field_name: str) -> str:
 
 def _check_references(desired: DesiredState, specs: list[DatapointSpec], index: LiveIndex) -> None:
     """Every name a datapoint refers to must be declared or live (a new tag is simply created)."""
+    problems = []
     for spec in specs:
         wanted = (("group", "group", [spec.group] if spec.group else [], desired.groups, index.groups),
                   ("conversions", "conversion", sorted(spec.conversions or ()), desired.conversions,
@@ -171,9 +186,10 @@ def _check_references(desired: DesiredState, specs: list[DatapointSpec], index: 
                 if name in live or (declared is not None and name in declared):
                     continue
                 missing = "is not live" if declared is None else "is neither declared nor live"
-                raise PlanningError(f"{_where(spec, field_name)}datapoint {spec.name}: "
-                                    f"{field_name}: {what} {name!r} {missing}"
-                                    f"{did_you_mean(name, [*live, *(declared or ())])}")
+                problems.append(f"{_where(spec, field_name)}datapoint {spec.name}: {field_name}: {what} {name!r} "
+                                f"{missing}{did_you_mean(name, [*live, *(declared or ())])}")
+    if problems:
+        raise UnresolvedReferencesError(problems)
 
 
 def _check_deleted_names(works: list[DatapointWork], index: LiveIndex) -> None:

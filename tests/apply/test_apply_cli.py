@@ -58,6 +58,8 @@ def test_auto_approved_apply_converges_and_logs_every_call_without_secrets(repo:
     assert result.output.startswith(f"target: local ({db_path})")
     assert result.output.rstrip().endswith("converged")
     assert "Apply: 4 done, 0 failed, 0 skipped, 0 not started." in result.output
+    assert ("(the plan counted 5 objects, apply 4 items of its API calls: 1 new tag is created by the "
+            "datapoints that name it (news))") in result.output.splitlines()
     assert sorted(live_datapoints(db_path).values()) == [("TrackingLink", "sale"), ("TrackingPixel", "beacon")]
     entries = [json.loads(line) for line in log.read_text().splitlines()]
     assert [(e["operation"], e["items"], e["status"]) for e in entries] == [

@@ -317,6 +317,22 @@ def test_a_mistyped_reference_suggests_the_close_name(db_path: Path, api_key: st
     assert result.output.endswith("conversion 'signpu' is neither declared nor live (did you mean 'signup'?)\n")
 
 
+def test_every_unresolved_reference_is_reported_at_once_one_line_each(db_path: Path, api_key: str,
+                                                                      repo: Path) -> None:
+    broken = CAMPAIGN.replace("conversions: [signup]", "conversions: [signpu]").replace(
+        "  - name: beacon\n    type: pixel\n    group: spring", "  - name: beacon\n    type: pixel\n    group: sprnig")
+    (repo / "campaign.yaml").write_text(broken)
+    result = run_local(db_path, "plan", str(repo))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == "error: 2 references cannot be resolved:"
+    assert lines[1].endswith("datapoint beacon: group: group 'sprnig' is neither declared nor live "
+                             "(did you mean 'spring'?)")
+    assert lines[2].endswith("datapoint sale: conversions: conversion 'signpu' is neither declared nor live "
+                             "(did you mean 'signup'?)")
+    assert len(lines) == 3
+
+
 def test_thresholds_are_shown_as_refusals(db_path: Path, api_key: str, repo: Path) -> None:
     links = "".join(f"  - name: item-{i}\n    url: https://shop.example.com/{i}\n    group: spring\n"
                     for i in range(10))

@@ -112,6 +112,8 @@ def test_tag_set_changes_are_one_patch_per_association_after_creating_the_new_ta
     (tags,) = change.diffs
     assert (tags.added, tags.removed) == (("new",), ("old",))
     assert change.retag_only and plan.summary()["retag"] == 1
+    moved = plan_changes(desired_state([link("a", tags=frozenset({"new"}), title="Moved")]), live)
+    assert (moved.summary()["update"], moved.summary()["retag"]) == (1, 1)  # re-tagged while updated
     assert [(op.method, op.path, op.params, op.body) for op in plan.operations] == [
         ("POST", "/tags", {}, {"name": "new"}),
         ("PUT", "/tags/{tagId}/datapoints/patch", {"tagId": 2}, {"action": "remove", "id": 3}),

@@ -26,6 +26,8 @@ from reconciler.target import TargetOptions
 from reconciler.terminal import MAX_LINE, clipped
 
 ALL_ACTIVE = "*"  # `--allow-active` given without a name
+ALL_THRESHOLDS = "*"  # `--force` given without a threshold
+THRESHOLDS = ("max_delete_percent", "max_update_percent")
 
 
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -199,7 +201,9 @@ def plan_command(options: TargetOptions, paths: tuple[str, ...], out: str | None
 @click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False),
               help="Execute exactly this saved plan (from `plan --out`); refused when stale.")
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
-@click.option("--force", is_flag=True, help="Apply beyond the delete/update thresholds.")
+@click.option("--force", "force", multiple=True, is_flag=False, flag_value=ALL_THRESHOLDS, metavar="[THRESHOLD]",
+              help="Apply beyond the delete/update thresholds; with max_delete_percent or max_update_percent "
+                   "(repeatable), beyond only that one.")
 @click.option("--allow-active", "allow_active", multiple=True, is_flag=False, flag_value=ALL_ACTIVE,
               metavar="[NAME]", help="Delete, rename or re-point links that had recent clicks: alone, all of "
               "them; with a NAME (repeatable), only that link.")
@@ -208,7 +212,7 @@ def plan_command(options: TargetOptions, paths: tuple[str, ...], out: str | None
 @pass_target
 @reports_errors
 def apply_command(options: TargetOptions, paths: tuple[str, ...], plan_file: str | None, auto_approve: bool,
-                  force: bool, allow_active: tuple[str, ...], log_file: str | None) -> None:
+                  force: tuple[str, ...], allow_active: tuple[str, ...], log_file: str | None) -> None:
     """Make the target match the manifests under PATHS (or execute a saved --plan), then verify."""
 
     from reconciler.apply.run import check_secrets, check_target, report_lines, run_apply
@@ -227,7 +231,11 @@ def apply_command(options: TargetOptions, paths: tuple[str, ...], plan_file: str
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     click.echo(PlanText(color=color).render(plan), nl=False, color=color)
     allowed = True if ALL_ACTIVE in allow_active else frozenset(allow_active)
-    refusals = plan.refusals(force=force, allow_active=allowed)
+    unknown = set(force) - {ALL_THRESHOLDS, *THRESHOLDS}
+    if unknown:
+        raise click.UsageError(f"--force {sorted(unknown)[0]}: expected {' or '.join(THRESHOLDS)} (or no value)")
+    forced = True if ALL_THRESHOLDS in force else frozenset(force)
+    refusals = plan.refusals(force=forced, allow_active=allowed)
     if refusals:
         raise ReconcilerError("apply refused: " + "; ".join(refusals))
     if not plan.operations:

@@ -158,16 +158,20 @@ class Safety:
     def percent(self, count: int) -> float:
         return 100.0 * count / self.managed if self.managed else 0.0
 
-    def threshold_refusals(self) -> list[str]:
+    def threshold_refusals(self, forced: AbstractSet[str] = frozenset()) -> list[str]:
+        """The thresholds the plan goes beyond, but those named in `forced` (`max_delete_percent`,
+        `max_update_percent`): each is a share of all managed datapoints, so the threshold itself,
+        not a datapoint, is what `--force NAME` allows."""
         if self.managed < self.MIN_MANAGED:
             return []
         refusals = []
         for what, count, limit in (("delete", self.deletes, self.max_delete_percent),
                                    ("update", self.updates, self.max_update_percent)):
-            if self.percent(count) > limit:
+            if self.percent(count) > limit and f"max_{what}_percent" not in forced:
                 refusals.append(
                     f"the plan would {what} {count} of {self.managed} managed datapoints "
-                    f"({self.percent(count):.0f}% > max_{what}_percent {limit:g}%); use --force")
+                    f"({self.percent(count):.0f}% > max_{what}_percent {limit:g}%); "
+                    f"use --force max_{what}_percent")
         return refusals
 
 
@@ -205,10 +209,11 @@ class Plan:
     def active_links(self) -> list[Change]:
         return [c for c in self.changes if c.at_risk and c.recent_clicks]
 
-    def refusals(self, force: bool, allow_active: bool | AbstractSet[str]) -> list[str]:
-        """Why apply must not run this plan as asked (empty: it may). `allow_active`: True
-        allows every active link, a set of names only those (a rename's old or new name)."""
-        refusals = [] if force else self.safety.threshold_refusals()
+    def refusals(self, force: bool | AbstractSet[str], allow_active: bool | AbstractSet[str]) -> list[str]:
+        """Why apply must not run this plan as asked (empty: it may). `force`: True goes beyond
+        every threshold, a set of threshold names only those; `allow_active`: True allows every
+        active link, a set of names only those (a rename's old or new name)."""
+        refusals = [] if force is True else self.safety.threshold_refusals(force or frozenset())
         if allow_active is True:
             return refusals
         allowed = allow_active or frozenset()

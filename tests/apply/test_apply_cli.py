@@ -143,9 +143,30 @@ def test_deletes_beyond_the_threshold_need_force(repo: Path, db_path: Path) -> N
     refused = run_local(db_path, "apply", str(repo), "--auto-approve")
     assert refused.exit_code == 1 and "error: apply refused: the plan would delete 5 of 12" in refused.output
     assert len(live_datapoints(db_path)) == 12
-    forced = run_local(db_path, "apply", str(repo), "--auto-approve", "--force")
+    other = run_local(db_path, "apply", str(repo), "--auto-approve", "--force", "max_update_percent")
+    assert other.exit_code == 1 and other.output.splitlines()[-1] == (
+        "error: apply refused: the plan would delete 5 of 12 managed datapoints (42% > max_delete_percent 30%); "
+        "use --force max_delete_percent")
+    mistyped = run_local(db_path, "apply", str(repo), "--auto-approve", "--force", "max_delete")
+    assert mistyped.exit_code == 1 and "--force max_delete: expected max_delete_percent or max_update_percent" \
+        in mistyped.output
+    assert len(live_datapoints(db_path)) == 12
+    forced = run_local(db_path, "apply", str(repo), "--auto-approve", "--force", "max_delete_percent")
     assert forced.exit_code == 0 and forced.output.rstrip().endswith("converged")
     assert len(live_datapoints(db_path)) == 7
+
+
+def test_bare_force_goes_beyond_every_threshold(repo: Path, db_path: Path) -> None:
+    def links(numbers: range, site: str) -> str:
+        return "datapoints:\n" + "".join(f"  - {{name: link-{n}, url: https://{site}/{n}, group: spring}}\n"
+                                          for n in numbers)
+    (repo / "links.yaml").write_text(links(range(10), "shop.example.com"))
+    assert run_local(db_path, "apply", str(repo), "--auto-approve").exit_code == 0
+    (repo / "links.yaml").write_text(links(range(5), "shop.example.org"))  # 5 updated, 5 deleted of 12
+    refused = run_local(db_path, "apply", str(repo), "--auto-approve", "--force", "max_delete_percent")
+    assert refused.exit_code == 1 and refused.output.rstrip().endswith("use --force max_update_percent")
+    forced = run_local(db_path, "apply", str(repo), "--auto-approve", "--force")
+    assert forced.exit_code == 0 and forced.output.rstrip().endswith("converged"), forced.output
 
 
 def test_a_saved_plan_of_updates_and_deletes_applied_twice_finds_them_done(repo: Path, db_path: Path,

@@ -344,7 +344,8 @@ def test_thresholds_are_shown_as_refusals(db_path: Path, api_key: str, repo: Pat
     safety = json.loads(result.output)["safety"]
     assert (safety["managed"], safety["deletes"]) == (12, 4)
     assert safety["refusals"] == [
-        "the plan would delete 4 of 12 managed datapoints (33% > max_delete_percent 25%); use --force"]
+        "the plan would delete 4 of 12 managed datapoints (33% > max_delete_percent 25%); "
+        "use --force max_delete_percent"]
 
 
 def test_clicked_links_deleted_or_repointed_show_their_clicks(db_path: Path, api_key: str, repo: Path) -> None:

@@ -204,7 +204,10 @@ def test_thresholds_refuse_without_force_once_ten_are_managed() -> None:
                             settings=Settings(max_delete_percent=30))
     plan = plan_changes(desired, live)
     assert plan.refusals(force=False, allow_active=True) == [
-        "the plan would delete 4 of 10 managed datapoints (40% > max_delete_percent 30%); use --force"]
+        "the plan would delete 4 of 10 managed datapoints (40% > max_delete_percent 30%); "
+        "use --force max_delete_percent"]
+    assert plan.refusals(force={"max_update_percent"}, allow_active=True) != []
+    assert plan.refusals(force={"max_delete_percent"}, allow_active=True) == []
     assert plan.refusals(force=True, allow_active=True) == []
     small = plan_changes(desired_state([link("dp0", group="owned")], groups=groups),
                          live_like(desired_state([link(n, group="owned") for n in names[:3]], groups=groups)))

@@ -48,6 +48,26 @@ REDIRECT_CODES = {PERMANENT_REDIRECT: 301, TEMPORARY_REDIRECT: 307}  # the HTTP 
 PROTOCOL_CODES = {name: code for code, name in enumerate(PROTOCOLS)}
 DOMAIN_TYPE_CODES = {name: code for code, name in enumerate(DOMAIN_TYPES)}
 
+# Where a link sends its visitors (`typeTL.destinationMode`), numbered in the spec's order like
+# every other enum, and the `typeTL` key holding each mode's destinations.
+DESTINATION_MODES = ("Simple", "RandomDestination", "DestinationByLanguage", "SpilloverDestination",
+                     "DynamicUrl", "BrowserDestination", "DestinationByNation", "UniqueDestination",
+                     "SequentialDestination", "WeightedDestination")
+DESTINATION_MODE_CODES = {name: code for code, name in enumerate(DESTINATION_MODES)}
+DESTINATION_ITEM_KEYS = {"RandomDestination": "randomDestinationItems",
+                         "DestinationByLanguage": "urlsByLanguage",
+                         "SpilloverDestination": "spilloverDestinationItems",
+                         "BrowserDestination": "browserDestinationItem",
+                         "DestinationByNation": "urlsByNation",
+                         "UniqueDestination": "uniqueDestinationItem",
+                         "SequentialDestination": "sequentialDestinationItems",
+                         "WeightedDestination": "weightedDestinationItems"}
+# `browserDestinationItem`'s keys, and `uniqueDestinationItem`'s one key
+BROWSER_DESTINATION_KEYS = ("mobileDestinationUrl", "emailDestinationUrl", "spidersDestinationUrl")
+FIRST_DESTINATION_KEY = "firstDestinationUrl"
+REFERRER_CLEANING = ("None", "Clean", "Myself")  # typeTL.referrerClean
+REFERRER_CLEANING_CODES = {name: code for code, name in enumerate(REFERRER_CLEANING)}
+
 NAME_USED_STATUS = 403  # a name already used (or once used by a deleted datapoint)
 NAME_USED_CODE = "0013"
 DATAPOINT_MISSING_CODE = "0013"  # an update batch item naming no existing datapoint (recorded)

@@ -32,6 +32,25 @@ DATAPOINT_TYPES = (LINK, PIXEL)
 REDIRECTS = ("temporary", "permanent")
 STATUSES = ("active", "paused")
 
+# Where a link sends its visitors. `simple`: its one `url`. The list modes hold every url
+# in order (the link's `url` is the first); the keyed modes hold the urls other than the
+# link's `url`, which is their `default`.
+SIMPLE = "simple"
+LIST_MODES = ("rotate", "sequence", "spillover")
+KEYED_MODES = ("by_language", "by_country", "by_device", "first_click")
+DESTINATION_MODES = (SIMPLE, *LIST_MODES, *KEYED_MODES)
+DEVICES = ("mobile", "email", "spider")  # by_device's keys
+FIRST_CLICK = "first"  # first_click's one key
+DEFAULT_DESTINATION = "default"  # the keyed modes' name for the link's own `url`
+REFERRERS = ("keep", "clean", "myself")
+PAUSE = "pause"  # what an expired link does, unless it sends visitors to a url instead
+# The datapoint settings managed since manifest v1.1 (all additive): the planner diffs them
+# like any field, and a live datapoint's fingerprint leaves them out while at their default,
+# so that plans saved before they existed still match an unchanged account.
+LINK_SETTINGS = ("destinations", "expires", "forward_query", "encode_url", "cloak", "cloak_title",
+                 "referrer", "anonymise_ip", "light_tracking", "public", "redirect_only")
+PIXEL_SETTINGS = ("parameter_note",)
+
 
 @dataclass(frozen=True, slots=True)
 class Location:
@@ -73,6 +92,49 @@ class Secret:
         return "(sensitive)"
 
     __str__ = __repr__
+
+
+# ---------------------------------------------------------------- link settings
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """One destination of a multi-destination link.
+
+    `key` is the language (ISO 639-1) or country (ISO 3166-1 alpha-2) code,
+    the device or `first` in the keyed modes, None in the list modes;
+    `weight` is set only in a weighted rotation.
+    """
+
+    url: str
+    key: str | None = None
+    weight: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Destinations:
+    """A link's destination mode and its destinations beyond the link's own `url`.
+
+    Canonical, so that `==` is the planner's comparison: list modes keep their
+    order, keyed modes are sorted by key. `Destinations()` is the simple mode.
+    """
+
+    mode: str = SIMPLE
+    entries: tuple[Destination, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Expiry:
+    """When a link expires and what it does then.
+
+    `on` is an ISO date or date-time ("2027-06-30", "2027-06-30T12:00:00");
+    `then` is `pause` or the url expired visits go to (after clicks and on the
+    date alike).
+    """
+
+    after_clicks: int | None = None
+    on: str | None = None
+    then: str = PAUSE
 
 
 # ---------------------------------------------------------------- desired state
@@ -141,6 +203,18 @@ class DatapointSpec:
     notes: str | None = None
     status: str | None = None
     password: Secret | None = None
+    destinations: Destinations | None = None  # declaring only `url` declares the simple mode
+    expires: Expiry | None = None
+    forward_query: bool | None = None  # appendQuery
+    encode_url: bool | None = None
+    cloak: bool | None = None  # hideUrl: the destination shown in a frame under the short url
+    cloak_title: str | None = None  # hideUrlTitle
+    referrer: str | None = None  # referrerClean: keep | clean | myself
+    anonymise_ip: bool | None = None  # encodeIp
+    light_tracking: bool | None = None
+    public: bool | None = None  # isPublic
+    redirect_only: bool | None = None
+    parameter_note: str | None = None  # pixels: typeTP.parameterNote
     renamed_from: tuple[str, ...] = ()
     id: int | None = None
     absent: bool = False  # `absent: true`: delete the live one wherever it is
@@ -187,6 +261,18 @@ class LiveDatapoint:
     notes: str | None = None
     status: str = "active"
     password: Secret | None = None
+    destinations: Destinations = Destinations()
+    expires: Expiry | None = None
+    forward_query: bool = False
+    encode_url: bool = False
+    cloak: bool = False
+    cloak_title: str | None = None
+    referrer: str = "keep"
+    anonymise_ip: bool = False
+    light_tracking: bool = False
+    public: bool = False
+    redirect_only: bool = False
+    parameter_note: str | None = None
     created: str | None = None  # YmdHis
 
 

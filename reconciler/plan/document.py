@@ -23,10 +23,11 @@ from enum import StrEnum
 from typing import Any
 
 from reconciler.errors import ReconcilerError
-from reconciler.model import LINK, Kind, Secret
+from reconciler.model import LINK, LINK_SETTINGS, PIXEL_SETTINGS, Destination, Destinations, Expiry, Kind, Secret
 from reconciler.plan.operations import Operation, operation_from_document
 
 FORMAT_VERSION = 1
+SETTINGS = frozenset(LINK_SETTINGS + PIXEL_SETTINGS)
 SENSITIVE = "(sensitive)"
 ASSUMED_RATE = 10  # requests per second the public service allows
 SHORT_URL = "short_url"  # a diff shown, never written: a link's public address changing
@@ -336,6 +337,8 @@ def canonical_json(value: Any) -> str:
 def _canonical_default(value: Any) -> Any:
     if isinstance(value, (set, frozenset)):
         return sorted(value)
+    if isinstance(value, (Destination, Destinations, Expiry)):
+        return dataclasses.asdict(value)
     if isinstance(value, Secret):
         return "set"  # whether a password is set, never a digest of it
     raise TypeError(f"cannot fingerprint {type(value).__name__}")
@@ -344,5 +347,6 @@ def _canonical_default(value: Any) -> Any:
 def fingerprint(live_object: Any) -> str:
     """sha256 of a live model object's canonical form (apply recomputes it to
     detect a stale plan). A password counts only as present or absent."""
-    fields = {f.name: getattr(live_object, f.name) for f in dataclasses.fields(live_object)}
+    fields = {f.name: getattr(live_object, f.name) for f in dataclasses.fields(live_object)
+              if f.name not in SETTINGS or getattr(live_object, f.name) != f.default}
     return hashlib.sha256(canonical_json(fields).encode()).hexdigest()

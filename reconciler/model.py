@@ -129,7 +129,7 @@ class Expiry:
 
     `on` is an ISO date or date-time ("2027-06-30", "2027-06-30T12:00:00");
     `then` is `pause` or the url expired visits go to (after clicks and on the
-    date alike).
+    date alike). `Expiry()` is a link that never expires (`expires: false`).
     """
 
     after_clicks: int | None = None
@@ -262,7 +262,7 @@ class LiveDatapoint:
     status: str = "active"
     password: Secret | None = None
     destinations: Destinations = Destinations()
-    expires: Expiry | None = None
+    expires: Expiry = Expiry()
     forward_query: bool = False
     encode_url: bool = False
     cloak: bool = False

@@ -22,8 +22,9 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from reconciler import apishapes as api
+from reconciler.clickmeter import link_settings
 from reconciler.errors import ReconcilerError
-from reconciler.model import LINK, PIXEL, Kind, LiveConversion, LiveGroup, LiveNamed, Secret
+from reconciler.model import LINK, LINK_SETTINGS, PIXEL, Kind, LiveConversion, LiveGroup, LiveNamed, Secret
 
 Ref = int | dict[str, str]
 
@@ -50,7 +51,7 @@ DELETED = "deleted"
 
 # keys an answer carries that a write must not send back (derived or server-owned)
 READ_ONLY_KEYS = frozenset({"trackingcode", "groupname", "creationdate", "uri", "deleted",
-                            "linkscount", "isprivateshared", "firsturl"}
+                            "linkscount", "isprivateshared", "firsturl", "issecured", "writepermited"}
                            | {name.lower() for name in api.CONVERSION_NAME_FIELDS})
 
 # model field -> key at a datapoint's top level, and inside `typeTL`
@@ -166,6 +167,7 @@ def datapoint_fields(data: dict[str, Any], names: ReferenceNames, answer: bool =
     if slots:
         fields["conversions"] = frozenset(names.name_of(Kind.CONVERSION, conversion_id, wire_name) or str(conversion_id)
                                           for conversion_id, wire_name in slots)
+    fields |= link_settings.top_level_settings(entity)
     fields |= _link_fields(keyed(entity.get("typetl")), names)
     if "domain" not in fields and answer and domain_of_tracking_code(entity.get("trackingcode")):
         fields["domain"] = domain_of_tracking_code(entity["trackingcode"])
@@ -184,7 +186,7 @@ def _link_fields(link: dict[str, Any], names: ReferenceNames) -> dict[str, Any]:
         fields["password"] = names.secret(link["password"])
     if "scripts" in link:
         fields["retargeting"] = names.names_of(Kind.RETARGETING, link["scripts"])
-    return fields
+    return fields | link_settings.link_settings(link)
 
 
 SUMMARY_KEYS = {"datapointid": "id", "datapointname": "name", "datapointtitle": "title",
@@ -350,8 +352,14 @@ def datapoint_body(datapoint_type: str, values: dict[str, Any]) -> dict[str, Any
     for field, value in values.items():
         if field in TOP_LEVEL_KEYS:
             body[TOP_LEVEL_KEYS[field]] = _wire_value(field, value)
-        elif field in LINK_KEYS and datapoint_type == LINK:
+        elif field in link_settings.TOP_LEVEL_FLAG_KEYS:
+            body[link_settings.TOP_LEVEL_FLAG_KEYS[field]] = value
+        elif datapoint_type == LINK and field in LINK_KEYS:
             link[LINK_KEYS[field]] = _wire_value(field, value)
+        elif datapoint_type == LINK and field in LINK_SETTINGS:
+            link |= link_settings.link_setting_keys(field, value)
+        elif datapoint_type == PIXEL and field in link_settings.PIXEL_KEYS:
+            body["typeTP"] = {link_settings.PIXEL_KEYS[field]: value}
     if link:
         body["typeTL"] = link
     return body

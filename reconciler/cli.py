@@ -377,6 +377,9 @@ def stats(options: TargetOptions, paths: tuple[str, ...], out: str | None, **cho
               help="Share of API requests that fail (5xx or a dropped connection).")
 @click.option("--fault-seed", type=int, default=None,
               help="Seed of the fault draws, for a repeatable run.")
+@click.option("--seed", "click_seed", type=int, default=None,
+              help="Seed of the links' random destinations (rotate), for a repeatable run: "
+                   "the n-th click on a link always goes to the same url.")
 @click.option("--no-expand", is_flag=True,
               help="Ignore _expand=true: lists answer {id, uri} only (whether the live service "
                    "expands every list is unknown).")
@@ -396,8 +399,8 @@ def stats(options: TargetOptions, paths: tuple[str, ...], out: str | None, **cho
 @reports_errors
 def serve(options: TargetOptions, host: str, port: int, db_path: str | None,
           api_keys: tuple[str, ...], server_rate: float | None, latency_ms: int,
-          fault_rate: float, fault_seed: int | None, no_expand: bool, updates: str,
-          text_enums: str, counts: str) -> None:
+          fault_rate: float, fault_seed: int | None, click_seed: int | None, no_expand: bool,
+          updates: str, text_enums: str, counts: str) -> None:
     """Serve the local ClickMeter-compatible API over HTTP until interrupted.
 
     Answers are shaped as the recorded live service's; the last four options
@@ -411,4 +414,4 @@ def serve(options: TargetOptions, host: str, port: int, db_path: str | None,
                              counts_deleted=counts == "with-deleted")
     serve_http(db_path or options.local_db, host=host, port=port, api_keys=api_keys,
                rate=server_rate, latency_ms=latency_ms, fault_rate=fault_rate,
-               fault_seed=fault_seed, variant=variant, echo=click.echo)
+               fault_seed=fault_seed, variant=variant, echo=click.echo, click_seed=click_seed)

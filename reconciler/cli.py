@@ -14,7 +14,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -139,7 +139,7 @@ def validate(paths: tuple[str, ...]) -> None:
     every problem as `path:line:col: field: message` and exits 1. Needs no
     account, network or password.
     """
-    from reconciler.manifests import ManifestError, load_manifests
+    from reconciler.manifests import ManifestError, expiry_warnings, load_manifests, weight_notes
 
     try:
         desired = load_manifests(paths)
@@ -148,6 +148,10 @@ def validate(paths: tuple[str, ...]) -> None:
             click.echo(line, err=True)
         click.echo(f"invalid: {_counted(len(error.problems), 'problem')}", err=True)
         sys.exit(error.exit_code)
+    for note in weight_notes(desired):
+        click.echo(f"note: {note}")
+    for warning in expiry_warnings(desired, datetime.now()):
+        click.echo(f"warning: {warning}", err=True)
     pixels = sum(spec.type == "pixel" for spec in desired.datapoints.values())
     click.echo(f"valid: {_counted(len(desired.datapoints), 'datapoint')} "
                f"({_counted(len(desired.datapoints) - pixels, 'link')}, {_counted(pixels, 'pixel')}), "
@@ -334,7 +338,6 @@ def show(options: TargetOptions, paths: tuple[str, ...], output_format: str) -> 
 def stats(options: TargetOptions, paths: tuple[str, ...], out: str | None, **chosen: Any) -> None:
     """How the declared datapoints perform: clicks, uniques, conversions, last hit."""
     import asyncio
-    from datetime import datetime
 
     from reconciler.manifests import load_manifests
     from reconciler.stats.options import parse_request

@@ -71,7 +71,7 @@ def test_relative_paths_stay_relative(write_manifest: WriteManifest, monkeypatch
     monkeypatch.chdir(path.parent.parent)
     code, _, err = validate("team")
     assert (code, err.splitlines()[0]) == (
-        1, "team/a.yaml:2:5: datapoints[0]: a link needs a url (or write type: pixel)")
+        1, "team/a.yaml:2:5: datapoints[0]: a link needs a url or destinations (or write type: pixel)")
 
 
 def test_installed_entry_point_validates_the_examples() -> None:

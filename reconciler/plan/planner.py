@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from reconciler.clickmeter.link_settings import DYNAMIC_URL, SIMPLE_DESTINATIONS, TOP_LEVEL_FLAG_KEYS
 from reconciler.errors import ReconcilerError, did_you_mean
+from reconciler.manifests import expiry_warnings
 from reconciler.model import (
     LINK,
     LINK_SETTINGS,
@@ -117,9 +118,9 @@ class LiveIndex:
 
 
 
-def plan_changes(desired: DesiredState, live: LiveState, today: date | None = None) -> Plan:
-    """The changes that make `live` what `desired` declares, and the calls for them; `today`
-    (the UTC date by default) is what an expiry date is in the past of."""
+def plan_changes(desired: DesiredState, live: LiveState, now: datetime | None = None) -> Plan:
+    """The changes that make `live` what `desired` declares, and the calls for them; `now`
+    (the local time by default, as `validate` takes it) is what an expiry is past of."""
     index = LiveIndex.of(live)
     every = sorted(desired.datapoints.items())  # settings defaults are already applied by the loader
     keyed = [(key, spec) for key, spec in every if not spec.absent]
@@ -156,15 +157,8 @@ def plan_changes(desired: DesiredState, live: LiveState, today: date | None = No
                 safety=_safety(desired, len(matched), pruned, len(deletes), works),
                 unchanged=dict(sorted(unchanged.items())), left_alone=dict(sorted(left_alone.items())),
                 left_alone_names=tuple(alone_names), short_urls=short_urls,
-                warnings=tuple(_past_expiries(specs, today or datetime.now(UTC).date())))
+                warnings=tuple(map(str, expiry_warnings(desired, now or datetime.now()))))
 
-
-def _past_expiries(specs: list[DatapointSpec], today: date) -> list[str]:
-    """A declared `expires.on` already past: apply would take it, and the link would expire at once."""
-    return [f"{_where(spec, 'expires')}datapoint {spec.name}: expires.on {spec.expires.on} is in the past: "
-            "the link expires as soon as it is applied" for spec in specs
-            if spec.expires is not None and spec.expires.on is not None
-            and date.fromisoformat(spec.expires.on[:10]) < today]
 
 
 def _safety(desired: DesiredState, matched: int, pruned: list[LiveDatapoint], deletes: int,

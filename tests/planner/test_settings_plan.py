@@ -5,7 +5,7 @@ saved form valid and read back (the planner is pure: these need no server)."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from reconciler.model import (
     LiveDatapoint,
     LiveNamed,
     LiveState,
+    Location,
 )
 from reconciler.plan.document import FieldDiff, Plan
 from reconciler.plan.effects import Names
@@ -33,7 +34,8 @@ from reconciler.render.text import PlanText
 
 pytestmark = pytest.mark.default_service_only
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
-TODAY = date(2026, 5, 1)
+NOW = datetime(2026, 5, 1, 9, 30)
+WRITTEN = {"": Location("links.yaml", 3, 5), "expires": Location("links.yaml", 5, 5)}
 
 
 def rotate(*pairs: tuple[str, int | None]) -> Destinations:
@@ -50,8 +52,8 @@ def account(**live_fields: Any) -> LiveState:
 
 
 def planned(live: LiveState, **declared: Any) -> Plan:
-    spec = DatapointSpec(name="sale", url=declared.pop("url", "https://x/"), **declared)
-    return plan_changes(DesiredState(datapoints={"sale": spec}), live, today=TODAY)
+    spec = DatapointSpec(name="sale", url=declared.pop("url", "https://x/"), locations=WRITTEN, **declared)
+    return plan_changes(DesiredState(datapoints={"sale": spec}), live, now=NOW)
 
 
 def only_diff(plan: Plan, field: str) -> FieldDiff:
@@ -86,10 +88,11 @@ def test_an_expiry_change_says_which_part_changes_and_a_past_date_is_warned_abou
     plan = planned(account(expires=Expiry(1000)), expires=Expiry(2000, "2026-04-30", "https://over"))
     assert only_diff(plan, "expires").details == ("expires.after_clicks: 1000 -> 2000",
                                                   "expires.on: added 2026-04-30", "expires.then: pause -> https://over")
-    assert plan.warnings == ("datapoint sale: expires.on 2026-04-30 is in the past: the link expires as soon as "
-                             "it is applied",)
-    assert "warning: datapoint sale: expires.on 2026-04-30 is in the past" in PlanText().render(plan)
-    assert planned(account(), expires=Expiry(on="2026-05-01")).warnings == ()
+    warning = ("links.yaml:5:5: expires.on: 'sale' expires on 2026-04-30, already past: once applied it is "
+               "expired (visits sent to https://over)")
+    assert plan.warnings == (warning,)
+    assert f"warning: {warning}\n" in PlanText().render(plan)
+    assert planned(account(), expires=Expiry(on="2026-05-01T10:00:00")).warnings == ()
 
 
 def test_flags_and_texts_diff_like_any_field_and_only_declared_ones() -> None:
@@ -122,7 +125,7 @@ def test_a_create_shows_and_sends_only_settings_away_from_their_default() -> Non
         "new": DatapointSpec(name="new", url="https://n/", destinations=Destinations(), expires=Expiry(),
                              forward_query=False, referrer="keep", cloak=True),
         "open": DatapointSpec(name="open", type=PIXEL, parameter_note="c in ?c=", public=True)})
-    plan = plan_changes(desired, account(), today=TODAY)
+    plan = plan_changes(desired, account(), now=NOW)
     assert {c.name: [d.field for d in c.diffs] for c in plan.changes} == {
         "new": ["url", "cloak"], "open": ["public", "parameter_note"]}
     bodies = {body["name"]: body for _, body in plan.operations[0].entries()}

@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from reconciler.manifests import expiry_warnings, load_manifests, weight_notes
 from reconciler.model import DatapointSpec, Destination, Destinations, Expiry, Location
 

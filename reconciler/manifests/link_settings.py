@@ -8,6 +8,7 @@ turned to ISO text (`dates_as_text`, before the schema sees them).
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,6 +33,7 @@ PIXEL_ONLY = ("parameter_note",)
 PLAIN_KEYS = ("forward_query", "encode_url", "referrer", "anonymise_ip", "light_tracking", "public",
               "redirect_only", "parameter_note")
 KEY_CASES = {"by_language": str.lower, "by_country": str.upper}
+SIMPLE_DESTINATIONS = Destinations()  # one for every link declaring `url` alone (they are frozen)
 
 
 def dates_as_text(document: LocatedMap) -> None:
@@ -81,7 +83,7 @@ def _set_destinations(spec: DatapointSpec, written: Any, locations: dict[str, Lo
             spec.url = first
             locations["url"] = locations["destinations"]
     elif spec.url is not None:
-        spec.destinations = Destinations()
+        spec.destinations = SIMPLE_DESTINATIONS
 
 
 def destinations(mode: str, urls: Any) -> tuple[Destinations, str | None]:
@@ -108,6 +110,15 @@ def _list_entries(urls: list[Any]) -> Iterator[Destination]:
 def expiry(written: Any) -> Expiry:
     """`expires: false` -> `Expiry()` (never); a mapping -> its values, `then` defaulting to pause."""
     if not isinstance(written, dict):
-        return Expiry()
+        return NEVER
     clicks = written.get("after_clicks")
-    return Expiry(None if clicks is None else int(clicks), written.get("on"), written.get("then", PAUSE))
+    return _shared_expiry(None if clicks is None else int(clicks), written.get("on"), written.get("then", PAUSE))
+
+
+NEVER = Expiry()
+
+
+@functools.lru_cache(maxsize=4096)
+def _shared_expiry(after_clicks: int | None, on: str | None, then: str) -> Expiry:
+    """One `Expiry` per distinct value: a file's defaults give every datapoint the same one."""
+    return Expiry(after_clicks, on, then)

@@ -7,13 +7,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from reconciler.cli import cli
 from reconciler.manifests import expiry_warnings, load_manifests, weight_notes
 from reconciler.model import DatapointSpec, Destination, Destinations, Expiry, Location
 
 from .conftest import WriteManifest
+from .test_cli import validate
 
 
 def load_one(write_manifest: WriteManifest, item: str, defaults: str = "") -> DatapointSpec:
@@ -149,12 +148,6 @@ def test_a_problem_of_an_inherited_setting_names_the_defaults(write_manifest: Wr
     assert (code, out) == (1, "")
     assert err.splitlines()[0] == (f"{path}:2:12: defaults.expires: expires needs after_clicks, on or both "
                                    "(expires: false: never expires)")
-
-
-def validate(*paths: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["validate", *paths])
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    return result.exit_code, result.stdout, result.stderr
 
 
 ROTATIONS = f"""\

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from reconciler import apishapes as api
-from reconciler.errors import ReconcilerError
+from reconciler.clickmeter.decoding import WireError, enum_value, keyed
 from reconciler.model import (
     DEVICES,
     FIRST_CLICK,
@@ -58,24 +58,6 @@ LINK_SETTING_KEYS = frozenset(key.lower() for key in (
     "destinationMode", "referrerClean", *EXPIRY_KEYS, *LINK_FLAG_KEYS.values()))
 
 
-class SettingsWireError(ReconcilerError):
-    """A setting the codec cannot read (an unknown mode, a broken date)."""
-
-
-def _keyed(data: Any) -> dict[str, Any]:
-    return {str(key).lower(): value for key, value in data.items()} if isinstance(data, dict) else {}
-
-
-def _wire_enum(table: dict[Any, str], value: Any, what: str) -> str:
-    key = value.strip().lower() if isinstance(value, str) else value
-    if isinstance(key, str) and key.isdigit():
-        key = int(key)
-    found = table.get(key)
-    if found is None:
-        raise SettingsWireError(f"the API answered an unknown {what} {value!r}")
-    return found
-
-
 # ------------------------------------------------------------------ decoding
 
 
@@ -95,7 +77,7 @@ def link_settings(link: dict[str, Any]) -> dict[str, Any]:
                 fields[field] = (value or None) if field == "cloak_title" else bool(value)
         if "referrerclean" in link:
             value = link["referrerclean"]
-            fields["referrer"] = REFERRERS[0] if value is None else _wire_enum(_REFERRERS, value, "referrerClean")
+            fields["referrer"] = REFERRERS[0] if value is None else enum_value(_REFERRERS, value, "referrerClean")
     return fields
 
 
@@ -103,7 +85,7 @@ def top_level_settings(entity: dict[str, Any]) -> dict[str, Any]:
     """The flags a datapoint (keys lower-cased) has at its top level, and a pixel's `typeTP` note."""
     fields: dict[str, Any] = {field: bool(entity[key.lower()]) for field, key in TOP_LEVEL_FLAG_KEYS.items()
               if key.lower() in entity}
-    pixel = _keyed(entity.get("typetp"))
+    pixel = keyed(entity.get("typetp"))
     if "parameternote" in pixel:
         fields["parameter_note"] = pixel["parameternote"] or None
     return fields
@@ -112,7 +94,7 @@ def top_level_settings(entity: dict[str, Any]) -> dict[str, Any]:
 def destinations(link: dict[str, Any]) -> Destinations:
     """A `typeTL`'s mode and its current items; absent mode = simple."""
     mode_value = link.get("destinationmode")
-    name = "Simple" if mode_value is None else _wire_enum(_MODE_NAMES, mode_value, "destinationMode")
+    name = "Simple" if mode_value is None else enum_value(_MODE_NAMES, mode_value, "destinationMode")
     mode = MODES[name]
     if mode == SIMPLE:
         return SIMPLE_DESTINATIONS
@@ -120,20 +102,20 @@ def destinations(link: dict[str, Any]) -> Destinations:
         return Destinations(mode)
     items = link.get(api.DESTINATION_ITEM_KEYS[name].lower())
     if name == "BrowserDestination":
-        device = _keyed(items)
+        device = keyed(items)
         entries = [Destination(url, key) for key, wire_key in DEVICE_KEYS.items()
                    if (url := device.get(wire_key.lower()))]
     elif name == "UniqueDestination":
-        first = _keyed(items).get(api.FIRST_DESTINATION_KEY.lower())
+        first = keyed(items).get(api.FIRST_DESTINATION_KEY.lower())
         entries = [Destination(first, FIRST_CLICK)] if first else []
     elif name in CODE_KEYS:
         code_key, case = CODE_KEYS[name]
         entries = [Destination(item["url"], case(str(item[code_key.lower()])))
-                   for item in map(_keyed, items or []) if item.get("url") and item.get(code_key.lower())]
+                   for item in map(keyed, items or []) if item.get("url") and item.get(code_key.lower())]
     else:
         weighted = name == "WeightedDestination"
         return Destinations(mode, tuple(Destination(item["url"], weight=int(item["weight"]) if weighted else None)
-                                        for item in map(_keyed, items or []) if item.get("url")))
+                                        for item in map(keyed, items or []) if item.get("url")))
     return Destinations(mode, tuple(sorted(entries, key=lambda entry: entry.key or "")))
 
 
@@ -157,7 +139,7 @@ def iso_date(value: Any) -> str | None:
     try:
         moment = datetime.strptime(text, api.DATE_FORMAT) if text.isdigit() else datetime.fromisoformat(text)
     except ValueError:
-        raise SettingsWireError(f"the API answered an unreadable expirationDate {value!r}") from None
+        raise WireError(f"the API answered an unreadable expirationDate {value!r}") from None
     if moment.time() == datetime.min.time() and (text.isdigit() or "T" not in text):
         return moment.date().isoformat()
     return moment.replace(tzinfo=None).isoformat()

@@ -23,6 +23,9 @@ from urllib.parse import urlsplit
 
 from reconciler import apishapes as api
 from reconciler.clickmeter import link_settings
+from reconciler.clickmeter.decoding import WireError as WireError  # raised and caught as wire.WireError
+from reconciler.clickmeter.decoding import enum_value
+from reconciler.clickmeter.decoding import keyed as keyed  # the reader, apply and stats read with wire.keyed
 from reconciler.errors import ReconcilerError
 from reconciler.model import LINK, LINK_SETTINGS, PIXEL, Kind, LiveConversion, LiveGroup, LiveNamed, Secret
 
@@ -62,43 +65,22 @@ LINK_KEYS = {"url": "url", "domain": "domainId", "redirect": "redirectType",
 BATCH_KEYS = ("list", "entities", "patchrequests")
 
 
-class WireError(ReconcilerError):
-    """An answer the codec cannot read (a required key missing, an unknown enum)."""
-
-
 # ------------------------------------------------------------------ reading helpers
-
-
-def keyed(data: Any) -> dict[str, Any]:
-    """`data`'s keys lower-cased, so that any key case reads the same (`{}` for a non-object)."""
-    if not isinstance(data, dict):
-        return {}
-    return {str(key).lower(): value for key, value in data.items()}
-
-
-def _enum(table: dict[Any, str], value: Any, what: str) -> str:
-    key = value.strip().lower() if isinstance(value, str) else value
-    if isinstance(key, str) and key.lstrip("-").isdigit():
-        key = int(key)
-    found = table.get(key)
-    if found is None:
-        raise WireError(f"the API answered an unknown {what} {value!r}")
-    return found
 
 
 def datapoint_type(value: Any) -> str:
     """`link` or `pixel`, from 0/1, TrackingLink/TrackingPixel or tl/tp; absent is a link."""
-    return LINK if value is None else _enum(TYPES, value, "datapoint type")
+    return LINK if value is None else enum_value(TYPES, value, "datapoint type")
 
 
 def datapoint_status(value: Any) -> str:
     """`active`, `paused`, `abuse` or `deleted`, from 0..3 or the names; absent is active."""
-    return "active" if value is None else sys.intern(_enum(STATUSES, value, "datapoint status"))
+    return "active" if value is None else sys.intern(enum_value(STATUSES, value, "datapoint status"))
 
 
 def conversion_protocol(value: Any) -> str | None:
     """`http` or `https`, from 0/1 or the names; absent is none."""
-    return None if value is None else _enum(PROTOCOLS, value, "protocol")
+    return None if value is None else enum_value(PROTOCOLS, value, "protocol")
 
 
 def is_deleted(data: Any) -> bool:
@@ -181,7 +163,7 @@ def _link_fields(link: dict[str, Any], names: ReferenceNames) -> dict[str, Any]:
     if "domainid" in link:
         fields["domain"] = None if link["domainid"] is None else names.name_of(Kind.DOMAIN, link["domainid"])
     if link.get("redirecttype") is not None:
-        fields["redirect"] = _enum(REDIRECTS, link["redirecttype"], "redirect type")
+        fields["redirect"] = enum_value(REDIRECTS, link["redirecttype"], "redirect type")
     if "password" in link:
         fields["password"] = names.secret(link["password"])
     if "scripts" in link:
@@ -239,7 +221,7 @@ def live_named(data: Any, kind: Any = None) -> LiveNamed:
     entity = keyed(data)
     found = entity.get("type", kind)
     return LiveNamed(id=entity_id(entity), name=entity["name"],
-                     kind=None if found is None else _enum(DOMAIN_KINDS, found, "domain type"))
+                     kind=None if found is None else enum_value(DOMAIN_KINDS, found, "domain type"))
 
 
 def tag_members(data: Any) -> tuple[list[int], list[int]]:

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reconciler.clickmeter import wire
-from reconciler.clickmeter.link_settings import SettingsWireError, iso_date
+from reconciler.clickmeter.decoding import WireError
+from reconciler.clickmeter.link_settings import iso_date
 from reconciler.model import LINK, PIXEL, Destination, Destinations, Expiry, LiveDatapoint, Secret
 
 
@@ -103,7 +104,7 @@ def test_flags_referrer_and_note_decode_as_numbers_or_names_in_any_case() -> Non
 @pytest.mark.parametrize("type_tl", [{"destinationMode": 42}, {"referrerClean": "Sometimes"},
                                      {"expirationDate": "next tuesday"}])
 def test_unknown_values_are_one_clear_error(type_tl: dict[str, Any]) -> None:
-    with pytest.raises(SettingsWireError, match=r"the API answered an (unreadable|unknown)"):
+    with pytest.raises(WireError, match=r"the API answered an (unreadable|unknown)"):
         decoded(recorded(type_tl))
 
 

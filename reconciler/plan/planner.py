@@ -160,7 +160,6 @@ def plan_changes(desired: DesiredState, live: LiveState, now: datetime | None = 
                 warnings=tuple(map(str, expiry_warnings(desired, now or datetime.now()))))
 
 
-
 def _safety(desired: DesiredState, matched: int, pruned: list[LiveDatapoint], deletes: int,
             works: list[DatapointWork]) -> Safety:
     """Managed = the declared datapoints that exist live (absent ones too), plus the undeclared

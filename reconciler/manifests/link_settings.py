@@ -42,7 +42,8 @@ def dates_as_text(document: LocatedMap) -> None:
     Only `expires.on` takes a date; anywhere else a date stays a date, and the
     schema says "quote it".
     """
-    holders = [document.get("defaults"), *(document.get("datapoints") or ())]
+    items = document.get("datapoints")
+    holders = [document.get("defaults"), *(items if isinstance(items, list) else ())]
     for holder in holders:
         expires = holder.get("expires") if isinstance(holder, dict) else None
         if isinstance(expires, dict) and isinstance(on := expires.get("on"), datetime.date):

@@ -34,7 +34,8 @@ def setting_problems(document: LocatedMap, file: str, problem_paths: Set[DocPath
     defaults = document.get("defaults")
     if isinstance(defaults, LocatedMap) and ("defaults",) not in broken:
         yield from written.expiry(defaults, ("defaults",))
-    for index, item in enumerate(document.get("datapoints") or ()):
+    items = document.get("datapoints")
+    for index, item in enumerate(items if isinstance(items, list) else ()):
         path = ("datapoints", index)
         if path in broken or not isinstance(item, LocatedMap):
             continue

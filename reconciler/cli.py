@@ -14,7 +14,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -139,7 +139,7 @@ def validate(paths: tuple[str, ...]) -> None:
     every problem as `path:line:col: field: message` and exits 1. Needs no
     account, network or password.
     """
-    from reconciler.manifests import ManifestError, load_manifests
+    from reconciler.manifests import ManifestError, expiry_warnings, load_manifests, weight_notes
 
     try:
         desired = load_manifests(paths)
@@ -148,6 +148,10 @@ def validate(paths: tuple[str, ...]) -> None:
             click.echo(line, err=True)
         click.echo(f"invalid: {_counted(len(error.problems), 'problem')}", err=True)
         sys.exit(error.exit_code)
+    for note in weight_notes(desired):
+        click.echo(f"note: {note}")
+    for warning in expiry_warnings(desired, datetime.now()):
+        click.echo(f"warning: {warning}", err=True)
     pixels = sum(spec.type == "pixel" for spec in desired.datapoints.values())
     click.echo(f"valid: {_counted(len(desired.datapoints), 'datapoint')} "
                f"({_counted(len(desired.datapoints) - pixels, 'link')}, {_counted(pixels, 'pixel')}), "
@@ -334,7 +338,6 @@ def show(options: TargetOptions, paths: tuple[str, ...], output_format: str) -> 
 def stats(options: TargetOptions, paths: tuple[str, ...], out: str | None, **chosen: Any) -> None:
     """How the declared datapoints perform: clicks, uniques, conversions, last hit."""
     import asyncio
-    from datetime import datetime
 
     from reconciler.manifests import load_manifests
     from reconciler.stats.options import parse_request
@@ -377,6 +380,9 @@ def stats(options: TargetOptions, paths: tuple[str, ...], out: str | None, **cho
               help="Share of API requests that fail (5xx or a dropped connection).")
 @click.option("--fault-seed", type=int, default=None,
               help="Seed of the fault draws, for a repeatable run.")
+@click.option("--seed", "click_seed", type=int, default=None,
+              help="Seed of the links' random destinations (rotate), for a repeatable run: "
+                   "the n-th click on a link always goes to the same url.")
 @click.option("--no-expand", is_flag=True,
               help="Ignore _expand=true: lists answer {id, uri} only (whether the live service "
                    "expands every list is unknown).")
@@ -396,8 +402,8 @@ def stats(options: TargetOptions, paths: tuple[str, ...], out: str | None, **cho
 @reports_errors
 def serve(options: TargetOptions, host: str, port: int, db_path: str | None,
           api_keys: tuple[str, ...], server_rate: float | None, latency_ms: int,
-          fault_rate: float, fault_seed: int | None, no_expand: bool, updates: str,
-          text_enums: str, counts: str) -> None:
+          fault_rate: float, fault_seed: int | None, click_seed: int | None, no_expand: bool,
+          updates: str, text_enums: str, counts: str) -> None:
     """Serve the local ClickMeter-compatible API over HTTP until interrupted.
 
     Answers are shaped as the recorded live service's; the last four options
@@ -411,4 +417,4 @@ def serve(options: TargetOptions, host: str, port: int, db_path: str | None,
                              counts_deleted=counts == "with-deleted")
     serve_http(db_path or options.local_db, host=host, port=port, api_keys=api_keys,
                rate=server_rate, latency_ms=latency_ms, fault_rate=fault_rate,
-               fault_seed=fault_seed, variant=variant, echo=click.echo)
+               fault_seed=fault_seed, variant=variant, echo=click.echo, click_seed=click_seed)

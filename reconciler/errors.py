@@ -21,7 +21,7 @@ checks that it lists every subclass, and docs/api.md repeats it):
     │   ├── AmbiguousWriteError (reconciler.clickmeter.errors)
     │   └── TransportError (reconciler.clickmeter.errors)
     ├── TargetError (reconciler.clickmeter.errors)
-    ├── WireError (reconciler.clickmeter.wire)
+    ├── WireError (reconciler.clickmeter.decoding)
     ├── LiveStateChangedError (reconciler.live.reader)
     ├── UnknownGroupError (reconciler.live.reader)
     ├── PlanningError (reconciler.plan.planner)

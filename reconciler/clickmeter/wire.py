@@ -22,8 +22,12 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from reconciler import apishapes as api
+from reconciler.clickmeter import link_settings
+from reconciler.clickmeter.decoding import WireError as WireError  # raised and caught as wire.WireError
+from reconciler.clickmeter.decoding import enum_value
+from reconciler.clickmeter.decoding import keyed as keyed  # the reader, apply and stats read with wire.keyed
 from reconciler.errors import ReconcilerError
-from reconciler.model import LINK, PIXEL, Kind, LiveConversion, LiveGroup, LiveNamed, Secret
+from reconciler.model import LINK, LINK_SETTINGS, PIXEL, Kind, LiveConversion, LiveGroup, LiveNamed, Secret
 
 Ref = int | dict[str, str]
 
@@ -50,7 +54,7 @@ DELETED = "deleted"
 
 # keys an answer carries that a write must not send back (derived or server-owned)
 READ_ONLY_KEYS = frozenset({"trackingcode", "groupname", "creationdate", "uri", "deleted",
-                            "linkscount", "isprivateshared", "firsturl"}
+                            "linkscount", "isprivateshared", "firsturl", "issecured", "writepermited"}
                            | {name.lower() for name in api.CONVERSION_NAME_FIELDS})
 
 # model field -> key at a datapoint's top level, and inside `typeTL`
@@ -61,43 +65,22 @@ LINK_KEYS = {"url": "url", "domain": "domainId", "redirect": "redirectType",
 BATCH_KEYS = ("list", "entities", "patchrequests")
 
 
-class WireError(ReconcilerError):
-    """An answer the codec cannot read (a required key missing, an unknown enum)."""
-
-
 # ------------------------------------------------------------------ reading helpers
-
-
-def keyed(data: Any) -> dict[str, Any]:
-    """`data`'s keys lower-cased, so that any key case reads the same (`{}` for a non-object)."""
-    if not isinstance(data, dict):
-        return {}
-    return {str(key).lower(): value for key, value in data.items()}
-
-
-def _enum(table: dict[Any, str], value: Any, what: str) -> str:
-    key = value.strip().lower() if isinstance(value, str) else value
-    if isinstance(key, str) and key.lstrip("-").isdigit():
-        key = int(key)
-    found = table.get(key)
-    if found is None:
-        raise WireError(f"the API answered an unknown {what} {value!r}")
-    return found
 
 
 def datapoint_type(value: Any) -> str:
     """`link` or `pixel`, from 0/1, TrackingLink/TrackingPixel or tl/tp; absent is a link."""
-    return LINK if value is None else _enum(TYPES, value, "datapoint type")
+    return LINK if value is None else enum_value(TYPES, value, "datapoint type")
 
 
 def datapoint_status(value: Any) -> str:
     """`active`, `paused`, `abuse` or `deleted`, from 0..3 or the names; absent is active."""
-    return "active" if value is None else sys.intern(_enum(STATUSES, value, "datapoint status"))
+    return "active" if value is None else sys.intern(enum_value(STATUSES, value, "datapoint status"))
 
 
 def conversion_protocol(value: Any) -> str | None:
     """`http` or `https`, from 0/1 or the names; absent is none."""
-    return None if value is None else _enum(PROTOCOLS, value, "protocol")
+    return None if value is None else enum_value(PROTOCOLS, value, "protocol")
 
 
 def is_deleted(data: Any) -> bool:
@@ -166,6 +149,7 @@ def datapoint_fields(data: dict[str, Any], names: ReferenceNames, answer: bool =
     if slots:
         fields["conversions"] = frozenset(names.name_of(Kind.CONVERSION, conversion_id, wire_name) or str(conversion_id)
                                           for conversion_id, wire_name in slots)
+    fields |= link_settings.top_level_settings(entity)
     fields |= _link_fields(keyed(entity.get("typetl")), names)
     if "domain" not in fields and answer and domain_of_tracking_code(entity.get("trackingcode")):
         fields["domain"] = domain_of_tracking_code(entity["trackingcode"])
@@ -179,12 +163,12 @@ def _link_fields(link: dict[str, Any], names: ReferenceNames) -> dict[str, Any]:
     if "domainid" in link:
         fields["domain"] = None if link["domainid"] is None else names.name_of(Kind.DOMAIN, link["domainid"])
     if link.get("redirecttype") is not None:
-        fields["redirect"] = _enum(REDIRECTS, link["redirecttype"], "redirect type")
+        fields["redirect"] = enum_value(REDIRECTS, link["redirecttype"], "redirect type")
     if "password" in link:
         fields["password"] = names.secret(link["password"])
     if "scripts" in link:
         fields["retargeting"] = names.names_of(Kind.RETARGETING, link["scripts"])
-    return fields
+    return fields | link_settings.link_settings(link)
 
 
 SUMMARY_KEYS = {"datapointid": "id", "datapointname": "name", "datapointtitle": "title",
@@ -237,7 +221,7 @@ def live_named(data: Any, kind: Any = None) -> LiveNamed:
     entity = keyed(data)
     found = entity.get("type", kind)
     return LiveNamed(id=entity_id(entity), name=entity["name"],
-                     kind=None if found is None else _enum(DOMAIN_KINDS, found, "domain type"))
+                     kind=None if found is None else enum_value(DOMAIN_KINDS, found, "domain type"))
 
 
 def tag_members(data: Any) -> tuple[list[int], list[int]]:
@@ -350,8 +334,14 @@ def datapoint_body(datapoint_type: str, values: dict[str, Any]) -> dict[str, Any
     for field, value in values.items():
         if field in TOP_LEVEL_KEYS:
             body[TOP_LEVEL_KEYS[field]] = _wire_value(field, value)
-        elif field in LINK_KEYS and datapoint_type == LINK:
+        elif field in link_settings.TOP_LEVEL_FLAG_KEYS:
+            body[link_settings.TOP_LEVEL_FLAG_KEYS[field]] = value
+        elif datapoint_type == LINK and field in LINK_KEYS:
             link[LINK_KEYS[field]] = _wire_value(field, value)
+        elif datapoint_type == LINK and field in LINK_SETTINGS:
+            link |= link_settings.link_setting_keys(field, value)
+        elif datapoint_type == PIXEL and field in link_settings.PIXEL_KEYS:
+            body["typeTP"] = {link_settings.PIXEL_KEYS[field]: value}
     if link:
         body["typeTL"] = link
     return body

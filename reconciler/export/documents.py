@@ -34,11 +34,25 @@ from typing import Any
 
 import yaml
 
+from reconciler.clickmeter.link_settings import DYNAMIC_URL
 from reconciler.errors import ReconcilerError, did_you_mean
 from reconciler.manifests.loader import load_texts
 from reconciler.manifests.problems import ManifestError, Problem
 from reconciler.manifests.schema import SCHEMA_FILE, schema_text
-from reconciler.model import LINK, STATUSES, LiveConversion, LiveDatapoint, LiveGroup, LiveState
+from reconciler.model import (
+    DEFAULT_DESTINATION,
+    LINK,
+    LIST_MODES,
+    PAUSE,
+    REFERRERS,
+    SIMPLE,
+    STATUSES,
+    LiveConversion,
+    LiveDatapoint,
+    LiveGroup,
+    LiveState,
+)
+from reconciler.plan.settings_form import destinations_form, expires_form
 from reconciler.safe_files import UnsafeWriteError, write_file
 
 CONVERSIONS_FILE = "conversions.yaml"
@@ -107,10 +121,13 @@ def _warnings(repeated: dict[str, list[int]], exported: list[LiveDatapoint]) -> 
     exported_names = {dp.name for dp in exported}
     pinned = [f"datapoint name {name!r} is not unique live (ids {', '.join(map(str, ids))}): "
               "exported with id pins" for name, ids in repeated.items() if name in exported_names]
+    in_order = sorted(exported, key=lambda dp: (dp.name, dp.id))
     unmanaged = [f"datapoint {dp.name!r} (id {dp.id}) has status {dp.status!r}, which manifests cannot "
-                 "declare: left out" for dp in sorted(exported, key=lambda dp: (dp.name, dp.id))
-                 if dp.status not in STATUSES]
-    return tuple(pinned + unmanaged)
+                 "declare: left out" for dp in in_order if dp.status not in STATUSES]
+    dynamic = [f"link {dp.name!r} (id {dp.id}) uses DynamicUrl destinations, which manifests cannot declare: "
+               "exported with its url only; plans leave its destinations as they are live"
+               for dp in in_order if dp.destinations.mode == DYNAMIC_URL]
+    return tuple(pinned + unmanaged + dynamic)
 
 
 def _group_files(groups: list[LiveGroup], by_group: dict[str | None, list[LiveDatapoint]],
@@ -249,7 +266,10 @@ class _Entries:
             entry["id"] = dp.id
         if dp.type != LINK:
             entry["type"] = dp.type
-        _put(entry, "url", dp.url)
+        if dp.destinations.mode in (SIMPLE, DYNAMIC_URL):
+            _put(entry, "url", dp.url)
+        else:
+            entry["destinations"] = _destinations_entry(dp)
         _put(entry, "title", dp.title)
         if dp.domain != self.default_domain:
             _put(entry, "domain", dp.domain)
@@ -266,7 +286,36 @@ class _Entries:
         if dp.id in self.env_vars:
             # optional: without the variable the password stays as it is live, so the export plans clean
             entry["password"] = _Inline(env=self.env_vars[dp.id], optional=True)
-        return entry
+        return entry | _settings_entry(dp)
+
+
+def _destinations_entry(dp: LiveDatapoint) -> dict[str, Any]:
+    """A multi-destination link's `destinations`: a keyed mode's urls end with its `default`,
+    the link's own url."""
+    form = destinations_form(dp.destinations)
+    if form["mode"] not in LIST_MODES:
+        form["urls"] = {**form.get("urls", {}), DEFAULT_DESTINATION: dp.url}
+    return form
+
+
+def _settings_entry(dp: LiveDatapoint) -> dict[str, Any]:
+    """The settings away from their defaults, in the manifests' order."""
+    entry: dict[str, Any] = {}
+    form = expires_form(dp.expires)
+    if isinstance(form, dict):  # else it never expires: the default
+        entry["expires"] = {key: value for key, value in form.items() if (key, value) != ("then", PAUSE)}
+    for field in ("forward_query", "encode_url"):
+        if getattr(dp, field):
+            entry[field] = True
+    if dp.cloak:
+        entry["cloak"] = {"title": dp.cloak_title} if dp.cloak_title else True
+    if dp.referrer != REFERRERS[0]:
+        entry["referrer"] = dp.referrer
+    for field in ("anonymise_ip", "light_tracking", "public", "redirect_only"):
+        if getattr(dp, field):
+            entry[field] = True
+    _put(entry, "parameter_note", dp.parameter_note)
+    return entry
 
 
 def _group_entry(group: LiveGroup) -> dict[str, Any]:

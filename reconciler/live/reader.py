@@ -10,8 +10,8 @@ Where `_expand` is ignored, the state is built from what is cheap: the
 statistics summary pages (name, title, url, group, tags, status, type, notes,
 the domain from the tracking code), one datapoint list per conversion and per
 retargeting script, the favourites list, and one GET per datapoint only for
-those whose every field is asked for (`details`: a declared redirect or
-password; `None` means all, as export needs).
+those whose every field is asked for (`details`: a declared redirect,
+password or setting; `None` means all, as export needs).
 
 Lists include deleted entities (REAL-API 6): they are dropped, but the names
 of deleted datapoints are kept (`LiveState.deleted_datapoints`: a name once
@@ -32,13 +32,17 @@ from functools import partial
 from typing import Any
 
 from reconciler import apishapes as api
-from reconciler.clickmeter import wire
+from reconciler.clickmeter import link_settings, wire
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.errors import NotFoundError
+from reconciler.clickmeter.link_settings import SIMPLE_DESTINATIONS
 from reconciler.errors import ReconcilerError
 from reconciler.model import (
     LINK,
+    LINK_SETTINGS,
     PIXEL,
+    PIXEL_SETTINGS,
+    DatapointSpec,
     DesiredState,
     Kind,
     LiveDatapoint,
@@ -55,7 +59,18 @@ EXPAND = {"_expand": True}
 Page = Callable[[int], Awaitable[list[Any]]]
 
 
-DETAIL_FIELDS = ("redirect", "password")  # what neither summary rows nor side lists give
+# what neither summary rows nor side lists give: the redirect, the password and every setting
+DETAIL_FIELDS = ("redirect", "password", *LINK_SETTINGS, *PIXEL_SETTINGS)
+DETAIL_LINK_KEYS = frozenset({"redirecttype", "password"}) | link_settings.LINK_SETTING_KEYS
+DETAIL_TOP_KEYS = frozenset(key.lower() for key in link_settings.TOP_LEVEL_FLAG_KEYS.values()) | {"typetp"}
+
+
+def _declares_details(spec: DatapointSpec) -> bool:
+    """Whether `spec` declares a field only a GET shows. The simple mode that a bare `url`
+    declares is not one: summary rows would then cost a GET per link; a link switched to
+    another mode outside the manifests is seen only where lists are expanded."""
+    return any(getattr(spec, name) is not None for name in DETAIL_FIELDS
+               if name != "destinations" or spec.destinations != SIMPLE_DESTINATIONS)
 
 
 def details_of(desired: DesiredState) -> set[str | int]:
@@ -63,18 +78,18 @@ def details_of(desired: DesiredState) -> set[str | int]:
     lists are not expanded."""
     found: set[str | int] = set()
     for spec in desired.datapoints.values():
-        if any(getattr(spec, name) is not None for name in DETAIL_FIELDS):
+        if _declares_details(spec):
             found |= {spec.name, *spec.renamed_from} | ({spec.id} if spec.id is not None else set())
     return found
 
 
 def details_of_bodies(bodies: Iterable[Any]) -> set[str | int]:
     """The datapoints (by name for a create, by id for an update) whose planned bodies set a
-    redirect or a password: what a re-read after apply must see."""
+    redirect, a password or a setting: what a re-read after apply must see."""
     found: set[str | int] = set()
     for body in bodies:
         entity = wire.keyed(body)
-        if {"redirecttype", "password"} & set(wire.keyed(entity.get("typetl"))):
+        if DETAIL_LINK_KEYS & set(wire.keyed(entity.get("typetl"))) or DETAIL_TOP_KEYS & set(entity):
             found.add(int(entity["id"]) if "id" in entity else str(entity.get("name")))
     return found
 
@@ -343,7 +358,8 @@ async def _fetch_whole(client: ClickMeterClient, names: _Names, live: dict[int, 
 
 
 async def read_details(client: ClickMeterClient, state: LiveState, ids: Collection[int]) -> None:
-    """Complete datapoints of a state read from summary rows with a GET each (redirect, password)."""
+    """Complete datapoints of a state read from summary rows with a GET each (redirect, password,
+    settings)."""
     names = _Names(state)
     names.tags = {i: tag.name for i, tag in state.tags.items()}
     names.scripts = {i: script.name for i, script in state.retargeting.items()}

@@ -12,6 +12,7 @@ from typing import Any
 
 from yaml import Mark
 
+from reconciler.manifests.link_settings import LINK_SETTING_KEYS, apply_link_settings
 from reconciler.manifests.problems import field_path
 from reconciler.manifests.secrets import EnvPassword
 from reconciler.manifests.yamldoc import DocPath, LocatedMap, location
@@ -26,7 +27,7 @@ from reconciler.model import (
     TagSpec,
 )
 
-LINK_ONLY = ("url", "redirect", "domain", "password", "retargeting")
+LINK_ONLY = ("url", "redirect", "domain", "password", "retargeting", *LINK_SETTING_KEYS)
 SECTIONS = ("groups", "conversions", "tags", "datapoints")
 NO_DEFAULTS = LocatedMap(Mark("", 0, 0, 0, None, 0))
 
@@ -67,7 +68,7 @@ def declarations(document: LocatedMap, file: str, problem_paths: Set[DocPath]) -
 
     `problem_paths` is a set: every broken item looks its name and pin up in it.
     """
-    broken = {path[:2] if path and path[0] in SECTIONS else path[:1] for path in problem_paths}
+    broken = broken_items(problem_paths)
     found = FileDeclarations(file)
     if "settings" in document:
         where = location(file, document.key_marks["settings"])
@@ -95,6 +96,11 @@ def declarations(document: LocatedMap, file: str, problem_paths: Set[DocPath]) -
             elif (*path, "name") not in problem_paths and isinstance(item, LocatedMap) and "name" in item:
                 declared.append(_name_only(section, path, item, file, problem_paths))
     return found
+
+
+def broken_items(problem_paths: Set[DocPath]) -> set[DocPath]:
+    """The items (`("datapoints", 3)`) and top-level values (`("defaults",)`) holding a problem."""
+    return {path[:2] if path and path[0] in SECTIONS else path[:1] for path in problem_paths}
 
 
 def _name_only(section: str, path: DocPath, item: LocatedMap, file: str, problem_paths: Set[DocPath]) -> Declared:
@@ -197,5 +203,8 @@ def _datapoint(path: DocPath, item: LocatedMap, defaults: LocatedMap, default_lo
         password=None if password is None else EnvPassword(password["env"], password.get("optional", False)),
         renamed_from=tuple(renamed), id=values.get("id"), absent=values.get("absent") is True,
         locations=locations)
+    apply_link_settings(spec, values, locations, file)
+    if "cloak" in inherited and "cloak_title" in locations:
+        inherited["cloak_title"] = "defaults.cloak.title"
     renamed_at = tuple(location(file, mark) for mark in renamed.item_marks) if renamed else ()
     return Declared(path, spec, inherited, renamed_at=renamed_at)

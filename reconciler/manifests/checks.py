@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 
 from reconciler.apishapes import MAX_MONEY, name_problem, text_problem, url_problem
 from reconciler.manifests.build import LINK_ONLY, Declared, FileDeclarations
+from reconciler.manifests.link_settings import PIXEL_ONLY
 from reconciler.manifests.problems import Problem
 from reconciler.model import LINK, PIXEL, DatapointSpec, Location
 
@@ -161,19 +162,23 @@ def _type_problems(entry: Declared) -> Iterator[Problem]:
             yield _problem(entry, extra[0], f"{extra[0]!r} on a datapoint marked absent: true; it takes only "
                                             "name, type and id (it is deleted, not changed)")
         return
-    if spec.type == LINK and spec.url is None:
-        yield _problem(entry, "", "a link needs a url (or write type: pixel)")
-    elif spec.type == LINK and (reason := url_problem(spec.url)):
+    if spec.type == LINK and spec.url is None and spec.destinations is None:
+        yield _problem(entry, "", "a link needs a url or destinations (or write type: pixel)")
+    elif spec.type == LINK and _url_written(spec) and (reason := url_problem(spec.url)):
         yield _problem(entry, "url", f"the url {reason}")
     if "/" in spec.name or any(char.isspace() for char in spec.name):  # the API refuses them
         yield _problem(entry, "name", "a datapoint name may not hold '/' or spaces (a link's name is its "
                                       f"short path, http://<domain>/<name>); got {spec.name!r}")
-    if spec.type != PIXEL:
-        return
     source = " (its type comes from this file's defaults)" if "type" in entry.inherited else ""
-    for key in LINK_ONLY:
+    wrong, kind = (LINK_ONLY, "links") if spec.type == PIXEL else (PIXEL_ONLY, "pixels")
+    for key in wrong:
         if key in spec.locations:
-            yield _problem(entry, key, f"{key!r} is for links only; {spec.name!r} is a pixel{source}")
+            yield _problem(entry, key, f"{key!r} is for {kind} only; {spec.name!r} is a {spec.type}{source}")
+
+
+def _url_written(spec: DatapointSpec) -> bool:
+    """The link's `url` is its own key, not the first url or the default of its `destinations`."""
+    return "url" in spec.locations and spec.locations["url"] is not spec.locations.get("destinations")
 
 
 def _rename_problems(datapoints: list[Declared]) -> Iterator[Problem]:

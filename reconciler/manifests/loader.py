@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 from reconciler.manifests.build import FileDeclarations, apply_settings, declarations
 from reconciler.manifests.checks import cross_file_problems, first_declarations, keyed_datapoints
+from reconciler.manifests.link_settings import dates_as_text
 from reconciler.manifests.problems import ManifestError, Problem
 from reconciler.manifests.schema import schema_problems
+from reconciler.manifests.setting_checks import setting_problems
 from reconciler.manifests.yamldoc import LocatedMap, location, parse_document
 from reconciler.model import DatapointSpec, DesiredState, GroupSpec, Location, TagSpec
 
@@ -205,10 +207,13 @@ def _declarations(source: Source, data: bytes, problems: list[Problem]) -> FileD
                                 "conversions, tags and datapoints"))
         return None
     spoiled_paths = set(spoiled)
+    dates_as_text(document)
     found = [(path, problem) for path, problem in schema_problems(document, source.shown)
              if not any(path[:length] in spoiled_paths for length in range(len(path) + 1))]
     problems.extend(problem for _, problem in found)
-    return declarations(document, source.shown, spoiled_paths.union(path for path, _ in found))
+    problem_paths = spoiled_paths.union(path for path, _ in found)
+    problems.extend(setting_problems(document, source.shown, problem_paths))
+    return declarations(document, source.shown, problem_paths)
 
 
 def _decode(shown: str, data: bytes, problems: list[Problem]) -> str | None:

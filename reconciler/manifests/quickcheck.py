@@ -27,6 +27,7 @@ _TYPE_TESTS = {
 _GUARDS = {  # a keyword applies only to values of its kind
     "minLength": "type({v}) is not str", "maxLength": "type({v}) is not str",
     "pattern": "type({v}) is not str", "maxItems": "not isinstance({v}, list)",
+    "minItems": "not isinstance({v}, list)",
     "minimum": "type({v}) not in (int, float)", "maximum": "type({v}) not in (int, float)",
 }
 
@@ -76,14 +77,13 @@ class _Generator:
         return self.defined[ref]
 
     def expression(self, schema: dict[str, Any], v: str) -> str:
-        unknown = set(schema) - ANNOTATIONS - {"$ref", "type", "enum", "properties", "additionalProperties",
-                                                "required", "items", "uniqueItems", *_GUARDS}
+        unknown = set(schema) - ANNOTATIONS - {"$ref", "type", "enum", "const", "anyOf", "properties",
+                                                "additionalProperties", "required", "items", "uniqueItems",
+                                                *_GUARDS}
         if unknown:
             raise ValueError(f"the quick check does not know the keywords {sorted(unknown)}")
-        if "additionalProperties" in schema and "properties" not in schema:
-            raise ValueError("the quick check needs properties beside additionalProperties")
-        tests = [self.keyword(keyword, schema, v) for keyword in schema
-                 if keyword not in ANNOTATIONS and keyword != "additionalProperties"]
+        tests = [self.keyword(keyword, schema, v) for keyword in schema if keyword not in ANNOTATIONS
+                 and (keyword != "additionalProperties" or "properties" not in schema)]
         return " and ".join(f"({test})" for test in tests) or "True"
 
     def keyword(self, keyword: str, schema: dict[str, Any], v: str) -> str:
@@ -93,7 +93,19 @@ class _Generator:
         if keyword == "type":
             return _TYPE_TESTS[value].format(v=v)
         if keyword == "enum":
+            if not all(type(option) is str for option in value):
+                raise ValueError("the quick check knows enums of strings only")
             return f"type({v}) is str and {v} in {self.constant(frozenset(value))}"
+        if keyword == "const":
+            if type(value) not in (bool, str):
+                raise ValueError("the quick check knows boolean and string constants only")
+            return f"type({v}) is {type(value).__name__} and {v} == {value!r}"
+        if keyword == "anyOf":
+            return " or ".join(f"{self.function(alternative)}({v})" for alternative in value)
+        if keyword == "additionalProperties":  # a schema for every value of a mapping without `properties`
+            if not isinstance(value, dict):
+                raise ValueError("the quick check needs properties beside additionalProperties: false")
+            return f"not isinstance({v}, dict) or all(map({self.function(value)}, {v}.values()))"
         if keyword == "properties":
             return f"not isinstance({v}, dict) or {self.object_function(schema)}({v})"
         if keyword == "required":
@@ -110,6 +122,8 @@ class _Generator:
         return f"{guard} or {measured} {operator} {value!r}"
 
     def object_function(self, schema: dict[str, Any]) -> str:
+        if isinstance(schema.get("additionalProperties"), dict):
+            raise ValueError("the quick check knows additionalProperties: false beside properties only")
         checks = {key: self.function(sub) for key, sub in schema["properties"].items()}
         table = self.constant({})
         name = f"_obj{next(self.names)}"

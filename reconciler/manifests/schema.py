@@ -88,6 +88,10 @@ def _explain(error: ValidationError, document: Any, file: str) -> Iterator[tuple
                                f"duplicate item {_show(item, reveal)}")
             seen.add(key)
         return
+    if kind == "anyOf" and (chosen := _shaped_alternative(error)) is not None:
+        for inner in chosen:
+            yield from _explain(inner, document, file)
+        return
     if kind == "required" and isinstance(instance, dict):
         required: list[str] = _limit_of(error)
         for key in required:
@@ -95,6 +99,23 @@ def _explain(error: ValidationError, document: Any, file: str) -> Iterator[tuple
                 yield _problem(file, _locate(document, path), path, f"missing required key {key!r}")
         return
     yield _problem(file, _locate(document, path), path, _message(error, reveal))
+
+
+_SHAPE_KEYWORDS = frozenset({"type", "const", "enum"})
+
+
+def _shaped_alternative(error: ValidationError) -> list[ValidationError] | None:
+    """The errors of the one `anyOf` alternative the value has the shape of, or None.
+
+    A value that is a mapping fails a url alternative on its type, and that says
+    nothing; what it got wrong *as a mapping* is what the user needs to read.
+    """
+    by_alternative: dict[Any, list[ValidationError]] = {}
+    for inner in error.context or ():
+        by_alternative.setdefault(inner.relative_schema_path[0], []).append(inner)
+    shaped = [errors for errors in by_alternative.values()
+              if not any(not inner.relative_path and inner.validator in _SHAPE_KEYWORDS for inner in errors)]
+    return shaped[0] if len(shaped) == 1 else None
 
 
 def _unique_key(item: Any) -> Any:
@@ -128,6 +149,12 @@ def _message(error: ValidationError, reveal: bool) -> str:
             return f"must be one of {', '.join(map(str, limit))}; got {got}{hint}"
         case "pattern":
             return f"{schema.get('patternErrorMessage') or 'does not match ' + limit}; got {got}"
+        case "anyOf":
+            return f"{schema.get('errorMessage') or 'not one of the accepted forms'}; got {got}"
+        case "const":
+            return f"must be {_describe(limit, True).split(' (')[0]}; got {got}"
+        case "minItems":
+            return f"lists {len(value)} item{'' if len(value) == 1 else 's'}; at least {limit} are needed"
         case "minLength" if limit == 1:
             return "must not be empty"
         case "minLength":

@@ -37,6 +37,15 @@ MAX_ALIASED_VALUES = 100_000
 _CONSTRUCTOR = yaml.SafeLoader("")
 
 
+# YAML 1.1 reads these plain words as booleans, YAML 1.2 (and editors) as text. As a key they are
+# text here, so that `expires: {on: 2027-06-30}` means what it says.
+_WORD_KEYS = frozenset({"on", "off", "yes", "no"})
+
+
+def _is_word_key(node: ScalarNode) -> bool:
+    return node.tag == "tag:yaml.org,2002:bool" and not node.style and node.value.lower() in _WORD_KEYS
+
+
 class _TooMuchAliasing(Exception):
     """Aliases repeat more than `MAX_ALIASED_VALUES` values."""
 
@@ -170,7 +179,7 @@ class _Builder:
         return result
 
     def key(self, node: Node, path: DocPath) -> str | None:
-        if type(node) is ScalarNode and node.tag == STR_TAG:
+        if type(node) is ScalarNode and (node.tag == STR_TAG or _is_word_key(node)):
             return str(node.value)
         shown = node.value if type(node) is ScalarNode else "a collection"
         self.problem(node.start_mark, path, f"a key must be text, got {shown!r} (quote it)")

@@ -10,6 +10,7 @@ most five), one tag patch per association, and deletions last.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from reconciler.clickmeter import wire
 from reconciler.live.reader import details_of_bodies
 from reconciler.model import (
     LINK,
+    LINK_SETTINGS,
+    PIXEL_SETTINGS,
     ConversionSpec,
     DatapointSpec,
     GroupSpec,
@@ -50,7 +53,14 @@ from reconciler.plan.operations import (
 )
 
 SCALAR_FIELDS = ("name", "url", "title", "domain", "redirect", "group", "favourite", "notes",
-                 "status", "password", "retargeting")
+                 "status", "password", "retargeting", *LINK_SETTINGS, *PIXEL_SETTINGS)
+SETTINGS_DEFAULTS = {f.name: f.default for f in dataclasses.fields(LiveDatapoint)
+                     if f.name in LINK_SETTINGS + PIXEL_SETTINGS}
+
+
+def at_default(field_name: str, value: Any) -> bool:
+    """A setting at the value every new datapoint has: a create need not send nor show it."""
+    return field_name in SETTINGS_DEFAULTS and value == SETTINGS_DEFAULTS[field_name]
 
 
 # a declared group or conversion, its live match (if any) and its diffs
@@ -112,7 +122,8 @@ def default_domain(domains: Mapping[Any, Any]) -> str | None:
 
 def _create_body(work: DatapointWork, refs: References) -> dict[str, Any]:
     spec = work.spec
-    values = {f: _resolved(f, getattr(spec, f), refs) for f in SCALAR_FIELDS if getattr(spec, f) is not None}
+    values = {f: _resolved(f, value, refs) for f in SCALAR_FIELDS
+              if (value := getattr(spec, f)) is not None and not at_default(f, value)}
     if spec.type == LINK and spec.domain is None:
         domain = default_domain(refs.index.domains)
         if domain is not None:

@@ -31,6 +31,7 @@ SETTINGS = frozenset(LINK_SETTINGS + PIXEL_SETTINGS)
 SENSITIVE = "(sensitive)"
 ASSUMED_RATE = 10  # requests per second the public service allows
 SHORT_URL = "short_url"  # a diff shown, never written: a link's public address changing
+REPOINTING = frozenset({"url", "destinations"})  # a link's visitors go elsewhere
 
 
 class Action(StrEnum):
@@ -55,6 +56,8 @@ class FieldDiff:
 
     For set-valued fields (tags, conversions, retargeting) `added` and
     `removed` say what the change really is; `before`/`after` are sorted lists.
+    For nested ones (destinations, expires) `details` says which entries change,
+    one line each (`by_country.IT: https://a -> https://b`).
     """
 
     field: str
@@ -62,6 +65,7 @@ class FieldDiff:
     after: Any
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    details: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +84,8 @@ class Change:
 
     @property
     def at_risk(self) -> bool:
-        """A live link deleted, re-pointed (its url changes) or moved (its short url
-        changes): its visitors notice."""
+        """A live link deleted, re-pointed (its url or destinations change) or moved (its
+        short url changes): its visitors notice."""
         return self.risk_verb is not None
 
     @property
@@ -95,7 +99,7 @@ class Change:
             return "deleted"
         if SHORT_URL in fields:
             return "renamed" if self.action == RENAME else "moved to another domain"
-        return "re-pointed" if "url" in fields else None
+        return "re-pointed" if not fields.isdisjoint(REPOINTING) else None
 
     @property
     def retag_only(self) -> bool:
@@ -193,6 +197,7 @@ class Plan:
     notes: tuple[str, ...] = ()  # what the plan does not manage and why (e.g. an unset optional password)
     read_scope: str = ""  # which part of the account was read ("" when not said, as in older saved plans)
     password_fingerprints: dict[str, str] = field(default_factory=dict)  # variable -> salt:scrypt (passwords)
+    warnings: tuple[str, ...] = ()  # what the manifests declare that apply would take but likely regret
 
     @property
     def has_changes(self) -> bool:
@@ -266,6 +271,7 @@ class Plan:
             **({"left_alone_names": list(self.left_alone_names)} if self.left_alone_names else {}),
             **({"short_urls": dict(sorted(self.short_urls.items()))} if self.short_urls else {}),
             "notes": list(self.notes),
+            **({"warnings": list(self.warnings)} if self.warnings else {}),  # older plans have none
             **({"read_scope": self.read_scope} if self.read_scope else {}),  # older plans do not say
             "safety": self._safety_document(),
             "operations": [op.to_document() for op in self.operations],
@@ -301,6 +307,7 @@ class Plan:
                 left_alone_names=tuple(document.get("left_alone_names", ())),
                 short_urls=dict(document.get("short_urls", {})),
                 notes=tuple(document["notes"]),
+                warnings=tuple(document.get("warnings", ())),
                 read_scope=str(document.get("read_scope", "")),
                 password_fingerprints=dict(document.get("password_fingerprints", {})),
             )
@@ -316,13 +323,20 @@ def _plural(count: int, noun: str) -> str:
 
 def _change_document(change: Change) -> dict[str, Any]:
     document = dataclasses.asdict(change)
-    document["diffs"] = [{**d, "added": list(d["added"]), "removed": list(d["removed"])}
-                         for d in document["diffs"]]
+    document["diffs"] = [_diff_document(d) for d in document["diffs"]]
     return document
 
 
+def _diff_document(diff: dict[str, Any]) -> dict[str, Any]:
+    """`details` only when there are some, so that older saved plans re-render byte for byte."""
+    details = diff.pop("details")
+    return {**diff, "added": list(diff["added"]), "removed": list(diff["removed"])} | (
+        {"details": list(details)} if details else {})
+
+
 def _change_from_document(document: dict[str, Any]) -> Change:
-    diffs = tuple(FieldDiff(**{**d, "added": tuple(d["added"]), "removed": tuple(d["removed"])})
+    diffs = tuple(FieldDiff(**{**d, "added": tuple(d["added"]), "removed": tuple(d["removed"]),
+                               "details": tuple(d.get("details", ()))})
                   for d in document["diffs"])
     return Change(**{**document, "kind": Kind(document["kind"]), "action": Action(document["action"]),
                      "diffs": diffs})

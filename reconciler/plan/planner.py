@@ -13,11 +13,16 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
+from reconciler.clickmeter.link_settings import DYNAMIC_URL, SIMPLE_DESTINATIONS, TOP_LEVEL_FLAG_KEYS
 from reconciler.errors import ReconcilerError, did_you_mean
+from reconciler.manifests import expiry_warnings
 from reconciler.model import (
     LINK,
+    LINK_SETTINGS,
+    PIXEL_SETTINGS,
     ConversionSpec,
     DatapointSpec,
     DesiredState,
@@ -33,7 +38,7 @@ from reconciler.model import (
     TagSpec,
 )
 from reconciler.plan.addresses import short_url
-from reconciler.plan.calls import DatapointWork, References, build_operations, default_domain
+from reconciler.plan.calls import DatapointWork, References, at_default, build_operations, default_domain
 from reconciler.plan.document import (
     CREATE,
     DELETE,
@@ -50,10 +55,13 @@ from reconciler.plan.document import (
 )
 from reconciler.plan.effects import LIVE_COLLECTIONS
 from reconciler.plan.matching import live_candidates
+from reconciler.plan.settings_form import details, json_value
 
 DATAPOINT_FIELDS = ("url", "title", "domain", "redirect", "group", "favourite", "notes", "status",
-                    "password", "retargeting")
-LINK_ONLY_FIELDS = frozenset({"url", "domain", "redirect", "password", "retargeting"})
+                    "password", "retargeting", *LINK_SETTINGS, *PIXEL_SETTINGS)
+LINK_ONLY_FIELDS = frozenset({"url", "domain", "redirect", "password", "retargeting",
+                              *(set(LINK_SETTINGS) - set(TOP_LEVEL_FLAG_KEYS))})
+PIXEL_ONLY_FIELDS = frozenset(PIXEL_SETTINGS)
 SET_FIELDS = frozenset({"retargeting", "tags", "conversions"})
 
 
@@ -110,8 +118,9 @@ class LiveIndex:
 
 
 
-def plan_changes(desired: DesiredState, live: LiveState) -> Plan:
-    """The changes that make `live` what `desired` declares, and the calls for them."""
+def plan_changes(desired: DesiredState, live: LiveState, now: datetime | None = None) -> Plan:
+    """The changes that make `live` what `desired` declares, and the calls for them; `now`
+    (the local time by default, as `validate` takes it) is what an expiry is past of."""
     index = LiveIndex.of(live)
     every = sorted(desired.datapoints.items())  # settings defaults are already applied by the loader
     keyed = [(key, spec) for key, spec in every if not spec.absent]
@@ -147,7 +156,8 @@ def plan_changes(desired: DesiredState, live: LiveState) -> Plan:
                 fingerprints=_fingerprints(changes, works, deletes, refs, index),
                 safety=_safety(desired, len(matched), pruned, len(deletes), works),
                 unchanged=dict(sorted(unchanged.items())), left_alone=dict(sorted(left_alone.items())),
-                left_alone_names=tuple(alone_names), short_urls=short_urls)
+                left_alone_names=tuple(alone_names), short_urls=short_urls,
+                warnings=tuple(map(str, expiry_warnings(desired, now or datetime.now()))))
 
 
 def _safety(desired: DesiredState, matched: int, pruned: list[LiveDatapoint], deletes: int,
@@ -221,7 +231,8 @@ def _field_diff(field_name: str, before: Any, after: Any) -> FieldDiff:
                          removed=tuple(sorted(before_set - after_set)))
     if isinstance(before, Secret) or isinstance(after, Secret):
         return FieldDiff(field_name, SENSITIVE if before is not None else None, SENSITIVE)
-    return FieldDiff(field_name, before, after)
+    before, after = json_value(before), json_value(after)
+    return FieldDiff(field_name, before, after, details=details(field_name, before, after))
 
 
 def _declared_diffs(spec: object, live: object | None, field_names: tuple[str, ...]) -> list[FieldDiff]:
@@ -242,6 +253,8 @@ def _same(field_name: str, wanted: Any, current: Any) -> bool:
         return frozenset(wanted) == frozenset(current or ())
     if isinstance(wanted, Secret):
         return isinstance(current, Secret) and wanted == current
+    if field_name == "destinations" and current is not None and current.mode == DYNAMIC_URL:
+        return bool(wanted == SIMPLE_DESTINATIONS)  # a bare `url` leaves the unmanaged DynamicUrl mode as live
     return bool(wanted == current)
 
 
@@ -315,11 +328,11 @@ def _datapoint_work(key: str, spec: DatapointSpec, live: LiveDatapoint | None,
                     account_domain: str | None) -> DatapointWork:
     """The change one declared datapoint needs; `key` is its key in `DesiredState.datapoints`;
     `account_domain` is the domain of a link that names none."""
-    field_names: tuple[str, ...] = (*DATAPOINT_FIELDS, "tags", "conversions")
-    if spec.type != LINK:
-        field_names = tuple(f for f in field_names if f not in LINK_ONLY_FIELDS)
+    left_out = LINK_ONLY_FIELDS if spec.type != LINK else PIXEL_ONLY_FIELDS
+    field_names = tuple(f for f in (*DATAPOINT_FIELDS, "tags", "conversions") if f not in left_out)
     diffs = _declared_diffs(spec, live, field_names)
-    if live is None:
+    if live is None:  # a new datapoint has every setting at its default: only the others are news
+        diffs = [d for d in diffs if not at_default(d.field, getattr(spec, d.field))]
         change = Change(Kind.DATAPOINT, CREATE, spec.name, type=spec.type, diffs=tuple(diffs),
                         location=_location(spec))
         return DatapointWork(f"datapoint:{key}", spec, None, change, diffs)

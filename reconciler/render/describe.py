@@ -22,8 +22,16 @@ def value(shown: Any) -> str:
     return json.dumps(shown, ensure_ascii=False)
 
 
+def diff_lines(diff: FieldDiff, action: str) -> list[str]:
+    """`diff_text`, then for a nested field each entry that changes (`details`), indented."""
+    return [diff_text(diff, action), *(f"  {detail}" for detail in diff.details)]
+
+
 def diff_text(diff: FieldDiff, action: str) -> str:
-    """`field: before -> after`; sets as `+added -removed`; creates show the new value only."""
+    """`field: before -> after`; sets as `+added -removed`; nested values by their details
+    (`diff_lines`); creates show the new value only."""
+    if diff.details and action not in (CREATE, DELETE):
+        return f"{diff.field}:"
     if diff.added or diff.removed:
         parts = [f"+{name}" for name in diff.added] + [f"-{name}" for name in diff.removed]
         return f"{diff.field}: {' '.join(parts)}"

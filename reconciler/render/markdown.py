@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reconciler.plan.document import DELETE, Change, Plan
-from reconciler.render.describe import SYMBOLS, call_groups, change_reasons, diff_text, left_alone, replacements, title
+from reconciler.render.describe import SYMBOLS, call_groups, change_reasons, diff_lines, left_alone, replacements, title
 
 COMMENT_LIMIT = 65_536
 RISK_COLUMN = {"deleted": "delete", "re-pointed": "re-point", "renamed": "rename",
@@ -88,7 +88,7 @@ class PlanMarkdown:
     @staticmethod
     def _safety(plan: Plan) -> str:
         """The settings in force, and a warning for each one off or loosened."""
-        warnings = [f"> - **warning:** {markdown_text(w)}" for w in plan.safety.warnings()]
+        warnings = [f"> - **warning:** {markdown_text(w)}" for w in (*plan.warnings, *plan.safety.warnings())]
         return "\n".join([f"> {markdown_text(plan.safety.settings_line())}", *warnings])
 
     @staticmethod
@@ -134,7 +134,8 @@ class PlanMarkdown:
         reasons = change_reasons(change, replaced)
         if reasons:
             head += f": {markdown_text('; '.join(reasons))}"
-        return "\n".join([head] + [f"  - {_code(diff_text(d, change.action))}" for d in change.diffs])
+        return "\n".join([head] + [f"{'    ' if nested else '  '}- {_code(line.strip())}" for d in change.diffs
+                                    for nested, line in enumerate(diff_lines(d, change.action))])
 
     @staticmethod
     def _details(plan: Plan, change_items: list[str], left_out: int) -> str:

@@ -14,7 +14,7 @@ from reconciler.render.describe import (
     SYMBOLS,
     call_groups,
     change_reasons,
-    diff_text,
+    diff_lines,
     left_alone,
     replacements,
     risk,
@@ -46,14 +46,15 @@ class PlanText:
             warning = risk(change, days)
             if warning:
                 lines.append("      " + self._paint(f"! {warning}", "red" if change.recent_clicks else "yellow"))
-            lines += [f"      {shown(diff_text(diff, change.action))}" for diff in change.diffs]
+            lines += [f"      {shown(line)}" for diff in change.diffs for line in diff_lines(diff, change.action)]
         if plan.changes:
             lines.append("")
         lines += [f"note: {shown(note)}" for note in plan.notes]
         if plan.read_scope:
             lines.append(f"read: {shown(plan.read_scope)}")
         lines.append(plan.safety.settings_line())
-        lines += [self._paint(f"warning: {shown(warning)}", "yellow") for warning in plan.safety.warnings()]
+        lines += [self._paint(f"warning: {shown(warning)}", "yellow")
+                  for warning in (*plan.warnings, *plan.safety.warnings())]
         alone = left_alone(plan)
         if alone:
             lines.append(shown(alone) + ".")

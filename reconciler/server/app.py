@@ -69,6 +69,7 @@ class ServerSettings:
     fault_rate: float  # share of requests failing with a 5xx or a dropped connection
     clock: Callable[[], datetime]  # now, timezone-aware UTC (tests pass a fake one)
     variant: ServiceVariant  # which plausible live service to be (`variant.py`)
+    click_seed: int | None = None  # seeds the links' random draws (`link_routing.py`); None: unseeded
 
 
 class StripTrailingSlash:
@@ -121,11 +122,13 @@ def crud_routes() -> list[BaseRoute]:
 
 def create_app(db_path: str | Path, *, rate: float | None = None, latency_ms: int = 0,
                fault_rate: float = 0.0, clock: Callable[[], datetime] | None = None,
-               fault_seed: int | None = None, variant: ServiceVariant | None = None) -> Starlette:
+               fault_seed: int | None = None, variant: ServiceVariant | None = None,
+               click_seed: int | None = None) -> Starlette:
     """The server app for the SQLite file at `db_path` (created if missing)."""
     store = Store(db_path)
     settings = ServerSettings(rate=rate, latency_ms=latency_ms, fault_rate=fault_rate,
-                              clock=clock or utc_now, variant=variant or ServiceVariant())
+                              clock=clock or utc_now, variant=variant or ServiceVariant(),
+                              click_seed=click_seed)
     routes: list[BaseRoute] = [*crud_routes(), *statistics_routes(), *clickstream_routes(),
                                *traffic_routes()]
     middleware: list[Middleware] = [

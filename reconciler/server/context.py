@@ -29,6 +29,12 @@ def variant_of(request: Request) -> ServiceVariant:
     return variant
 
 
+def click_seed_of(request: Request) -> int | None:
+    """The seed of the links' random draws (`serve --seed`), or None: not repeatable."""
+    seed: int | None = request.app.state.settings.click_seed
+    return seed
+
+
 def now_of(request: Request) -> str:
     """The app clock's current time as YmdHis (creation dates)."""
     now: datetime = request.app.state.settings.clock()

@@ -2,7 +2,8 @@
 
 Only the shape is checked here (types, enums, URLs); references to groups,
 domains, tags, conversions and scripts are resolved against the account by
-`datapoint_store`. Every problem found is reported at once, each naming its
+`datapoint_store`. The settings of issue 12 are read by `link_settings` and
+`destination_items`. Every problem found is reported at once, each naming its
 property (`name`, `typeTL.url`, `tags[1].id`, ...).
 """
 
@@ -20,6 +21,8 @@ from reconciler.apishapes import (
     TRACKING_LINK,
     url_problem,
 )
+from reconciler.server.destination_items import read_destinations
+from reconciler.server.link_settings import read_settings
 from reconciler.server.requests import (
     FailureCollector,
     optional_text,
@@ -51,6 +54,7 @@ class DatapointInput:
     tags: list[Reference] | None = None
     conversions: dict[int, int | None] = field(default_factory=dict)  # slot (1..5) -> id
     scripts: list[Reference] | None = None
+    destination_items: dict[str, str] = field(default_factory=dict)  # mode -> its items (JSON)
 
 
 def parse_datapoint(body: Any, *, creating: bool) -> DatapointInput:
@@ -79,6 +83,7 @@ def parse_datapoint(body: Any, *, creating: bool) -> DatapointInput:
         if prop.lower() in body:
             found.conversions[slot] = collector.read(_optional_id, prop, body[prop.lower()])
     _read_link_specifics(body, found, collector, creating)
+    columns.update(read_settings(body, collector.read))
     if "typetp" in body and isinstance(body["typetp"], dict) and "parameternote" in body["typetp"]:
         columns["parameter_note"] = collector.read(
             optional_text, "typeTP.parameterNote", body["typetp"]["parameternote"])
@@ -108,6 +113,9 @@ def _read_link_specifics(body: dict[str, Any], found: DatapointInput,
         columns["password"] = collector.read(_password, link["password"])
     if "scripts" in link:
         found.scripts = collector.read(_references, "typeTL.scripts", link["scripts"])
+    mode, found.destination_items = read_destinations(link, collector)
+    if mode is not None:
+        columns["destination_mode"] = mode
 
 
 def _link_name(value: Any) -> str:

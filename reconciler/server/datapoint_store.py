@@ -29,13 +29,17 @@ from reconciler.apishapes import (
 )
 from reconciler.server.datapoint_bodies import DatapointInput, Reference
 from reconciler.server.db import insert_row, update_row
+from reconciler.server.destination_items import SIMPLE, answer_destinations, settle_destinations
+from reconciler.server.link_settings import LINK_SETTING_COLUMNS, SETTING_DEFAULTS, answer_settings
 from reconciler.server.requests import FailureCollector
 from reconciler.server.responses import ApiError, bad_request, failure, name_used, not_found
 
-LINK_ONLY_COLUMNS = ("url", "redirect_type", "password")
+LINK_ONLY_COLUMNS = ("url", "redirect_type", "password", "destination_mode", "destination_items",
+                     *LINK_SETTING_COLUMNS)
 # what a create leaves unsaid (and a replacing update resets)
 DEFAULT_COLUMNS = {"status": STATUS_ACTIVE, "preferred": False, "group_id": None,
-                   "domain_id": None, "redirect_type": TEMPORARY_REDIRECT}
+                   "domain_id": None, "redirect_type": TEMPORARY_REDIRECT,
+                   "destination_mode": SIMPLE, "destination_items": None, **SETTING_DEFAULTS}
 
 # `+d.account_id` keeps SQLite from walking the account's index instead of looking the ids up.
 DATAPOINTS_SQL = """
@@ -68,7 +72,8 @@ def render_datapoint(row: sqlite3.Row, tags: list[dict[str, Any]], conversions: 
 
     Enums are numbers and a property at its default is left out (`type` of a
     link, `status` Active, `preferred` false, unset notes, empty slots); the
-    link password comes back in clear, as the live service sends it.
+    link password comes back in clear, as the live service sends it. The
+settings of issue 12 follow the same rule (`link_settings`, `destination_items`).
     """
     answer: dict[str, Any] = {"id": row["id"], "name": row["name"]}
     if row["title"] is not None:
@@ -90,8 +95,10 @@ def render_datapoint(row: sqlite3.Row, tags: list[dict[str, Any]], conversions: 
     for slot, conversion_id, conversion_name in conversions:
         answer[CONVERSION_ID_FIELDS[slot - 1]] = conversion_id
         answer[CONVERSION_NAME_FIELDS[slot - 1]] = conversion_name
+    top_settings, link_settings = answer_settings(row)
+    answer.update(top_settings)
     if row["type"] == TRACKING_LINK:
-        answer["typeTL"] = _link_part(row, scripts)
+        answer["typeTL"] = {**_link_part(row, scripts), **answer_destinations(row), **link_settings}
     elif row["parameter_note"] is not None:
         answer["typeTP"] = {"parameterNote": row["parameter_note"]}
     return answer
@@ -160,6 +167,8 @@ def create_datapoint(db: sqlite3.Connection, account_id: int, given: DatapointIn
     columns = {**DEFAULT_COLUMNS, **given.columns}
     _drop_link_fields(columns, given)
     collector = FailureCollector()
+    if columns["type"] == TRACKING_LINK:
+        collector.read(settle_destinations, columns, given.destination_items, SIMPLE)
     if columns["domain_id"] is None:
         columns["domain_id"] = _system_domain(db, account_id)
     collector.read(_check_references, db, account_id, columns)
@@ -198,6 +207,8 @@ def update_datapoint(db: sqlite3.Connection, account_id: int, datapoint_id: int,
     merged = {**dict(row), **changes}
     _drop_link_fields(changes, given, merged["type"])
     collector = FailureCollector()
+    if merged["type"] == TRACKING_LINK:
+        collector.read(settle_destinations, changes, given.destination_items, row["destination_mode"])
     collector.read(_check_references, db, account_id, changes)
     script_ids = collector.read(_resolve_scripts, db, account_id, given.scripts or [])
     collector.raise_any()

@@ -27,6 +27,29 @@ from reconciler.apishapes import DATE_FORMAT
 
 SYSTEM_DOMAIN = "go.clickmeter.test"  # every account's system domain
 
+# The datapoint settings of issue 12 (`link_settings.py`, `destination_items.py`), added to the
+# `datapoints` table by ALTER TABLE so that a file made before them gains them when opened.
+SETTING_COLUMNS = {
+    "destination_mode": "TEXT NOT NULL DEFAULT 'Simple'",  # DESTINATION_MODES' names
+    "destination_items": "TEXT",  # JSON: the mode's items as answered (None: Simple, DynamicUrl)
+    "expiration_clicks": "INTEGER",
+    "expiration_date": "TEXT",  # YmdHis
+    "pause_after_clicks": "INTEGER NOT NULL DEFAULT 0",
+    "pause_after_date": "INTEGER NOT NULL DEFAULT 0",
+    "url_after_clicks": "TEXT",
+    "url_after_date": "TEXT",
+    "append_query": "INTEGER NOT NULL DEFAULT 0",
+    "encode_url": "INTEGER NOT NULL DEFAULT 0",
+    "hide_url": "INTEGER NOT NULL DEFAULT 0",
+    "hide_url_title": "TEXT",
+    "referrer_clean": "TEXT NOT NULL DEFAULT 'None'",  # REFERRER_CLEANING's names
+    "encode_ip": "INTEGER NOT NULL DEFAULT 0",
+    "light_tracking": "INTEGER NOT NULL DEFAULT 0",
+    "is_public": "INTEGER NOT NULL DEFAULT 0",
+    "redirect_only": "INTEGER NOT NULL DEFAULT 0",
+    "clicks_served": "INTEGER NOT NULL DEFAULT 0",  # every click a link answered: rotation and expiry count them
+}
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
     id INTEGER PRIMARY KEY,
@@ -232,7 +255,30 @@ def connect(db_path: str | Path) -> CountingConnection:
     connection.execute("PRAGMA synchronous = NORMAL")
     connection.execute("PRAGMA foreign_keys = ON")
     connection.executescript(SCHEMA)
+    _add_setting_columns(connection)
     return connection
+
+
+def _add_setting_columns(connection: sqlite3.Connection) -> None:
+    """Give `datapoints` the SETTING_COLUMNS it lacks (every one, in a new file); additive only.
+
+    Under the write lock, re-reading what is there: another process may be opening the file too.
+    """
+    if not _missing_setting_columns(connection):
+        return
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for column in _missing_setting_columns(connection):
+            connection.execute(f"ALTER TABLE datapoints ADD COLUMN {column} {SETTING_COLUMNS[column]}")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def _missing_setting_columns(connection: sqlite3.Connection) -> list[str]:
+    present = {row["name"] for row in connection.execute("PRAGMA table_info(datapoints)")}
+    return [column for column in SETTING_COLUMNS if column not in present]
 
 
 def now_ymdhis() -> str:

@@ -22,6 +22,7 @@ from reconciler.apishapes import (
     DATE_FORMAT,
     DAY_FORMAT,
     DEFAULT_LIMIT,
+    DESTINATION_MODES,
     MAX_ID,
     MAX_LIMIT,
     MAX_TEXT_LENGTH,
@@ -29,6 +30,7 @@ from reconciler.apishapes import (
     PATCH_REMOVE,
     PROTOCOLS,
     REDIRECT_TYPES,
+    REFERRER_CLEANING,
     name_problem,
     text_problem,
 )
@@ -71,6 +73,8 @@ TEXT_ENUMS = {
     "status": ("status", DATAPOINT_STATUSES),
     "redirecttype": ("redirectType", REDIRECT_TYPES),
     "protocol": ("protocol", PROTOCOLS),
+    "destinationmode": ("destinationMode", DESTINATION_MODES),
+    "referrerclean": ("referrerClean", REFERRER_CLEANING),
 }
 SPELLINGS = {"typetl": "typeTL", "typetp": "typeTP", "list": "List", "entities": "Entities"}
 

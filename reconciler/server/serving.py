@@ -30,7 +30,7 @@ class ServeError(ReconcilerError):
 
 def serve_http(db_path: str | Path, *, host: str, port: int, api_keys: Sequence[str],
                rate: float | None, latency_ms: int, fault_rate: float, fault_seed: int | None,
-               variant: ServiceVariant, echo: Callable[[str], None]) -> None:
+               variant: ServiceVariant, echo: Callable[[str], None], click_seed: int | None = None) -> None:
     """Listen, print where (first) and with which key, then serve until SIGINT/SIGTERM."""
     listener = _listen(host, port)
     url = f"http://{f'[{host}]' if ':' in host else host}:{listener.getsockname()[1]}"
@@ -42,10 +42,12 @@ def serve_http(db_path: str | Path, *, host: str, port: int, api_keys: Sequence[
     if rate or latency_ms or fault_rate:
         echo(f"testing modes: rate {rate or 'unlimited'}/s per key, latency {latency_ms} ms, "
              f"fault rate {fault_rate}")
+    if click_seed is not None:
+        echo(f"links' random draws seeded with {click_seed}")
     if variant != ServiceVariant():
         echo(f"service variant: {variant.describe()}")
     app = create_app(db_path, rate=rate, latency_ms=latency_ms, fault_rate=fault_rate,
-                     fault_seed=fault_seed, variant=variant)
+                     fault_seed=fault_seed, variant=variant, click_seed=click_seed)
     logging.getLogger("uvicorn.error").addFilter(QuietDroppedConnections())
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     _run_until_stopped(server, listener)

@@ -5,9 +5,11 @@ Paths (no API key: they are public, as a short link is):
 * `GET /{domain}/{name}`: a tracking link (`trackingCode` without the
   scheme). `{domain}` is the domain's name, or its numeric id when several
   accounts share the name (the system domain `go.clickmeter.test` is in every
-  account; an ambiguous name answers 409). An active link answers 301
-  (PermanentRedirect) or 307 (TemporaryRedirect) to its url and records a
-  click; a paused or deleted one answers 404. A password-protected link wants
+  account; an ambiguous name answers 409). An active link picks a destination
+  (`link_routing`: its mode and expiry), answers with it (`link_answers`: a
+  301/307 redirect, a cloaking or refreshing page) and records a click with
+  that destination, unless it is `redirectOnly`; a paused or deleted one, or
+  one expired into a pause, answers 404. A password-protected link wants
   its password as `?password=` or as the password of HTTP Basic auth (any
   user name); without it, 401 and no click.
 * `GET /pixel/{id}`: a tracking pixel: an active pixel answers a 1x1 GIF and
@@ -26,23 +28,26 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import random
 import secrets
 import sqlite3
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from reconciler.apishapes import MAX_MONEY, PERMANENT_REDIRECT, STATUS_ACTIVE, TRACKING_LINK, TRACKING_PIXEL
-from reconciler.server.context import now_of, store_of
+from reconciler.apishapes import MAX_MONEY, STATUS_ACTIVE, TRACKING_LINK, TRACKING_PIXEL
+from reconciler.server.context import click_seed_of, now_of, store_of
 from reconciler.server.db import insert_row
+from reconciler.server.link_answers import NO_CACHE, link_answer
+from reconciler.server.link_routing import COUNTRY_HEADER, Click, destination, preferred_languages
 from reconciler.server.responses import ApiError, bad_request, failure, not_found
-from reconciler.server.visitors import Visitor, visitor_of
+from reconciler.server.visitors import Visitor, anonymised, device_of, visitor_of
 
 TRACKING_ROUTE_NAMES = frozenset({"track-link", "track-pixel", "track-conversion"})
 PIXEL_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
-NO_CACHE = {"Cache-Control": "no-store"}
 
 LINK_SQL = """
 SELECT * FROM datapoints
@@ -52,7 +57,7 @@ WHERE domain_id IN (SELECT id FROM domains WHERE name = ? OR CAST(id AS TEXT) = 
 LAST_CLICK_SQL = """
 SELECT h.id, h.datapoint_id FROM hits h
 JOIN datapoint_conversions dc ON dc.datapoint_id = h.datapoint_id AND dc.conversion_id = ?
-WHERE h.ip = ? AND h.user_agent = ? AND h.kind = 'click' AND h.account_id = ? AND h.hit_time <= ?
+WHERE h.ip IN (?, ?) AND h.user_agent = ? AND h.kind = 'click' AND h.account_id = ? AND h.hit_time <= ?
 ORDER BY h.hit_time DESC, h.id DESC LIMIT 1
 """
 
@@ -76,8 +81,10 @@ def record_hit(db: sqlite3.Connection, datapoint: sqlite3.Row, visitor: Visitor,
 
 
 async def follow_link(request: Request) -> Response:
-    """`GET /{domain}/{name}`: redirect to the link's url and record the click."""
+    """`GET /{domain}/{name}`: send the visitor where the link says and record the click."""
     domain, name = request.path_params["domain"].lower(), request.path_params["name"]
+    at = now_of(request)
+    query = _public_params(request)
     with store_of(request).transaction() as db:
         rows = db.execute(LINK_SQL, (domain, domain, name, TRACKING_LINK, STATUS_ACTIVE)).fetchall()
         if not rows:
@@ -87,10 +94,42 @@ async def follow_link(request: Request) -> Response:
                                          "use the domain's id instead of its name", "ambiguous")])
         link = rows[0]
         _check_password(request, link["password"])
-        record_hit(db, link, visitor_of(request), now_of(request), _public_query(request),
-                   link["url"])
-    status = 301 if link["redirect_type"] == PERMANENT_REDIRECT else 307
-    return RedirectResponse(link["url"], status_code=status, headers=NO_CACHE)
+        visitor = _tracked_visitor(request, link)
+        target = destination(link, _click(request, db, link, visitor, at))
+        if target is None:  # expired into a pause: the paused answer
+            raise not_found("tracking link", f"{domain}/{name}")
+        db.execute("UPDATE datapoints SET clicks_served = clicks_served + 1 WHERE id = ?", (link["id"],))
+        if not link["redirect_only"]:
+            recorded_query = "" if link["light_tracking"] else urlencode(query)
+            record_hit(db, link, visitor, at, recorded_query, target)
+    return link_answer(link, target, query)
+
+
+def _tracked_visitor(request: Request, link: sqlite3.Row) -> Visitor:
+    """The visitor as the link records them: `encodeIp` zeroes the address's end, `lightTracking`
+    keeps no referrer or language (nor, in `follow_link`, the query string)."""
+    visitor = visitor_of(request)
+    if link["encode_ip"]:
+        visitor = replace(visitor, ip=anonymised(visitor.ip))
+    if link["light_tracking"]:
+        visitor = replace(visitor, referrer=None, language=None)
+    return visitor
+
+
+def _click(request: Request, db: sqlite3.Connection, link: sqlite3.Row, visitor: Visitor, at: str) -> Click:
+    """What the link's destination mode may look at; the draw is seeded per click under a seed."""
+    number = link["clicks_served"]
+    seed = click_seed_of(request)
+    country = request.headers.get(COUNTRY_HEADER, "").strip().upper() or None
+
+    def first_visit() -> bool:
+        return db.execute("SELECT 1 FROM hits WHERE datapoint_id = ? AND ip = ? AND user_agent = ? LIMIT 1",
+                          (link["id"], visitor.ip, visitor.user_agent)).fetchone() is None
+
+    return Click(number=number, at=at, country=country,
+                 languages=preferred_languages(request.headers.get("accept-language", "")),
+                 device=device_of(visitor.user_agent), first_visit=first_visit,
+                 draw=random.Random(f"{seed}/{link['id']}/{number}") if seed is not None else random.Random())
 
 
 async def count_view(request: Request) -> Response:
@@ -101,7 +140,7 @@ async def count_view(request: Request) -> Response:
                            (pixel_id, TRACKING_PIXEL, STATUS_ACTIVE)).fetchone()
         if pixel is None:
             raise not_found("tracking pixel", pixel_id)
-        record_hit(db, pixel, visitor_of(request), now_of(request), _public_query(request))
+        record_hit(db, pixel, visitor_of(request), now_of(request), urlencode(_public_params(request)))
     return Response(PIXEL_GIF, media_type="image/gif", headers=NO_CACHE)
 
 
@@ -116,7 +155,7 @@ async def count_conversion(request: Request) -> Response:
                                 (conversion_id,)).fetchone()
         if conversion is None:
             raise not_found("conversion", conversion_id)
-        click = db.execute(LAST_CLICK_SQL, (conversion_id, visitor.ip, visitor.user_agent,
+        click = db.execute(LAST_CLICK_SQL, (conversion_id, visitor.ip, anonymised(visitor.ip), visitor.user_agent,
                                             conversion["account_id"], at)).fetchone()
         if click is not None:
             repeated = db.execute("SELECT 1 FROM hit_conversions WHERE hit_id = ? "
@@ -153,9 +192,9 @@ def _basic_auth_password(request: Request) -> str | None:
         return None
 
 
-def _public_query(request: Request) -> str:
-    """The query string as recorded: everything but the password."""
-    return urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "password"])
+def _public_params(request: Request) -> list[tuple[str, str]]:
+    """The query parameters but the password: recorded, and forwarded by `appendQuery`."""
+    return [(k, v) for k, v in request.query_params.multi_items() if k != "password"]
 
 
 def _conversion_value(request: Request) -> float | None:

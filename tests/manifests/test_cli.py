@@ -71,14 +71,17 @@ def test_relative_paths_stay_relative(write_manifest: WriteManifest, monkeypatch
     monkeypatch.chdir(path.parent.parent)
     code, _, err = validate("team")
     assert (code, err.splitlines()[0]) == (
-        1, "team/a.yaml:2:5: datapoints[0]: a link needs a url (or write type: pixel)")
+        1, "team/a.yaml:2:5: datapoints[0]: a link needs a url or destinations (or write type: pixel)")
 
 
 def test_installed_entry_point_validates_the_examples() -> None:
     done = subprocess.run([sys.executable, "-m", "reconciler", "validate", "examples"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stderr) == (0, "")
-    assert done.stdout.startswith("valid: 13 datapoints (9 links, 4 pixels), 3 groups, 3 conversions")
+    note, valid = done.stdout.splitlines()
+    assert valid.startswith("valid: 17 datapoints (13 links, 4 pixels), 3 groups, 3 conversions")
+    assert note == ("note: examples/campaigns/spring-2027/links.yaml:50:7: destinations: 'spring-ab' rotates "
+                    "2 urls by weight: the weights sum to 100 (70%, 30% of the visits)")
 
 
 @pytest.mark.anyio

@@ -69,15 +69,16 @@ def test_json_follows_the_schema_and_reads_back() -> None:
     plan = risky_plan()
     document = json.loads(PlanJson().render(plan))
     jsonschema.validate(document, SCHEMA)
-    # `read_scope`, `left_alone_names`, `password_fingerprints` (and `short_urls`) only when there is
-    # something to say: older saved plans re-render unchanged
-    conditional = ("read_scope", "left_alone_names", "password_fingerprints")
+    # `read_scope`, `left_alone_names`, `password_fingerprints`, `warnings` (and `short_urls`) only when
+    # there is something to say: older saved plans re-render unchanged
+    conditional = ("read_scope", "left_alone_names", "password_fingerprints", "warnings")
     assert list(document) == [key for key in SCHEMA["properties"] if key not in conditional]
     assert document["short_urls"] == {"sale": "http://go.clickmeter.test/sale"}
     assert Plan.from_document(document) == plan
     scoped = dataclasses.replace(plan, read_scope="the whole account", left_alone={"": 1},
                                  left_alone_names=("stray",),
-                                 password_fingerprints={"SALE": "0" * 32 + ":" + "1" * 128})
+                                 password_fingerprints={"SALE": "0" * 32 + ":" + "1" * 128},
+                                 warnings=("datapoint sale: expires.on 2020-01-01 is in the past",))
     scoped_document = json.loads(PlanJson().render(scoped))
     assert list(scoped_document) == list(SCHEMA["properties"])
     assert Plan.from_document(scoped_document) == scoped

@@ -8,7 +8,8 @@ which the generator rendered as an empty object type; it is read as "any".
 
 Recorded forms accepted instead of the documented ones (`RECORDED_FORMS`,
 REAL-API.md): enums are numbers (datapoint `type` 0/1, `status` 0-3,
-`typeTL.redirectType` 301/307, conversion `protocol` 0/1); properties at their
+`typeTL.redirectType` 301/307, `typeTL.destinationMode` 0-9, `typeTL.referrerClean`
+0-2, conversion `protocol` 0/1); properties at their
 default are left out (nothing is required anyway); `typeTL.firstUrl` is sent;
 a summary row's `entityData` is the summary the live service sends, not a
 datapoint; a summary has no `offset`; batch item statuses are "Ok"/"Error";
@@ -51,6 +52,8 @@ RECORDED_FORMS = {
     ("Api.Core.Dto.Datapoints.Datapoint", "type"): _numbers(0, 1),
     ("Api.Core.Dto.Datapoints.Datapoint", "status"): _numbers(0, 1, 2, 3),
     ("Api.Core.Dto.Datapoints.TrackingLinkSpecifics", "redirectType"): _numbers(301, 307),
+    ("Api.Core.Dto.Datapoints.TrackingLinkSpecifics", "destinationMode"): _numbers(*range(10)),
+    ("Api.Core.Dto.Datapoints.TrackingLinkSpecifics", "referrerClean"): _numbers(0, 1, 2),
     ("Api.Core.Dto.Conversions.Conversion", "protocol"): _numbers(0, 1),
     ("Api.Core.Dto.Aggregated.AggregatedResult", "entityData"): {"type": "object"},
     ("Api.Core.Responses.ModifyBatchItemResponce_Api.Core.Dto.Datapoints.Datapoint_System.Int64_",

@@ -187,3 +187,22 @@ def test_serve_help_documents_every_switch() -> None:
     for switch in ("--no-expand", "--updates [replace|merge]", "--text-enums [accept|reject]",
                    "--counts [with-deleted|without-deleted]"):
         assert switch in shown
+
+
+def _rotated_clicks(db_path: Path, *options: str) -> list[str]:
+    """Where 20 clicks on a fresh A/B link of `serve ... *options` went."""
+    with serving(db_path, "--api-key", "k", *options) as (url, _):
+        httpx.post(f"{url}/datapoints", headers={AUTH_HEADER: "k"}, json={
+            "type": 0, "name": "ab", "typeTL": {"url": "https://a.example/", "destinationMode": 1,
+                                                "randomDestinationItems": [{"url": "https://a.example/"},
+                                                                           {"url": "https://b.example/"}]}})
+        return [httpx.get(f"{url}/go.clickmeter.test/ab").headers["location"] for _ in range(20)]
+
+
+def test_seed_makes_a_rotating_link_repeat_over_http(tmp_path: Path) -> None:
+    first = _rotated_clicks(tmp_path / "one.db", "--seed", "7")
+    again = _rotated_clicks(tmp_path / "two.db", "--seed", "7")
+    other = _rotated_clicks(tmp_path / "three.db", "--seed", "8")
+
+    assert first == again != other
+    assert set(first) == {"https://a.example/", "https://b.example/"}

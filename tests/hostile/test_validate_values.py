@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from reconciler import apishapes
 from reconciler.apishapes import MAX_URL_LENGTH, url_problem
 from reconciler.manifests import ManifestError, load_manifests
 from tests.helpers import run_local
@@ -43,6 +48,15 @@ def test_the_rule_bounds_length_and_scheme() -> None:
         f"must be at most {MAX_URL_LENGTH} characters long (it has {MAX_URL_LENGTH + 8})")
     assert url_problem("ftp://x/") == "must be an absolute http:// or https:// URL"
     assert url_problem("http:///x") == "must name a host (http://host/...)"
+
+
+@given(st.from_regex(r"\A(https?|HTTPS?|ftp)://[A-Za-z0-9.\-@:\[\]]{0,12}([/?#].{0,20})?\Z"))
+def test_the_plain_url_shortcut_only_takes_what_the_whole_rule_takes(url: str) -> None:
+    """`url_problem` skips splitting a plain url: the whole rule must agree on every one it skips."""
+    plain = apishapes._PLAIN_URL.fullmatch(url) is not None
+    with mock.patch.object(apishapes, "_PLAIN_URL", re.compile("(?!)")):  # never matches: the whole rule decides
+        whole_rule = url_problem(url)
+    assert not plain or whole_rule is None
 
 
 def test_plan_refuses_a_bad_url_before_any_call(tmp_path: Path) -> None:

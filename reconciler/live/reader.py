@@ -53,6 +53,8 @@ SET_FIELDS = ("tags", "conversions", "retargeting")
 NO_NAMES: frozenset[str] = frozenset()  # shared: an empty frozenset costs 216 bytes, three per datapoint
 EXPAND = {"_expand": True}
 Page = Callable[[int], Awaitable[list[Any]]]
+WireEntities = dict[tuple[Kind, int], dict[str, Any]]
+"""Whole entities as the wire gave them, by kind and id (clear-text passwords included)."""
 
 
 DOMAIN_KINDS = tuple(kind.lower() for kind in api.DOMAIN_TYPES)
@@ -119,11 +121,13 @@ class BaseRead:
     every_domain: bool = True
 
 
-async def read_base(client: ClickMeterClient, domains: Collection[str] | None = None) -> BaseRead:
-    """The base of a read. `domains`: the domain names the caller refers to, None for all:
-    the system domains are then read first (one call: what nearly every account uses, and
-    where the default domain is) and the other types only when one of these names is not
-    among them; a datapoint on a domain of another type has it read later (`finish_state`)."""
+async def read_base(client: ClickMeterClient, domains: Collection[str | int] | None = None,
+                    kept: WireEntities | None = None) -> BaseRead:
+    """The base of a read. `domains`: the domains (names or ids) the caller refers to, None
+    for all: the system domains are then read first (one call: what nearly every account
+    uses, and where the default domain is) and the other types only when one of these is not
+    among them; a datapoint on a domain of another type has it read later (`finish_state`).
+    `kept`: collects every whole entity read, as the wire gave it (for whole updates)."""
     raw_groups, raw_conversions, found, tags, scripts = await asyncio.gather(
         _read_entities(client, client.list_groups, client.get_group),
         _read_entities(client, client.list_conversions, client.get_conversion),
@@ -131,15 +135,18 @@ async def read_base(client: ClickMeterClient, domains: Collection[str] | None = 
         _list_entries(client, client.list_tags),
         _list_entries(client, client.list_retargeting),
     )
-    every_domain = domains is None or not found or not set(domains) <= {d.name for d in found.values()}
+    every_domain = domains is None or not found or not set(domains) <= {*found, *(d.name for d in found.values())}
     if domains is not None and every_domain:
         found |= await _read_domains(client, OTHER_DOMAIN_KINDS)
     state = LiveState(groups={group.id: group for group in map(wire.live_group, raw_groups)},
                       conversions={c.id: c for c in map(wire.live_conversion, raw_conversions)},
                       domains=found)
-    names = _Names(state)
+    names = _Names(state, kept)
     names.learn(tags, names.tags)
     names.script_ids = names.learn(scripts, names.scripts)
+    if kept is not None:
+        kept |= {(Kind.GROUP, wire.entity_id(g)): g for g in raw_groups}
+        kept |= {(Kind.CONVERSION, wire.entity_id(c)): c for c in raw_conversions}
     return BaseRead(state, names, tags, scripts, every_domain)
 
 
@@ -395,9 +402,10 @@ async def _fetch_whole(client: ClickMeterClient, names: _Names, live: dict[int, 
             live[wire.entity_id(data)] = names.datapoint(data)
 
 
-async def read_details(client: ClickMeterClient, state: LiveState, ids: Collection[int]) -> None:
+async def read_details(client: ClickMeterClient, state: LiveState, ids: Collection[int],
+                       kept: WireEntities | None = None) -> None:
     """Complete datapoints of a state read from summary rows with a GET each (redirect, password)."""
-    names = _Names(state)
+    names = _Names(state, kept)
     names.tags = {i: tag.name for i, tag in state.tags.items()}
     names.scripts = {i: script.name for i, script in state.retargeting.items()}
     await _fetch_whole(client, names, state.datapoints, [i for i in ids if i in state.datapoints])
@@ -418,7 +426,7 @@ class _Names:
     repeat a few tag and conversion sets, and each frozenset costs over 200 bytes.
     """
 
-    def __init__(self, state: LiveState) -> None:
+    def __init__(self, state: LiveState, kept: WireEntities | None = None) -> None:
         self.groups = {i: g.name for i, g in state.groups.items()}
         self.conversions = {i: c.name for i, c in state.conversions.items()}
         self.domains = {i: d.name for i, d in state.domains.items()}
@@ -426,6 +434,7 @@ class _Names:
         self.scripts: dict[int, str] = {}
         self.script_ids: list[int] = []
         self.unnamed_domains: list[tuple[int, int]] = []  # (datapoint, domain) ids: a domain not read yet
+        self.kept = kept
         self._sets: dict[frozenset[str], frozenset[str]] = {NO_NAMES: NO_NAMES}
 
     @staticmethod
@@ -446,6 +455,8 @@ class _Names:
         for name_set in SET_FIELDS:
             fields[name_set] = self.shared(fields.get(name_set, NO_NAMES))
         datapoint = LiveDatapoint(id=wire.entity_id(data), created=wire.keyed(data).get("creationdate"), **fields)
+        if self.kept is not None and wire.is_whole(data):
+            self.kept[(Kind.DATAPOINT, datapoint.id)] = data
         if datapoint.domain is None and datapoint.type == LINK:
             self._name_domain(datapoint, wire.keyed(data))
         return datapoint
@@ -491,7 +502,8 @@ def _named_refs(refs: list[Any] | None, by_id: dict[int, str]) -> frozenset[str]
 
 
 async def read_touched_state(client: ClickMeterClient, ids: Collection[int], details: Collection[str | int],
-                             answered: Collection[dict[str, Any]] = ()) -> LiveState:
+                             answered: Collection[dict[str, Any]] = (),
+                             domains: Collection[str | int] | None = None) -> LiveState:
     """The account's groups, conversions, domains, tags and scripts, and of its datapoints only
     `ids` (those apply wrote): enough to verify an apply at a fraction of a whole read.
 
@@ -499,9 +511,9 @@ async def read_touched_state(client: ClickMeterClient, ids: Collection[int], det
     are; the others come by id (one GET each) or from the expanded pages, whichever is fewer
     calls; when lists are not expanded and the GETs would cost more than reading the whole
     account from summary rows, the whole account is read instead. `details`: as for
-    `read_live_state`.
+    `read_live_state`; `domains`: as for `read_base`.
     """
-    base = await read_base(client)
+    base = await read_base(client, domains)
     reading = DatapointReading()
     for data in answered:
         reading.take(base.names, data)

@@ -33,6 +33,7 @@ from reconciler.live.reader import (
     EXPAND,
     BaseRead,
     DatapointReading,
+    WireEntities,
     finish_state,
     is_complete_page,
     look_up_datapoints,
@@ -75,12 +76,13 @@ the whole account (to compare)."""
 
 
 async def read_for_plan(client: ClickMeterClient, desired: DesiredState, details: Collection[str | int] | None,
-                        scope: str = CHEAPEST) -> tuple[LiveState, ReadScope]:
+                        scope: str = CHEAPEST, kept: WireEntities | None = None) -> tuple[LiveState, ReadScope]:
     """The live state `desired` needs, and which part of the account was read (for the plan).
 
     Each declared group's first page is listed before its count: a group of fewer than 100
-    datapoints is then read in that one call, and only a full first page asks for a count."""
-    base = await read_base(client, {spec.domain for spec in desired.datapoints.values() if spec.domain})
+    datapoints is then read in that one call, and only a full first page asks for a count.
+    `kept`: as for `read_base`."""
+    base = await read_base(client, {spec.domain for spec in desired.datapoints.values() if spec.domain}, kept)
     by_name = {group.name: group_id for group_id, group in base.state.groups.items()}
     declared = [] if scope == WHOLE else sorted(
         {*desired.groups, *(spec.group for spec in desired.datapoints.values() if spec.group)})

@@ -135,9 +135,6 @@ async def read_base(client: ClickMeterClient, domains: Collection[str | int] | N
         _list_entries(client, client.list_tags),
         _list_entries(client, client.list_retargeting),
     )
-    every_domain = domains is None or not found or not set(domains) <= {*found, *(d.name for d in found.values())}
-    if domains is not None and every_domain:
-        found |= await _read_domains(client, OTHER_DOMAIN_KINDS)
     state = LiveState(groups={group.id: group for group in map(wire.live_group, raw_groups)},
                       conversions={c.id: c for c in map(wire.live_conversion, raw_conversions)},
                       domains=found)
@@ -147,7 +144,21 @@ async def read_base(client: ClickMeterClient, domains: Collection[str | int] | N
     if kept is not None:
         kept |= {(Kind.GROUP, wire.entity_id(g)): g for g in raw_groups}
         kept |= {(Kind.CONVERSION, wire.entity_id(c)): c for c in raw_conversions}
-    return BaseRead(state, names, tags, scripts, every_domain)
+    base = BaseRead(state, names, tags, scripts, every_domain=domains is None)
+    if domains is not None:
+        await with_domains(client, base, domains)
+    return base
+
+
+async def with_domains(client: ClickMeterClient, base: BaseRead, domains: Collection[str | int]) -> None:
+    """Read the domain types not read yet when one of `domains` (names or ids) is not among
+    those read, or none was found (the default domain is then one of another type)."""
+    found = base.state.domains
+    if base.every_domain or (found and set(domains) <= {*found, *(d.name for d in found.values())}):
+        return
+    found |= await _read_domains(client, OTHER_DOMAIN_KINDS)
+    base.names.domains = {i: d.name for i, d in found.items()}
+    base.every_domain = True
 
 
 async def read_scope_datapoints(client: ClickMeterClient, base: BaseRead, group_id: int | None,

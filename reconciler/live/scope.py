@@ -39,6 +39,7 @@ from reconciler.live.reader import (
     look_up_datapoints,
     read_base,
     read_scope_datapoints,
+    with_domains,
 )
 from reconciler.model import DesiredState, LiveState
 
@@ -75,19 +76,27 @@ CHEAPEST, DECLARED, WHOLE = "cheapest", "declared", "whole"
 the whole account (to compare)."""
 
 
+async def start_read(client: ClickMeterClient, kept: WireEntities | None = None) -> tuple[BaseRead, int]:
+    """What every plan's read begins with, before the manifests are known: the base (system
+    domains only) and the account's count. `kept`: as for `read_base`."""
+    base, total = await asyncio.gather(read_base(client, (), kept), client.count_datapoints())
+    return base, total
+
+
 async def read_for_plan(client: ClickMeterClient, desired: DesiredState, details: Collection[str | int] | None,
-                        scope: str = CHEAPEST, kept: WireEntities | None = None) -> tuple[LiveState, ReadScope]:
+                        scope: str = CHEAPEST, kept: WireEntities | None = None,
+                        started: tuple[BaseRead, int] | None = None) -> tuple[LiveState, ReadScope]:
     """The live state `desired` needs, and which part of the account was read (for the plan).
 
     Each declared group's first page is listed before its count: a group of fewer than 100
     datapoints is then read in that one call, and only a full first page asks for a count.
-    `kept`: as for `read_base`."""
-    base = await read_base(client, {spec.domain for spec in desired.datapoints.values() if spec.domain}, kept)
+    `kept`: as for `read_base`; `started`: what `start_read` gave (its `kept` then holds)."""
+    base, total = started or await start_read(client, kept)
+    await with_domains(client, base, {spec.domain for spec in desired.datapoints.values() if spec.domain})
     by_name = {group.name: group_id for group_id, group in base.state.groups.items()}
     declared = [] if scope == WHOLE else sorted(
         {*desired.groups, *(spec.group for spec in desired.datapoints.values() if spec.group)})
     group_ids = [by_name[name] for name in declared if name in by_name]
-    total = await client.count_datapoints()
     whole_cost = _pages(total) + 1 if scope == CHEAPEST else math.inf  # the pages, the count again
     ungrouped = sum(1 + len(spec.renamed_from) for spec in desired.datapoints.values() if not spec.group)
     if scope != WHOLE and _least_cost(desired, declared, by_name) + ungrouped < whole_cost:

@@ -25,7 +25,7 @@ from reconciler.plan.document import FetchedEntities, Plan
 from reconciler.plan.effects import Names
 from reconciler.plan.passwords import password_fingerprints
 from reconciler.plan.planner import plan_changes
-from reconciler.target import describe_target, open_client
+from reconciler.target import LOCAL, describe_target, open_client
 
 if TYPE_CHECKING:
     from reconciler.clickmeter.client import ClickMeterClient
@@ -35,29 +35,41 @@ if TYPE_CHECKING:
 def build_plan(options: TargetOptions, paths: Sequence[str], keep_fetched: bool = False) -> Plan:
     """The plan that makes the target what the manifests under `paths` declare.
 
-    The manifests load in a thread while the reads every plan begins with
-    (`start_read`: they need nothing from the manifests) are in flight; at the public
-    service's 10 requests/s those are about a second of waiting. A manifest problem still
-    wins: the reads are then cancelled and only the manifests' problem is reported.
-    `keep_fetched`: as for `read_and_plan` (apply sets it).
+    On a remote target the manifests load in a thread while the client connects and the
+    reads every plan begins with (`start_read`: they need nothing from the manifests) are in
+    flight: at the public service's 10 requests/s those are about a second of waiting. A
+    manifest problem still wins over the target's: reads are cancelled, a refused key waits
+    for the load. `keep_fetched`: as for `read_and_plan` (apply sets it).
     """
     target = describe_target(options)
 
     async def against_target() -> tuple[Plan, list[str]]:
-        async with open_client(options) as client:
-            reading = asyncio.ensure_future(start_read(client, {} if keep_fetched else None))
-            try:
-                desired, notes = await asyncio.to_thread(_load, paths)
-            except BaseException:
-                reading.cancel()
-                with suppress(BaseException):
-                    await reading
-                raise
-            plan = await read_and_plan(client, desired, keep_fetched=keep_fetched, started=await reading)
-            at_risk, days = plan.at_risk_ids(), desired.settings.protect_active_days
-            if at_risk and days > 0:  # protect_active_days: 0 turns the protection off
-                plan = plan.with_recent_clicks(await read_recent_clicks(client, at_risk, days))
-            return plan, notes
+        if options.target == LOCAL:  # the server runs in this process: no wait to fill, only memory
+            desired, notes = _load(paths)
+            async with open_client(options) as client:
+                return await planned(client, desired, None), notes
+        loading = asyncio.ensure_future(asyncio.to_thread(_load, paths))
+        try:
+            async with open_client(options) as client:
+                reading = asyncio.ensure_future(start_read(client, {} if keep_fetched else None))
+                try:
+                    desired, notes = await loading
+                except BaseException:
+                    reading.cancel()
+                    with suppress(BaseException):
+                        await reading
+                    raise
+                return await planned(client, desired, await reading), notes
+        except BaseException:
+            await loading  # a manifest problem wins over the target's (a refused key, say)
+            raise
+
+    async def planned(client: ClickMeterClient, desired: DesiredState, started: tuple[BaseRead, int] | None) -> Plan:
+        plan = await read_and_plan(client, desired, keep_fetched=keep_fetched, started=started)
+        at_risk, days = plan.at_risk_ids(), desired.settings.protect_active_days
+        if at_risk and days > 0:  # protect_active_days: 0 turns the protection off
+            return plan.with_recent_clicks(await read_recent_clicks(client, at_risk, days))
+        return plan
 
     plan, notes = asyncio.run(against_target())
     passwords = password_fingerprints(plan.operations, plan.manifests_digest, os.environ)

@@ -63,7 +63,7 @@ async def phase(server: LocalServer, desired: DesiredState, concurrency: int) ->
     """Plan and apply `desired`; the figures of that phase."""
     started = time.perf_counter()
     async with server.client(concurrency) as client:
-        plan = dataclasses.replace(await read_and_plan(client, desired), target=server.url)
+        plan = dataclasses.replace(await read_and_plan(client, desired, keep_fetched=True), target=server.url)
         read_calls = client.total_calls
         planned = time.perf_counter()
         outcome = await execute_plan(client, plan, saved=False, stream=io.StringIO(), environ={})

@@ -231,7 +231,7 @@ def apply_command(options: TargetOptions, paths: tuple[str, ...], plan_file: str
         check_target(plan, options)
         check_secrets(plan)
     else:
-        plan = build_plan(options, paths)
+        plan = build_plan(options, paths, keep_fetched=True)
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     click.echo(PlanText(color=color).render(plan), nl=False, color=color)
     allowed = True if ALL_ACTIVE in allow_active else frozenset(allow_active)

@@ -165,6 +165,7 @@ class Executor:
                       for index, operation in enumerate(plan.operations)
                       for position, (key, body) in enumerate(operation.entries())]
         self.fresh: dict[tuple[str, int], dict[str, Any]] = {}  # entities re-read for this wave's updates
+        self.reusable = dict(plan.fetched.entities) if plan.fetched is not None else {}  # each sent once at most
         self.by_operation: dict[int, list[Item]] = {}
         for item in self.items:
             self.by_operation.setdefault(item.operation, []).append(item)
@@ -258,11 +259,21 @@ class Executor:
         kind = first.KIND
         ids = {self.plan.operations[index].updated_id(self.plan.operations[index].params, item.body)
                for index in wave for item in self.by_operation[index] if item.status == PENDING}
+        self.fresh = self._reused(kind, ids)
         try:
-            found = await read_fresh(self.client, kind, ids)
+            found = await read_fresh(self.client, kind, {i for i in ids if (kind, i) not in self.fresh})
         except ApiError:
             return  # each call re-reads its own entities, and fails with the reason
-        self.fresh = {(kind, entity_id): entity for entity_id, entity in found.items()}
+        self.fresh |= {(kind, entity_id): entity for entity_id, entity in found.items()}
+
+    def _reused(self, kind: str, ids: set[int]) -> dict[tuple[str, int], dict[str, Any]]:
+        """The entities of `ids` as the plan's read fetched them, while that read is recent (a
+        plan made in this process: `Plan.fetched`); each only for its first update, since a
+        later one must see what the first made."""
+        if self.plan.fetched is None or not self.plan.fetched.still_fresh(time.monotonic()):
+            self.reusable.clear()
+            return {}
+        return {(kind, i): self.reusable.pop((kind, i)) for i in ids if (kind, i) in self.reusable}
 
     async def _whole_bodies(self, operation: Operation, params: dict[str, Any],
                             ready: list[tuple[Item, Any]]) -> list[tuple[Item, Any]]:

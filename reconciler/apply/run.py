@@ -29,6 +29,7 @@ from reconciler.apply.executor import (
     check_operations,
 )
 from reconciler.apply.progress import Progress
+from reconciler.clickmeter import wire
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.errors import ReconcilerError
 from reconciler.live.reader import read_live_state, read_touched_state
@@ -154,7 +155,7 @@ async def execute_plan(client: ClickMeterClient, plan: Plan, *, saved: bool, str
         try:
             live = await (read_live_state(client, details=executor.details) if touched is None else
                           read_touched_state(client, touched, executor.details,
-                                             answered_datapoints(plan, executor.answered)))
+                                             answered_datapoints(plan, executor.answered), referred_domains(plan)))
         except ReconcilerError as error:  # the service failed under apply: the summary still comes
             outcome.troubles.append(f"not verified: the account could not be read back ({error})")
         else:
@@ -183,6 +184,18 @@ def touched_datapoints(plan: Plan, outcome: Outcome, created: Mapping[str, int],
     written = {expectation.ident for operation in plan.operations for expectation in operation.expectations(names)
                if expectation.kind == Kind.DATAPOINT and isinstance(expectation.ident, int)}
     return written | {ident for key, ident in created.items() if key.startswith("datapoint:")}
+
+
+def referred_domains(plan: Plan) -> set[int]:
+    """The domains (ids) the plan's bodies put links on: verification reads the other domain
+    types only when one of these is not a system domain."""
+    found = set()
+    for operation in plan.operations:
+        for _, entry in operation.entries():
+            domain_id = wire.keyed(wire.keyed(entry).get("typetl")).get("domainid")
+            if isinstance(domain_id, int):
+                found.add(domain_id)
+    return found
 
 
 def answered_datapoints(plan: Plan, answered: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:

@@ -57,8 +57,12 @@ SET_FIELDS = ("tags", "conversions", "retargeting")
 NO_NAMES: frozenset[str] = frozenset()  # shared: an empty frozenset costs 216 bytes, three per datapoint
 EXPAND = {"_expand": True}
 Page = Callable[[int], Awaitable[list[Any]]]
+WireEntities = dict[tuple[Kind, int], dict[str, Any]]
+"""Whole entities as the wire gave them, by kind and id (clear-text passwords included)."""
 
 
+DOMAIN_KINDS = tuple(kind.lower() for kind in api.DOMAIN_TYPES)
+OTHER_DOMAIN_KINDS = DOMAIN_KINDS[1:]
 # what neither summary rows nor side lists give: the redirect, the password and every setting
 DETAIL_FIELDS = ("redirect", "password", *LINK_SETTINGS, *PIXEL_SETTINGS)
 DETAIL_LINK_KEYS = frozenset({"redirecttype", "password"}) | link_settings.LINK_SETTING_KEYS
@@ -103,13 +107,14 @@ class UnknownGroupError(ReconcilerError):
 
 
 async def read_live_state(client: ClickMeterClient, groups: Collection[str] | None = None,
-                          details: Collection[str | int] | None = None) -> LiveState:
+                          details: Collection[str | int] | None = None,
+                          domains: Collection[str] | None = None) -> LiveState:
     """Read the account (or only the datapoints of the named `groups`) into `LiveState`.
 
     `details`: the datapoints (by name or id) whose every field is needed when
-    lists are not expanded; None for all of them.
+    lists are not expanded; None for all of them. `domains`: as for `read_base`.
     """
-    base = await read_base(client)
+    base = await read_base(client, domains)
     if groups is None:
         reading = await read_scope_datapoints(client, base, None)
     else:
@@ -128,34 +133,65 @@ class BaseRead:
     names: _Names
     tags: list[Any]
     scripts: list[Any]
+    every_domain: bool = True
 
 
-async def read_base(client: ClickMeterClient) -> BaseRead:
-    raw_groups, raw_conversions, domains, tags, scripts = await asyncio.gather(
+async def read_base(client: ClickMeterClient, domains: Collection[str | int] | None = None,
+                    kept: WireEntities | None = None) -> BaseRead:
+    """The base of a read. `domains`: the domains (names or ids) the caller refers to, None
+    for all: the system domains are then read first (one call: what nearly every account
+    uses, and where the default domain is) and the other types only when one of these is not
+    among them; a datapoint on a domain of another type has it read later (`finish_state`).
+    `kept`: collects every whole entity read, as the wire gave it (for whole updates)."""
+    raw_groups, raw_conversions, found, tags, scripts = await asyncio.gather(
         _read_entities(client, client.list_groups, client.get_group),
         _read_entities(client, client.list_conversions, client.get_conversion),
-        _read_domains(client),
+        _read_domains(client, DOMAIN_KINDS if domains is None else ("system",)),
         _list_entries(client, client.list_tags),
         _list_entries(client, client.list_retargeting),
     )
     state = LiveState(groups={group.id: group for group in map(wire.live_group, raw_groups)},
                       conversions={c.id: c for c in map(wire.live_conversion, raw_conversions)},
-                      domains=domains)
-    names = _Names(state)
+                      domains=found)
+    names = _Names(state, kept)
     names.learn(tags, names.tags)
     names.script_ids = names.learn(scripts, names.scripts)
-    return BaseRead(state, names, tags, scripts)
+    if kept is not None:
+        kept |= {(Kind.GROUP, wire.entity_id(g)): g for g in raw_groups}
+        kept |= {(Kind.CONVERSION, wire.entity_id(c)): c for c in raw_conversions}
+    base = BaseRead(state, names, tags, scripts, every_domain=domains is None)
+    if domains is not None:
+        await with_domains(client, base, domains)
+    return base
+
+
+async def with_domains(client: ClickMeterClient, base: BaseRead, domains: Collection[str | int]) -> None:
+    """Read the domain types not read yet when one of `domains` (names or ids) is not among
+    those read, or none was found (the default domain is then one of another type)."""
+    found = base.state.domains
+    if base.every_domain or (found and set(domains) <= {*found, *(d.name for d in found.values())}):
+        return
+    found |= await _read_domains(client, OTHER_DOMAIN_KINDS)
+    base.names.domains = {i: d.name for i, d in found.items()}
+    base.every_domain = True
 
 
 async def read_scope_datapoints(client: ClickMeterClient, base: BaseRead, group_id: int | None,
-                                counted: int | None = None) -> DatapointReading:
-    """The datapoints of the account (`group_id` None) or of one group; `counted`: a count
-    already taken, which saves one call."""
+                                counted: int | None = None, first: list[Any] | None = None) -> DatapointReading:
+    """The datapoints of the account (`group_id` None) or of one group; `first`: its first
+    page, already listed, and `counted`: its count taken after that page (each saves a call)."""
     if group_id is None:
         return await _read_datapoints(client, base.names, client.count_datapoints, client.list_datapoints, {},
-                                      counted)
+                                      counted, first)
     return await _read_datapoints(client, base.names, partial(client.count_group_datapoints, group_id),
-                                  partial(client.list_group_datapoints, group_id), {"groupId": group_id}, counted)
+                                  partial(client.list_group_datapoints, group_id), {"groupId": group_id}, counted,
+                                  first)
+
+
+def is_complete_page(page: list[Any]) -> bool:
+    """Whether an expanded first page is its whole list: one answer is one snapshot, and a
+    short page has nothing after it, so it needs neither a count nor a recount."""
+    return len(page) < api.MAX_LIMIT and all(wire.is_whole(entry) for entry in page)
 
 
 async def finish_state(client: ClickMeterClient, base: BaseRead, reading: DatapointReading,
@@ -164,6 +200,8 @@ async def finish_state(client: ClickMeterClient, base: BaseRead, reading: Datapo
     state, names = base.state, base.names
     if not reading.expanded:
         await _complete_from_lists(client, names, reading, state, details)
+    if not base.every_domain:
+        await _name_other_domains(client, names, state, reading.live)
     state.tags, state.retargeting = await asyncio.gather(
         _complete_names(client, base.tags, names.tags, client.get_tag),
         _complete_names(client, base.scripts, names.scripts, client.get_retargeting))
@@ -187,14 +225,29 @@ async def _read_entities(client: ClickMeterClient, list_page: Callable[..., Any]
     return [entity for entity in whole + fetched if not wire.is_deleted(entity)]
 
 
-async def _read_domains(client: ClickMeterClient) -> dict[int, LiveNamed]:
-    """Domains of every type: a list without `type` shows the system domains only, and a
-    domain GET has no type, so each carries the type of the list it came from."""
-    kinds = [kind.lower() for kind in api.DOMAIN_TYPES]
+async def _read_domains(client: ClickMeterClient, kinds: Iterable[str]) -> dict[int, LiveNamed]:
+    """Domains of the types `kinds`, one list each: a list without `type` shows the system
+    domains only (openapi), and a domain GET has no type, so each carries the type of the
+    list it came from."""
+    kinds = list(kinds)
     by_type = await asyncio.gather(*(_read_entities(client, client.list_domains, client.get_domain, type=kind)
                                      for kind in kinds))
     return {domain.id: domain for kind, found in zip(kinds, by_type, strict=True)
             for domain in (wire.live_named(entry, kind) for entry in found)}
+
+
+async def _name_other_domains(client: ClickMeterClient, names: _Names, state: LiveState,
+                              live: dict[int, LiveDatapoint]) -> None:
+    """Name the domains of datapoints on a domain not read yet that their answers did not name
+    (no tracking code): the other types are read once, the first time one is met."""
+    if not names.unnamed_domains:
+        return
+    state.domains |= await _read_domains(client, OTHER_DOMAIN_KINDS)
+    names.domains = {i: d.name for i, d in state.domains.items()}
+    for datapoint_id, domain_id in names.unnamed_domains:
+        if datapoint_id in live:
+            live[datapoint_id].domain = names.domains.get(domain_id)
+    names.unnamed_domains.clear()
 
 
 async def _complete_names(client: ClickMeterClient, entries: list[Any], known: dict[int, str],
@@ -249,22 +302,40 @@ class DatapointReading:
 
 async def _read_datapoints(client: ClickMeterClient, names: _Names, count: Callable[[], Awaitable[int]],
                            list_page: Callable[..., Any], filters: dict[str, Any],
-                           counted: int | None = None) -> DatapointReading:
-    """One scope's datapoints (the account, or one group), checked against its count."""
-    if counted is None:
-        total, first = await asyncio.gather(count(), list_page(offset=0, limit=api.MAX_LIMIT, **EXPAND))
-    else:
-        total, first = counted, await list_page(offset=0, limit=api.MAX_LIMIT, **EXPAND)
+                           counted: int | None = None, first: list[Any] | None = None) -> DatapointReading:
+    """One scope's datapoints (the account, or one group), checked against its count.
+
+    The count is taken before the pages and again after them. A `first` page listed before
+    the count needs no recount when it turns out to hold everything: a change between the
+    page and the count shows as a count that differs from it."""
     reading = DatapointReading()
-    if all(wire.is_whole(entry) for entry in first):
-        for data in await _rest_of_pages(client, lambda offset: list_page(offset=offset, limit=api.MAX_LIMIT,
-                                                                             **EXPAND), first, total):
+    if first is not None and is_complete_page(first):
+        for data in first:
             reading.take(names, data)
+        return reading
+    if first is None:
+        first_page = list_page(offset=0, limit=api.MAX_LIMIT, **EXPAND)
+        total, first = (await asyncio.gather(count(), first_page) if counted is None
+                        else (counted, await first_page))
+        counted_after_first = False
+    else:
+        total = await count() if counted is None else counted
+        counted_after_first = True
+    if all(wire.is_whole(entry) for entry in first):
+        entries = await _rest_of_pages(client, lambda offset: list_page(offset=offset, limit=api.MAX_LIMIT,
+                                                                         **EXPAND), first, total)
+        for data in entries:
+            reading.take(names, data)
+        if counted_after_first and len(entries) == len(first):
+            return _checked(reading, total, total)
     else:
         reading.expanded = False
         for kind in TYPE_FILTER.values():
             await _read_summary(client, names, reading, type=kind, **filters)
-    recounted = await count()
+    return _checked(reading, total, await count())
+
+
+def _checked(reading: DatapointReading, total: int, recounted: int) -> DatapointReading:
     if total != recounted or total not in (reading.listed, len(reading.live)):
         raise LiveStateChangedError(
             f"the account changed while it was read ({reading.listed} datapoints listed, "
@@ -357,13 +428,15 @@ async def _fetch_whole(client: ClickMeterClient, names: _Names, live: dict[int, 
             live[wire.entity_id(data)] = names.datapoint(data)
 
 
-async def read_details(client: ClickMeterClient, state: LiveState, ids: Collection[int]) -> None:
+async def read_details(client: ClickMeterClient, state: LiveState, ids: Collection[int],
+                       kept: WireEntities | None = None) -> None:
     """Complete datapoints of a state read from summary rows with a GET each (redirect, password,
     settings)."""
-    names = _Names(state)
+    names = _Names(state, kept)
     names.tags = {i: tag.name for i, tag in state.tags.items()}
     names.scripts = {i: script.name for i, script in state.retargeting.items()}
     await _fetch_whole(client, names, state.datapoints, [i for i in ids if i in state.datapoints])
+    await _name_other_domains(client, names, state, state.datapoints)
 
 
 async def _listed_ids(client: ClickMeterClient, list_page: Callable[..., Any], *args: Any,
@@ -380,13 +453,15 @@ class _Names:
     repeat a few tag and conversion sets, and each frozenset costs over 200 bytes.
     """
 
-    def __init__(self, state: LiveState) -> None:
+    def __init__(self, state: LiveState, kept: WireEntities | None = None) -> None:
         self.groups = {i: g.name for i, g in state.groups.items()}
         self.conversions = {i: c.name for i, c in state.conversions.items()}
         self.domains = {i: d.name for i, d in state.domains.items()}
         self.tags: dict[int, str] = {}
         self.scripts: dict[int, str] = {}
         self.script_ids: list[int] = []
+        self.unnamed_domains: list[tuple[int, int]] = []  # (datapoint, domain) ids: a domain not read yet
+        self.kept = kept
         self._sets: dict[frozenset[str], frozenset[str]] = {NO_NAMES: NO_NAMES}
 
     @staticmethod
@@ -406,7 +481,20 @@ class _Names:
         fields = wire.datapoint_fields(data, self)
         for name_set in SET_FIELDS:
             fields[name_set] = self.shared(fields.get(name_set, NO_NAMES))
-        return LiveDatapoint(id=wire.entity_id(data), created=wire.keyed(data).get("creationdate"), **fields)
+        datapoint = LiveDatapoint(id=wire.entity_id(data), created=wire.keyed(data).get("creationdate"), **fields)
+        if self.kept is not None and wire.is_whole(data):
+            self.kept[(Kind.DATAPOINT, datapoint.id)] = data
+        if datapoint.domain is None and datapoint.type == LINK:
+            self._name_domain(datapoint, wire.keyed(data))
+        return datapoint
+
+    def _name_domain(self, datapoint: LiveDatapoint, entity: dict[str, Any]) -> None:
+        """A link on a domain not read: its tracking code names it (REAL-API 4), else it waits
+        for the other domain types (`unnamed_domains`)."""
+        datapoint.domain = wire.domain_of_tracking_code(entity.get("trackingcode"))
+        domain_id = wire.keyed(entity.get("typetl")).get("domainid")
+        if datapoint.domain is None and domain_id is not None:
+            self.unnamed_domains.append((datapoint.id, int(domain_id)))
 
     def name_of(self, kind: str, reference: Any, wire_name: str | None = None) -> str | None:
         """The live name of `kind` id `reference`, else the name the answer carried."""
@@ -441,7 +529,8 @@ def _named_refs(refs: list[Any] | None, by_id: dict[int, str]) -> frozenset[str]
 
 
 async def read_touched_state(client: ClickMeterClient, ids: Collection[int], details: Collection[str | int],
-                             answered: Collection[dict[str, Any]] = ()) -> LiveState:
+                             answered: Collection[dict[str, Any]] = (),
+                             domains: Collection[str | int] | None = None) -> LiveState:
     """The account's groups, conversions, domains, tags and scripts, and of its datapoints only
     `ids` (those apply wrote): enough to verify an apply at a fraction of a whole read.
 
@@ -449,9 +538,9 @@ async def read_touched_state(client: ClickMeterClient, ids: Collection[int], det
     are; the others come by id (one GET each) or from the expanded pages, whichever is fewer
     calls; when lists are not expanded and the GETs would cost more than reading the whole
     account from summary rows, the whole account is read instead. `details`: as for
-    `read_live_state`.
+    `read_live_state`; `domains`: as for `read_base`.
     """
-    base = await read_base(client)
+    base = await read_base(client, domains)
     reading = DatapointReading()
     for data in answered:
         reading.take(base.names, data)

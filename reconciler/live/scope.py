@@ -25,16 +25,21 @@ import math
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from reconciler import apishapes as api
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.live.reader import (
+    EXPAND,
     BaseRead,
     DatapointReading,
+    WireEntities,
     finish_state,
+    is_complete_page,
     look_up_datapoints,
     read_base,
     read_scope_datapoints,
+    with_domains,
 )
 from reconciler.model import DesiredState, LiveState
 
@@ -71,30 +76,50 @@ CHEAPEST, DECLARED, WHOLE = "cheapest", "declared", "whole"
 the whole account (to compare)."""
 
 
+async def start_read(client: ClickMeterClient, kept: WireEntities | None = None) -> tuple[BaseRead, int]:
+    """What every plan's read begins with, before the manifests are known: the base (system
+    domains only) and the account's count. `kept`: as for `read_base`."""
+    base, total = await asyncio.gather(read_base(client, (), kept), client.count_datapoints())
+    return base, total
+
+
 async def read_for_plan(client: ClickMeterClient, desired: DesiredState, details: Collection[str | int] | None,
-                        scope: str = CHEAPEST) -> tuple[LiveState, ReadScope]:
-    """The live state `desired` needs, and which part of the account was read (for the plan)."""
-    base = await read_base(client)
+                        scope: str = CHEAPEST, kept: WireEntities | None = None,
+                        started: tuple[BaseRead, int] | None = None) -> tuple[LiveState, ReadScope]:
+    """The live state `desired` needs, and which part of the account was read (for the plan).
+
+    Each declared group's first page is listed before its count: a group of fewer than 100
+    datapoints is then read in that one call, and only a full first page asks for a count.
+    `kept`: as for `read_base`; `started`: what `start_read` gave (its `kept` then holds)."""
+    base, total = started or await start_read(client, kept)
+    await with_domains(client, base, {spec.domain for spec in desired.datapoints.values() if spec.domain})
     by_name = {group.name: group_id for group_id, group in base.state.groups.items()}
     declared = [] if scope == WHOLE else sorted(
         {*desired.groups, *(spec.group for spec in desired.datapoints.values() if spec.group)})
     group_ids = [by_name[name] for name in declared if name in by_name]
-    total = await client.count_datapoints()
     whole_cost = _pages(total) + 1 if scope == CHEAPEST else math.inf  # the pages, the count again
     ungrouped = sum(1 + len(spec.renamed_from) for spec in desired.datapoints.values() if not spec.group)
-    group_counts: list[int] | None = None
     if scope != WHOLE and _least_cost(desired, declared, by_name) + ungrouped < whole_cost:
-        group_counts = list(await asyncio.gather(*map(client.count_group_datapoints, group_ids)))
-    if group_counts is not None and sum(_pages(count) + 1 for count in group_counts) + ungrouped < whole_cost:
-        readings = await asyncio.gather(*(read_scope_datapoints(client, base, group_id, count)
-                                          for group_id, count in zip(group_ids, group_counts, strict=True)))
-        scoped = await _looked_up(client, base, desired, readings, whole_cost)
-        if scoped is not None:
-            reading, looked_up = scoped
-            return (await finish_state(client, base, reading, details),
-                    ReadScope(tuple(name for name in declared if name in by_name), looked_up))
+        firsts = await asyncio.gather(*(client.list_group_datapoints(group_id, offset=0, limit=api.MAX_LIMIT,
+                                                                     **EXPAND) for group_id in group_ids))
+        counts = await asyncio.gather(*(_count_unless_complete(client, group_id, first)
+                                        for group_id, first in zip(group_ids, firsts, strict=True)))
+        if sum(_pages(count) for count in counts if count is not None) + ungrouped < whole_cost:
+            readings = await asyncio.gather(*(read_scope_datapoints(client, base, group_id, count, first)
+                                              for group_id, count, first in zip(group_ids, counts, firsts,
+                                                                                strict=True)))
+            scoped = await _looked_up(client, base, desired, readings, whole_cost)
+            if scoped is not None:
+                reading, looked_up = scoped
+                return (await finish_state(client, base, reading, details),
+                        ReadScope(tuple(name for name in declared if name in by_name), looked_up))
     reading = await read_scope_datapoints(client, base, None, total)
     return await finish_state(client, base, reading, details), ReadScope()
+
+
+async def _count_unless_complete(client: ClickMeterClient, group_id: int, first: list[Any]) -> int | None:
+    """A group's count, unless its first page already holds the whole group (None)."""
+    return None if is_complete_page(first) else await client.count_group_datapoints(group_id)
 
 
 async def _looked_up(client: ClickMeterClient, base: BaseRead, desired: DesiredState,
@@ -125,10 +150,12 @@ async def _looked_up(client: ClickMeterClient, base: BaseRead, desired: DesiredS
 
 
 def _least_cost(desired: DesiredState, declared: list[str], live_groups: dict[str, int]) -> int:
-    """The fewest calls the declared groups can be read in: a count and its pages each, a page
-    holding at most 100 of the datapoints declared in it (one found elsewhere costs a call)."""
+    """The fewest calls the declared groups can be read in: its pages each, a page holding at
+    most 100 of the datapoints declared in it, and a count for a group that fills its first
+    (one found elsewhere costs a call)."""
     per_group = Counter(spec.group for spec in desired.datapoints.values())
-    return sum(_pages(per_group[name]) + 1 for name in declared if name in live_groups)
+    return sum(_pages(per_group[name]) + (per_group[name] >= api.MAX_LIMIT) for name in declared
+               if name in live_groups)
 
 
 def _pages(count: int) -> int:

@@ -181,6 +181,25 @@ class Safety:
 
 
 @dataclass(frozen=True, slots=True)
+class FetchedEntities:
+    """The entities a plan updates, whole as its read fetched them (secrets included): apply,
+    in the same process and soon after, sends them back with the planned fields laid over
+    instead of reading them again. Never saved, rendered or logged."""
+
+    entities: dict[tuple[str, int], dict[str, Any]]
+    read_at: float  # time.monotonic() when the read ended
+
+    def still_fresh(self, now: float) -> bool:
+        return now - self.read_at <= REUSE_FETCHED_SECONDS
+
+
+REUSE_FETCHED_SECONDS = 60.0
+"""How long after the plan's read its entities stand for a fresh read: long enough for an
+`apply --auto-approve` to reach its updates, short enough that a plan left waiting at the
+confirmation prompt re-reads what it updates (another change meanwhile is kept)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """Everything `plan` decided: what renderers print and what apply executes."""
 
@@ -198,6 +217,7 @@ class Plan:
     read_scope: str = ""  # which part of the account was read ("" when not said, as in older saved plans)
     password_fingerprints: dict[str, str] = field(default_factory=dict)  # variable -> salt:scrypt (passwords)
     warnings: tuple[str, ...] = ()  # what the manifests declare that apply would take but likely regret
+    fetched: FetchedEntities | None = field(default=None, repr=False, compare=False)  # never saved or shown
 
     @property
     def has_changes(self) -> bool:

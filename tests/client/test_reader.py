@@ -100,6 +100,24 @@ async def test_reads_every_field_and_association(client: ClickMeterClient, servi
         assert client.calls["get_datapoint"] == 3
 
 
+@pytest.mark.parametrize("service_variant", VARIANTS, ids=ServiceVariant.describe)
+async def test_domains_of_other_types_are_read_only_when_asked_for(client: ClickMeterClient) -> None:
+    """Reading the system domains alone still names a link on a personal domain (from its
+    tracking code); a domain name asked for that is not a system one reads every type."""
+    ids = await seed_full_account(client)
+    whole = await read_live_state(client)
+    client.calls.clear()
+    state = await read_live_state(client, domains={"go.clickmeter.test"})
+    assert client.calls["list_domains"] == 1
+    assert state.datapoints == whole.datapoints
+    assert state.datapoints[ids["full"]].domain == "go.example.test"
+    assert {d.name for d in state.domains.values()} == {"go.clickmeter.test"}
+    client.calls.clear()
+    state = await read_live_state(client, domains={"go.example.test"})
+    assert client.calls["list_domains"] == 4
+    assert (state.datapoints, state.domains) == (whole.datapoints, whole.domains)
+
+
 @pytest.mark.parametrize("service_variant", [NO_EXPAND], ids=ServiceVariant.describe)
 async def test_without_expand_only_the_datapoints_asked_for_are_fetched(client: ClickMeterClient) -> None:
     ids = await seed_full_account(client)

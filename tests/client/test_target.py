@@ -101,3 +101,33 @@ async def test_url_target_is_rate_limited_by_default_and_rate_overrides(
         assert await client.count_datapoints() == 0
     async with open_client(options(live_server, rate=50)) as client:
         assert client.limiter.rate == 50
+
+
+MANIFEST = "datapoints:\n  - name: spring-sale\n    url: https://shop.example.com/spring\n"
+
+
+def test_a_remote_plan_loads_the_manifests_while_it_reads(live_server: str, api_key: str, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over HTTP the manifests load beside the first reads; the plan is the same."""
+    from reconciler.plan.run import build_plan
+
+    (tmp_path / "links.yaml").write_text(MANIFEST)
+    monkeypatch.setenv("CLICKMETER_API_KEY", api_key)
+    plan = build_plan(options(live_server), [str(tmp_path)], keep_fetched=True)
+    assert [(change.action, change.name) for change in plan.changes] == [("create", "spring-sale")]
+
+
+def test_a_manifest_problem_wins_over_a_refused_key(live_server: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading beside the first reads keeps the order of errors: what fails offline is reported."""
+    from reconciler.errors import ReconcilerError
+    from reconciler.plan.run import build_plan
+
+    (tmp_path / "links.yaml").write_text(MANIFEST.replace("url:", "url: [broken"))
+    monkeypatch.setenv("CLICKMETER_API_KEY", "wrong-key")
+    with pytest.raises(ReconcilerError) as raised:
+        build_plan(options(live_server), [str(tmp_path)])
+    assert "links.yaml" in str(raised.value) and "401" not in str(raised.value)
+    (tmp_path / "links.yaml").write_text(MANIFEST)
+    with pytest.raises(TargetError, match="401"):
+        build_plan(options(live_server), [str(tmp_path)])

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.live.reader import read_recent_clicks
+from reconciler.live.clicks import read_recent_clicks
 from reconciler.live.scope import read_for_plan
 from reconciler.model import DesiredState, LiveDatapoint
 from reconciler.plan.addresses import address

@@ -15,7 +15,7 @@ them. Its rules:
   idempotent write not in effect) is sent again, anything else is failed.
   A failed item whose effect turns out to be there (an earlier lost answer)
   also counts as done.
-- Whole updates: an update sends the entity as just re-read (`reader.read_fresh`,
+- Whole updates: an update sends the entity as just re-read (`touched.read_fresh`,
   once per wave) with only the planned fields changed (`wire.whole_update`), so
   that whatever the service does with a missing property, nothing is wiped.
   The re-read entity (its clear-text password included) goes only into the
@@ -38,7 +38,8 @@ from reconciler.clickmeter import wire
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.clickmeter.errors import AmbiguousWriteError, ApiError
 from reconciler.errors import ReconcilerError
-from reconciler.live.reader import read_fresh, read_live_state
+from reconciler.live.reader import read_live_state
+from reconciler.live.touched import read_fresh
 from reconciler.model import LiveState
 from reconciler.plan.calls import bodies_details
 from reconciler.plan.document import Plan

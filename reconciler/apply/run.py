@@ -32,7 +32,8 @@ from reconciler.apply.progress import Progress
 from reconciler.clickmeter import wire
 from reconciler.clickmeter.client import ClickMeterClient
 from reconciler.errors import ReconcilerError
-from reconciler.live.reader import read_live_state, read_touched_state
+from reconciler.live.reader import read_live_state
+from reconciler.live.touched import read_touched_state
 from reconciler.model import Kind, LiveState
 from reconciler.plan.addresses import addresses_by_name
 from reconciler.plan.calls import plan_details

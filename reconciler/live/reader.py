@@ -24,26 +24,18 @@ live ones; anything else is `LiveStateChangedError`, never a silent half.
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
 from reconciler import apishapes as api
-from reconciler.clickmeter import link_settings, wire
+from reconciler.clickmeter import wire
 from reconciler.clickmeter.client import ClickMeterClient
-from reconciler.clickmeter.errors import NotFoundError
-from reconciler.clickmeter.link_settings import SIMPLE_DESTINATIONS
 from reconciler.errors import ReconcilerError
 from reconciler.model import (
     LINK,
-    LINK_SETTINGS,
     PIXEL,
-    PIXEL_SETTINGS,
-    DatapointSpec,
-    DesiredState,
     Kind,
     LiveDatapoint,
     LiveGroup,
@@ -63,41 +55,6 @@ WireEntities = dict[tuple[Kind, int], dict[str, Any]]
 
 DOMAIN_KINDS = tuple(kind.lower() for kind in api.DOMAIN_TYPES)
 OTHER_DOMAIN_KINDS = DOMAIN_KINDS[1:]
-# what neither summary rows nor side lists give: the redirect, the password and every setting
-DETAIL_FIELDS = ("redirect", "password", *LINK_SETTINGS, *PIXEL_SETTINGS)
-DETAIL_LINK_KEYS = frozenset({"redirecttype", "password"}) | link_settings.LINK_SETTING_KEYS
-DETAIL_TOP_KEYS = frozenset(key.lower() for key in link_settings.TOP_LEVEL_FLAG_KEYS.values()) | {"typetp"}
-
-
-def _declares_details(spec: DatapointSpec) -> bool:
-    """Whether `spec` declares a field only a GET shows. The simple mode that a bare `url`
-    declares is not one: summary rows would then cost a GET per link; a link switched to
-    another mode outside the manifests is seen only where lists are expanded."""
-    return any(getattr(spec, name) is not None for name in DETAIL_FIELDS
-               if name != "destinations" or spec.destinations != SIMPLE_DESTINATIONS)
-
-
-def details_of(desired: DesiredState) -> set[str | int]:
-    """The datapoints (by name, old names and pinned id) whose declared fields need a GET when
-    lists are not expanded."""
-    found: set[str | int] = set()
-    for spec in desired.datapoints.values():
-        if _declares_details(spec):
-            found |= {spec.name, *spec.renamed_from} | ({spec.id} if spec.id is not None else set())
-    return found
-
-
-def details_of_bodies(bodies: Iterable[Any]) -> set[str | int]:
-    """The datapoints (by name for a create, by id for an update) whose planned bodies set a
-    redirect, a password or a setting: what a re-read after apply must see."""
-    found: set[str | int] = set()
-    for body in bodies:
-        entity = wire.keyed(body)
-        if DETAIL_LINK_KEYS & set(wire.keyed(entity.get("typetl"))) or DETAIL_TOP_KEYS & set(entity):
-            found.add(int(entity["id"]) if "id" in entity else str(entity.get("name")))
-    return found
-
-
 class LiveStateChangedError(ReconcilerError):
     """The account changed while it was being read: the snapshot is not coherent."""
 
@@ -322,7 +279,7 @@ async def _read_datapoints(client: ClickMeterClient, names: _Names, count: Calla
         total = await count() if counted is None else counted
         counted_after_first = True
     if all(wire.is_whole(entry) for entry in first):
-        entries = await _rest_of_pages(client, lambda offset: list_page(offset=offset, limit=api.MAX_LIMIT,
+        entries = await rest_of_pages(client, lambda offset: list_page(offset=offset, limit=api.MAX_LIMIT,
                                                                          **EXPAND), first, total)
         for data in entries:
             reading.take(names, data)
@@ -343,7 +300,7 @@ def _checked(reading: DatapointReading, total: int, recounted: int) -> Datapoint
     return reading
 
 
-async def _rest_of_pages(client: ClickMeterClient, page_at: Page, first: list[Any], hint: int) -> list[Any]:
+async def rest_of_pages(client: ClickMeterClient, page_at: Page, first: list[Any], hint: int) -> list[Any]:
     """`first` and the pages after it: those `hint` promises concurrently, then one by one
     until a short page (a count need not match a list's length) or as many entries as `hint`."""
     if len(first) < api.MAX_LIMIT:
@@ -391,7 +348,7 @@ async def _read_summary(client: ClickMeterClient, names: _Names, reading: Datapo
 
     first = await client.summary_datapoints_page("beginning", 0, api.MAX_LIMIT, **filters)
     rows = list(wire.keyed(first).get("result") or [])
-    for row in await _rest_of_pages(client, page_at, rows, int(wire.keyed(first).get("count") or 0)):
+    for row in await rest_of_pages(client, page_at, rows, int(wire.keyed(first).get("count") or 0)):
         reading.take(names, wire.summary_datapoint(row), keep)
 
 
@@ -523,117 +480,3 @@ def _named_refs(refs: list[Any] | None, by_id: dict[int, str]) -> frozenset[str]
         found.append(entry.get("name") or by_id.get(int(entry["id"])) if entry.get("id") is not None
                      else entry.get("name"))
     return frozenset(name for name in found if name)
-
-
-# ------------------------------------------------------------------ what apply touched
-
-
-async def read_touched_state(client: ClickMeterClient, ids: Collection[int], details: Collection[str | int],
-                             answered: Collection[dict[str, Any]] = (),
-                             domains: Collection[str | int] | None = None) -> LiveState:
-    """The account's groups, conversions, domains, tags and scripts, and of its datapoints only
-    `ids` (those apply wrote): enough to verify an apply at a fraction of a whole read.
-
-    Datapoints `answered` whole by the writes themselves (`entityData`) are taken as they
-    are; the others come by id (one GET each) or from the expanded pages, whichever is fewer
-    calls; when lists are not expanded and the GETs would cost more than reading the whole
-    account from summary rows, the whole account is read instead. `details`: as for
-    `read_live_state`; `domains`: as for `read_base`.
-    """
-    base = await read_base(client, domains)
-    reading = DatapointReading()
-    for data in answered:
-        reading.take(base.names, data)
-    wanted = set(ids) - {wire.entity_id(data) for data in answered}
-    if len(wanted) > 3:  # else the count and a first page cost as much as GETs
-        counted, first = await asyncio.gather(client.count_datapoints(),
-                                              client.list_datapoints(offset=0, limit=api.MAX_LIMIT, **EXPAND))
-        pages = math.ceil(counted / api.MAX_LIMIT)
-        if all(wire.is_whole(entry) for entry in first) and pages < len(wanted):
-            for data in await _rest_of_pages(client, lambda offset: client.list_datapoints(
-                    offset=offset, limit=api.MAX_LIMIT, **EXPAND), first, counted):
-                if wire.entity_id(data) in wanted:
-                    reading.take(base.names, data)
-            return await finish_state(client, base, reading, details)
-        summary_read = 2 * pages + len(base.state.conversions) + len(base.names.script_ids) + len(details) + 4
-        if not all(wire.is_whole(entry) for entry in first) and summary_read < len(wanted):
-            return await finish_state(client, base, await read_scope_datapoints(client, base, None, counted),
-                                      details)
-    for data in (await read_fresh(client, Kind.DATAPOINT, wanted, by_pages=False)).values():
-        reading.take(base.names, data)
-    return await finish_state(client, base, reading, details)
-
-
-# ------------------------------------------------------------------ fresh entities for updates
-
-
-async def read_fresh(client: ClickMeterClient, kind: Kind, ids: Collection[int],
-                     by_pages: bool = True) -> dict[int, dict[str, Any]]:
-    """The live entities `ids` of `kind` as the wire has them (deleted or missing ones left out),
-    for whole-body updates: one GET each, or (`by_pages`) the expanded datapoint pages when
-    those are fewer."""
-    wanted = set(ids)
-    if kind == Kind.DATAPOINT and by_pages and len(wanted) > 3:  # else a count and a first page cost as much
-        counted, first = await asyncio.gather(client.count_datapoints(),
-                                              client.list_datapoints(offset=0, limit=api.MAX_LIMIT, **EXPAND))
-        if math.ceil(counted / api.MAX_LIMIT) < len(wanted) and all(wire.is_whole(e) for e in first):
-            pages = await _rest_of_pages(client, lambda offset: client.list_datapoints(
-                offset=offset, limit=api.MAX_LIMIT, **EXPAND), first, counted)
-            return {wire.entity_id(e): e for e in pages if wire.entity_id(e) in wanted and not wire.is_deleted(e)}
-    get_one = {Kind.DATAPOINT: client.get_datapoint, Kind.GROUP: client.get_group,
-               Kind.CONVERSION: client.get_conversion}[kind]
-
-    async def fetch(entity_id: int) -> dict[str, Any] | None:
-        try:
-            return await get_one(entity_id)
-        except NotFoundError:
-            return None
-
-    found = await client.map_concurrently(fetch, sorted(wanted))
-    return {wire.entity_id(e): e for e in found if e is not None and not wire.is_deleted(e)}
-
-
-# ------------------------------------------------------------------ recent clicks
-
-
-async def read_recent_clicks(client: ClickMeterClient, datapoint_ids: Collection[int], days: int,
-                             today: date | None = None) -> dict[int, int]:
-    """Clicks of each of `datapoint_ids` over the last `days` days (today included).
-
-    Pages of the links' summary over a custom time frame, stopping once every
-    id asked for is seen. When fewer ids remain than pages, each remaining id
-    costs one `GET /datapoints/{id}/aggregated` instead. Ids not found count 0.
-    """
-    wanted = set(datapoint_ids)
-    if not wanted:
-        return {}
-    today = today or datetime.now(UTC).date()
-    window = {"fromDay": (today - timedelta(days=max(days, 1) - 1)).strftime(api.DAY_FORMAT),
-              "toDay": today.strftime(api.DAY_FORMAT)}
-    clicks = dict.fromkeys(wanted, 0)
-    offset = 0
-    while wanted:
-        page = await client.summary_datapoints_page("custom", offset, api.MAX_LIMIT, type="tl", **window)
-        results = page.get("result") or []
-        for result in results:
-            entity_id = int(result["entityId"])
-            if entity_id in wanted:
-                clicks[entity_id] = int(result.get("totalClicks") or 0)
-                wanted.discard(entity_id)
-        offset += len(results)
-        pages_left = math.ceil(max(0, int(page.get("count") or 0) - offset) / api.MAX_LIMIT)
-        if len(results) < api.MAX_LIMIT or not pages_left:
-            break
-        if len(wanted) < pages_left:
-            return clicks | await _clicks_one_by_one(client, wanted, window)
-    return clicks
-
-
-async def _clicks_one_by_one(client: ClickMeterClient, datapoint_ids: Collection[int],
-                             window: dict[str, str]) -> dict[int, int]:
-    async def clicks_of(datapoint_id: int) -> int:
-        statistics = await client.datapoint_statistics(datapoint_id, "custom", **window)
-        return int(statistics.get("totalClicks") or 0)
-
-    ids = sorted(datapoint_ids)
-    return dict(zip(ids, await client.map_concurrently(clicks_of, ids), strict=True))

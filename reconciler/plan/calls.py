@@ -18,7 +18,7 @@ from typing import Any
 
 from reconciler.apishapes import MAX_BATCH, PATCH_ADD, PATCH_REMOVE
 from reconciler.clickmeter import wire
-from reconciler.live.reader import details_of_bodies
+from reconciler.live.details import details_of_bodies
 from reconciler.model import (
     LINK,
     LINK_SETTINGS,

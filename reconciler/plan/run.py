@@ -16,7 +16,9 @@ from collections.abc import Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
-from reconciler.live.reader import BaseRead, WireEntities, details_of, read_details, read_recent_clicks
+from reconciler.live.clicks import read_recent_clicks
+from reconciler.live.details import details_of
+from reconciler.live.reader import BaseRead, WireEntities, read_details
 from reconciler.live.scope import CHEAPEST, read_for_plan, start_read
 from reconciler.manifests import load_manifests, resolve_secrets
 from reconciler.model import DesiredState, LiveState

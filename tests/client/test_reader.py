@@ -13,11 +13,11 @@ from starlette.applications import Starlette
 
 from reconciler.apishapes import MAX_BATCH
 from reconciler.clickmeter.client import ClickMeterClient
+from reconciler.live.clicks import read_recent_clicks
 from reconciler.live.reader import (
     LiveStateChangedError,
     UnknownGroupError,
     read_live_state,
-    read_recent_clicks,
 )
 from reconciler.model import LiveConversion, LiveDatapoint, LiveGroup, LiveNamed, Secret
 from reconciler.server.app import create_app

@@ -9,8 +9,9 @@ Each phase is planned (read + planner) and executed exactly as `apply` does,
 then verified by a re-read. Printed per phase: the write calls issued against
 the lower bound the API allows, the reads, wall time over loopback
 (unthrottled), and the time the call count implies at the public service's
-10 requests/s. Updates are sent whole (each re-read just before: GETs, or the
-expanded pages when fewer), so the update phase's reads include that re-read.
+10 requests/s. Updates are sent whole, as the plan's read fetched them (apply
+right after a plan reuses them); the conversion patches run before them, so
+verification takes the update answers as final and reads no datapoint back.
 The desired state is built in code (the manifests loader has its own
 benchmark); names, tags and conversions are as a marketing account has them.
 """

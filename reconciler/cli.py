@@ -389,7 +389,7 @@ def stats(options: TargetOptions, paths: tuple[str, ...], out: str | None, **cho
 @click.option("--updates", type=click.Choice(["replace", "merge"]), default="replace",
               show_default=True,
               help="What an update does with the writable fields its body leaves out: reset them "
-                   "to their defaults (replace) or keep them (merge). Tags and conversions never change.")
+                   "to their defaults (replace) or keep them (merge). Tags never change on update.")
 @click.option("--text-enums", type=click.Choice(["accept", "reject"]), default="reject",
               show_default=True,
               help='Whether requests may give enums as text ("TrackingLink", "Active", '
@@ -398,15 +398,18 @@ def stats(options: TargetOptions, paths: tuple[str, ...], out: str | None, **cho
 @click.option("--counts", type=click.Choice(["with-deleted", "without-deleted"]),
               default="with-deleted", show_default=True,
               help="Whether the /count endpoints count deleted entities when no status is asked.")
+@click.option("--update-slots", type=click.Choice(["ignore", "honour"]), default="ignore", show_default=True,
+              help="Whether an update writes the conversion slots its body carries (else only the "
+                   "conversion patches change them).")
 @click.pass_obj
 @reports_errors
 def serve(options: TargetOptions, host: str, port: int, db_path: str | None,
           api_keys: tuple[str, ...], server_rate: float | None, latency_ms: int,
           fault_rate: float, fault_seed: int | None, click_seed: int | None, no_expand: bool,
-          updates: str, text_enums: str, counts: str) -> None:
+          updates: str, text_enums: str, counts: str, update_slots: str) -> None:
     """Serve the local ClickMeter-compatible API over HTTP until interrupted.
 
-    Answers are shaped as the recorded live service's; the last four options
+    Answers are shaped as the recorded live service's; the last five options
     choose how the server behaves where the live service's behaviour is unknown.
     """
     from reconciler.server.serving import serve_http
@@ -414,7 +417,7 @@ def serve(options: TargetOptions, host: str, port: int, db_path: str | None,
 
     variant = ServiceVariant(expand=not no_expand, updates="merge" if updates == "merge" else "replace",
                              text_enums=text_enums == "accept",
-                             counts_deleted=counts == "with-deleted")
+                             counts_deleted=counts == "with-deleted", update_slots=update_slots == "honour")
     serve_http(db_path or options.local_db, host=host, port=port, api_keys=api_keys,
                rate=server_rate, latency_ms=latency_ms, fault_rate=fault_rate,
                fault_seed=fault_seed, variant=variant, echo=click.echo, click_seed=click_seed)

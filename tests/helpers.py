@@ -33,7 +33,7 @@ from reconciler.model import (
 TEST_API_KEY = "test-key-0123456789abcdef"
 
 SERVICE_VARIANTS = ("default", "no-expand", "updates=merge", "text-enums=accept",
-                    "counts=without-deleted", "no-expand,updates=merge,counts=without-deleted")
+                    "counts=without-deleted", "no-expand,updates=merge,counts=without-deleted,update-slots=honour")
 """Every plausible live service the end-to-end tests run against (`ServiceVariant` tokens)."""
 
 

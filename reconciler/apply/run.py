@@ -13,7 +13,6 @@ import asyncio
 import os
 import signal
 import sys
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import IO, TYPE_CHECKING, Any
@@ -200,12 +199,12 @@ def referred_domains(plan: Plan) -> set[int]:
 
 
 def answered_datapoints(plan: Plan, answered: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """The datapoints batch creates and updates answered whole (`entityData`) that no other
-    item of the plan writes: as the account has them after apply, with no read."""
-    writes = Counter(key for operation in plan.operations for key in operation.items)
-    batched = {key for operation in plan.operations
-               if isinstance(operation, DatapointBatchCreate | DatapointBatchUpdate) for key in operation.items}
-    return [entity for key, entity in answered.items() if key in batched and writes[key] == 1]
+    """The datapoints batch creates and updates answered whole (`entityData`) that no later
+    call of the plan writes: as the account has them after apply, with no read (an update
+    answers after the conversion patches before it, whatever the service did with them)."""
+    last = {key: operation for operation in plan.operations for key in operation.items}
+    return [entity for key, entity in answered.items()
+            if isinstance(last.get(key), DatapointBatchCreate | DatapointBatchUpdate)]
 
 
 def count_differences(plan: Plan, outcome: Outcome) -> list[str]:

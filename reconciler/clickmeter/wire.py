@@ -56,6 +56,7 @@ DELETED = "deleted"
 READ_ONLY_KEYS = frozenset({"trackingcode", "groupname", "creationdate", "uri", "deleted",
                             "linkscount", "isprivateshared", "firsturl", "issecured", "writepermited"}
                            | {name.lower() for name in api.CONVERSION_NAME_FIELDS})
+SLOT_KEYS = tuple(name.lower() for name in api.CONVERSION_ID_FIELDS)  # a datapoint's conversion slots, in order
 
 # model field -> key at a datapoint's top level, and inside `typeTL`
 TOP_LEVEL_KEYS = {"name": "name", "title": "title", "notes": "notes", "favourite": "preferred",
@@ -146,7 +147,7 @@ def datapoint_fields(data: dict[str, Any], names: ReferenceNames, answer: bool =
     slots = [(entity[id_key.lower()], entity.get(name_key.lower()))
              for id_key, name_key in zip(api.CONVERSION_ID_FIELDS, api.CONVERSION_NAME_FIELDS, strict=True)
              if entity.get(id_key.lower())]
-    if slots:
+    if slots or any(key in entity for key in SLOT_KEYS):  # a body's empty slots set none
         fields["conversions"] = frozenset(names.name_of(Kind.CONVERSION, conversion_id, wire_name) or str(conversion_id)
                                           for conversion_id, wire_name in slots)
     fields |= link_settings.top_level_settings(entity)
@@ -359,9 +360,17 @@ def datapoint_create_body(datapoint_type: str, values: dict[str, Any], tags: lis
     return body
 
 
-def datapoint_update_body(datapoint_id: int, datapoint_type: str, values: dict[str, Any]) -> dict[str, Any]:
-    """The managed changes of an update (`whole_update` completes it at send time)."""
-    return {"id": datapoint_id} | datapoint_body(datapoint_type, values)
+def datapoint_update_body(datapoint_id: int, datapoint_type: str, values: dict[str, Any],
+                          conversions: list[Ref] | None = None) -> dict[str, Any]:
+    """The managed changes of an update (`whole_update` completes it at send time).
+
+    `conversions`: all the datapoint will hold, as its five slots (null: empty), for a service
+    that writes an update's slots; `whole_update` places them among the slots it holds."""
+    body = {"id": datapoint_id} | datapoint_body(datapoint_type, values)
+    if conversions is not None:
+        body |= dict(zip(api.CONVERSION_ID_FIELDS, [*conversions, *[None] * len(api.CONVERSION_ID_FIELDS)],
+                         strict=False))
+    return body
 
 
 def group_body(values: dict[str, Any]) -> dict[str, Any]:
@@ -426,8 +435,13 @@ def patch_action(body: Any) -> str:
 
 def whole_update(live: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """The entity as just read, read-only keys dropped, with `changes` laid over it
-    (`typeTL` key by key): whatever the service does with a missing key, nothing is wiped."""
+    (`typeTL` key by key): whatever the service does with a missing key, nothing is wiped.
+    Conversion slots in `changes` replace the entity's, placed by `placed_slots`."""
     body = {key: value for key, value in live.items() if key.lower() not in READ_ONLY_KEYS}
+    if any(key.lower() in SLOT_KEYS for key in changes):
+        body = {key: value for key, value in body.items() if key.lower() not in SLOT_KEYS}
+        changes = {key: value for key, value in changes.items() if key.lower() not in SLOT_KEYS} | placed_slots(
+            live, [value for key, value in changes.items() if key.lower() in SLOT_KEYS and value is not None])
     for key, value in changes.items():
         current = next((k for k in body if k.lower() == key.lower()), key)
         if isinstance(value, dict) and isinstance(body.get(current), dict) and "$ref" not in value:
@@ -435,3 +449,14 @@ def whole_update(live: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any
         body.pop(current, None)
         body[key] = value
     return body
+
+
+def placed_slots(live: dict[str, Any], conversions: list[Any]) -> dict[str, Any]:
+    """`conversions` (ids) as slot keys: those `live` holds stay in their slots, the others take
+    the lowest free ones in order, as the conversion patches fill them; empty slots are left
+    out (a replacing update resets them, a merging one keeps them as the patches left them)."""
+    held = keyed(live)
+    placed = {slot: held.get(slot) for slot in SLOT_KEYS if held.get(slot) in conversions}
+    free = iter(slot for slot in SLOT_KEYS if slot not in placed)
+    placed |= {next(free): conversion for conversion in conversions if conversion not in placed.values()}
+    return {api.CONVERSION_ID_FIELDS[SLOT_KEYS.index(slot)]: placed[slot] for slot in SLOT_KEYS if slot in placed}

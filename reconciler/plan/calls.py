@@ -2,10 +2,17 @@
 
 Order: tags, groups and conversions first (one call each: the API has no
 batches for them), then datapoints created in `PUT /datapoints/batch` bodies
-that carry their tags (by name) and conversion slots, updated in `POST
-/datapoints/batch` (the server ignores tags and conversion slots on update),
-conversion links changed per conversion (removals first: a datapoint holds at
-most five), one tag patch per association, and deletions last.
+that carry their tags (by name) and conversion slots, conversion links changed
+per conversion (removals first: a datapoint holds at most five), datapoints
+updated in `POST /datapoints/batch`, one tag patch per association, and
+deletions last.
+
+Whether an update writes the conversion slots it carries is not known
+(REAL-API "Not known"): the patches make the change either way, and an update
+of a datapoint whose conversions change carries the slots it will hold, so that
+a service that writes them keeps what the patches did. Coming last, the
+update's answer (`entityData`) is the datapoint as apply leaves it, which
+verification takes without a read.
 """
 
 from __future__ import annotations
@@ -139,7 +146,9 @@ def _update_body(work: DatapointWork, refs: References) -> dict[str, Any] | None
               for d in work.diffs if d.field in SCALAR_FIELDS}
     if not values:
         return None
-    return wire.datapoint_update_body(live.id, spec.type, values)
+    conversions = None if work.diff("conversions") is None else [
+        refs(Kind.CONVERSION, name) for name in sorted(spec.conversions or ())]
+    return wire.datapoint_update_body(live.id, spec.type, values, conversions)
 
 
 def _chunks(items: list[Any]) -> Iterator[list[Any]]:
@@ -253,10 +262,10 @@ def build_operations(refs: References, new_tags: list[str], group_work: list[Gro
     operations += _group_tag_patches(group_work, refs)
     creates = [(w.key, _create_body(w, refs)) for w in works if w.live is None]
     operations += _batches(DatapointBatchCreate, creates, wire.batch_body, creates=True)
+    operations += _conversion_patches(works, refs)
     updates = [(w.key, body) for w in works if w.live is not None and w.change is not None
                for body in [_update_body(w, refs)] if body is not None]
     operations += _batches(DatapointBatchUpdate, updates, wire.batch_body)
-    operations += _conversion_patches(works, refs)
     operations += _tag_patches(works, refs)
     removals = [(refs.index.item_key(d), d.id) for d in deletes]
     operations += _batches(DatapointBatchDelete, removals, wire.delete_batch_body)

@@ -117,16 +117,19 @@ async def read_and_plan(client: ClickMeterClient, desired: DesiredState, scope: 
 
 def _updated(plan: Plan, kept: WireEntities) -> dict[tuple[str, int], dict[str, Any]]:
     """Of the entities read, those the plan's whole updates send back before any other of its
-    calls writes them (after one, only a read sees what it made)."""
+    calls writes them, or writes only fields the update sets itself (a conversion patch before
+    an update carrying the slots): for anything else only a read sees what the earlier call made."""
     names = Names(LiveState(), os.environ)
-    written: set[tuple[str, str | int]] = set()
+    written: dict[tuple[str, str | int], set[str | None]] = {}
     wanted: dict[tuple[str, int], dict[str, Any]] = {}
     for operation in plan.operations:
         expectations = operation.expectations(names)
-        if operation.WHOLE_UPDATE:
-            for expectation in expectations:
-                key = (expectation.kind, expectation.ident)
-                if key not in written and isinstance(expectation.ident, int) and key in kept:
-                    wanted[(expectation.kind, expectation.ident)] = kept[(expectation.kind, expectation.ident)]
-        written |= {(expectation.kind, expectation.ident) for expectation in expectations}
+        for expectation in expectations:
+            key = (expectation.kind, expectation.ident)
+            if (operation.WHOLE_UPDATE and isinstance(expectation.ident, int) and key in kept
+                    and written.get(key, set()) <= set(expectation.fields or ())):
+                wanted[(expectation.kind, expectation.ident)] = kept[(expectation.kind, expectation.ident)]
+        for expectation in expectations:
+            written.setdefault((expectation.kind, expectation.ident), set()).update(
+                [expectation.member_field] if expectation.member_field else expectation.fields or [None])
     return wanted

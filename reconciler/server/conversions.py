@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 from reconciler.apishapes import CONVERSION_SLOTS, MAX_MONEY, PATCH_ADD, PROTOCOL_CODES, PROTOCOLS
 from reconciler.server.batches import ItemResult, batch_items, run_items
 from reconciler.server.context import account_of, store_of
-from reconciler.server.datapoint_store import writable_datapoint
+from reconciler.server.datapoint_store import slots_of, writable_datapoint
 from reconciler.server.datapoints import scoped_datapoint_routes
 from reconciler.server.entities import NamedEntity, entity_routes, own_row
 from reconciler.server.listing import (
@@ -116,9 +116,7 @@ def patch_datapoint_conversion(db: sqlite3.Connection, account_id: int, conversi
                                action: str, datapoint_id: int, replace_id: int | None = None) -> None:
     """Add the conversion to (or remove it from) one datapoint's five slots."""
     writable_datapoint(db, account_id, datapoint_id)
-    taken = {row["slot"]: row["conversion_id"] for row in db.execute(
-        "SELECT slot, conversion_id FROM datapoint_conversions WHERE datapoint_id = ?",
-        (datapoint_id,))}
+    taken = slots_of(db, datapoint_id)
     if action != PATCH_ADD:
         db.execute("DELETE FROM datapoint_conversions WHERE datapoint_id = ? AND conversion_id = ?",
                    (datapoint_id, conversion_id))

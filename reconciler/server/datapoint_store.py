@@ -5,9 +5,10 @@ deleted ones included (a 403; a link's short path is `/{domain}/{name}`; a
 pixel is tracked by id, so a pixel may share a link's name);
 references (group, domain, tags, conversions, scripts) must be the account's
 own; at most five conversions, each once; a deleted datapoint stays readable
-but is no longer writable (404). On update, `tags` and the conversion slots
-are ignored (they change through the patch endpoints) while `typeTL.scripts`
-replaces the scripts; the service variant says whether missing fields reset.
+but is no longer writable (404). On update, `tags` are ignored (they change
+through the patch endpoints), and so are the conversion slots unless the
+service variant honours them; `typeTL.scripts` replaces the scripts; the
+variant says whether missing fields reset.
 """
 
 from __future__ import annotations
@@ -188,12 +189,13 @@ def create_datapoint(db: sqlite3.Connection, account_id: int, given: DatapointIn
 
 
 def update_datapoint(db: sqlite3.Connection, account_id: int, datapoint_id: int,
-                     given: DatapointInput, *, replace: bool) -> None:
-    """Write the fields the body gives; tags and conversions are never touched.
+                     given: DatapointInput, *, replace: bool, slots: bool = False) -> None:
+    """Write the fields the body gives; tags are never touched, conversion slots only
+    with `slots` (a null slot empties it).
 
-    With `replace` the other writable fields reset to their defaults, as if
-    the datapoint were created from the body (one of the two ways the live
-    service may treat a partial body); otherwise they stay.
+    With `replace` the other writable fields (the slots among them, with `slots`) reset
+    to their defaults, as if the datapoint were created from the body (one of the two
+    ways the live service may treat a partial body); otherwise they stay.
     """
     row = writable_datapoint(db, account_id, datapoint_id)
     changes = dict(given.columns)
@@ -211,10 +213,16 @@ def update_datapoint(db: sqlite3.Connection, account_id: int, datapoint_id: int,
         collector.read(settle_destinations, changes, given.destination_items, row["destination_mode"])
     collector.read(_check_references, db, account_id, changes)
     script_ids = collector.read(_resolve_scripts, db, account_id, given.scripts or [])
+    kept = {} if replace else slots_of(db, datapoint_id)
+    chosen = collector.read(_conversion_slots, db, account_id, kept | given.conversions) if slots else None
     collector.raise_any()
     if "name" in changes or "domain_id" in changes:
         _check_unique_name(db, merged, datapoint_id)
     update_row(db, "datapoints", datapoint_id, changes)
+    if chosen is not None:
+        db.execute("DELETE FROM datapoint_conversions WHERE datapoint_id = ?", (datapoint_id,))
+        db.executemany("INSERT INTO datapoint_conversions (datapoint_id, slot, conversion_id) VALUES (?, ?, ?)",
+                       [(datapoint_id, slot, conversion_id) for slot, conversion_id in chosen.items()])
     if given.scripts is not None and merged["type"] == TRACKING_LINK:
         db.execute("DELETE FROM datapoint_scripts WHERE datapoint_id = ?", (datapoint_id,))
         _store_scripts(db, datapoint_id, script_ids)
@@ -287,6 +295,12 @@ def _check_unique_name(db: sqlite3.Connection, columns: dict[str, Any], own_id: 
     if db.execute("SELECT 1 FROM datapoints WHERE domain_id = ? AND name = ? AND type = ? AND id != ?",
                   (columns["domain_id"], columns["name"], columns["type"], own_id or 0)).fetchone():
         raise name_used()
+
+
+def slots_of(db: sqlite3.Connection, datapoint_id: int) -> dict[int, int | None]:
+    """The datapoint's conversions by slot (1..5)."""
+    return {row["slot"]: row["conversion_id"] for row in db.execute(
+        "SELECT slot, conversion_id FROM datapoint_conversions WHERE datapoint_id = ?", (datapoint_id,))}
 
 
 def _conversion_slots(db: sqlite3.Connection, account_id: int,

@@ -70,9 +70,9 @@ async def _change(request: Request, change: RowChange) -> JSONAnswer:
 async def update_one(request: Request) -> JSONAnswer:
     """`POST /datapoints/{id}`: the fields given are written; the variant says what the others do."""
     given = parse_datapoint(await read_object(request), creating=False)
-    replace = variant_of(request).updates == "replace"
+    variant = variant_of(request)
     return await _change(request, lambda db, account_id, datapoint_id: update_datapoint(
-        db, account_id, datapoint_id, given, replace=replace))
+        db, account_id, datapoint_id, given, replace=variant.updates == "replace", slots=variant.update_slots))
 
 
 async def delete_one(request: Request) -> JSONAnswer:
@@ -128,8 +128,9 @@ def _create_item(db: sqlite3.Connection, account_id: int, item: Any, request: Re
 
 def _update_item(db: sqlite3.Connection, account_id: int, item: Any, request: Request) -> int:
     datapoint_id = _existing_item(db, account_id, item)
+    variant = variant_of(request)
     update_datapoint(db, account_id, datapoint_id, parse_datapoint(item, creating=False),
-                     replace=variant_of(request).updates == "replace")
+                     replace=variant.updates == "replace", slots=variant.update_slots)
     return datapoint_id
 
 

@@ -2,7 +2,8 @@
 
 REAL-API.md ("Not known") lists what the recordings cannot tell: whether
 `_expand` works, whether an update replaces or merges, whether text enums are
-accepted, whether `/count` counts deleted entities. The product must work
+accepted, whether `/count` counts deleted entities; nor do they show whether an
+update writes the conversion slots it carries (no recorded update carries any). The product must work
 whichever way each falls, so the server can be each of them; the default is
 the service as ClickMeter's own plugin and the recordings suggest it is.
 """
@@ -29,10 +30,11 @@ class ServiceVariant:
     updates: UpdateMode = "replace"  # an update body's missing writable fields reset (or stay: merge)
     text_enums: bool = False  # "TrackingLink"/"Active"/... accepted beside the numbers
     counts_deleted: bool = True  # `/count` without `status` counts deleted entities
+    update_slots: bool = False  # an update writes its conversion slots (False: ignored, as `tags` are)
 
     @classmethod
     def parse(cls, text: str) -> ServiceVariant:
-        """From one token: "no-expand,updates=merge,text-enums=accept,counts=without-deleted".
+        """From one token: "no-expand,updates=merge,text-enums=accept,counts=without-deleted,update-slots=honour".
 
         Each part sets one switch; the others keep their defaults; "" or
         "default" is the default service.
@@ -59,6 +61,7 @@ _SPELLINGS: dict[str, Callable[[Any], str]] = {
     "updates": lambda mode: f"updates={mode}",
     "text_enums": lambda on: f"text-enums={'accept' if on else 'reject'}",
     "counts_deleted": lambda on: f"counts={'with-deleted' if on else 'without-deleted'}",
+    "update_slots": lambda on: f"update-slots={'honour' if on else 'ignore'}",
 }
 
 
@@ -69,8 +72,10 @@ SWITCHES: dict[str, tuple[str, dict[str, Any]]] = {
     "updates": ("updates", {mode: mode for mode in UPDATE_MODES}),
     "text-enums": ("text_enums", {"accept": True, "reject": False}),
     "counts": ("counts_deleted", {"with-deleted": True, "without-deleted": False}),
+    "update-slots": ("update_slots", {"honour": True, "ignore": False}),
 }
-KNOWN = "no-expand, updates=replace|merge, text-enums=accept|reject, counts=with-deleted|without-deleted"
+KNOWN = ("no-expand, updates=replace|merge, text-enums=accept|reject, counts=with-deleted|without-deleted, "
+         "update-slots=honour|ignore")
 
 
 def _switch(key: str, value: str) -> dict[str, Any]:

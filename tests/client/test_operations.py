@@ -207,6 +207,24 @@ async def test_a_whole_update_keeps_what_it_does_not_change(client: ClickMeterCl
     assert (datapoint["typeTL"]["redirectType"], datapoint["typeTL"]["password"]) == (307, "s3cret")
 
 
+@pytest.mark.parametrize("service_variant", [ServiceVariant.parse(token) for token in (
+    "default", "updates=merge", "update-slots=honour", "update-slots=honour,updates=merge")], ids=str)
+async def test_a_whole_update_after_conversion_patches_keeps_what_they_did(client: ClickMeterClient) -> None:
+    signup, buy, lead = [(await client.create_conversion({"name": name}))["id"] for name in ("signup", "buy", "lead")]
+    created = await client.create_datapoint(link("swap", firstConversionId=signup, secondConversionId=buy))
+    before = await client.get_datapoint(created["id"])
+    await client.patch_conversion_datapoint(signup, "remove", created["id"])
+    await client.patch_conversion_datapoint(lead, "add", created["id"])
+
+    body = whole_update(before, {"title": "New", "firstConversionId": buy, "secondConversionId": lead,
+                                 "thirdConversionId": None, "fourthConversionId": None, "fifthConversionId": None})
+    await client.update_datapoint(created["id"], body)
+
+    slots = {k: v for k, v in (await client.get_datapoint(created["id"])).items() if k.endswith("ConversionId")}
+    assert {k: v for k, v in body.items() if k.endswith("ConversionId")} == slots == {
+        "firstConversionId": lead, "secondConversionId": buy}
+
+
 async def test_batch_answers_item_by_item(client: ClickMeterClient) -> None:
     await client.create_datapoint(link("taken"))
     results = await client.create_datapoints_batch([link("fresh"), link("taken"), link("also-fresh")])

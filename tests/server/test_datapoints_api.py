@@ -108,6 +108,27 @@ async def test_replacing_update_resets_what_the_body_leaves_out(asgi_client: htt
     assert failing_properties(without_name) == {"name", "typeTL.url"}
 
 
+@pytest.mark.parametrize("service_variant", [ServiceVariant.parse("update-slots=honour"),
+                                             ServiceVariant.parse("update-slots=honour,updates=merge")],
+                         ids=ServiceVariant.describe)
+async def test_update_honouring_slots_writes_them(asgi_client: httpx.AsyncClient,
+                                                  service_variant: ServiceVariant) -> None:
+    buy, lead, trial = [await created_id(asgi_client, "/conversions", {"name": name}) for name in ("buy", "lead", "t")]
+    datapoint_id = await created_id(asgi_client, "/datapoints", link_body(
+        "promo", firstConversionId=buy, secondConversionId=lead))
+
+    checked(await asgi_client.post(f"/datapoints/{datapoint_id}", json=link_body(
+        "promo", secondConversionId=None, thirdConversionId=trial)), "POST", "/datapoints/{id}")
+    stored = await datapoint(asgi_client, datapoint_id)
+    twice = await asgi_client.post(f"/datapoints/{datapoint_id}", json=link_body(
+        "promo", firstConversionId=trial, thirdConversionId=trial))
+
+    kept = {"firstConversionId": buy} if service_variant.updates == "merge" else {}
+    assert {key: value for key, value in stored.items() if key.endswith("ConversionId")} == (
+        kept | {"thirdConversionId": trial})
+    assert failing_properties(twice) == {"thirdConversionId"}
+
+
 @pytest.mark.parametrize("service_variant", [ServiceVariant.parse("updates=merge")])
 async def test_update_can_clear_the_group_and_domain_and_rename(asgi_client: httpx.AsyncClient) -> None:
     group_id = await created_id(asgi_client, "/groups", {"name": "g"})

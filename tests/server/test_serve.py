@@ -185,7 +185,7 @@ def test_serve_help_documents_every_switch() -> None:
                            capture_output=True, text=True, check=True).stdout
 
     for switch in ("--no-expand", "--updates [replace|merge]", "--text-enums [accept|reject]",
-                   "--counts [with-deleted|without-deleted]"):
+                   "--counts [with-deleted|without-deleted]", "--update-slots [ignore|honour]"):
         assert switch in shown
 
 

@@ -177,9 +177,10 @@ async def test_text_enums_accepted_beside_numbers(asgi_client: httpx.AsyncClient
 
 
 def test_variant_parses_from_one_token() -> None:
-    every = ServiceVariant.parse("no-expand,updates=merge,text-enums=accept,counts=without-deleted")
+    every = ServiceVariant.parse("no-expand,updates=merge,text-enums=accept,counts=without-deleted,update-slots=honour")
 
-    assert every == ServiceVariant(expand=False, updates="merge", text_enums=True, counts_deleted=False)
+    assert every == ServiceVariant(expand=False, updates="merge", text_enums=True, counts_deleted=False,
+                                   update_slots=True)
     assert ServiceVariant.parse("") == ServiceVariant.parse("default") == ServiceVariant()
     assert ServiceVariant.parse(every.describe()) == every
     assert ServiceVariant().describe() == "default"

@@ -12,6 +12,7 @@ names, and the executor resolves names back to ids.
 from __future__ import annotations
 
 import hmac
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -161,7 +162,7 @@ class GroupSpec:
     favourite: bool | None = None
     tags: frozenset[str] | None = None
     prune: bool = False
-    locations: dict[str, Location] = field(default_factory=dict)
+    locations: MutableMapping[str, Location] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -170,13 +171,13 @@ class ConversionSpec:
     value: float | None = None
     protocol: str | None = None  # "http" | "https"
     description: str | None = None
-    locations: dict[str, Location] = field(default_factory=dict)
+    locations: MutableMapping[str, Location] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
 class TagSpec:
     name: str
-    locations: dict[str, Location] = field(default_factory=dict)
+    locations: MutableMapping[str, Location] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -218,7 +219,7 @@ class DatapointSpec:
     renamed_from: tuple[str, ...] = ()
     id: int | None = None
     absent: bool = False  # `absent: true`: delete the live one wherever it is
-    locations: dict[str, Location] = field(default_factory=dict)
+    locations: MutableMapping[str, Location] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ from typing import Any
 from yaml import Mark
 
 from reconciler.manifests.link_settings import LINK_SETTING_KEYS, apply_link_settings
+from reconciler.manifests.locations import Locations
 from reconciler.manifests.problems import field_path
 from reconciler.manifests.secrets import EnvPassword
 from reconciler.manifests.yamldoc import DocPath, LocatedMap, location
@@ -182,7 +183,7 @@ _BUILDERS: dict[str, Callable[[LocatedMap, str], Any]] = {
 def _datapoint(path: DocPath, item: LocatedMap, defaults: LocatedMap, default_locations: dict[str, Location],
                file: str, shared: SharedSets) -> Declared:
     """A datapoint's own values, then its file's defaults where it has none (tags: both)."""
-    values, locations = _fields(item, file)
+    values, inherited_at = dict(item), {}
     inherited: dict[str, str] = {}
     kind = values.get("type") or defaults.get("type") or LINK
     for key, value in defaults.items():
@@ -190,8 +191,9 @@ def _datapoint(path: DocPath, item: LocatedMap, defaults: LocatedMap, default_lo
             values["tags"] = [*values["tags"], *value]
         elif key not in values and not (kind == PIXEL and key in LINK_ONLY):
             values[key] = value
-            locations[key] = default_locations[key]
+            inherited_at[key] = default_locations[key]
             inherited[key] = f"defaults.{key}"
+    locations = Locations.written(file, item, inherited_at)
     password = values.get("password")
     renamed = item.get("renamed_from", ())
     spec = DatapointSpec(

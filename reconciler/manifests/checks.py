@@ -7,7 +7,8 @@ prove wrong.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 
 from reconciler.apishapes import MAX_MONEY, name_problem, text_problem, url_problem
 from reconciler.manifests.build import LINK_ONLY, Declared, FileDeclarations
@@ -178,7 +179,8 @@ def _type_problems(entry: Declared) -> Iterator[Problem]:
 
 def _url_written(spec: DatapointSpec) -> bool:
     """The link's `url` is its own key, not the first url or the default of its `destinations`."""
-    return "url" in spec.locations and spec.locations["url"] is not spec.locations.get("destinations")
+    written = spec.locations
+    return "url" in written and ("destinations" not in written or written["url"] != written["destinations"])
 
 
 def _rename_problems(datapoints: list[Declared]) -> Iterator[Problem]:
@@ -197,30 +199,45 @@ def _rename_problems(datapoints: list[Declared]) -> Iterator[Problem]:
                 yield Problem(where, field, f"{old!r} is already in renamed_from of {first.spec.name!r} at {first_at}")
 
 
-def _group_references(files: list[FileDeclarations]) -> Iterator[tuple[str, Location, str]]:
+# A name referred to, and how to find where and in which field (only a mismatch needs them).
+Reference = tuple[str, Callable[[], tuple[Location, str]]]
+
+
+def _written_at(entry: Declared, key: str) -> tuple[Location, str]:
+    return entry.spec.locations[key], entry.field(key)
+
+
+def _given(where: Location, field: str) -> tuple[Location, str]:
+    return where, field
+
+
+def _group_references(files: list[FileDeclarations]) -> Iterator[Reference]:
     for found in files:
         if found.settings is not None and found.settings.default_group is not None:
-            yield (found.settings.default_group, found.settings_locations["default_group"],
-                   "settings.default_group")
+            where = found.settings_locations["default_group"]
+            yield found.settings.default_group, partial(_given, where, "settings.default_group")
         for entry in found.datapoints:
             if entry.spec.group is not None:
-                yield entry.spec.group, entry.spec.locations["group"], entry.field("group")
+                yield entry.spec.group, partial(_written_at, entry, "group")
 
 
-def _conversion_references(datapoints: list[Declared]) -> Iterator[tuple[str, Location, str]]:
+def _conversion_references(datapoints: list[Declared]) -> Iterator[Reference]:
     for entry in datapoints:
         for name in sorted(entry.spec.conversions or ()):
-            yield name, entry.spec.locations["conversions"], entry.field("conversions")
+            yield name, partial(_written_at, entry, "conversions")
 
 
 def _case_mismatches(kind: str, declared: list[Declared],
-                     references: Iterable[tuple[str, Location, str]]) -> Iterator[Problem]:
+                     references: Iterable[Reference]) -> Iterator[Problem]:
     """A reference that differs from a declared name only in case is a typo, not a live object."""
     names = {entry.spec.name for entry in declared}
     folded = {name.casefold(): name for name in sorted(names)}
     reported: set[tuple[str, Location]] = set()
-    for name, where, field in references:
-        if name in names or (name, where) in reported:
+    for name, written_at in references:
+        if name in names:
+            continue
+        where, field = written_at()
+        if (name, where) in reported:
             continue
         match = folded.get(name.casefold())
         if match is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 from reconciler.manifests.yamldoc import LocatedMap, location
@@ -55,7 +55,7 @@ def canonical_key(mode: str, key: str) -> str:
     return key if key == DEFAULT_DESTINATION else KEY_CASES.get(mode, str)(key)
 
 
-def apply_link_settings(spec: DatapointSpec, values: dict[str, Any], locations: dict[str, Location],
+def apply_link_settings(spec: DatapointSpec, values: dict[str, Any], locations: MutableMapping[str, Location],
                         file: str) -> None:
     """Set the settings `values` declares on `spec` (its own and its file's defaults, merged).
 
@@ -77,7 +77,7 @@ def apply_link_settings(spec: DatapointSpec, values: dict[str, Any], locations: 
         spec.cloak = cloak
 
 
-def _set_destinations(spec: DatapointSpec, written: Any, locations: dict[str, Location]) -> None:
+def _set_destinations(spec: DatapointSpec, written: Any, locations: MutableMapping[str, Location]) -> None:
     if isinstance(written, dict):
         spec.destinations, first = destinations(written["mode"], written["urls"])
         if spec.url is None:

@@ -12,8 +12,8 @@ import dataclasses
 import gc
 import os
 import time
-from collections.abc import Sequence
-from contextlib import suppress
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 from reconciler.live.clicks import read_recent_clicks
@@ -28,6 +28,8 @@ from reconciler.plan.effects import Names
 from reconciler.plan.passwords import password_fingerprints
 from reconciler.plan.planner import plan_changes
 from reconciler.target import LOCAL, describe_target, open_client
+
+FULL_COLLECTIONS_NEVER = 1_000_000  # young collections between two full ones: none in one plan
 
 if TYPE_CHECKING:
     from reconciler.clickmeter.client import ClickMeterClient
@@ -101,9 +103,10 @@ async def read_and_plan(client: ClickMeterClient, desired: DesiredState, scope: 
     what `start_read` gave (with `keep_fetched`, it must have been given a `kept`)."""
     details = details_of(desired)
     kept: WireEntities | None = ({} if keep_fetched else None) if started is None else started[0].names.kept
-    live, read_scope = await read_for_plan(client, desired, details, scope, kept, started)
-    gc.freeze()  # tens of thousands of long-lived objects: keep the collector from re-scanning them
-    plan = plan_changes(desired, live)
+    with _young_collections_only():
+        live, read_scope = await read_for_plan(client, desired, details, scope, kept, started)
+        gc.freeze()  # tens of thousands of long-lived objects: keep the collector from re-scanning them
+        plan = plan_changes(desired, live)
     touched = {i for i in plan_details(plan) if isinstance(i, int) and i not in details
                and live.datapoints.get(i) is not None and live.datapoints[i].name not in details}
     if live.partial_datapoints and touched:
@@ -113,6 +116,22 @@ async def read_and_plan(client: ClickMeterClient, desired: DesiredState, scope: 
     return dataclasses.replace(plan, fetched=fetched, read_scope=read_scope.describe(),
                                left_alone=read_scope.left_alone(plan.left_alone),
                                left_alone_names=read_scope.left_alone_names(plan.left_alone_names, live))
+
+
+@contextmanager
+def _young_collections_only() -> Iterator[None]:
+    """The collector without its full collections while the read and the planner run.
+
+    Both build long-lived objects (100,000 datapoints read, the planner's indexes), and each
+    full collection scans all of them again: 14 of them cost about 2 s of a 13.6 s plan at
+    100,000. Young collections still run, so the requests' short-lived cycles are freed.
+    """
+    thresholds = gc.get_threshold()
+    gc.set_threshold(thresholds[0], thresholds[1], FULL_COLLECTIONS_NEVER)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 def _updated(plan: Plan, kept: WireEntities) -> dict[tuple[str, int], dict[str, Any]]:

@@ -279,11 +279,13 @@ async def _read_datapoints(client: ClickMeterClient, names: _Names, count: Calla
         total = await count() if counted is None else counted
         counted_after_first = True
     if all(wire.is_whole(entry) for entry in first):
-        entries = await rest_of_pages(client, lambda offset: list_page(offset=offset, limit=api.MAX_LIMIT,
-                                                                         **EXPAND), first, total)
-        for data in entries:
-            reading.take(names, data)
-        if counted_after_first and len(entries) == len(first):
+        def take_page(page: list[Any]) -> None:
+            for data in page:
+                reading.take(names, data)
+
+        listed = await each_page(client, lambda offset: list_page(offset=offset, limit=api.MAX_LIMIT, **EXPAND),
+                                 first, total, take_page)
+        if counted_after_first and listed == len(first):
             return _checked(reading, total, total)
     else:
         reading.expanded = False
@@ -300,19 +302,37 @@ def _checked(reading: DatapointReading, total: int, recounted: int) -> Datapoint
     return reading
 
 
-async def rest_of_pages(client: ClickMeterClient, page_at: Page, first: list[Any], hint: int) -> list[Any]:
-    """`first` and the pages after it: those `hint` promises concurrently, then one by one
-    until a short page (a count need not match a list's length) or as many entries as `hint`."""
+async def each_page(client: ClickMeterClient, page_at: Page, first: list[Any], hint: int,
+                    take: Callable[[list[Any]], None]) -> int:
+    """Hands `first` and the pages after it to `take`, in order, as they arrive: those `hint`
+    promises concurrently, then one by one until a short page (a count need not match a list's
+    length) or as many entries as `hint`. Only the pages in flight are held, never the whole
+    account's JSON (145 MB at 100,000 datapoints). Returns the entries listed."""
+    take(first)
     if len(first) < api.MAX_LIMIT:
-        return first
-    offsets = range(api.MAX_LIMIT, max(hint, api.MAX_LIMIT), api.MAX_LIMIT)
-    pages = await client.map_concurrently(page_at, offsets)
-    entries = first + [entry for page in pages for entry in page]
-    last, offset = (pages[-1] if pages else first), api.MAX_LIMIT * (len(offsets) + 1)
-    while len(last) == api.MAX_LIMIT and len(entries) != hint:
-        last = await page_at(offset)
-        entries += last
-        offset += api.MAX_LIMIT
+        return len(first)
+    sizes = [len(first)]  # of the pages handed over so far; page k is at offset k * MAX_LIMIT
+    arrived: dict[int, list[Any]] = {}
+
+    async def hand_over_in_order(offset: int) -> None:
+        arrived[offset] = await page_at(offset)
+        while (next_offset := len(sizes) * api.MAX_LIMIT) in arrived:
+            page = arrived.pop(next_offset)
+            take(page)
+            sizes.append(len(page))
+
+    await client.map_concurrently(hand_over_in_order, range(api.MAX_LIMIT, max(hint, api.MAX_LIMIT), api.MAX_LIMIT))
+    while sizes[-1] == api.MAX_LIMIT and sum(sizes) != hint:
+        page = await page_at(len(sizes) * api.MAX_LIMIT)
+        take(page)
+        sizes.append(len(page))
+    return sum(sizes)
+
+
+async def rest_of_pages(client: ClickMeterClient, page_at: Page, first: list[Any], hint: int) -> list[Any]:
+    """`first` and the pages after it, as one list (see `each_page`)."""
+    entries: list[Any] = []
+    await each_page(client, page_at, first, hint, entries.extend)
     return entries
 
 

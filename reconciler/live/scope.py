@@ -135,6 +135,8 @@ async def _looked_up(client: ClickMeterClient, base: BaseRead, desired: DesiredS
         if spec.id is not None:
             if spec.id not in reading.live:
                 return None
+            if reading.live[spec.id].name != spec.name:  # renamed: is the new name free, or a deleted one's?
+                wanted.append((spec.type, spec.name))
         elif (spec.type, spec.name) not in live_names:
             wanted += [(spec.type, name) for name in (spec.name, *spec.renamed_from)]
     wanted = sorted(set(wanted))

@@ -57,6 +57,7 @@ READ_ONLY_KEYS = frozenset({"trackingcode", "groupname", "creationdate", "uri", 
                             "linkscount", "isprivateshared", "firsturl", "issecured", "writepermited"}
                            | {name.lower() for name in api.CONVERSION_NAME_FIELDS})
 SLOT_KEYS = tuple(name.lower() for name in api.CONVERSION_ID_FIELDS)  # a datapoint's conversion slots, in order
+SLOT_NAME_KEYS = tuple(zip(SLOT_KEYS, (name.lower() for name in api.CONVERSION_NAME_FIELDS), strict=True))
 
 # model field -> key at a datapoint's top level, and inside `typeTL`
 TOP_LEVEL_KEYS = {"name": "name", "title": "title", "notes": "notes", "favourite": "preferred",
@@ -144,9 +145,7 @@ def datapoint_fields(data: dict[str, Any], names: ReferenceNames, answer: bool =
         fields["group"] = None if group_id is None else names.name_of(Kind.GROUP, group_id, entity.get("groupname"))
     if "tags" in entity:
         fields["tags"] = names.names_of(Kind.TAG, entity["tags"])
-    slots = [(entity[id_key.lower()], entity.get(name_key.lower()))
-             for id_key, name_key in zip(api.CONVERSION_ID_FIELDS, api.CONVERSION_NAME_FIELDS, strict=True)
-             if entity.get(id_key.lower())]
+    slots = [(entity[id_key], entity.get(name_key)) for id_key, name_key in SLOT_NAME_KEYS if entity.get(id_key)]
     if slots or any(key in entity for key in SLOT_KEYS):  # a body's empty slots set none
         fields["conversions"] = frozenset(names.name_of(Kind.CONVERSION, conversion_id, wire_name) or str(conversion_id)
                                           for conversion_id, wire_name in slots)

@@ -48,6 +48,9 @@ TYPE_FILTER = {LINK: "tl", PIXEL: "tp"}
 SET_FIELDS = ("tags", "conversions", "retargeting")
 NO_NAMES: frozenset[str] = frozenset()  # shared: an empty frozenset costs 216 bytes, three per datapoint
 EXPAND = {"_expand": True}
+# `_Names`' table of ids to names for each kind a datapoint names by id, or by `{id, name}` references
+NAMED_BY_ID: dict[str, str] = {Kind.GROUP: "groups", Kind.CONVERSION: "conversions", Kind.DOMAIN: "domains"}
+REFERENCED_BY_ID: dict[str, str] = {Kind.TAG: "tags", Kind.RETARGETING: "scripts"}
 Page = Callable[[int], Awaitable[list[Any]]]
 WireEntities = dict[tuple[Kind, int], dict[str, Any]]
 """Whole entities as the wire gave them, by kind and id (clear-text passwords included)."""
@@ -455,14 +458,15 @@ class _Names:
 
     def datapoint(self, data: dict[str, Any]) -> LiveDatapoint:
         """A wire datapoint answer as a `LiveDatapoint`, references by name."""
-        fields = wire.datapoint_fields(data, self)
+        entity = wire.keyed(data)
+        fields = wire.datapoint_fields(entity, self)
         for name_set in SET_FIELDS:
             fields[name_set] = self.shared(fields.get(name_set, NO_NAMES))
-        datapoint = LiveDatapoint(id=wire.entity_id(data), created=wire.keyed(data).get("creationdate"), **fields)
-        if self.kept is not None and wire.is_whole(data):
+        datapoint = LiveDatapoint(id=wire.entity_id(entity), created=entity.get("creationdate"), **fields)
+        if self.kept is not None and wire.is_whole(entity):
             self.kept[(Kind.DATAPOINT, datapoint.id)] = data
         if datapoint.domain is None and datapoint.type == LINK:
-            self._name_domain(datapoint, wire.keyed(data))
+            self._name_domain(datapoint, entity)
         return datapoint
 
     def _name_domain(self, datapoint: LiveDatapoint, entity: dict[str, Any]) -> None:
@@ -475,11 +479,11 @@ class _Names:
 
     def name_of(self, kind: str, reference: Any, wire_name: str | None = None) -> str | None:
         """The live name of `kind` id `reference`, else the name the answer carried."""
-        known = {Kind.GROUP: self.groups, Kind.CONVERSION: self.conversions, Kind.DOMAIN: self.domains}[Kind(kind)]
+        known: dict[int, str] = getattr(self, NAMED_BY_ID[kind])
         return known.get(int(reference)) or wire_name
 
     def names_of(self, kind: str, references: list[Any] | None) -> frozenset[str]:
-        return _named_refs(references, {Kind.TAG: self.tags, Kind.RETARGETING: self.scripts}[Kind(kind)])
+        return _named_refs(references, getattr(self, REFERENCED_BY_ID[kind]))
 
     def secret(self, value: Any) -> Secret | None:
         return Secret(value) if value else None

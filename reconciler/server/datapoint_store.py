@@ -14,7 +14,7 @@ variant says whether missing fields reset.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from reconciler.apishapes import (
@@ -67,7 +67,7 @@ WHERE ds.datapoint_id IN ({ids}) ORDER BY ds.datapoint_id, ds.position
 """
 
 
-def render_datapoint(row: sqlite3.Row, tags: list[dict[str, Any]], conversions: list[tuple[int, int, str]],
+def render_datapoint(row: Mapping[str, Any], tags: list[dict[str, Any]], conversions: list[tuple[int, int, str]],
                      scripts: list[dict[str, Any]]) -> dict[str, Any]:
     """The datapoint as the live service answers it (REAL-API 1-4) for a row of `DATAPOINTS_SQL`.
 
@@ -105,7 +105,7 @@ settings of issue 12 follow the same rule (`link_settings`, `destination_items`)
     return answer
 
 
-def _link_part(row: sqlite3.Row, scripts: list[dict[str, Any]]) -> dict[str, Any]:
+def _link_part(row: Mapping[str, Any], scripts: list[dict[str, Any]]) -> dict[str, Any]:
     """`typeTL`: url, firstUrl "", redirectType 301/307, domainId, then scripts and password if any."""
     link: dict[str, Any] = {"url": row["url"], "firstUrl": "",
                             "redirectType": REDIRECT_CODES[row["redirect_type"]],
@@ -124,7 +124,9 @@ def fetch_datapoints(db: sqlite3.Connection, account_id: int, datapoint_ids: lis
     rows, then the tags, conversions and scripts of all of them.
     """
     marks = ",".join("?" * len(datapoint_ids))
-    rows = db.execute(DATAPOINTS_SQL.format(ids=marks), (account_id, *datapoint_ids)).fetchall()
+    cursor = db.execute(DATAPOINTS_SQL.format(ids=marks), (account_id, *datapoint_ids))
+    columns = [column[0] for column in cursor.description]
+    rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]  # a Row looks names up one by one
     found = [row["id"] for row in rows]
     tags = _grouped(db, TAGS_SQL, found, lambda row: {"id": row[1], "name": row[2]})
     conversions = _grouped(db, CONVERSIONS_SQL, found, lambda row: (row[1], row[2], row[3]))

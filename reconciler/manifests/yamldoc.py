@@ -55,8 +55,7 @@ class LocatedMap(dict[Any, Any]):
 
     __slots__ = ("key_marks", "mark", "value_marks")
 
-    def __init__(self, mark: Mark) -> None:
-        super().__init__()
+    def __init__(self, mark: Mark) -> None:  # dict.__init__ is left out: it would only add items
         self.mark = mark
         self.key_marks: dict[Any, Mark] = {}
         self.value_marks: dict[Any, Mark] = {}
@@ -67,8 +66,7 @@ class LocatedList(list[Any]):
 
     __slots__ = ("item_marks", "mark")
 
-    def __init__(self, mark: Mark) -> None:
-        super().__init__()
+    def __init__(self, mark: Mark) -> None:  # list.__init__ is left out: it would only add items
         self.mark = mark
         self.item_marks: list[Mark] = []
 
@@ -156,20 +154,22 @@ class _Builder:
     def mapping(self, node: MappingNode, path: DocPath) -> LocatedMap:
         result = LocatedMap(node.start_mark)
         merges: list[tuple[Node, DocPath]] = []
+        key_marks, value_marks = result.key_marks, result.value_marks
         for key_node, value_node in node.value:
-            if key_node.tag == MERGE_TAG:
+            if type(key_node) is ScalarNode and key_node.tag == STR_TAG:  # the common case, inlined
+                key = key_node.value
+            elif key_node.tag == MERGE_TAG:
                 merges.append((value_node, path))
                 continue
-            key = self.key(key_node, path)
-            if key is None:
+            elif (key := self.key(key_node, path)) is None:
                 continue
-            if key in result.key_marks:
-                first = result.key_marks[key]
+            if key in key_marks:
+                first = key_marks[key]
                 self.problem(key_node.start_mark, (*path, key),
                              f"duplicate key {key!r} (first at line {first.line + 1}, column {first.column + 1})")
                 continue
-            result.key_marks[key] = key_node.start_mark
-            result.value_marks[key] = value_node.start_mark
+            key_marks[key] = key_node.start_mark
+            value_marks[key] = value_node.start_mark
             if type(value_node) is ScalarNode and value_node.tag == STR_TAG:  # the common case, inlined
                 result[key] = value_node.value
             else:
@@ -218,10 +218,25 @@ class _FastLoader(yaml.CSafeLoader):
 
     def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is ScalarNode and implicit[0]:
-            for tag, pattern in self._IMPLICIT.get(value[:1], ()):
-                if pattern.match(value):
-                    return tag
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = self._plain_tag(value)
+                if len(_PLAIN_TAGS) < MAX_PLAIN_TAGS:
+                    _PLAIN_TAGS[value] = tag
+            return tag
         return self._DEFAULT_TAGS[kind]
+
+    @classmethod
+    def _plain_tag(cls, value: str) -> str:
+        for tag, pattern in cls._IMPLICIT.get(value[:1], ()):
+            if pattern.match(value):
+                return tag
+        return STR_TAG
+
+
+# Plain scalar -> its implicit tag, learnt as met: keys and many values repeat in every item.
+MAX_PLAIN_TAGS = 4096  # new texts past this many are resolved each time rather than grow the table
+_PLAIN_TAGS: dict[str, str] = {}
 
 
 INDENTATION_SLIPS = ("did not find expected key", "expected <block end>", "could not find expected ':'",

@@ -124,7 +124,9 @@ def fetch_datapoints(db: sqlite3.Connection, account_id: int, datapoint_ids: lis
     rows, then the tags, conversions and scripts of all of them.
     """
     marks = ",".join("?" * len(datapoint_ids))
-    cursor = db.execute(DATAPOINTS_SQL.format(ids=marks), (account_id, *datapoint_ids))
+    cursor = db.cursor()
+    cursor.row_factory = None
+    cursor.execute(DATAPOINTS_SQL.format(ids=marks), (account_id, *datapoint_ids))
     columns = [column[0] for column in cursor.description]
     rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]  # a Row looks names up one by one
     found = [row["id"] for row in rows]
@@ -145,11 +147,13 @@ def fetch_datapoint(db: sqlite3.Connection, account_id: int, datapoint_id: int) 
 
 
 def _grouped(db: sqlite3.Connection, sql: str, datapoint_ids: list[int],
-             item: Callable[[sqlite3.Row], Any]) -> dict[int, list[Any]]:
+             item: Callable[[tuple[Any, ...]], Any]) -> dict[int, list[Any]]:
     """Rows of an association query (datapoint id first), as items per datapoint, in query order."""
     grouped: dict[int, list[Any]] = {}
     if datapoint_ids:
-        for row in db.execute(sql.format(ids=",".join("?" * len(datapoint_ids))), datapoint_ids):
+        cursor = db.cursor()
+        cursor.row_factory = None  # plain tuples: a sqlite3.Row costs more than the items read from it
+        for row in cursor.execute(sql.format(ids=",".join("?" * len(datapoint_ids))), datapoint_ids):
             grouped.setdefault(row[0], []).append(item(row))
     return grouped
 

@@ -101,6 +101,10 @@ SETTINGS = (
 )
 SETTING_DEFAULTS = {setting.column: setting.default for setting in SETTINGS}
 LINK_SETTING_COLUMNS = tuple(setting.column for setting in SETTINGS if setting.part == LINK_PART)
+# (column, answered key, default, answer, whether typeTL holds it) once: `answer_settings` runs
+# for every row of every page, and the properties above would be worked out 30 times a row.
+_ANSWERED = tuple((setting.column, setting.key, setting.default, setting.answer, setting.part is not None)
+                  for setting in SETTINGS)
 
 
 def read_settings(body: dict[str, Any], read: Callable[..., Any]) -> dict[str, Any]:
@@ -120,8 +124,8 @@ def answer_settings(row: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """(top-level, typeTL) properties of the settings a datapoint row holds, defaults left out."""
     top: dict[str, Any] = {}
     link: dict[str, Any] = {}
-    for setting in SETTINGS:
-        value = row[setting.column]
-        if value is not None and value != setting.default:
-            (link if setting.part else top)[setting.key] = setting.answer(value)
+    for column, key, default, answer, in_link in _ANSWERED:
+        value = row[column]
+        if value is not None and value != default:
+            (link if in_link else top)[key] = answer(value)
     return top, link

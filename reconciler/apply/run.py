@@ -180,8 +180,8 @@ def touched_datapoints(plan: Plan, outcome: Outcome, created: Mapping[str, int],
     if any(item.key in creates and item.key not in created and item.status not in (PENDING, SKIPPED)
            for item in outcome.items):
         return None
-    names = Names(LiveState(), environ)
-    written = {expectation.ident for operation in plan.operations for expectation in operation.expectations(names)
+    written = {expectation.ident for operation in plan.operations
+               for expectation in operation.planned_expectations(environ)
                if expectation.kind == Kind.DATAPOINT and isinstance(expectation.ident, int)}
     return written | {ident for key, ident in created.items() if key.startswith("datapoint:")}
 

@@ -127,7 +127,8 @@ def _datapoint_batch(key: str, prop: str, write: DatapointWrite) -> Endpoint:
                 if isinstance(item, dict) and isinstance(item.get("id"), int) and item["id"] in unrendered:
                     render()
                 datapoint_id = write(db, account_id, item, request)
-                unrendered[datapoint_id] = entity = {}
+                entity: dict[str, Any] = {}
+                unrendered[datapoint_id] = entity
                 return entity_uri("datapoints", datapoint_id), entity
 
             answer = run_items(db, items, apply_item)

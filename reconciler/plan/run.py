@@ -26,7 +26,7 @@ from reconciler.plan.calls import plan_details
 from reconciler.plan.document import FetchedEntities, Plan
 from reconciler.plan.passwords import password_fingerprints
 from reconciler.plan.planner import plan_changes
-from reconciler.target import LOCAL, describe_target, open_client
+from reconciler.target import LOCAL, describe_target, open_client, run_for_result
 
 FULL_COLLECTIONS_NEVER = 1_000_000  # young collections between two full ones: none in one plan
 
@@ -74,7 +74,7 @@ def build_plan(options: TargetOptions, paths: Sequence[str], keep_fetched: bool 
             return plan.with_recent_clicks(await read_recent_clicks(client, at_risk, days))
         return plan
 
-    plan, notes = asyncio.run(against_target())
+    plan, notes = run_for_result(against_target())
     passwords = password_fingerprints(plan.operations, plan.manifests_digest, os.environ)
     return dataclasses.replace(plan, target=target, notes=tuple(notes), password_fingerprints=passwords)
 

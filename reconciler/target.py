@@ -9,13 +9,14 @@ missing key, an unreachable host or a refused key each end in one clear line.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -51,6 +52,22 @@ class TargetOptions:
     local_db: str
     rate: float | None
     concurrency: int
+
+
+Result = TypeVar("Result")
+
+
+def run_for_result(main: Coroutine[Any, Any, Result]) -> Result:
+    """`asyncio.run(main)`, its result kept out of the main task: on the way out, Python 3.11's
+    `asyncio.run` formats that task's repr, result and all (3 times in an `apply` of 10,000
+    creates: 0.27 s)."""
+    results: list[Result] = []
+
+    async def kept_apart() -> None:
+        results.append(await main)
+
+    asyncio.run(kept_apart())
+    return results[0]
 
 
 def describe_target(options: TargetOptions) -> str:

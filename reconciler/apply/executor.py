@@ -142,7 +142,7 @@ def check_operations(plan: Plan, environ: Mapping[str, str]) -> None:
     as a hand-edited saved plan may be)."""
     for number, operation in enumerate(plan.operations, start=1):
         try:
-            operation.expectations(Names(LiveState(), environ))
+            operation.planned_expectations(environ)
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
             raise UnknownOperationError(f"operation {number} ({operation.method} {operation.path}) is "
                                         f"malformed: {type(error).__name__}: {error}") from None

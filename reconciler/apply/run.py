@@ -40,7 +40,7 @@ from reconciler.plan.document import CREATE, RENAME, Plan, fingerprint
 from reconciler.plan.effects import LIVE_COLLECTIONS, Names
 from reconciler.plan.operations import DatapointBatchCreate, DatapointBatchUpdate
 from reconciler.plan.passwords import changed_passwords, operation_variables
-from reconciler.target import LOCAL_TRACKING_BASE, open_client, saved_target, tracking_base
+from reconciler.target import LOCAL_TRACKING_BASE, open_client, run_for_result, saved_target, tracking_base
 from reconciler.terminal import clipped
 
 if TYPE_CHECKING:
@@ -180,8 +180,8 @@ def touched_datapoints(plan: Plan, outcome: Outcome, created: Mapping[str, int],
     if any(item.key in creates and item.key not in created and item.status not in (PENDING, SKIPPED)
            for item in outcome.items):
         return None
-    names = Names(LiveState(), environ)
-    written = {expectation.ident for operation in plan.operations for expectation in operation.expectations(names)
+    written = {expectation.ident for operation in plan.operations
+               for expectation in operation.planned_expectations(environ)
                if expectation.kind == Kind.DATAPOINT and isinstance(expectation.ident, int)}
     return written | {ident for key, ident in created.items() if key.startswith("datapoint:")}
 
@@ -277,7 +277,7 @@ def run_apply(options: TargetOptions, plan: Plan, *, saved: bool, log_path: str 
                                           tracking=tracking_base(options))
 
     try:
-        return asyncio.run(on_target())
+        return run_for_result(on_target())
     finally:
         if log is not None:
             with suppress(OSError):  # a full disk: already reported after the summary

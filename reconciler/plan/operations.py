@@ -7,12 +7,13 @@ A saved plan still holds `method`, `path` (the openapi template), `params`, `bod
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from reconciler import apishapes as api
 from reconciler.clickmeter import wire
-from reconciler.model import Kind
+from reconciler.model import Kind, LiveState
 from reconciler.plan.effects import FIELDS, Expectation, Names, UnknownOperationError
 
 
@@ -32,6 +33,10 @@ class Operation:
     body: Any
     items: tuple[str, ...]
     creates: tuple[str, ...] = ()
+    # `planned_expectations` under one environment: planning, checking and verifying each ask,
+    # and at 10,000 datapoints working them out is worth doing once
+    _planned: dict[frozenset[tuple[str, str]], list[Expectation]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def method(self) -> str:
@@ -77,6 +82,14 @@ class Operation:
     def expectations(self, names: Names) -> list[Expectation]:
         """One expectation per item, in `items` order."""
         raise NotImplementedError
+
+    def planned_expectations(self, environ: Mapping[str, str]) -> list[Expectation]:
+        """`expectations` as the bodies alone say them (no live state: ids stay unnamed)."""
+        key = frozenset(environ.items())
+        if key not in self._planned:
+            self._planned.clear()
+            self._planned[key] = self.expectations(Names(LiveState(), environ))
+        return self._planned[key]
 
     def to_document(self) -> dict[str, Any]:
         return {"method": self.METHOD, "path": self.PATH, "params": self.params, "body": self.body,

@@ -21,13 +21,12 @@ from reconciler.live.details import details_of
 from reconciler.live.reader import BaseRead, WireEntities, read_details
 from reconciler.live.scope import CHEAPEST, read_for_plan, start_read
 from reconciler.manifests import load_manifests, resolve_secrets
-from reconciler.model import DesiredState, LiveState
+from reconciler.model import DesiredState
 from reconciler.plan.calls import plan_details
 from reconciler.plan.document import FetchedEntities, Plan
-from reconciler.plan.effects import Names
 from reconciler.plan.passwords import password_fingerprints
 from reconciler.plan.planner import plan_changes
-from reconciler.target import LOCAL, describe_target, open_client
+from reconciler.target import LOCAL, describe_target, open_client, run_for_result
 
 FULL_COLLECTIONS_NEVER = 1_000_000  # young collections between two full ones: none in one plan
 
@@ -75,7 +74,7 @@ def build_plan(options: TargetOptions, paths: Sequence[str], keep_fetched: bool 
             return plan.with_recent_clicks(await read_recent_clicks(client, at_risk, days))
         return plan
 
-    plan, notes = asyncio.run(against_target())
+    plan, notes = run_for_result(against_target())
     passwords = password_fingerprints(plan.operations, plan.manifests_digest, os.environ)
     return dataclasses.replace(plan, target=target, notes=tuple(notes), password_fingerprints=passwords)
 
@@ -138,11 +137,10 @@ def _updated(plan: Plan, kept: WireEntities) -> dict[tuple[str, int], dict[str, 
     """Of the entities read, those the plan's whole updates send back before any other of its
     calls writes them, or writes only fields the update sets itself (a conversion patch before
     an update carrying the slots): for anything else only a read sees what the earlier call made."""
-    names = Names(LiveState(), os.environ)
     written: dict[tuple[str, str | int], set[str | None]] = {}
     wanted: dict[tuple[str, int], dict[str, Any]] = {}
     for operation in plan.operations:
-        expectations = operation.expectations(names)
+        expectations = operation.planned_expectations(os.environ)
         for expectation in expectations:
             key = (expectation.kind, expectation.ident)
             if (operation.WHOLE_UPDATE and isinstance(expectation.ident, int) and key in kept

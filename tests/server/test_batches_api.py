@@ -59,6 +59,19 @@ async def test_update_batch_item_by_item(asgi_client: httpx.AsyncClient) -> None
     assert (await datapoint(asgi_client, second))["preferred"] is True
 
 
+@pytest.mark.parametrize("service_variant", [ServiceVariant.parse("updates=merge")])
+async def test_a_datapoint_written_twice_in_a_batch_is_answered_as_each_write_left_it(
+        asgi_client: httpx.AsyncClient) -> None:
+    first = await created_id(asgi_client, "/datapoints", link_body("first"))
+    items = [{"id": first, "title": "one"}, {"id": first, "title": "two"}, {"id": first, "notes": "three"}]
+
+    results = checked_batch(await asgi_client.post("/datapoints/batch", json={"list": items}))
+
+    assert [r["entityData"].get("title") for r in results] == ["one", "two", "two"]
+    assert [r["entityData"].get("notes") for r in results] == [None, None, "three"]
+    assert results[2]["entityData"] == await datapoint(asgi_client, first)
+
+
 async def test_delete_batch(asgi_client: httpx.AsyncClient) -> None:
     kept = await created_id(asgi_client, "/datapoints", link_body("kept"))
     gone = await created_id(asgi_client, "/datapoints", link_body("gone"))

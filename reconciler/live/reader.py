@@ -332,13 +332,6 @@ async def each_page(client: ClickMeterClient, page_at: Page, first: list[Any], h
     return sum(sizes)
 
 
-async def rest_of_pages(client: ClickMeterClient, page_at: Page, first: list[Any], hint: int) -> list[Any]:
-    """`first` and the pages after it, as one list (see `each_page`)."""
-    entries: list[Any] = []
-    await each_page(client, page_at, first, hint, entries.extend)
-    return entries
-
-
 async def look_up_datapoints(client: ClickMeterClient, base: BaseRead, kind: str, name: str,
                              expanded: bool) -> DatapointReading:
     """The datapoints of type `kind` named exactly `name`, deleted ones included: `textSearch`
@@ -371,8 +364,11 @@ async def _read_summary(client: ClickMeterClient, names: _Names, reading: Datapo
 
     first = await client.summary_datapoints_page("beginning", 0, api.MAX_LIMIT, **filters)
     rows = list(wire.keyed(first).get("result") or [])
-    for row in await rest_of_pages(client, page_at, rows, int(wire.keyed(first).get("count") or 0)):
-        reading.take(names, wire.summary_datapoint(row), keep)
+    def take_rows(page: list[Any]) -> None:
+        for row in page:
+            reading.take(names, wire.summary_datapoint(row), keep)
+
+    await each_page(client, page_at, rows, int(wire.keyed(first).get("count") or 0), take_rows)
 
 
 async def _complete_from_lists(client: ClickMeterClient, names: _Names, reading: DatapointReading, state: LiveState,

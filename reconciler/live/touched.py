@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from functools import partial
 from typing import Any
 
 from reconciler import apishapes as api
@@ -15,10 +16,10 @@ from reconciler.clickmeter.errors import NotFoundError
 from reconciler.live.reader import (
     EXPAND,
     DatapointReading,
+    each_page,
     finish_state,
     read_base,
     read_scope_datapoints,
-    rest_of_pages,
 )
 from reconciler.model import Kind, LiveState
 
@@ -45,10 +46,7 @@ async def read_touched_state(client: ClickMeterClient, ids: Collection[int], det
                                               client.list_datapoints(offset=0, limit=api.MAX_LIMIT, **EXPAND))
         pages = math.ceil(counted / api.MAX_LIMIT)
         if all(wire.is_whole(entry) for entry in first) and pages < len(wanted):
-            for data in await rest_of_pages(client, lambda offset: client.list_datapoints(
-                    offset=offset, limit=api.MAX_LIMIT, **EXPAND), first, counted):
-                if wire.entity_id(data) in wanted:
-                    reading.take(base.names, data)
+            await _each_wanted(client, first, counted, wanted, partial(reading.take, base.names))
             return await finish_state(client, base, reading, details)
         summary_read = 2 * pages + len(base.state.conversions) + len(base.names.script_ids) + len(details) + 4
         if not all(wire.is_whole(entry) for entry in first) and summary_read < len(wanted):
@@ -57,6 +55,19 @@ async def read_touched_state(client: ClickMeterClient, ids: Collection[int], det
     for data in (await read_fresh(client, Kind.DATAPOINT, wanted, by_pages=False)).values():
         reading.take(base.names, data)
     return await finish_state(client, base, reading, details)
+
+
+async def _each_wanted(client: ClickMeterClient, first: list[Any], counted: int, wanted: Collection[int],
+                       take: Callable[[dict[str, Any]], None]) -> None:
+    """The account's expanded datapoint pages after `first`, each entry among `wanted` handed
+    to `take` as its page arrives."""
+    def take_wanted(page: list[Any]) -> None:
+        for entity in page:
+            if wire.entity_id(entity) in wanted:
+                take(entity)
+
+    await each_page(client, lambda offset: client.list_datapoints(offset=offset, limit=api.MAX_LIMIT, **EXPAND),
+                    first, counted, take_wanted)
 
 
 # ------------------------------------------------------------------ fresh entities for updates
@@ -72,9 +83,14 @@ async def read_fresh(client: ClickMeterClient, kind: Kind, ids: Collection[int],
         counted, first = await asyncio.gather(client.count_datapoints(),
                                               client.list_datapoints(offset=0, limit=api.MAX_LIMIT, **EXPAND))
         if math.ceil(counted / api.MAX_LIMIT) < len(wanted) and all(wire.is_whole(e) for e in first):
-            pages = await rest_of_pages(client, lambda offset: client.list_datapoints(
-                offset=offset, limit=api.MAX_LIMIT, **EXPAND), first, counted)
-            return {wire.entity_id(e): e for e in pages if wire.entity_id(e) in wanted and not wire.is_deleted(e)}
+            fresh: dict[int, dict[str, Any]] = {}
+
+            def keep_live(entity: dict[str, Any]) -> None:
+                if not wire.is_deleted(entity):
+                    fresh[wire.entity_id(entity)] = entity
+
+            await _each_wanted(client, first, counted, wanted, keep_live)
+            return fresh
     get_one = {Kind.DATAPOINT: client.get_datapoint, Kind.GROUP: client.get_group,
                Kind.CONVERSION: client.get_conversion}[kind]
 
